@@ -1,0 +1,265 @@
+"""``fieldapp visits|leads convert|import|export|demo`` and launching the app."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib.util
+import sys
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from fieldapp.errors import FieldappError
+from fieldapp.store import services
+from fieldapp.store.db import DB_FILENAME, Replica, default_data_dir
+
+from .output import print_json, print_table
+
+Opener = Callable[[argparse.Namespace], Replica]
+
+
+def add_parsers(sub: Any) -> None:
+    visits = sub.add_parser("visits", help="log and list visits")
+    actions = visits.add_subparsers(dest="action", required=True, metavar="ACTION")
+    log = actions.add_parser("log", help="log a visit to an account (now, unless --at)")
+    log.add_argument("account_id")
+    log.add_argument("--outcome", required=True, help="successful, follow_up, no_decision, ...")
+    log.add_argument("--notes")
+    log.add_argument("--next-step")
+    log.add_argument("--at", metavar="WHEN", help="check-in time, ISO 8601 (default: now)")
+    log.add_argument("--until", metavar="WHEN", help="check-out time, ISO 8601")
+    log.add_argument("--follow-up", metavar="WHEN", help="also create a follow-up task due then")
+    log.add_argument("--json", action="store_true")
+    vlist = actions.add_parser("list", help="visits of an account, newest first")
+    vlist.add_argument("account_id")
+    vlist.add_argument("--limit", type=int, default=50)
+    vlist.add_argument("--json", action="store_true")
+
+    imp = sub.add_parser("import", help="import records from a file")
+    imp_kind = imp.add_subparsers(dest="kind", required=True, metavar="KIND")
+    imp_acc = imp_kind.add_parser("accounts", help="accounts from CSV (Salesforce, HubSpot, ...)")
+    imp_acc.add_argument("file", type=Path)
+    imp_acc.add_argument("--dry-run", action="store_true", help="check only; write nothing")
+    imp_acc.add_argument(
+        "--skip-invalid", action="store_true", help="import the valid rows, skip the rest"
+    )
+    imp_acc.add_argument("--encoding", help="file encoding (default: detected)")
+    imp_acc.add_argument(
+        "--map",
+        dest="mappings",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="map a CSV column to a field (repeatable)",
+    )
+    imp_acc.add_argument("--json", action="store_true")
+
+    exp = sub.add_parser("export", help="export records to a file")
+    exp_kind = exp.add_subparsers(dest="kind", required=True, metavar="KIND")
+    exp_acc = exp_kind.add_parser("accounts", help="accounts as CSV")
+    exp_acc.add_argument("file", type=Path)
+    exp_con = exp_kind.add_parser("contacts", help="contacts as vCard (.vcf)")
+    exp_con.add_argument("file", type=Path)
+
+    demo = sub.add_parser("demo", help="fill a data dir with a realistic demo territory")
+    demo.add_argument("--accounts", type=int, default=2000, metavar="N")
+    demo.add_argument("--seed", type=int, default=1, metavar="S")
+    demo.add_argument("--replace", action="store_true", help="discard the data dir's replica first")
+    demo.add_argument("--launch", action="store_true", help="open the app afterwards")
+
+
+def run(args: argparse.Namespace, open_replica: Opener) -> int:
+    if args.command == "demo":
+        return _demo(args, open_replica)
+    with closing(open_replica(args)) as replica:
+        handler = {
+            "visits": _visits,
+            "import": _import,
+            "export": _export,
+        }[args.command]
+        return handler(args, replica)
+
+
+def _visits(args: argparse.Namespace, replica: Replica) -> int:
+    if args.action == "list":
+        with replica.read_session() as session:
+            services.get(session, "accounts", args.account_id)
+            rows = services.list_records(
+                session, "visits", limit=None, where={"account_id": args.account_id}
+            )
+        rows.sort(
+            key=lambda r: r["checkin_at"] or r["planned_start"] or r["created_at"], reverse=True
+        )
+        rows = rows[: args.limit]
+        if args.json:
+            print_json(rows)
+        else:
+            print_table(rows, ("id", "checkin_at", "outcome", "notes", "next_step"))
+        return 0
+    with replica.session() as session:
+        visit_id = services.log_visit(
+            session,
+            args.account_id,
+            outcome=args.outcome,
+            notes=args.notes,
+            next_step=args.next_step,
+            checkin_at=args.at,
+            checkout_at=args.until,
+            follow_up_due=args.follow_up,
+        )
+        record = services.get(session, "visits", visit_id)
+    print_json(record) if args.json else print(visit_id)
+    return 0
+
+
+def add_convert_parser(actions: Any) -> None:
+    convert = actions.add_parser("convert", help="turn a lead into account + contact + opportunity")
+    convert.add_argument("id")
+    convert.add_argument("--account", metavar="ID", help="attach to this existing account")
+    convert.add_argument("--opportunity-name")
+    convert.add_argument("--amount")
+    convert.add_argument("--no-opportunity", action="store_true")
+    convert.add_argument("--json", action="store_true")
+
+
+def convert_lead(args: argparse.Namespace, replica: Replica) -> int:
+    with replica.session() as session:
+        result = services.convert_lead(
+            session,
+            args.id,
+            account_id=args.account,
+            opportunity_name=args.opportunity_name,
+            amount=args.amount,
+            create_opportunity=not args.no_opportunity,
+        )
+    if args.json:
+        print_json(dataclasses.asdict(result))
+    else:
+        print(f"account      {result.account_id}")
+        print(f"contact      {result.contact_id}")
+        if result.opportunity_id:
+            print(f"opportunity  {result.opportunity_id}")
+    return 0
+
+
+def _parse_mappings(items: list[str]) -> dict[str, str]:
+    mapping = {}
+    for item in items:
+        column, sep, field = item.rpartition("=")
+        if not sep or not column or not field:
+            raise FieldappError(f"--map expects COLUMN=FIELD, got {item!r}")
+        mapping[column] = field.strip()
+    return mapping
+
+
+def _import(args: argparse.Namespace, replica: Replica) -> int:
+    from fieldapp.store import csv_io
+
+    with replica.session() as session:
+        report = csv_io.import_accounts(
+            session,
+            args.file,
+            encoding=args.encoding,
+            mapping=_parse_mappings(args.mappings),
+            dry_run=args.dry_run,
+            skip_invalid=args.skip_invalid,
+        )
+    if args.json:
+        print_json(dataclasses.asdict(report))
+    else:
+        _print_import_report(report, dry_run=args.dry_run, skip_invalid=args.skip_invalid)
+    if report.invalid and not args.skip_invalid and not args.dry_run:
+        return 1
+    return 0
+
+
+def _print_import_report(report: Any, *, dry_run: bool, skip_invalid: bool) -> None:
+    print(f"read {report.total_rows} rows ({report.encoding}, delimiter {report.delimiter!r})")
+    mapped = ", ".join(f"{col} -> {field}" for col, field in report.column_map.items())
+    print(f"columns: {mapped}")
+    if report.unmapped:
+        print(f"ignored columns: {', '.join(report.unmapped)} (use --map COLUMN=FIELD)")
+    for error in report.invalid:
+        print(f"row {error.row} (line {error.line}): {error.field}: {error.message}")
+    for dup in report.duplicates:
+        print(f"possible duplicate: {dup}")
+    if dry_run:
+        print(f"dry run: {report.total_rows - _bad_rows(report)} rows would be imported")
+    elif report.invalid and not skip_invalid:
+        print(
+            f"nothing imported: {_bad_rows(report)} invalid row(s); fix them, "
+            "or add --skip-invalid to import the valid rows"
+        )
+    else:
+        print(f"imported {report.imported} accounts")
+
+
+def _bad_rows(report: Any) -> int:
+    return len({error.row for error in report.invalid})
+
+
+def _export(args: argparse.Namespace, replica: Replica) -> int:
+    with replica.read_session() as session:
+        if args.kind == "accounts":
+            from fieldapp.store import csv_io
+
+            n = csv_io.export_accounts(session, args.file)
+        else:
+            from fieldapp.store import vcard_io
+
+            n = vcard_io.export_contacts_vcf(session, args.file)
+    print(f"exported {n} {args.kind} to {args.file}")
+    return 0
+
+
+def _demo(args: argparse.Namespace, open_replica: Opener) -> int:
+    from fieldapp.store import demo
+
+    if args.accounts < 1:
+        raise FieldappError("--accounts must be at least 1")
+    data_dir = Path(args.data_dir or default_data_dir())
+    if args.replace:
+        for suffix in ("", "-wal", "-shm"):
+            (data_dir / f"{DB_FILENAME}{suffix}").unlink(missing_ok=True)
+    with closing(open_replica(args)) as replica:
+        with replica.read_session() as session:
+            existing = services.count(session, "accounts")
+        if existing:
+            raise FieldappError(
+                f"{data_dir} already holds {existing} accounts; use an empty --data-dir "
+                "or add --replace to discard them"
+            )
+
+        def progress(done: int, total: int) -> None:
+            if sys.stderr.isatty():
+                print(f"\rgenerating demo data: {done}/{total}", end="", file=sys.stderr)
+
+        with replica.session() as session:
+            summary = demo.generate(
+                session, accounts=args.accounts, seed=args.seed, progress=progress
+            )
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+    counts = ", ".join(f"{n} {entity}" for entity, n in vars(summary).items() if n)
+    print(f"demo data in {data_dir}: {counts}")
+    if args.launch:
+        return launch_gui(args, None)
+    return 0
+
+
+def launch_gui(args: argparse.Namespace, parser: argparse.ArgumentParser | None) -> int:
+    """Open the desktop app, or explain why it cannot be opened."""
+    if importlib.util.find_spec("fieldapp.ui.app") is None:
+        print(
+            "fieldapp: the desktop app is not part of this build yet; "
+            "use the commands below (fieldapp --help)",
+            file=sys.stderr,
+        )
+        if parser is not None:
+            parser.print_help()
+        return 0
+    from fieldapp.ui.app import run_app  # type: ignore[import-not-found,unused-ignore]
+
+    return int(run_app(args.data_dir or default_data_dir()))

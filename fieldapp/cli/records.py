@@ -1,0 +1,148 @@
+"""``fieldapp accounts|contacts|leads|opportunities|tasks list|show|add|update|delete``.
+
+The options of ``add`` are made from the field declarations in
+:mod:`fieldapp.store.fields`, so the command line accepts exactly what the store does.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from fieldapp.errors import FieldappError
+from fieldapp.store import fields, search, services
+from fieldapp.store.db import Replica
+
+from . import data
+from .output import print_json, print_record, print_table
+
+# Columns shown by ``list``; the full record is in ``show`` and ``--json``.
+LIST_COLUMNS: dict[str, tuple[str, ...]] = {
+    "accounts": ("id", "name", "type", "city", "postcode", "status"),
+    "contacts": ("id", "first_name", "last_name", "title", "email", "phone"),
+    "leads": ("id", "first_name", "last_name", "company", "rating", "score", "status"),
+    "opportunities": ("id", "name", "stage", "amount", "currency", "close_date"),
+    "tasks": ("id", "title", "due_at", "priority", "done"),
+}
+ENTITIES = tuple(LIST_COLUMNS)
+
+
+def add_parsers(sub: Any) -> None:
+    for entity in ENTITIES:
+        parser = sub.add_parser(entity, help=f"list, show, add, update or delete {entity}")
+        actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+        lister = actions.add_parser("list", help=f"list {entity}")
+        lister.add_argument("--search", "-s", metavar="Q", help="full-text search (prefixes)")
+        lister.add_argument("--limit", type=int, default=50, help="at most N (default 50)")
+        lister.add_argument("--offset", type=int, default=0, help="skip the first N")
+        lister.add_argument("--json", action="store_true", help="print JSON")
+
+        show = actions.add_parser("show", help=f"show one of the {entity}")
+        show.add_argument("id")
+        show.add_argument("--json", action="store_true", help="print JSON")
+
+        add = actions.add_parser("add", help=f"add one of the {entity}")
+        for field in fields.SPECS[entity]:
+            rule = fields.SPECS[entity][field]
+            flag = "--" + field.replace("_", "-")
+            extra = ["--lat"] if field == "latitude" else ["--lon"] if field == "longitude" else []
+            add.add_argument(
+                flag,
+                *extra,
+                dest=f"field_{field}",
+                metavar="VALUE",
+                help="(required)" if rule.required else None,
+            )
+        add.add_argument("--json", action="store_true", help="print the new record as JSON")
+
+        upd = actions.add_parser("update", help=f"change fields of one of the {entity}")
+        upd.add_argument("id")
+        upd.add_argument(
+            "--set",
+            dest="assignments",
+            action="append",
+            required=True,
+            metavar="FIELD=VALUE",
+            help="repeatable; an empty value clears the field",
+        )
+        upd.add_argument("--json", action="store_true", help="print the record as JSON")
+
+        rm = actions.add_parser("delete", help=f"delete one of the {entity} (restorable)")
+        rm.add_argument("id")
+
+        restore = actions.add_parser("restore", help="undo a delete")
+        restore.add_argument("id")
+
+        if entity == "leads":
+            data.add_convert_parser(actions)
+
+
+def parse_assignments(assignments: list[str]) -> dict[str, str | None]:
+    values: dict[str, str | None] = {}
+    for item in assignments:
+        field, sep, value = item.partition("=")
+        if not sep or not field.strip():
+            raise FieldappError(f"--set expects FIELD=VALUE, got {item!r}")
+        values[field.strip()] = value if value != "" else None
+    return values
+
+
+def run(args: argparse.Namespace, replica: Replica) -> int:
+    entity: str = args.command
+    action: str = args.action
+    if action == "list":
+        with replica.read_session() as session:
+            if args.search:
+                ids = search.search_ids(session, entity, args.search, limit=args.limit)
+                rows = [services.get(session, entity, i) for i in ids]
+            else:
+                rows = services.list_records(session, entity, limit=args.limit, offset=args.offset)
+        if args.json:
+            print_json(rows)
+        else:
+            print_table(rows, LIST_COLUMNS[entity])
+        return 0
+    if action == "show":
+        with replica.read_session() as session:
+            record = services.get(session, entity, args.id)
+        print_json(record) if args.json else print_record(record)
+        return 0
+    if action == "add":
+        values = {
+            key.removeprefix("field_"): value
+            for key, value in vars(args).items()
+            if key.startswith("field_") and value is not None
+        }
+        with replica.session() as session:
+            new_id = services.create(session, entity, values)
+            record = services.get(session, entity, new_id)
+        if args.json:
+            print_json(record)
+        else:
+            print(new_id)
+        return 0
+    if action == "update":
+        values = parse_assignments(args.assignments)
+        with replica.session() as session:
+            changed = services.update(session, entity, args.id, values)
+            record = services.get(session, entity, args.id)
+        if args.json:
+            print_json(record)
+        else:
+            print(f"updated {len(changed)} field(s)" if changed else "nothing changed")
+        return 0
+    if action == "delete":
+        with replica.session() as session:
+            gone = services.delete(session, entity, args.id)
+        extra = f" and {len(gone) - 1} related record(s)" if len(gone) > 1 else ""
+        print(f"deleted {args.id}{extra}; undo with: fieldapp {entity} restore {args.id}")
+        return 0
+    if action == "restore":
+        with replica.session() as session:
+            back = services.restore(session, entity, args.id)
+        print(f"restored {len(back)} record(s)" if back else "it was not deleted")
+        return 0
+    if action == "convert":
+        return data.convert_lead(args, replica)
+    raise AssertionError(action)

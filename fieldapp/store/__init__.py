@@ -1,0 +1,1 @@
+"""The local replica: models, the outbox, migrations, search, import and export."""

@@ -1,0 +1,152 @@
+"""Opening a data dir: the SQLite replica, its pragmas and its migrations."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.script.revision import ResolutionError
+from alembic.util.exc import CommandError
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+import fieldapp.store.outbox  # noqa: F401  (registers the outbox flush hook)
+from fieldapp.errors import DataDirError
+
+DB_FILENAME = "replica.sqlite3"
+ENV_DATA_DIR = "FIELDAPP_DATA_DIR"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def default_data_dir() -> Path:
+    """``--data-dir`` beats ``FIELDAPP_DATA_DIR`` beats the platform's user data dir."""
+    env = os.environ.get(ENV_DATA_DIR)
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_data_dir("fieldapp", appauthor=False))
+
+
+def _set_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    # NORMAL is durable across application crashes in WAL mode; only a power cut can
+    # lose the last transactions, never corrupt the file.
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.execute("PRAGMA cache_size=-65536")
+    cur.execute("PRAGMA mmap_size=268435456")
+    cur.close()
+
+
+def make_engine(db_path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{db_path}")
+    event.listen(engine, "connect", _set_pragmas)
+    return engine
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if engine is not None:
+        cfg.attributes["engine"] = engine
+    return cfg
+
+
+def _known_revision(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except (ResolutionError, CommandError):
+        return False
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision``; a no-op when it is already there."""
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    script = ScriptDirectory.from_config(alembic_config())
+    if current is not None and not _known_revision(script, current):
+        raise DataDirError(
+            f"this data dir was written by a newer fieldapp (schema {current}); "
+            "upgrade fieldapp to open it"
+        )
+    target = script.get_current_head() if revision == "head" else revision
+    if current == target:
+        return
+    command.upgrade(alembic_config(engine), revision)
+
+
+class Replica:
+    """One opened data dir. Hands out short-lived sessions (one per operation)."""
+
+    def __init__(self, data_dir: Path, engine: Engine) -> None:
+        self.data_dir = data_dir
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / DB_FILENAME
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session for one operation: commits on success, rolls back on error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        with self._sessions() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_replica(data_dir: Path | None = None, *, migrate_to: str = "head") -> Replica:
+    """Open (creating if needed) the replica in ``data_dir`` and upgrade its schema.
+
+    Raises :class:`DataDirError` with a sentence for the user when the dir cannot be
+    created, the file is not a database, or it is locked by another program.
+    """
+    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataDirError(f"cannot create data dir {data_dir}: {exc.strerror}") from exc
+    db_path = data_dir / DB_FILENAME
+    engine = make_engine(db_path)
+    try:
+        migrate(engine, migrate_to)
+    except DataDirError:
+        engine.dispose()
+        raise
+    except (OperationalError, DatabaseError) as exc:
+        engine.dispose()
+        raise DataDirError(_describe_db_error(db_path, exc)) from exc
+    return Replica(data_dir, engine)
+
+
+def _describe_db_error(db_path: Path, exc: Exception) -> str:
+    text = str(getattr(exc, "orig", exc))
+    if "locked" in text:
+        return f"the replica {db_path} is locked by another program; close it and try again"
+    if "not a database" in text or "malformed" in text:
+        return (
+            f"the replica {db_path} is damaged ({text}); move it aside to start "
+            "afresh, or restore it from a backup"
+        )
+    if "readonly" in text or "unable to open" in text:
+        return f"cannot write the replica {db_path}: {text}"
+    return f"cannot open the replica {db_path}: {text}"

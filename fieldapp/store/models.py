@@ -1,0 +1,311 @@
+"""The replica's tables.
+
+Every synced table has a device-made UUID key, a soft-delete marker and the server
+version it was last synced at (``None`` until the server has seen it). Writes go
+through :mod:`fieldapp.store.services`; the outbox hook in :mod:`fieldapp.store.outbox`
+records each one.
+
+``owner_id`` and ``territory_id`` carry no foreign-key constraint on purpose: users and
+territories arrive from the server and may be outside the rep's scope, while the
+record pointing at them is inside it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from fieldapp.store.types import Money, UTCDateTime, new_id, utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ACCOUNT_TYPES = ("customer", "prospect", "partner")
+ACCOUNT_STATUSES = ("active", "inactive")
+GEOCODE_PRECISIONS = ("house", "street", "postcode", "town", "manual", "approximate")
+LEAD_STATUSES = ("new", "contacted", "qualified", "unqualified", "converted")
+LEAD_RATINGS = ("hot", "warm", "cold")
+VISIT_OUTCOMES = (
+    "successful",
+    "follow_up",
+    "no_decision",
+    "not_interested",
+    "no_show",
+    "rescheduled",
+)
+TASK_PRIORITIES = ("low", "normal", "high")
+USER_ROLES = ("rep", "manager", "admin")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Synced:
+    """Columns every synced record has."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    server_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    # Columns the outbox does not report as user changes.
+    BOOKKEEPING = frozenset({"id", "server_version", "created_at", "updated_at"})
+
+    def to_dict(self) -> dict[str, Any]:
+        table = self.__table__  # type: ignore[attr-defined]
+        # id first: it is what people copy from `show` output.
+        record = {"id": self.id}
+        record.update({c.key: getattr(self, c.key) for c in table.columns})
+        return record
+
+
+class User(Synced, Base):
+    __tablename__ = "users"
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(16), default="rep")
+    manager_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class Territory(Synced, Base):
+    __tablename__ = "territories"
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    # GeoJSON geometry (Polygon / MultiPolygon) as text, or None for list territories.
+    polygon: Mapped[str | None] = mapped_column(Text)
+    # Postcodes or postcode prefixes, comma separated.
+    postcodes: Mapped[str | None] = mapped_column(Text)
+    manager_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class Account(Synced, Base):
+    __tablename__ = "accounts"
+    name: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(16), default="prospect")
+    industry: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    website: Mapped[str | None] = mapped_column(String(255))
+    street: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(String(120))
+    region: Mapped[str | None] = mapped_column(String(120))
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(80))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    geocode_precision: Mapped[str | None] = mapped_column(String(16))
+    territory_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    owner_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    # Normalised, comma separated: "key account,retail".
+    tags: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class Contact(Synced, Base):
+    __tablename__ = "contacts"
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    mobile: Mapped[str | None] = mapped_column(String(40))
+    street: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(String(120))
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(80))
+    owner_id: Mapped[str | None] = mapped_column(String(36))
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class Lead(Synced, Base):
+    __tablename__ = "leads"
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    company: Mapped[str | None] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    street: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(String(120))
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(80))
+    source: Mapped[str | None] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    rating: Mapped[str] = mapped_column(String(8), default="cold")
+    owner_id: Mapped[str | None] = mapped_column(String(36))
+    description: Mapped[str | None] = mapped_column(Text)
+    converted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    converted_account_id: Mapped[str | None] = mapped_column(String(36))
+    converted_contact_id: Mapped[str | None] = mapped_column(String(36))
+    converted_opportunity_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class PipelineStage(Synced, Base):
+    """One stage of the (configurable) opportunity pipeline."""
+
+    __tablename__ = "pipeline_stages"
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    position: Mapped[int] = mapped_column(Integer)
+    probability: Mapped[int] = mapped_column(Integer)
+    is_won: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_lost: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Opportunity(Synced, Base):
+    __tablename__ = "opportunities"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
+    name: Mapped[str] = mapped_column(String(255))
+    stage: Mapped[str] = mapped_column(String(60), index=True)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    probability: Mapped[int | None] = mapped_column(Integer)
+    close_date: Mapped[date | None] = mapped_column(Date)
+    won_lost_reason: Mapped[str | None] = mapped_column(Text)
+    owner_id: Mapped[str | None] = mapped_column(String(36))
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class RoutePlan(Synced, Base):
+    __tablename__ = "route_plans"
+    owner_id: Mapped[str | None] = mapped_column(String(36))
+    plan_date: Mapped[date] = mapped_column(Date, index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    start_latitude: Mapped[float | None] = mapped_column(Float)
+    start_longitude: Mapped[float | None] = mapped_column(Float)
+    end_latitude: Mapped[float | None] = mapped_column(Float)
+    end_longitude: Mapped[float | None] = mapped_column(Float)
+    day_start: Mapped[str | None] = mapped_column(String(5))  # "08:30"
+    day_end: Mapped[str | None] = mapped_column(String(5))
+    total_distance_m: Mapped[float | None] = mapped_column(Float)
+    total_duration_s: Mapped[int | None] = mapped_column(Integer)
+    # Route parameters the optimiser used (speed, road factor, breaks ...).
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Visit(Synced, Base):
+    __tablename__ = "visits"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
+    owner_id: Mapped[str | None] = mapped_column(String(36))
+    route_plan_id: Mapped[str | None] = mapped_column(ForeignKey("route_plans.id"))
+    planned_start: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    planned_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    checkout_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checkin_latitude: Mapped[float | None] = mapped_column(Float)
+    checkin_longitude: Mapped[float | None] = mapped_column(Float)
+    checkin_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    notes: Mapped[str | None] = mapped_column(Text)
+    next_step: Mapped[str | None] = mapped_column(Text)
+
+
+class RouteStop(Synced, Base):
+    __tablename__ = "route_stops"
+    route_plan_id: Mapped[str] = mapped_column(ForeignKey("route_plans.id"), index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    arrival: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    departure: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    service_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    travel_s: Mapped[int | None] = mapped_column(Integer)
+    wait_s: Mapped[int | None] = mapped_column(Integer)
+    visit_id: Mapped[str | None] = mapped_column(ForeignKey("visits.id"))
+
+
+class Task(Synced, Base):
+    __tablename__ = "tasks"
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
+    opportunity_id: Mapped[str | None] = mapped_column(ForeignKey("opportunities.id"))
+    visit_id: Mapped[str | None] = mapped_column(ForeignKey("visits.id"))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    priority: Mapped[str] = mapped_column(String(8), default="normal")
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    owner_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class Note(Synced, Base):
+    """A timeline entry attached to any of the records it names."""
+
+    __tablename__ = "notes"
+    body: Mapped[str] = mapped_column(Text)
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
+    lead_id: Mapped[str | None] = mapped_column(ForeignKey("leads.id"))
+    opportunity_id: Mapped[str | None] = mapped_column(ForeignKey("opportunities.id"))
+    visit_id: Mapped[str | None] = mapped_column(ForeignKey("visits.id"))
+    owner_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class Outbox(Base):
+    """One local change waiting to be pushed to the server.
+
+    Written by the flush hook in the same transaction as the change itself.
+    """
+
+    __tablename__ = "outbox"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mutation_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_id)
+    entity: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[str] = mapped_column(String(36), index=True)
+    op: Mapped[str] = mapped_column(String(10))  # insert | update | delete | restore
+    # {field: [old, new]} in wire form.
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # pending | sent | rejected; the sync issue fills in the later states.
+    state: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+# Entity name (as used on the command line, in the outbox and on the wire) -> model.
+ENTITIES: dict[str, type[Synced]] = {
+    "users": User,
+    "territories": Territory,
+    "accounts": Account,
+    "contacts": Contact,
+    "leads": Lead,
+    "pipeline_stages": PipelineStage,
+    "opportunities": Opportunity,
+    "route_plans": RoutePlan,
+    "visits": Visit,
+    "route_stops": RouteStop,
+    "tasks": Task,
+    "notes": Note,
+}
+
+
+def entity_name(model: type[Synced]) -> str:
+    return model.__tablename__  # type: ignore[attr-defined]

@@ -1,0 +1,79 @@
+"""A data dir made by an older release upgrades in place, never wiped."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from fieldapp.errors import DataDirError
+from fieldapp.store import search, services
+from fieldapp.store.db import DB_FILENAME, open_replica
+
+FIXTURES = Path(__file__).parent.parent / "data"
+
+
+def test_database_from_first_migration_upgrades(tmp_path: Path) -> None:
+    # A replica as release 0.1's first migration wrote it, with data in it.
+    old = open_replica(tmp_path, migrate_to="0001")
+    with old.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO accounts (id, name, type, status, city, created_at, updated_at) VALUES "
+            "('a0000000-0000-4000-8000-000000000001', 'Old Firm', 'customer', 'active', "
+            "'Dresden', '2025-01-01 10:00:00', '2025-01-01 10:00:00')"
+        )
+    old.close()
+    replica = open_replica(tmp_path)
+    with replica.read_session() as s:
+        assert (
+            services.get(s, "accounts", "a0000000-0000-4000-8000-000000000001")["city"] == "Dresden"
+        )
+        # 0002 indexed the existing row for search and added the default pipeline.
+        assert search.search_ids(s, "accounts", "old fi") == [
+            "a0000000-0000-4000-8000-000000000001"
+        ]
+        assert len(services.pipeline(s)) == 7
+    replica.close()
+
+
+def test_kept_database_of_release_0_1_upgrades(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "replica-0001.sqlite3", tmp_path / DB_FILENAME)
+    replica = open_replica(tmp_path)
+    with replica.read_session() as s:
+        [row] = services.list_records(s, "accounts")
+        assert row["name"] == "Kept Since Release 0.1"
+        assert search.search_ids(s, "accounts", "kept") == [row["id"]]
+    replica.close()
+
+
+def test_open_is_idempotent_and_wal(tmp_path: Path) -> None:
+    open_replica(tmp_path).close()
+    replica = open_replica(tmp_path)
+    with replica.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    replica.close()
+
+
+def test_corrupt_file_gives_a_clear_error_and_is_kept(tmp_path: Path) -> None:
+    (tmp_path / DB_FILENAME).write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(DataDirError, match="damaged"):
+        open_replica(tmp_path)
+    assert (tmp_path / DB_FILENAME).read_bytes().startswith(b"this is not sqlite")
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    open_replica(tmp_path).close()
+    with sqlite3.connect(tmp_path / DB_FILENAME) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(DataDirError, match="newer fieldapp"):
+        open_replica(tmp_path)
+
+
+def test_unwritable_data_dir(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(DataDirError, match="cannot create data dir"):
+        open_replica(blocker / "sub")

@@ -1,0 +1,165 @@
+"""Every write leaves exactly one outbox entry per changed record, in the same transaction."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from fieldapp.store import services
+from fieldapp.store.db import Replica
+from fieldapp.store.models import Account, Outbox
+from fieldapp.store.outbox import remote_apply
+
+
+def entries(replica: Replica) -> list[Outbox]:
+    with replica.read_session() as s:
+        return list(s.scalars(select(Outbox).order_by(Outbox.seq)))
+
+
+def test_create_writes_one_insert_entry_with_all_fields(replica: Replica) -> None:
+    with replica.session() as s:
+        acc = services.create(
+            s, "accounts", {"name": "Acme", "city": "Köln", "latitude": 50.9, "longitude": 6.9}
+        )
+    [entry] = entries(replica)
+    assert (entry.entity, entry.row_id, entry.op) == ("accounts", acc, "insert")
+    assert entry.changes["name"] == [None, "Acme"]
+    assert entry.changes["city"] == [None, "Köln"]
+    assert entry.changes["latitude"] == [None, 50.9]
+    assert entry.base_version is None
+    assert len(entry.mutation_id) == 36
+
+
+def test_update_records_old_and_new_values_and_base_version(replica: Replica) -> None:
+    with replica.session() as s:
+        acc = services.create(s, "accounts", {"name": "Acme", "city": "Köln"})
+    with replica.session() as s:
+        # As if the server had acknowledged version 7 of this row.
+        remote_apply(s)
+        row = s.get(Account, acc)
+        assert row is not None
+        row.server_version = 7
+    with replica.session() as s:
+        changed = services.update(s, "accounts", acc, {"city": "Bonn", "name": "Acme"})
+    assert changed == {"city": "Bonn"}
+    last = entries(replica)[-1]
+    assert last.op == "update"
+    assert last.changes == {"city": ["Köln", "Bonn"]}
+    assert last.base_version == 7
+    assert len(entries(replica)) == 2
+
+
+def test_two_updates_in_one_transaction_fold_into_one_entry(replica: Replica) -> None:
+    with replica.session() as s:
+        acc = services.create(s, "accounts", {"name": "Acme", "city": "Köln"})
+    with replica.session() as s:
+        services.update(s, "accounts", acc, {"city": "Bonn"})
+        services.update(s, "accounts", acc, {"city": "Essen", "phone": "+49 201 123456"})
+    last = entries(replica)[-1]
+    assert len(entries(replica)) == 2
+    assert last.changes == {"city": ["Köln", "Essen"], "phone": [None, "+49 201 123456"]}
+
+
+def test_unchanged_update_writes_nothing(replica: Replica) -> None:
+    with replica.session() as s:
+        acc = services.create(s, "accounts", {"name": "Acme"})
+    with replica.session() as s:
+        assert services.update(s, "accounts", acc, {"name": "Acme"}) == {}
+    assert len(entries(replica)) == 1
+
+
+def test_delete_cascades_one_entry_per_record(replica: Replica) -> None:
+    with replica.session() as s:
+        acc = services.create(s, "accounts", {"name": "Acme"})
+        services.create(s, "contacts", {"account_id": acc, "last_name": "Meier"})
+        services.create(s, "contacts", {"account_id": acc, "last_name": "Schulz"})
+    with replica.session() as s:
+        gone = services.delete(s, "accounts", acc)
+    assert len(gone) == 3
+    deletes = [e for e in entries(replica) if e.op == "delete"]
+    assert sorted((e.entity, e.row_id) for e in deletes) == sorted(gone)
+    assert all(e.changes["deleted_at"][0] is None for e in deletes)
+    with replica.session() as s:
+        back = services.restore(s, "accounts", acc)
+    assert sorted(back) == sorted(gone)
+    assert len([e for e in entries(replica) if e.op == "restore"]) == 3
+
+
+def test_rolled_back_write_leaves_neither_row_nor_entry(replica: Replica) -> None:
+    with pytest.raises(RuntimeError), replica.session() as s:
+        services.create(s, "accounts", {"name": "Acme"})
+        raise RuntimeError("crash after the write")
+    assert entries(replica) == []
+    with replica.read_session() as s:
+        assert services.count(s, "accounts") == 0
+
+
+def test_hard_delete_is_refused(replica: Replica) -> None:
+    with replica.session() as s:
+        acc = services.create(s, "accounts", {"name": "Acme"})
+    with pytest.raises(RuntimeError, match="tombstone"), replica.session() as s:
+        row = s.get(Account, acc)
+        s.delete(row)
+        s.flush()
+
+
+def test_remote_apply_writes_no_entry(replica: Replica) -> None:
+    with replica.session() as s:
+        remote_apply(s)
+        s.add(Account(name="From the server", server_version=3))
+    assert entries(replica) == []
+
+
+def test_convert_lead_is_one_transaction_with_one_entry_per_record(replica: Replica) -> None:
+    with replica.session() as s:
+        lead = services.create(
+            s,
+            "leads",
+            {
+                "first_name": "Jana",
+                "last_name": "Novak",
+                "company": "Novak Bau",
+                "email": "jana@novak-bau.de",
+                "rating": "hot",
+                "score": 80,
+            },
+        )
+    with replica.session() as s:
+        result = services.convert_lead(s, lead, amount="12500.50")
+    after = entries(replica)[1:]
+    assert sorted(e.entity for e in after) == ["accounts", "contacts", "leads", "opportunities"]
+    assert len({(e.entity, e.row_id) for e in after}) == 4
+    with replica.read_session() as s:
+        account = services.get(s, "accounts", result.account_id)
+        contact = services.get(s, "contacts", result.contact_id)
+        assert result.opportunity_id is not None
+        opp = services.get(s, "opportunities", result.opportunity_id)
+        converted = services.get(s, "leads", lead)
+    assert account["name"] == "Novak Bau"
+    assert contact["account_id"] == result.account_id and contact["email"] == "jana@novak-bau.de"
+    assert opp["stage"] == "Prospecting" and opp["probability"] == 10
+    assert str(opp["amount"]) == "12500.50"
+    assert converted["status"] == "converted"
+    assert converted["converted_account_id"] == result.account_id
+
+
+def test_failed_conversion_leaves_nothing(replica: Replica) -> None:
+    with replica.session() as s:
+        lead = services.create(s, "leads", {"last_name": "Novak"})
+    with pytest.raises(Exception, match="no account"), replica.session() as s:
+        services.convert_lead(s, lead, account_id="00000000-0000-4000-8000-000000000000")
+    assert len(entries(replica)) == 1
+    with replica.read_session() as s:
+        assert services.get(s, "leads", lead)["status"] == "new"
+        assert services.count(s, "contacts") == 0
+
+
+def test_bulk_create_writes_one_entry_per_row(replica: Replica) -> None:
+    rows = [{"name": f"Firm {i}", "city": "Ulm"} for i in range(250)]
+    with replica.session() as s:
+        ids = services.bulk_create(s, "accounts", rows)
+    got = entries(replica)
+    assert len(got) == 250
+    assert [e.row_id for e in got] == ids
+    assert got[0].changes["name"] == [None, "Firm 0"]
+    assert got[0].changes["type"] == [None, "prospect"]

@@ -1,0 +1,184 @@
+"""The command line, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fieldapp.cli.main import main
+
+
+@pytest.fixture
+def cli(data_dir: Path, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--data-dir", str(data_dir), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_add_list_show_update_delete_restore(cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli(
+        "accounts",
+        "add",
+        "--name",
+        "Acme GmbH",
+        "--city",
+        "Köln",
+        "--lat",
+        "50.94",
+        "--lon",
+        "6.96",
+        "--email",
+        "info@acme.de",
+    )
+    assert code == 0
+    acc = out.strip()
+    code, out, _ = cli("accounts", "list", "--search", "acm", "--json")
+    assert [r["id"] for r in json.loads(out)] == [acc]
+    code, out, _ = cli(
+        "accounts", "update", acc, "--set", "city=Bonn", "--set", "phone=0228 123456"
+    )
+    assert (code, out.strip()) == (0, "updated 2 field(s)")
+    code, out, _ = cli("accounts", "show", acc, "--json")
+    record = json.loads(out)
+    assert (record["city"], record["phone"], record["latitude"]) == ("Bonn", "0228 123456", 50.94)
+    code, out, _ = cli("accounts", "list")
+    assert "Acme GmbH" in out and "Bonn" in out
+    code, out, _ = cli("accounts", "delete", acc)
+    assert code == 0 and "restore" in out
+    assert json.loads(cli("accounts", "list", "--json")[1]) == []
+    assert cli("accounts", "restore", acc)[0] == 0
+    assert len(json.loads(cli("accounts", "list", "--json")[1])) == 1
+
+
+def test_contacts_and_visits(cli) -> None:  # type: ignore[no-untyped-def]
+    acc = cli("accounts", "add", "--name", "Acme")[1].strip()
+    code, out, _ = cli(
+        "contacts",
+        "add",
+        "--account-id",
+        acc,
+        "--first-name",
+        "Jana",
+        "--last-name",
+        "Novak",
+        "--email",
+        "jana@acme.de",
+    )
+    assert code == 0
+    contacts = json.loads(cli("contacts", "list", "--search", "nov", "--json")[1])
+    assert contacts[0]["account_id"] == acc
+    code, out, _ = cli(
+        "visits",
+        "log",
+        acc,
+        "--outcome",
+        "follow_up",
+        "--notes",
+        "Quote wanted",
+        "--follow-up",
+        "2030-01-10T09:00",
+        "--json",
+    )
+    visit = json.loads(out)
+    assert visit["outcome"] == "follow_up" and visit["notes"] == "Quote wanted"
+    listed = json.loads(cli("visits", "list", acc, "--json")[1])
+    assert [v["id"] for v in listed] == [visit["id"]]
+    tasks = json.loads(cli("tasks", "list", "--json")[1])
+    assert tasks[0]["visit_id"] == visit["id"]
+
+
+def test_lead_conversion(cli) -> None:  # type: ignore[no-untyped-def]
+    lead = cli(
+        "leads",
+        "add",
+        "--last-name",
+        "Yilmaz",
+        "--company",
+        "Yildiz Bau",
+        "--rating",
+        "hot",
+        "--score",
+        "85",
+    )[1].strip()
+    code, out, _ = cli("leads", "convert", lead, "--amount", "5000", "--json")
+    result = json.loads(out)
+    assert code == 0
+    opp = json.loads(cli("opportunities", "show", result["opportunity_id"], "--json")[1])
+    assert opp["account_id"] == result["account_id"] and opp["amount"] == "5000.00"
+    code, _, err = cli("leads", "convert", lead)
+    assert code == 1 and "already been converted" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("accounts", "add", "--name", "X", "--email", "nope"), "invalid email"),
+        (("accounts", "add", "--name", "X", "--lat", "123", "--lon", "1"), "between -90 and 90"),
+        (("accounts", "show", "nope"), "no account with id nope"),
+        (("accounts", "update", "x", "--set", "novalue"), "--set expects FIELD=VALUE"),
+        (
+            ("visits", "log", "00000000-0000-4000-8000-000000000000", "--outcome", "successful"),
+            "no account with id",
+        ),
+        (("import", "accounts", "/nonexistent/file.csv"), "file.csv"),
+    ],
+)
+def test_errors_are_one_line_without_traceback(cli, args: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]
+    code, _out, err = cli(*args)
+    assert code == 1
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_console_script_and_env_data_dir(tmp_path: Path) -> None:
+    env = {**os.environ, "FIELDAPP_DATA_DIR": str(tmp_path / "envdir")}
+    exe = Path(sys.executable).parent / "fieldapp"
+    done = subprocess.run(
+        [str(exe), "accounts", "add", "--name", "Env Firm"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert len(done.stdout.strip()) == 36
+    assert (tmp_path / "envdir" / "replica.sqlite3").exists()
+    bad = subprocess.run(
+        [str(exe), "accounts", "add", "--name", "X", "--website", "::"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 1 and "invalid website" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_locked_data_dir_is_reported(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    cli("accounts", "add", "--name", "Acme")
+    db = next(tmp_path.glob("data/replica.sqlite3"))
+    holder = sqlite3.connect(db, timeout=0)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        env = {**os.environ, "FIELDAPP_DATA_DIR": str(db.parent)}
+        exe = Path(sys.executable).parent / "fieldapp"
+        done = subprocess.run(
+            [str(exe), "accounts", "add", "--name", "Y"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        holder.rollback()
+        holder.close()
+    assert done.returncode == 1
+    assert "locked" in done.stderr and "Traceback" not in done.stderr
