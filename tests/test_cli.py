@@ -182,3 +182,27 @@ def test_locked_data_dir_is_reported(tmp_path: Path, cli) -> None:  # type: igno
         holder.close()
     assert done.returncode == 1
     assert "locked" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_import_export_and_demo_commands(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = Path(__file__).parent / "data" / "csv"
+    code, out, _ = cli("import", "accounts", str(data / "invalid_rows.tsv"), "--json")
+    report = json.loads(out)
+    assert code == 1 and report["imported"] == 0 and len(report["invalid"]) == 3
+    code, out, _ = cli("import", "accounts", str(data / "invalid_rows.tsv"), "--dry-run")
+    assert code == 0 and "row 2 (line 3): email" in out and "1 rows would be imported" in out
+    code, out, _ = cli("import", "accounts", str(data / "salesforce_accounts.csv"))
+    assert code == 0 and "imported 3 accounts" in out
+    code, out, _ = cli(
+        "import", "accounts", str(data / "invalid_rows.tsv"), "--skip-invalid", "--map", "x=y"
+    )
+    assert code == 1
+    code, out, _ = cli("export", "accounts", str(tmp_path / "a.csv"))
+    assert code == 0 and "exported 3 accounts" in out
+    assert "Müller Bau GmbH" in (tmp_path / "a.csv").read_text(encoding="utf-8")
+    code, _, err = cli("demo", "--accounts", "50")
+    assert code == 1 and "already holds 3 accounts" in err
+    code, out, _ = cli("demo", "--accounts", "50", "--replace", "--seed", "3")
+    assert code == 0 and "50 accounts" in out
+    code, out, _ = cli("export", "contacts", str(tmp_path / "c.vcf"))
+    assert code == 0 and (tmp_path / "c.vcf").read_text(encoding="utf-8").count("BEGIN:VCARD") > 50

@@ -277,7 +277,12 @@ def import_accounts(
                 )
             )
             continue
-        raw = {target: record[i] for i, target in by_index.items() if i < len(record)}
+        # Excel and Salesforce write CRLF inside quoted fields too; keep plain newlines.
+        raw = {
+            target: record[i].replace("\r\n", "\n") if "\r" in record[i] else record[i]
+            for i, target in by_index.items()
+            if i < len(record)
+        }
         row_id = raw.pop("id", "").strip().lower() or None
         errors: list[RowError] = []
         if row_id is not None:

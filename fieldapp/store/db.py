@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.script.revision import ResolutionError
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,6 +25,7 @@ from fieldapp.errors import DataDirError
 
 DB_FILENAME = "replica.sqlite3"
 ENV_DATA_DIR = "FIELDAPP_DATA_DIR"
+BEGIN_OPTION = "fieldapp_sqlite_begin"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -37,6 +38,10 @@ def default_data_dir() -> Path:
 
 
 def _set_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN (below) instead of the sqlite3
+    # module, which only begins before INSERT/UPDATE/DELETE: DDL and reads would
+    # otherwise run outside the transaction and survive its rollback.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     # NORMAL is durable across application crashes in WAL mode; only a power cut can
@@ -50,9 +55,17 @@ def _set_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.close()
 
 
+def _begin(conn: Connection) -> None:
+    # Writers take the write lock up front (IMMEDIATE): a deferred transaction that
+    # reads first and writes later fails at once if another writer got in between.
+    mode = conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
 def make_engine(db_path: Path) -> Engine:
     engine = create_engine(f"sqlite:///{db_path}")
     event.listen(engine, "connect", _set_pragmas)
+    event.listen(engine, "begin", _begin)
     return engine
 
 
@@ -94,6 +107,9 @@ class Replica:
         self.data_dir = data_dir
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(
+            engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"}), expire_on_commit=False
+        )
 
     @property
     def db_path(self) -> Path:
@@ -102,7 +118,7 @@ class Replica:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session for one operation: commits on success, rolls back on error."""
-        with self._sessions() as session, session.begin():
+        with self._write_sessions() as session, session.begin():
             yield session
 
     @contextmanager

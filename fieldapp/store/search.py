@@ -1,22 +1,34 @@
 """Full-text search over the replica (SQLite FTS5).
 
 Every word of the query is a prefix ("acm" finds "Acme", "ac mü" finds "Acme
-München"). Results are ranked by bm25 with the name weighted highest. For very short
-queries (one or two characters in all) ranking every match would cost a scan of
-tens of thousands of rows at 100k accounts; there we take matches in the name
-column first, in index order, which is both fast and what a person typing "a"
-expects to see.
+München"). Results are ranked by bm25 with the name weighted highest. For short
+queries (up to three characters in all) ranking every match would cost a scan of
+thousands of rows at 100k accounts (p95 50 ms for three characters); there we take
+matches in the name column first, in index order, which is both fast and what a
+person typing "a" or "mül" expects to see. Ranking starts at the fourth character.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-# bm25 column weights, in FTS column order (see migration 0002).
+# Indexed columns per table, in FTS column order (created by migration 0002).
+FTS_COLUMNS: dict[str, tuple[str, ...]] = {
+    "accounts": ("name", "street", "city", "postcode", "tags", "description"),
+    "contacts": ("first_name", "last_name", "title", "email", "phone", "city"),
+    "leads": ("first_name", "last_name", "company", "email", "city"),
+    "notes": ("body",),
+}
+# Below this many rows the per-row triggers are cheaper than dropping them.
+BULK_INDEX_THRESHOLD = 200
+
+# bm25 column weights, in FTS column order.
 WEIGHTS = {
     "accounts": (10.0, 2.0, 3.0, 3.0, 4.0, 1.0),
     "contacts": (6.0, 10.0, 2.0, 4.0, 2.0, 1.0),
@@ -25,7 +37,7 @@ WEIGHTS = {
 }
 # The column searched first for short queries.
 NAME_COLUMN = {"accounts": "name", "contacts": "last_name", "leads": "last_name", "notes": "body"}
-SHORT_QUERY = 2
+SHORT_QUERY = 3
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -92,3 +104,38 @@ def search(session: Session, entity: str, query: str, *, limit: int = 50) -> lis
         {"q": match, "limit": limit},
     )
     return [Hit(row_id, score) for row_id, score in rows]
+
+
+@contextmanager
+def deferred_index(session: Session, table: str, rows: int) -> Iterator[None]:
+    """Index rows inserted inside the block in one statement instead of one per row.
+
+    The insert trigger costs a statement savepoint per row, and FTS5 flushes its
+    pending index at every savepoint: bulk inserts ran 4x slower through it. For big
+    batches the trigger is dropped, the new rows (rowids above the current maximum;
+    rows are never hard-deleted, so rowids only grow) are indexed with one
+    INSERT ... SELECT, and the trigger is put back — all inside the caller's
+    transaction, so a failure anywhere rolls the trigger back too.
+    """
+    trigger = f"{table}_fts_ai"
+    sql = None
+    if table in FTS_COLUMNS and rows >= BULK_INDEX_THRESHOLD:
+        sql = session.execute(
+            text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
+            {"n": trigger},
+        ).scalar()
+    if sql is None:
+        yield
+        return
+    before = session.execute(text(f"SELECT coalesce(max(rowid), 0) FROM {table}")).scalar()
+    session.execute(text(f"DROP TRIGGER {trigger}"))
+    yield
+    cols = ", ".join(FTS_COLUMNS[table])
+    session.execute(
+        text(
+            f"INSERT INTO {table}_fts(rowid, {cols}) "
+            f"SELECT rowid, {cols} FROM {table} WHERE rowid > :before"
+        ),
+        {"before": before},
+    )
+    session.execute(text(sql))

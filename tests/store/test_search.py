@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fieldapp.store import search, services
 from fieldapp.store.db import Replica
 
@@ -90,3 +92,26 @@ def test_limit_is_respected_for_short_and_long_queries(replica: Replica) -> None
     with replica.read_session() as s:
         assert len(search.search_ids(s, "accounts", "a", limit=50)) == 50
         assert len(search.search_ids(s, "accounts", "apex", limit=30)) == 30
+
+
+def test_bulk_insert_indexes_every_row_and_keeps_the_trigger(replica: Replica) -> None:
+    rows = [
+        {"name": f"Bulkfirma {i}", "city": "Zwickau"} for i in range(search.BULK_INDEX_THRESHOLD)
+    ]
+    with replica.session() as s:
+        before = services.create(s, "accounts", {"name": "Einzeln Vorher"})
+        ids = services.bulk_create(s, "accounts", rows)
+    with replica.session() as s:
+        after = services.create(s, "accounts", {"name": "Einzeln Nachher"})
+    with pytest.raises(RuntimeError), replica.session() as s:
+        services.bulk_create(s, "accounts", [{"name": f"Rollback {i}"} for i in range(300)])
+        raise RuntimeError("abort the transaction after the trigger was dropped")
+    with replica.session() as s:
+        late = services.create(s, "accounts", {"name": "Einzeln Zuletzt"})
+    with replica.read_session() as s:
+        assert sorted(search.search_ids(s, "accounts", "bulkfirma", limit=1000)) == sorted(ids)
+        assert search.search_ids(s, "accounts", "zwickau bulkfirma 7", limit=5)[0] == ids[7]
+        assert search.search_ids(s, "accounts", "einzeln vorher") == [before]
+        assert search.search_ids(s, "accounts", "einzeln nachher") == [after]
+        assert search.search_ids(s, "accounts", "einzeln zuletzt") == [late]
+        assert search.search_ids(s, "accounts", "rollback") == []

@@ -1,0 +1,134 @@
+"""Replica store figures at 100k accounts: bulk insert, CSV import, search, open.
+
+Run: ``python -m benchmarks.bench_store [--accounts N] [--queries Q]``. Prints one
+line per figure; the README and the issue notes quote them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from fieldapp.store import csv_io, demo, services
+from fieldapp.store.db import open_replica
+from fieldapp.store.search import search_ids
+
+
+def account_rows(n: int, rng: random.Random) -> list[dict[str, Any]]:
+    """Valid, varied accounts shaped like the demo's (what an import would hold)."""
+    places = demo.towns(rng)
+    rows = []
+    for i in range(n):
+        town = rng.choice(places)
+        family = rng.choice(demo.SURNAMES)
+        trade, industry = rng.choice(demo.TRADES)
+        rows.append(
+            {
+                "name": f"{family} {trade} {rng.choice(demo.FORMS)} {i}",
+                "type": rng.choice(("customer", "prospect", "partner")),
+                "industry": industry,
+                "phone": f"+49 {rng.randint(200, 9999)} {rng.randint(100000, 9999999)}",
+                "email": f"info{i}@{demo._slug(family + trade)}.de",
+                "street": f"{rng.choice(demo.STREETS)} {rng.randint(1, 180)}",
+                "city": town.name,
+                "postcode": town.postcode,
+                "country": "Germany",
+                "latitude": round(town.latitude + rng.uniform(-0.02, 0.02), 6),
+                "longitude": round(town.longitude + rng.uniform(-0.03, 0.03), 6),
+                "tags": rng.choice((None, "retail", "key account,wholesale")),
+                "description": f"{industry} business in {town.name}",
+            }
+        )
+    return rows
+
+
+def queries(rows: list[dict[str, Any]], count: int, rng: random.Random) -> list[str]:
+    """Prefixes of 1-6 characters of words people search for: names, towns, postcodes."""
+    words = [w for r in rows[:5000] for w in (r["name"].split()[0], r["city"], r["postcode"])]
+    out = []
+    for i in range(count):
+        word = rng.choice(words)
+        out.append(word[: 1 + i % 6])
+    return out
+
+
+def percentile(values: list[float], p: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=600)
+    args = parser.parse_args()
+    rng = random.Random(42)
+    rows = account_rows(args.accounts, rng)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        replica = open_replica(base / "bulk")
+        started = time.perf_counter()
+        with replica.session() as session:
+            services.bulk_create(session, "accounts", rows)
+        elapsed = time.perf_counter() - started
+        print(
+            f"bulk insert: {len(rows)} accounts in {elapsed:.2f} s = "
+            f"{len(rows) / elapsed:,.0f} rows/s"
+        )
+
+        export = base / "accounts.csv"
+        with replica.read_session() as session:
+            csv_io.export_accounts(session, export)
+        replica.close()
+
+        target = open_replica(base / "import")
+        started = time.perf_counter()
+        with target.session() as session:
+            report = csv_io.import_accounts(session, export)
+        elapsed = time.perf_counter() - started
+        assert report.imported == len(rows) and not report.invalid
+        print(
+            f"CSV import (parse + validate + insert): {report.imported} rows in "
+            f"{elapsed:.2f} s = {report.imported / elapsed:,.0f} rows/s"
+        )
+        target.close()
+
+        started = time.perf_counter()
+        replica = open_replica(base / "bulk")
+        with replica.read_session() as session:
+            services.count(session, "accounts")
+        print(
+            f"open a {len(rows)}-account data dir: {(time.perf_counter() - started) * 1000:.0f} ms"
+        )
+
+        qs = queries(rows, args.queries, rng)
+        timings: list[float] = []
+        by_length: dict[int, list[float]] = {}
+        with replica.read_session() as session:
+            search_ids(session, "accounts", "warm")  # first query loads the FTS pages
+            for q in qs:
+                started = time.perf_counter()
+                search_ids(session, "accounts", q, limit=50)
+                ms = (time.perf_counter() - started) * 1000
+                timings.append(ms)
+                by_length.setdefault(len(q), []).append(ms)
+        replica.close()
+        print(
+            f"search over {len(rows)} accounts, {len(qs)} queries of 1-6 chars: "
+            f"p50 {percentile(timings, 50):.2f} ms, p95 {percentile(timings, 95):.2f} ms, "
+            f"p99 {percentile(timings, 99):.2f} ms, max {max(timings):.2f} ms"
+        )
+        for length in sorted(by_length):
+            values = by_length[length]
+            print(
+                f"  {length} char(s): p95 {percentile(values, 95):.2f} ms ({len(values)} queries)"
+            )
+
+
+if __name__ == "__main__":
+    main()

