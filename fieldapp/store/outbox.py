@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from fieldapp.store.models import Outbox, Synced, entity_name
 from fieldapp.store.types import new_id, to_wire, utcnow
@@ -38,10 +39,16 @@ def _column_keys(obj: Synced) -> list[str]:
 
 def _insert_changes(obj: Synced) -> dict[str, list[Any]]:
     changes: dict[str, list[Any]] = {}
-    for key in _column_keys(obj):
+    for column in obj.__table__.columns:  # type: ignore[attr-defined]
+        key = column.key
         if key in Synced.BOOKKEEPING:
             continue
         value = getattr(obj, key)
+        if value is None and isinstance(column.default, ScalarElementColumnDefault):
+            # Fill scalar defaults now rather than at INSERT, so that the entry says
+            # what the row holds (the server must not guess our defaults).
+            value = column.default.arg
+            setattr(obj, key, value)
         if value is not None:
             changes[key] = [None, to_wire(value)]
     return changes

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import JSON, Boolean, Column, Table, func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
@@ -34,7 +34,7 @@ from fieldapp.store.models import (
     Task,
     Visit,
 )
-from fieldapp.store.types import new_id, to_wire, utcnow
+from fieldapp.store.types import Money, UTCDateTime, new_id, to_wire, utcnow
 
 # Deleting a record tombstones what hangs off it too; restoring brings those back.
 CASCADE: dict[str, tuple[tuple[str, str], ...]] = {
@@ -379,11 +379,14 @@ def bulk_create(session: Session, entity: str, rows: list[dict[str, Any]]) -> li
 
     Rows must have been through :func:`fields.clean`; this writes exactly what it is
     given. Imports of 100k rows must take seconds, so this skips the ORM unit of work
-    (~10x the cost per row) and even Core's per-row parameter handling (see
-    :func:`_insert_many`).
+    (~10x the cost per row) and Core's per-row parameter handling (see
+    :func:`_insert_many`), and writes the outbox entries with one INSERT ... SELECT
+    that builds each entry's JSON inside SQLite (see :func:`_wire_sql`).
     """
     model = model_for(entity)
     table: Table = model.__table__  # type: ignore[attr-defined]
+    if not rows:
+        return []
     now = utcnow()
     keys = [c.key for c in table.columns]
     defaults = {
@@ -391,40 +394,77 @@ def bulk_create(session: Session, entity: str, rows: list[dict[str, Any]]) -> li
         for c in table.columns
         if isinstance(c.default, ScalarElementColumnDefault)
     }
-    bookkeeping = Synced.BOOKKEEPING
-    plain = (str, int, float)
     records = []
-    entries = []
     with _gc_paused():
         for row in rows:
             record: dict[str, Any] = dict.fromkeys(keys)
             record.update(defaults)
             record.update({k: v for k, v in row.items() if v is not None})
-            record["id"] = row_id = row.get("id") or new_id()
+            record["id"] = row.get("id") or new_id()
             record["created_at"] = record["updated_at"] = now
             records.append(record)
-            changes = {
-                k: [None, v if type(v) in plain else to_wire(v)]
-                for k, v in record.items()
-                if v is not None and k not in bookkeeping
-            }
-            entries.append(
-                {
-                    "mutation_id": new_id(),
-                    "entity": entity,
-                    "row_id": row_id,
-                    "op": "insert",
-                    "changes": changes,
-                    "base_version": None,
-                    "created_at": now,
-                    "state": "pending",
-                }
-            )
-    if records:
-        with search.deferred_index(session, table.name, len(records)):
-            _insert_many(session, table, records)
-        _insert_many(session, Outbox.__table__, entries)  # type: ignore[arg-type]
+    before = session.execute(text(f"SELECT coalesce(max(rowid), 0) FROM {table.name}")).scalar_one()
+    with search.deferred_index(session, table.name, len(records)):
+        _insert_many(session, table, records)
+    _outbox_for_inserted(session, table, entity, before, now)
     return [r["id"] for r in records]
+
+
+# A version-4 UUID made by SQLite, for outbox entries written in SQL.
+_SQL_UUID4 = (
+    "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || "
+    "substr(lower(hex(randomblob(2))), 2) || '-' || "
+    "substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || "
+    "'-' || lower(hex(randomblob(6)))"
+)
+
+
+def _wire_sql(column: Column[Any]) -> str:
+    """SQL giving the JSON value :func:`to_wire` gives for ``column``'s stored value."""
+    name = column.name
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        # Stored "YYYY-MM-DD HH:MM:SS.ffffff" (UTC); isoformat() drops zero micros.
+        return (
+            f"substr({name}, 1, 10) || 'T' || CASE WHEN substr({name}, 21) = '000000' "
+            f"THEN substr({name}, 12, 8) ELSE substr({name}, 12) END || '+00:00'"
+        )
+    if isinstance(kind, Money):
+        return f"printf('%d.%02d', {name} / 100, {name} % 100)"  # amounts are >= 0
+    if isinstance(kind, Boolean):
+        return f"json(CASE WHEN {name} THEN 'true' ELSE 'false' END)"
+    if isinstance(kind, JSON):
+        return f"json({name})"
+    return name
+
+
+def _outbox_for_inserted(
+    session: Session, table: Table, entity: str, after_rowid: int, now: datetime
+) -> None:
+    """One insert entry per row of ``table`` above ``after_rowid``, like the flush hook's.
+
+    The JSON object is concatenated from one ``,"field":[null,value]`` piece per
+    non-NULL column (the hook leaves out fields that are None); json_quote does the
+    escaping. This runs ~3x faster than json_patch-ing a json_object.
+    """
+    pieces = " || ".join(
+        f"CASE WHEN {c.name} IS NULL THEN '' "
+        f"ELSE ',\"{c.name}\":[null,' || json_quote({_wire_sql(c)}) || ']' END"
+        for c in table.columns
+        if c.key not in Synced.BOOKKEEPING
+    )
+    dialect = session.connection().dialect
+    created = Outbox.__table__.c.created_at.type.bind_processor(dialect)
+    session.execute(
+        text(
+            "INSERT INTO outbox (mutation_id, entity, row_id, op, changes, base_version, "
+            "created_at, state) "
+            f"SELECT {_SQL_UUID4}, :entity, id, 'insert', '{{' || substr({pieces}, 2) || '}}', "
+            "NULL, :created, 'pending' "
+            f"FROM {table.name} WHERE rowid > :after ORDER BY rowid"
+        ),
+        {"entity": entity, "created": created(now) if created else now, "after": after_rowid},
+    )
 
 
 @contextmanager

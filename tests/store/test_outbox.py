@@ -163,3 +163,55 @@ def test_bulk_create_writes_one_entry_per_row(replica: Replica) -> None:
     assert [e.row_id for e in got] == ids
     assert got[0].changes["name"] == [None, "Firm 0"]
     assert got[0].changes["type"] == [None, "prospect"]
+
+
+def test_bulk_entries_equal_the_flush_hooks_for_every_column_type(replica: Replica) -> None:
+    """bulk_create builds its outbox JSON in SQL; it must match the hook's exactly."""
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+    from uuid import UUID
+
+    from fieldapp.store import fields
+
+    with replica.session() as s:
+        acc = services.create(s, "accounts", {"name": "Base"})
+    at = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    samples = {
+        "accounts": {
+            "name": 'Ünïcode "q" GmbH',
+            "latitude": 50.937512,
+            "longitude": -6.5,
+            "tags": "a,b",
+            "description": None,
+        },
+        "opportunities": {
+            "account_id": acc,
+            "name": "Deal",
+            "stage": "Proposal",
+            "amount": Decimal("1234.05"),
+            "probability": 60,
+            "close_date": date(2027, 1, 31),
+        },
+        "tasks": {
+            "title": "Call",
+            "account_id": acc,
+            "due_at": at,
+            "done": True,
+            "done_at": at.replace(microsecond=123456),
+            "priority": "high",
+        },
+        "route_plans": {"plan_date": date(2026, 11, 24), "settings": {"speed": 50, "x": [1]}},
+    }
+    for entity, values in samples.items():
+        cleaned = fields.clean(entity, values, creating=True)
+        with replica.session() as s:
+            one = services.create(s, entity, dict(values))
+            many = services.bulk_create(s, entity, [dict(cleaned) for _ in range(3)])
+        by_row = {e.row_id: e for e in entries(replica)}
+        expected = by_row[one].changes
+        for row_id in many:
+            entry = by_row[row_id]
+            assert (entry.entity, entry.op, entry.state) == (entity, "insert", "pending")
+            assert entry.changes == expected, entity
+            assert UUID(entry.mutation_id).version == 4
+    assert len({e.mutation_id for e in entries(replica)}) == len(entries(replica))
