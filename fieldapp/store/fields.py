@@ -413,9 +413,12 @@ def clean(entity: str, values: dict[str, Any], *, creating: bool) -> dict[str, A
         except ValueError as exc:
             errors.append(FieldError(field, str(exc)))
     for field, rule in spec.items():
-        missing = cleaned.get(field) is None
-        already = any(e.field == field for e in errors)
-        if rule.required and missing and (creating or field in cleaned) and not already:
+        if (
+            rule.required
+            and cleaned.get(field) is None
+            and (creating or field in cleaned)
+            and not any(e.field == field for e in errors)
+        ):
             errors.append(FieldError(field, "is required"))
     has_lat = cleaned.get("latitude") is not None
     has_lon = cleaned.get("longitude") is not None
