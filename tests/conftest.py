@@ -1,13 +1,20 @@
-"""Shared fixtures: a real replica in a fresh data dir per test."""
+"""Shared fixtures: a real replica in a fresh data dir per test.
+
+After every test, each replica the test left under its tmp_path is checked for the
+outbox invariant: every record created on the device and not yet synced has exactly
+one insert entry, and no record has more than one.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from fieldapp.store.db import Replica, open_replica
+from fieldapp.store.db import DB_FILENAME, Replica, open_replica
+from fieldapp.store.models import ENTITIES
 
 
 @pytest.fixture
@@ -20,3 +27,36 @@ def replica(data_dir: Path) -> Iterator[Replica]:
     rep = open_replica(data_dir)
     yield rep
     rep.close()
+
+
+def outbox_violations(db: Path) -> list[str]:
+    """Records in ``db`` whose outbox insert entries are not exactly one."""
+    problems = []
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "outbox" not in tables:
+            return []
+        for entity in ENTITIES:
+            if entity not in tables or entity == "pipeline_stages":  # stages come seeded
+                continue
+            rows = con.execute(
+                f"SELECT t.id, t.server_version, count(o.seq) FROM {entity} t "
+                "LEFT JOIN outbox o ON o.row_id = t.id AND o.op = 'insert' GROUP BY t.id"
+            )
+            for row_id, server_version, inserts in rows:
+                if inserts > 1 or (server_version is None and inserts != 1):
+                    problems.append(f"{entity} {row_id}: {inserts} insert entries")
+    return problems
+
+
+@pytest.fixture(autouse=True)
+def _outbox_invariant(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if request.node.get_closest_marker("outbox_unchecked"):
+        return
+    for db in tmp_path.rglob(DB_FILENAME):
+        try:
+            problems = outbox_violations(db)
+        except sqlite3.DatabaseError:
+            continue  # tests that damage a replica on purpose
+        assert not problems, f"{db}: " + "; ".join(problems[:5])
