@@ -7,15 +7,9 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.script.revision import ResolutionError
-from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,9 +17,15 @@ from sqlalchemy.orm import Session, sessionmaker
 import fieldapp.store.outbox  # noqa: F401  (registers the outbox flush hook)
 from fieldapp.errors import DataDirError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
 DB_FILENAME = "replica.sqlite3"
 ENV_DATA_DIR = "FIELDAPP_DATA_DIR"
 BEGIN_OPTION = "fieldapp_sqlite_begin"
+# The newest revision in migrations/versions (a test keeps the two equal).
+SCHEMA_HEAD = "0002"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -70,6 +70,8 @@ def make_engine(db_path: Path) -> Engine:
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if engine is not None:
@@ -78,16 +80,38 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def _known_revision(script: ScriptDirectory, revision: str) -> bool:
+    from alembic.script.revision import ResolutionError
+    from alembic.util.exc import CommandError
+
     try:
         return script.get_revision(revision) is not None
     except (ResolutionError, CommandError):
         return False
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision``; a no-op when it is already there."""
+def stored_revision(engine: Engine) -> str | None:
+    """The schema revision the database says it has (None for a new file)."""
     with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
+        try:
+            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        except OperationalError as exc:
+            if "no such table" in str(exc.orig):
+                return None
+            raise
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision``; a no-op when it is already there.
+
+    Alembic is imported only when there is something to do: opening an up-to-date
+    replica (every start of the app and of each command) skips ~150 ms of imports.
+    """
+    current = stored_revision(engine)
+    if revision in ("head", SCHEMA_HEAD) and current == SCHEMA_HEAD:
+        return
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     if current is not None and not _known_revision(script, current):
         raise DataDirError(

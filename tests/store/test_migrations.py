@@ -79,3 +79,24 @@ def test_unwritable_data_dir(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(DataDirError, match="cannot create data dir"):
         open_replica(blocker / "sub")
+
+
+def test_schema_head_constant_matches_the_migrations() -> None:
+    from alembic.script import ScriptDirectory
+
+    from fieldapp.store.db import SCHEMA_HEAD, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_HEAD
+
+
+def test_opening_an_up_to_date_replica_does_not_load_alembic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    open_replica(tmp_path).close()
+    probe = (
+        "import sys; from fieldapp.store.db import open_replica; "
+        f"open_replica({str(tmp_path)!r}).close(); print('alembic' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
