@@ -186,7 +186,6 @@ class AccountDetail(QWidget):
         self.account_id = None
         self.open_visit_id = None
         self.form.load({"type": "prospect", "status": "active"})
-        self.form.editors["name"].setFocus()
         self.heading.setText("New account")
         self.subheading.setText("Fill in at least the name, then Save.")
         self.visit_state.setText("")
@@ -194,6 +193,7 @@ class AccountDetail(QWidget):
             tree.clear()
         self.save_error.hide()
         self._update_buttons()
+        self.form.editors["name"].setFocus()
 
     def reload(self, *, reset_form: bool = False) -> None:
         if self.account_id is None:
