@@ -14,14 +14,13 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
     QTabWidget,
-    QToolBar,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -86,6 +85,7 @@ class AccountDetail(QWidget):
         self.subheading.setStyleSheet("color: #555;")
         self.visit_state = QLabel("")
         self.visit_state.setObjectName("visit_state")
+        self.visit_state.setWordWrap(True)
 
         self.save_button = QPushButton("Save")
         self.revert_button = QPushButton("Revert")
@@ -102,21 +102,20 @@ class AccountDetail(QWidget):
         self.log_button.clicked.connect(self.log_visit)
         self.task_button.clicked.connect(self.new_task)
         self.delete_button.clicked.connect(self.delete)
-        actions = QToolBar()
-        actions.setObjectName("account_actions")
+        record_row = QHBoxLayout()
+        record_row.addWidget(self.save_button)
+        record_row.addWidget(self.revert_button)
+        record_row.addStretch(1)
+        record_row.addWidget(self.delete_button)
+        visit_row = QHBoxLayout()
         for button in (
-            self.save_button,
-            self.revert_button,
             self.checkin_button,
             self.checkout_button,
             self.log_button,
             self.task_button,
         ):
-            actions.addWidget(button)
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        actions.addWidget(spacer)
-        actions.addWidget(self.delete_button)
+            visit_row.addWidget(button)
+        visit_row.addWidget(self.visit_state, 1)
 
         self.form = RecordForm("accounts", ACCOUNT_FIELDS)
         self.form.edited.connect(self._update_buttons)
@@ -163,8 +162,8 @@ class AccountDetail(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.subheading)
-        layout.addWidget(actions)
-        layout.addWidget(self.visit_state)
+        layout.addLayout(record_row)
+        layout.addLayout(visit_row)
         layout.addWidget(self.splitter, 1)
         ctx.bg.changed.connect(self._on_changed)
         self._update_buttons()

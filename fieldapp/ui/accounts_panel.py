@@ -98,7 +98,8 @@ class AccountsPanel(Panel):
         hh = self.table.horizontalHeader()
         hh.setStretchLastSection(True)
         hh.setSectionsMovable(True)
-        hh.resizeSection(0, 220)
+        for column, width in enumerate((220, 80, 70, 110, 75, 140)):
+            hh.resizeSection(column, width)
         hh.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
         self.table.selectionModel().selectionChanged.connect(self._selected)

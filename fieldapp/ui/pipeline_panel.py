@@ -128,7 +128,7 @@ class StageColumn(QFrame):
         super().__init__(parent)
         self.stage = stage
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setMinimumWidth(210)
+        self.setMinimumWidth(170)
         self.model = StageModel(stage.name)
         color = "#1e8449" if stage.is_won else "#922b21" if stage.is_lost else "#1f3a5f"
         self.title = QLabel(f"{stage.name} · {stage.probability}%")

@@ -38,7 +38,7 @@ from fieldapp.ui.panel import AppContext, Panel
 from fieldapp.ui.queries import TaskRow
 
 Index = QModelIndex | QPersistentModelIndex
-HEADERS = ("When", "Due", "Task", "Account", "Priority")
+HEADERS = ("When", "Due", "Priority", "Account", "Task")
 BUCKET_COLORS = {"overdue": "#c0392b", "today": "#b9770e", "upcoming": "#1f618d"}
 VIEWS = (
     ("Overdue and today", ("overdue", "today")),
@@ -76,7 +76,7 @@ class TasksModel(QAbstractTableModel):
             return None
         bucket, task = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (bucket, display(task.due_at), task.title, task.account, task.priority)[
+            return (bucket, display(task.due_at), task.priority, task.account, task.title)[
                 index.column()
             ]
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 0:

@@ -113,7 +113,7 @@ def tasks_panel(qtbot: QtBot, window: MainWindow) -> TasksPanel:
 
 
 def select_task(panel: TasksPanel, title: str) -> str:
-    row = next(r for r in range(panel.model.rowCount()) if panel.model.index(r, 2).data() == title)
+    row = next(r for r in range(panel.model.rowCount()) if panel.model.index(r, 4).data() == title)
     panel.table.selectRow(row)
     task = panel.selected()
     assert task is not None
@@ -128,7 +128,7 @@ def test_tasks_model_passes_qtmodeltester(
     assert buckets == ["overdue", "overdue", "today"]
     qtmodeltester.check(panel.model, force_py=True)
     panel.view_combo.setCurrentIndex(1)
-    assert [panel.model.index(r, 2).data() for r in range(2)] == [
+    assert [panel.model.index(r, 4).data() for r in range(2)] == [
         "Order samples",
         "Renewal reminder",
     ]
