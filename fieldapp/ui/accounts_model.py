@@ -14,7 +14,6 @@ Signals:
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -34,6 +33,10 @@ BLOCK = 200
 CACHE_LIMIT = 20_000
 PLACEHOLDER = "…"
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_TAGS = ACCOUNT_COLUMNS.index("tags")
+_LAST_VISIT = ACCOUNT_COLUMNS.index("last_visit")
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -134,23 +137,26 @@ class AccountsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(ACCOUNT_COLUMNS)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._ids):
+        # Called thousands of times per paint: refuse unused roles before touching Qt.
+        if role != _DISPLAY and role != _TOOLTIP and role != ID_ROLE:
             return None
-        account_id = self._ids[index.row()]
+        row_no = index.row()
+        if row_no < 0 or row_no >= len(self._ids):
+            return None
+        account_id = self._ids[row_no]
         if role == ID_ROLE:
             return account_id
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return None
+        column = index.column()
         row = self._rows.get(account_id)
         if row is None:
-            self._request_block(index.row() // BLOCK)
-            return PLACEHOLDER if index.column() == 0 else ""
-        value = row[index.column()]
+            self._request_block(row_no // BLOCK)
+            return PLACEHOLDER if column == 0 else ""
+        value = row[column]
         if value is None:
             return ""
-        if isinstance(value, datetime):
+        if column == _LAST_VISIT:
             return value.astimezone().strftime("%Y-%m-%d")
-        if index.column() == ACCOUNT_COLUMNS.index("tags"):
+        if column == _TAGS:
             return str(value).replace(",", ", ")
         return str(value)
 

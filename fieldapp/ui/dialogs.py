@@ -44,7 +44,7 @@ def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> 
 def ask_datetime(parent: QWidget | None, title: str, initial: datetime) -> datetime | None:
     dialog = QDialog(parent)
     dialog.setWindowTitle(title)
-    edit = QDateTimeEdit(QDateTime(initial.astimezone().replace(tzinfo=None)))
+    edit = QDateTimeEdit(QDateTime.fromSecsSinceEpoch(int(initial.timestamp())))
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy-MM-dd HH:mm")
     buttons = QDialogButtonBox(
