@@ -73,7 +73,11 @@ class AccountsModel(QAbstractTableModel):
             ids = queries.account_ids(session, flt)
             return ids, queries.account_rows(session, ids[:BLOCK])
 
-        self.bg.read(job, lambda result: self._ids_arrived(gen, *result), owner=self)
+        # The unfiltered 100k list is the biggest read there is: let smaller ones go first.
+        priority = 0 if flt.search.strip() else -1
+        self.bg.read(
+            job, lambda result: self._ids_arrived(gen, *result), owner=self, priority=priority
+        )
 
     def _ids_arrived(self, gen: int, ids: list[str], rows: dict[str, tuple[Any, ...]]) -> None:
         if gen != self._generation:

@@ -111,14 +111,19 @@ class Background(QObject):
         *,
         on_error: OnError | None = None,
         owner: QObject | None = None,
+        priority: int = 0,
     ) -> None:
-        """Run ``fn(session)`` in a read session; hand its result to ``on_done``."""
+        """Run ``fn(session)`` in a read session; hand its result to ``on_done``.
+
+        Queued reads with a higher ``priority`` start first (big loads pass a negative one
+        so that what the user is looking at comes back before them).
+        """
 
         def job() -> Any:
             with self.replica.read_session() as session:
                 return fn(session)
 
-        self._submit(self._reads, job, on_done, on_error, owner, frozenset())
+        self._submit(self._reads, job, on_done, on_error, owner, frozenset(), priority)
 
     def write(
         self,
@@ -135,7 +140,7 @@ class Background(QObject):
             with self.replica.session() as session:
                 return fn(session)
 
-        self._submit(self._writes, job, on_done, on_error, owner, frozenset(entities))
+        self._submit(self._writes, job, on_done, on_error, owner, frozenset(entities), 0)
 
     def pending(self) -> int:
         """Jobs submitted whose result has not been delivered yet."""
@@ -162,10 +167,11 @@ class Background(QObject):
         on_error: OnError | None,
         owner: QObject | None,
         entities: frozenset[str],
+        priority: int,
     ) -> None:
         job_id = next(self._ids)
         self._pending[job_id] = _Pending(on_done, on_error, owner, entities)
-        pool.start(_Runnable(job_id, job, self._relay))
+        pool.start(_Runnable(job_id, job, self._relay), priority)
 
     @Slot(int, object, object)
     def _deliver(self, job_id: int, result: Any, error: Exception | None) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+import pytest
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from fieldapp.store.db import DB_FILENAME
-from fieldapp.ui.app import open_or_ask
+from fieldapp.ui import dialogs
+from fieldapp.ui.app import open_or_ask, run_app
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.panels import PANELS
 from fieldapp.ui.today_panel import TodayPanel
@@ -72,3 +75,35 @@ def test_damaged_data_dir_offers_another_or_quit(tmp_path: Path) -> None:
     assert replica is not None and replica.data_dir == good
     replica.close()
     assert (bad / DB_FILENAME).read_bytes().startswith(b"this is not")  # left untouched
+
+
+def test_run_app_opens_and_closes(
+    qtbot: QtBot, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `fieldapp` with no subcommand runs, on a fresh data dir."""
+    shown: list[MainWindow] = []
+
+    def close_soon() -> None:
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        if windows and windows[0].isVisible():
+            shown.append(windows[0])
+            windows[0].close()
+        else:
+            QTimer.singleShot(50, close_soon)
+
+    QTimer.singleShot(50, close_soon)
+    assert run_app(data_dir) == 0
+    assert shown and (data_dir / "fieldapp-ui.ini").exists()
+    assert (data_dir / DB_FILENAME).exists()
+
+
+def test_run_app_quits_when_data_dir_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / DB_FILENAME).write_bytes(b"garbage" * 1000)
+    asked: list[str] = []
+    monkeypatch.setattr(dialogs, "data_dir_problem", lambda _p, message, _d: asked.append(message))
+    assert run_app(bad) == 1
+    assert "damaged" in asked[0]
