@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import shiboken6
 from PySide6.QtCore import QSettings, QThread, QThreadPool
+from pytestqt.exceptions import TimeoutError as QtTimeoutError
 from pytestqt.qtbot import QtBot
 
 from fieldapp.store.db import Replica
@@ -24,33 +25,41 @@ from tests.ui.builders import Demo, fill
 DRAIN_MS = 5000
 
 
-def drain(qtbot: QtBot, bg: Background) -> int:
+def drain(qtbot: QtBot, bg: Background, timeout_ms: int = DRAIN_MS) -> int:
     """Let delivered results be handled; return how many jobs are still outstanding."""
-    with contextlib.suppress(AssertionError):
-        qtbot.waitUntil(lambda: bg.pending() == 0, timeout=DRAIN_MS)
+    with contextlib.suppress(QtTimeoutError):
+        qtbot.waitUntil(lambda: bg.pending() == 0, timeout=timeout_ms)
     return bg.pending()
+
+
+def leaked_work(qtbot: QtBot, timeout_ms: int = DRAIN_MS) -> list[str]:
+    """What is still running after a test: background jobs and QThreads, described."""
+    problems = []
+    for bg in [bg for bg in list(Background.instances) if shiboken6.isValid(bg)]:
+        left = drain(qtbot, bg, timeout_ms)
+        if left:
+            problems.append(f"{left} background jobs were still running after the test")
+    running = [
+        obj
+        for obj in gc.get_objects()
+        if isinstance(obj, QThread) and obj is not QThread.currentThread() and obj.isRunning()
+    ]
+    if running:
+        problems.append(f"QThreads left running: {running}")
+    if not QThreadPool.globalInstance().waitForDone(timeout_ms):
+        problems.append("the global thread pool is still busy")
+    return problems
 
 
 @pytest.fixture(autouse=True)
 def no_leaked_threads(qtbot: QtBot) -> Iterator[None]:
     """Fail the test when background work or a QThread outlives it."""
     yield
-    alive = [bg for bg in list(Background.instances) if shiboken6.isValid(bg)]
-    left = {bg: drain(qtbot, bg) for bg in alive}
-    for bg in left:
-        bg.shutdown()
-    stuck = sum(left.values())
-    running_threads = [
-        obj
-        for obj in gc.get_objects()
-        if isinstance(obj, QThread) and obj is not QThread.currentThread() and obj.isRunning()
-    ]
-    global_pool = QThreadPool.globalInstance()
-    global_pool.waitForDone(DRAIN_MS)
-    assert stuck == 0, f"{stuck} background jobs were still running after the test"
-    assert not running_threads, f"QThreads left running: {running_threads}"
-    assert global_pool.activeThreadCount() == 0
-    assert all(bg.active_threads() == 0 for bg in left)
+    problems = leaked_work(qtbot)
+    for bg in [bg for bg in list(Background.instances) if shiboken6.isValid(bg)]:
+        assert bg.shutdown(), "a background pool did not drain"
+        assert bg.active_threads() == 0
+    assert not problems, "; ".join(problems)
 
 
 @pytest.fixture

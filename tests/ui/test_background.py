@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 import threading
+import time
 
 from PySide6.QtCore import QObject
 from pytestqt.qtbot import QtBot
@@ -13,6 +14,7 @@ from fieldapp.errors import NotFoundError
 from fieldapp.store import services
 from fieldapp.store.db import Replica
 from fieldapp.ui.background import Background, user_message
+from tests.ui.conftest import leaked_work
 
 
 def test_results_errors_and_change_notices(qtbot: QtBot, replica: Replica) -> None:
@@ -68,4 +70,15 @@ def test_many_deliveries_keep_none_alive(qtbot: QtBot, replica: Replica) -> None
     # With the bug it falls by more than one per delivery; other tests' garbage may
     # legitimately release a few hundred references meanwhile.
     assert sys.getrefcount(None) >= before - 1000, before - sys.getrefcount(None)
+    bg.shutdown()
+
+
+def test_leak_check_catches_work_left_running(qtbot: QtBot, replica: Replica) -> None:
+    """The autouse fixture's check itself: a job still running is reported."""
+    bg = Background(replica)
+    bg.read(lambda _s: time.sleep(0.6))
+    assert leaked_work(qtbot, timeout_ms=50) == [
+        "1 background jobs were still running after the test"
+    ]
+    assert leaked_work(qtbot, timeout_ms=3000) == []
     bg.shutdown()
