@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QSystemTrayIcon,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -78,15 +79,21 @@ class MainWindow(QMainWindow):
             "QListWidget::item { padding: 10px 8px; }"
             "QListWidget::item:selected { background: #2e86c1; }"
         )
+        # Panels are built on first use, or one per event-loop turn after the window is
+        # up: the landing page appears (and loads) without waiting for the others.
         self.stack = QStackedWidget()
+        self.specs = list(PANELS)
         self.panels: dict[str, Panel] = {}
-        for spec in PANELS:
-            panel = spec.factory(self.ctx)
-            panel.setObjectName(f"panel_{spec.key}")
-            self.panels[spec.key] = panel
-            self.stack.addWidget(panel)
+        self._pages: list[QWidget] = []
+        self._closing = False
+        for spec in self.specs:
+            page = QWidget()
+            page_layout = QVBoxLayout(page)
+            page_layout.setContentsMargins(0, 0, 0, 0)
+            self._pages.append(page)
+            self.stack.addWidget(page)
             self.sidebar.addItem(spec.title)
-        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.sidebar.currentRowChanged.connect(self._switch)
         central = QWidget()
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
@@ -189,18 +196,46 @@ class MainWindow(QMainWindow):
 
     # -- panels -------------------------------------------------------------------------------
 
+    def keys(self) -> list[str]:
+        return [spec.key for spec in self.specs]
+
+    def panel(self, key: str) -> Panel:
+        """The panel called ``key``, built now if it was not yet."""
+        built = self.panels.get(key)
+        if built is not None:
+            return built
+        index = self.keys().index(key)
+        panel = self.specs[index].factory(self.ctx)
+        panel.setObjectName(f"panel_{key}")
+        panel.restore_state(self.settings)
+        layout = self._pages[index].layout()
+        assert layout is not None
+        layout.addWidget(panel)
+        self.panels[key] = panel
+        return panel
+
+    def _switch(self, index: int) -> None:
+        if 0 <= index < len(self.specs):
+            self.panel(self.specs[index].key)
+            self.stack.setCurrentIndex(index)
+
+    def _build_next(self) -> None:
+        if self._closing:
+            return
+        missing = [k for k in self.keys() if k not in self.panels]
+        if missing:
+            self.panel(missing[0])
+            QTimer.singleShot(0, self._build_next)
+
     def current_panel(self) -> Panel:
-        widget = self.stack.currentWidget()
-        assert isinstance(widget, Panel)
-        return widget
+        return self.panel(self.specs[self.stack.currentIndex()].key)
 
     def show_panel(self, key: str) -> Panel:
-        keys = list(self.panels)
-        self.sidebar.setCurrentRow(keys.index(key))
-        return self.panels[key]
+        self.sidebar.setCurrentRow(self.keys().index(key))
+        return self.panel(key)
 
     def show_panel_index(self, index: int) -> None:
-        if 0 <= index < self.stack.count():
+        if 0 <= index < len(self.specs):
             self.sidebar.setCurrentRow(index)
 
     def open_account(self, account_id: str) -> None:
@@ -280,22 +315,22 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
-        for panel in self.panels.values():
-            panel.restore_state(self.settings)
         current = self.settings.value("window/panel", "today")
-        keys = list(self.panels)
+        keys = self.keys()
         self.sidebar.setCurrentRow(keys.index(str(current)) if current in keys else 0)
+        QTimer.singleShot(0, self._build_next)
 
     def save_layout(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("window/panel", list(self.panels)[self.stack.currentIndex()])
+        self.settings.setValue("window/panel", self.keys()[self.stack.currentIndex()])
         for panel in self.panels.values():
             panel.save_state(self.settings)
         self.settings.sync()
 
     def shutdown(self) -> None:
         """Save the layout and finish background work; the replica stays open."""
+        self._closing = True
         self.notifier.timer.stop()
         self.save_layout()
         self.bg.shutdown()

@@ -21,11 +21,11 @@ from tests.ui.builders import Demo
 
 def test_window_opens_on_today_with_counts(qtbot: QtBot, window: MainWindow) -> None:
     assert [s.key for s in PANELS][:5] == ["today", "accounts", "leads", "pipeline", "tasks"]
-    assert window.current_panel() is window.panels["today"]
+    assert window.current_panel() is window.panel("today")
     qtbot.waitUntil(lambda: "40 accounts" in window.counts_label.text())
     assert "12 leads" in window.counts_label.text()
     assert "not yet synced" in window.outbox_label.text()
-    today = window.panels["today"]
+    today = window.panel("today")
     assert isinstance(today, TodayPanel)
     qtbot.waitUntil(lambda: today.planned.count() == 4)
     due = [today.due.item(i).text() for i in range(today.due.count())]
@@ -37,9 +37,9 @@ def test_window_opens_on_today_with_counts(qtbot: QtBot, window: MainWindow) -> 
 
 def test_shortcuts_switch_panels_and_focus_search(qtbot: QtBot, window: MainWindow) -> None:
     qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
-    assert window.current_panel() is window.panels["pipeline"]
+    assert window.current_panel() is window.panel("pipeline")
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    accounts = window.panels["accounts"]
+    accounts = window.panel("accounts")
     assert window.current_panel() is accounts
     assert accounts.search.hasFocus()  # type: ignore[attr-defined]
 
@@ -52,7 +52,7 @@ def test_layout_is_remembered(
     first.show_panel("leads")
     first.shutdown()
     second = make_window()
-    assert second.current_panel() is second.panels["leads"]
+    assert second.current_panel() is second.panel("leads")
     # The offscreen screen is small, so Qt may clamp the width; the height is ours.
     assert second.height() == 720 != 800
     assert settings.value("window/panel") == "leads"
