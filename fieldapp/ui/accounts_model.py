@@ -9,11 +9,12 @@ Each reload carries a generation number; answers for an older generation (a sear
 term the user has typed past) are dropped.
 
 Signals:
-    loaded(): the ids for the current filter have arrived (first block included).
+    loaded(): the ids for the current filter have arrived (with a screenful of rows).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import (
@@ -30,6 +31,8 @@ from fieldapp.ui.background import Background
 from fieldapp.ui.queries import ACCOUNT_COLUMNS, ACCOUNT_HEADERS, AccountFilter
 
 BLOCK = 200
+# Rows fetched together with the ids: a screenful, so results show after one query.
+FIRST_ROWS = 60
 CACHE_LIMIT = 20_000
 PLACEHOLDER = "…"
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -62,7 +65,7 @@ class AccountsModel(QAbstractTableModel):
         self.reload(keep_cache=True)
 
     def reload(self, *, keep_cache: bool = False) -> None:
-        """Fetch the ids (and the first block of rows) for the current filter."""
+        """Fetch the ids (and a screenful of rows) for the current filter."""
         self._generation += 1
         gen = self._generation
         flt = self.filter
@@ -71,7 +74,7 @@ class AccountsModel(QAbstractTableModel):
 
         def job(session: Session) -> tuple[list[str], dict[str, tuple[Any, ...]]]:
             ids = queries.account_ids(session, flt)
-            return ids, queries.account_rows(session, ids[:BLOCK])
+            return ids, queries.account_rows(session, ids[:FIRST_ROWS])
 
         # The unfiltered 100k list is the biggest read there is: let smaller ones go first.
         priority = 0 if flt.search.strip() else -1
@@ -187,6 +190,4 @@ class AccountsModel(QAbstractTableModel):
         key = ACCOUNT_COLUMNS[column]
         if key == self.filter.sort_column and descending == self.filter.descending:
             return
-        self.set_filter(
-            AccountFilter(**{**self.filter.__dict__, "sort_column": key, "descending": descending})
-        )
+        self.set_filter(replace(self.filter, sort_column=key, descending=descending))

@@ -52,7 +52,7 @@ def test_rows_load_lazily_in_blocks(qtbot: QtBot, replica: Replica, window: Main
     with qtbot.waitSignal(model.loaded):
         model.reload()
     assert model.rowCount() == 690
-    assert model.is_loaded(0) and not model.is_loaded(600)  # only the first block came
+    assert model.is_loaded(0) and not model.is_loaded(600)  # only a screenful came
     assert model.index(600, 0).data() == PLACEHOLDER  # ... and asking fetches its block
     qtbot.waitUntil(lambda: model.is_loaded(600))
     assert model.index(600, 0).data().startswith("Zeta")
