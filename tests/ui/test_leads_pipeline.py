@@ -183,3 +183,25 @@ def test_mark_selected_deal_won(
             return str(services.get(s, "opportunities", card.id)["stage"])
 
     qtbot.waitUntil(lambda: stage() == "Closed Won")
+
+
+def test_new_lead_then_delete_and_undo(
+    qtbot: QtBot, replica: Replica, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    panel = leads_panel(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert panel.heading.text() == "New lead"
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    assert panel.form.error_text("last_name") == "is required"  # nothing was written
+    qtbot.keyClicks(panel.form.editors["last_name"], "Krause")
+    qtbot.keyClicks(panel.form.editors["company"], "Krause Kaffee")
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 13)
+    assert panel.lead_id is not None
+    with replica.read_session() as s:
+        assert services.get(s, "leads", panel.lead_id)["company"] == "Krause Kaffee"
+    monkeypatch.setattr(dialogs, "confirm", lambda *_a: True)
+    window.delete_selected()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 12)
+    window.undo()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 13)
