@@ -115,7 +115,7 @@ class AccountDetail(QWidget):
             self.task_button,
         ):
             visit_row.addWidget(button)
-        visit_row.addWidget(self.visit_state, 1)
+        visit_row.addStretch(1)
 
         self.form = RecordForm("accounts", ACCOUNT_FIELDS)
         self.form.edited.connect(self._update_buttons)
@@ -164,6 +164,7 @@ class AccountDetail(QWidget):
         layout.addWidget(self.subheading)
         layout.addLayout(record_row)
         layout.addLayout(visit_row)
+        layout.addWidget(self.visit_state)
         layout.addWidget(self.splitter, 1)
         ctx.bg.changed.connect(self._on_changed)
         self._update_buttons()

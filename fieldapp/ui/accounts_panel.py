@@ -159,8 +159,10 @@ class AccountsPanel(Panel):
         n = self.model.rowCount()
         capped = self.search.text().strip() and n >= queries.SEARCH_LIMIT
         self.count_label.setText(f"{n:,}{'+' if capped else ''} accounts")
-        if self._pending_select:
-            self.select_account(self._pending_select)
+        # A reload resets the view: keep the account on the right selected on the left.
+        target = self._pending_select or self.detail.account_id
+        if target:
+            self.select_account(target)
 
     # -- selection ----------------------------------------------------------------------------
 

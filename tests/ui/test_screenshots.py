@@ -68,6 +68,10 @@ def test_screenshots_of_main_screens(
     shoot("03-account-invalid")
     accounts.detail.revert()
     qtbot.waitUntil(lambda: not accounts.detail.form.is_modified())
+    accounts.detail.check_in()
+    qtbot.waitUntil(lambda: "no fix" in accounts.detail.visit_state.text())
+    qtbot.waitUntil(lambda: window.toast.isVisible())
+    shoot("03b-checked-in")
 
     leads = window.show_panel("leads")
     qtbot.waitUntil(lambda: leads.model.rowCount() == 12)  # type: ignore[attr-defined]
