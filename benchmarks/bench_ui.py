@@ -1,0 +1,338 @@
+"""Desktop app figures on a 100k-account replica.
+
+    python -m benchmarks.bench_ui [--accounts N] [--data-dir DIR] [--runs N]
+
+Prints:
+- cold start to an interactive main window: a fresh Python process, from spawn until
+  the window is shown with its landing page (Today) and status bar filled and painted;
+  target ≤ 1.0 s. Also shown: when the window first appeared, and when the account
+  list's 100k ids and first rows (loaded in the background meanwhile) arrived.
+- keystroke to results in the account search: from a key press in the search field
+  until the list shows the matching rows (painted); target ≤ 50 ms.
+- the longest GUI-thread stall while scrolling the whole list (page steps and thumb
+  jumps every 16 ms for a few seconds, measured by a 2 ms heartbeat); target ≤ 100 ms.
+
+Runs offscreen unless QT_QPA_PLATFORM says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SYLLABLES = ["ka", "lo", "mi", "ber", "stein", "ro", "hau", "sen", "tal", "bach", "wer", "ke"]
+KINDS = ["GmbH", "AG", "Handel", "Bau", "Logistik", "Technik", "Markt", "Apotheke", "KG"]
+CITIES = [
+    ("Köln", "50667"),
+    ("Bonn", "53111"),
+    ("Düsseldorf", "40213"),
+    ("Aachen", "52062"),
+    ("Essen", "45127"),
+    ("München", "80331"),
+    ("Hamburg", "20095"),
+    ("Berlin", "10115"),
+]
+QUERIES = ["k", "ka", "kal", "kalo", "kalo g", "köln", "bach markt", "50667", "stein"]
+
+
+def build(data_dir: Path, accounts: int, seed: int = 1) -> None:
+    from fieldapp.store import services
+    from fieldapp.store.db import open_replica
+    from fieldapp.store.types import utcnow
+
+    rng = random.Random(seed)
+    replica = open_replica(data_dir)
+    try:
+        with replica.read_session() as s:
+            if services.count(s, "accounts") >= accounts:
+                return
+        now = utcnow()
+        chunk = 20_000
+        ids: list[str] = []
+        for start in range(0, accounts, chunk):
+            rows: list[dict[str, Any]] = []
+            for i in range(start, min(start + chunk, accounts)):
+                city, postcode = rng.choice(CITIES)
+                word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3)))
+                rows.append(
+                    {
+                        "name": f"{word.capitalize()} {rng.choice(KINDS)} {i}",
+                        "type": rng.choice(["customer", "prospect", "partner"]),
+                        "status": "active",
+                        "city": city,
+                        "postcode": postcode,
+                        "country": "Germany",
+                        "street": f"Hauptstraße {rng.randint(1, 300)}",
+                        "tags": rng.choice([None, "vip", "retail", "key account"]),
+                    }
+                )
+            with replica.session() as s:
+                ids += services.bulk_create(s, "accounts", rows)
+        visits = [
+            {
+                "account_id": rng.choice(ids),
+                "checkin_at": now - timedelta(days=rng.randint(1, 400)),
+                "outcome": "successful",
+            }
+            for _ in range(accounts // 5)
+        ]
+        with replica.session() as s:
+            services.bulk_create(s, "visits", visits)
+    finally:
+        replica.close()
+
+
+# --- measurements (each in this process) ------------------------------------------------
+
+
+def _app() -> Any:
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication([])
+
+
+def _wait(predicate: Any, timeout: float = 30.0) -> None:
+    """Run the event loop until ``predicate()`` holds.
+
+    A real event loop, checked every millisecond: a busy processEvents() loop would
+    hold the GIL and slow the worker threads down, which a user's idle app never does.
+    """
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    if predicate():
+        return
+    loop = QEventLoop()
+    end = time.perf_counter() + timeout
+
+    def check() -> None:
+        if predicate() or time.perf_counter() > end:
+            loop.quit()
+
+    timer = QTimer()
+    timer.timeout.connect(check)
+    timer.start(1)
+    loop.exec()
+    timer.stop()
+    if not predicate():
+        raise TimeoutError("benchmark step did not finish")
+
+
+def cold_start_child(data_dir: Path, spawned: float) -> None:
+    """Runs in a fresh process: open the app and report when it is interactive."""
+    from PySide6.QtCore import QSettings
+
+    from fieldapp.store.db import open_replica
+    from fieldapp.ui.accounts_panel import AccountsPanel
+    from fieldapp.ui.app import application
+    from fieldapp.ui.main_window import MainWindow
+    from fieldapp.ui.today_panel import TodayPanel
+
+    application()
+    replica = open_replica(data_dir)
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "ui.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(replica, settings=settings)
+    window.show()
+    shown = time.time()
+    today = window.panel("today")
+    assert isinstance(today, TodayPanel)
+    _wait(lambda: today.greeting.text() != "" and window.counts_label.text() != "")
+    window.repaint()
+    landing = time.time()
+    cpu = time.process_time()  # all threads of this process; less sensitive to load
+    _wait(lambda: "accounts" in window.panels)  # built right after the first paint
+    accounts = window.panel("accounts")
+    assert isinstance(accounts, AccountsPanel)
+    _wait(lambda: window.bg.pending() == 0 and accounts.model.rowCount() > 0)
+    listed = time.time()
+    print(
+        json.dumps(
+            {
+                "shown": shown - spawned,
+                "interactive": landing - spawned,
+                "cpu": cpu,
+                "listed": listed - spawned,
+                "rows": accounts.model.rowCount(),
+            }
+        )
+    )
+    window.shutdown()
+    replica.close()
+
+
+def cold_start(data_dir: Path) -> dict[str, float]:
+    spawned = time.time()
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.bench_ui",
+            "--cold-start-child",
+            str(data_dir),
+            "--spawned",
+            repr(spawned),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "QT_QPA_PLATFORM": os.environ["QT_QPA_PLATFORM"]},
+    )
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def search_and_scroll(data_dir: Path) -> dict[str, Any]:
+    from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer
+    from PySide6.QtTest import QTest
+
+    from fieldapp.store.db import open_replica
+    from fieldapp.ui.accounts_panel import AccountsPanel
+    from fieldapp.ui.main_window import MainWindow
+
+    _app()
+    replica = open_replica(data_dir)
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "ui.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(replica, settings=settings)
+    window.resize(1280, 800)
+    window.show()
+    panel = window.show_panel("accounts")
+    assert isinstance(panel, AccountsPanel)
+    _wait(lambda: window.bg.pending() == 0 and panel.model.rowCount() > 0)
+    total = panel.model.rowCount()
+
+    # Keystroke to results: type each query a key at a time, as a person would.
+    latencies: list[float] = []
+    for query in QUERIES:
+        panel.search.clear()
+        _wait(lambda: window.bg.pending() == 0)
+        for ch in query:
+            loaded: list[float] = []
+            conn = panel.model.loaded.connect(lambda lst=loaded: lst.append(0.0))
+            start = time.perf_counter()
+            if ch.isascii():
+                QTest.keyClicks(panel.search, ch)
+            else:
+                panel.search.insert(ch)
+            _wait(lambda lst=loaded: bool(lst))
+            panel.table.viewport().repaint()
+            latencies.append((time.perf_counter() - start) * 1000)
+            panel.model.loaded.disconnect(conn)
+    panel.search.clear()
+    _wait(lambda: window.bg.pending() == 0 and panel.model.rowCount() == total)
+
+    # Scrolling: page steps and thumb jumps every 16 ms; a 2 ms heartbeat measures stalls.
+    bar = panel.table.verticalScrollBar()
+    rng = random.Random(3)
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.elapsed()]
+    worst = [0]
+    steps = [0]
+
+    def beat() -> None:
+        now = clock.elapsed()
+        worst[0] = max(worst[0], now - last[0])
+        last[0] = now
+
+    def scroll() -> None:
+        steps[0] += 1
+        if steps[0] % 10 == 0:
+            bar.setValue(rng.randint(0, bar.maximum()))  # dragging the thumb
+        else:
+            bar.setValue(min(bar.value() + bar.pageStep(), bar.maximum()))
+
+    heartbeat = QTimer()
+    heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
+    heartbeat.timeout.connect(beat)
+    heartbeat.start(2)
+    driver = QTimer()
+    driver.setTimerType(Qt.TimerType.PreciseTimer)
+    driver.timeout.connect(scroll)
+    driver.start(16)
+    end = time.perf_counter() + 4.0
+    last[0] = clock.elapsed()
+    _wait(lambda: time.perf_counter() > end, timeout=10)
+    driver.stop()
+    heartbeat.stop()
+    _wait(lambda: window.bg.pending() == 0)
+    window.shutdown()
+    replica.close()
+    latencies.sort()
+    return {
+        "accounts": total,
+        "search_p50_ms": statistics.median(latencies),
+        "search_p95_ms": latencies[int(len(latencies) * 0.95) - 1],
+        "search_max_ms": latencies[-1],
+        "keystrokes": len(latencies),
+        "scroll_steps": steps[0],
+        "scroll_worst_stall_ms": worst[0],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--data-dir", type=Path, help="reuse (or fill) this data dir")
+    parser.add_argument("--runs", type=int, default=3, help="cold starts to time")
+    parser.add_argument("--cold-start-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--spawned", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.cold_start_child:
+        cold_start_child(args.cold_start_child, args.spawned)
+        return 0
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="fieldapp-bench-ui-"))
+    t0 = time.perf_counter()
+    build(data_dir, args.accounts)
+    print(
+        f"replica: {data_dir} ({args.accounts:,} accounts, ready in "
+        f"{time.perf_counter() - t0:.1f} s)"
+    )
+    starts = [cold_start(data_dir) for _ in range(args.runs)]
+    best = min(s["interactive"] for s in starts)
+    median = statistics.median(s["interactive"] for s in starts)
+    shown = statistics.median(s["shown"] for s in starts)
+    listed = statistics.median(s["listed"] for s in starts)
+    cpu = statistics.median(s["cpu"] for s in starts)
+    figures = search_and_scroll(data_dir)
+    rows = [
+        ("cold start to interactive main window", "≤ 1.0 s", f"{median:.2f} s (best {best:.2f})"),
+        ("  … CPU time used by then (load-independent)", "", f"{cpu:.2f} s"),
+        ("  … window shown", "", f"{shown:.2f} s"),
+        ("  … all 100k accounts listed (background)", "", f"{listed:.2f} s"),
+        (
+            "keystroke to results, account search",
+            "≤ 50 ms",
+            f"p50 {figures['search_p50_ms']:.0f} / p95 {figures['search_p95_ms']:.0f} ms",
+        ),
+        ("  … slowest keystroke", "", f"{figures['search_max_ms']:.0f} ms"),
+        (
+            "longest GUI-thread stall while scrolling",
+            "≤ 100 ms",
+            f"{figures['scroll_worst_stall_ms']} ms",
+        ),
+    ]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{os.cpu_count()} CPUs, load average {load:.1f} when measured")
+    print(f"{'what':<44} {'target':>9} {'measured':>24}")
+    for what, target, measured in rows:
+        print(f"{what:<44} {target:>9} {measured:>24}")
+    print(
+        f"({figures['accounts']:,} rows, {figures['keystrokes']} keystrokes, "
+        f"{figures['scroll_steps']} scroll steps)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,435 @@
+"""The account 360° view: editable details, contacts, deals, visits, tasks, timeline.
+
+Holds the account's id and plain values only. Saving runs in the background; a
+refused save marks the bad fields inline and keeps everything typed.
+
+Signals:
+    saved(str): an account was created or updated (its id).
+    deleted(str): an account was deleted (its id).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp.errors import ValidationError
+from fieldapp.store import models, services
+from fieldapp.store.types import utcnow
+from fieldapp.ui import dialogs, queries, visits
+from fieldapp.ui.background import user_message
+from fieldapp.ui.forms import RecordForm, display
+from fieldapp.ui.panel import AppContext
+from fieldapp.ui.position import Fix
+
+ACCOUNT_FIELDS: list[Any] = [
+    ("name", "Name"),
+    ("type", "Type", models.ACCOUNT_TYPES),
+    ("status", "Status", models.ACCOUNT_STATUSES),
+    ("industry", "Industry"),
+    ("phone", "Phone"),
+    ("email", "Email"),
+    ("website", "Website"),
+    ("street", "Street"),
+    ("postcode", "Postcode"),
+    ("city", "City"),
+    ("region", "Region"),
+    ("country", "Country"),
+    ("latitude", "Latitude"),
+    ("longitude", "Longitude"),
+    ("tags", "Tags"),
+    ("description", "Description"),
+]
+WATCHES = frozenset({"accounts", "contacts", "opportunities", "visits", "tasks", "notes"})
+
+
+def _tree(headers: list[str]) -> QTreeWidget:
+    tree = QTreeWidget()
+    tree.setHeaderLabels(headers)
+    tree.setRootIsDecorated(False)
+    tree.setAlternatingRowColors(True)
+    return tree
+
+
+class AccountDetail(QWidget):
+    """See the module doc."""
+
+    saved = Signal(str)
+    deleted = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.account_id: str | None = None
+        self.open_visit_id: str | None = None
+        self._generation = 0
+
+        self.heading = QLabel("No account selected")
+        self.heading.setObjectName("heading")
+        self.heading.setStyleSheet("font-size: 16px; font-weight: bold;")
+        self.subheading = QLabel("")
+        self.subheading.setStyleSheet("color: #555;")
+        self.visit_state = QLabel("")
+        self.visit_state.setObjectName("visit_state")
+        self.visit_state.setWordWrap(True)
+
+        self.save_button = QPushButton("Save")
+        self.revert_button = QPushButton("Revert")
+        self.checkin_button = QPushButton("Check in")
+        self.checkout_button = QPushButton("Check out")
+        self.log_button = QPushButton("Log visit…")
+        self.task_button = QPushButton("New task…")
+        self.delete_button = QPushButton("Delete")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self.revert)
+        self.checkin_button.clicked.connect(self.check_in)
+        self.checkout_button.clicked.connect(self.check_out)
+        self.log_button.clicked.connect(self.log_visit)
+        self.task_button.clicked.connect(self.new_task)
+        self.delete_button.clicked.connect(self.delete)
+        record_row = QHBoxLayout()
+        record_row.addWidget(self.save_button)
+        record_row.addWidget(self.revert_button)
+        record_row.addStretch(1)
+        record_row.addWidget(self.delete_button)
+        visit_row = QHBoxLayout()
+        for button in (
+            self.checkin_button,
+            self.checkout_button,
+            self.log_button,
+            self.task_button,
+        ):
+            visit_row.addWidget(button)
+        visit_row.addStretch(1)
+
+        self.form = RecordForm("accounts", ACCOUNT_FIELDS)
+        self.form.edited.connect(self._update_buttons)
+        self.save_error = QLabel("")
+        self.save_error.setObjectName("save_error")
+        self.save_error.setStyleSheet("color: #c0392b;")
+        self.save_error.setWordWrap(True)
+        self.save_error.hide()
+        form_box = QWidget()
+        form_layout = QVBoxLayout(form_box)
+        form_layout.addWidget(self.form)
+        form_layout.addWidget(self.save_error)
+        form_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(form_box)
+
+        self.contacts = _tree(["Name", "Title", "Email", "Phone"])
+        self.opportunities = _tree(["Opportunity", "Stage", "Amount", "Close"])
+        self.visits = _tree(["When", "Outcome", "Notes", "Next step"])
+        self.tasks = _tree(["Due", "Task", "Priority", "Done"])
+        self.timeline = _tree(["When", "What"])
+        self.note_edit = QLineEdit()
+        self.note_edit.setPlaceholderText("Add a note and press Enter")
+        self.note_edit.returnPressed.connect(self.add_note)
+        timeline_box = QWidget()
+        tl = QVBoxLayout(timeline_box)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(self.note_edit)
+        tl.addWidget(self.timeline)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(timeline_box, "Timeline")
+        self.tabs.addTab(self.contacts, "Contacts")
+        self.tabs.addTab(self.opportunities, "Opportunities")
+        self.tabs.addTab(self.visits, "Visits")
+        self.tabs.addTab(self.tasks, "Tasks")
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.subheading)
+        layout.addLayout(record_row)
+        layout.addLayout(visit_row)
+        layout.addWidget(self.visit_state)
+        layout.addWidget(self.splitter, 1)
+        ctx.bg.changed.connect(self._on_changed)
+        self._update_buttons()
+
+    # -- showing ------------------------------------------------------------------------------
+
+    def show_account(self, account_id: str) -> None:
+        if (
+            account_id != self.account_id
+            and self.form.is_modified()
+            and self.account_id
+            and not dialogs.confirm(self, "Unsaved changes", "Discard the changes you made?")
+        ):
+            return
+        self.account_id = account_id
+        self.reload(reset_form=True)
+
+    def new_account(self) -> None:
+        self.account_id = None
+        self.open_visit_id = None
+        self.form.load({"type": "prospect", "status": "active"})
+        self.heading.setText("New account")
+        self.subheading.setText("Fill in at least the name, then Save.")
+        self.visit_state.setText("")
+        for tree in (self.contacts, self.opportunities, self.visits, self.tasks, self.timeline):
+            tree.clear()
+        self.save_error.hide()
+        self._update_buttons()
+        self.form.editors["name"].setFocus()
+
+    def reload(self, *, reset_form: bool = False) -> None:
+        if self.account_id is None:
+            return
+        self._generation += 1
+        gen, account_id = self._generation, self.account_id
+        self.ctx.bg.read(
+            lambda s: queries.account_detail(s, account_id),
+            lambda d: self._show(gen, d, reset_form),
+            on_error=self._load_failed,
+            owner=self,
+        )
+
+    def _load_failed(self, exc: Exception) -> None:
+        self.account_id = None
+        self.heading.setText("No account selected")
+        self.subheading.setText(user_message(exc))
+        self._update_buttons()
+
+    def _show(self, gen: int, detail: queries.AccountDetail, reset_form: bool) -> None:
+        if gen != self._generation:
+            return
+        acc = detail.account
+        self.heading.setText(acc["name"])
+        place = ", ".join(p for p in (acc["postcode"], acc["city"], acc["country"]) if p)
+        self.subheading.setText(" · ".join(p for p in (acc["type"], acc["status"], place) if p))
+        # Keep what the user is typing when a change notice reloads the view.
+        if reset_form or not self.form.is_modified():
+            self.form.load(acc)
+            self.save_error.hide()
+        self.open_visit_id = detail.open_visit_id
+        if detail.open_visit_id:
+            visit = next(v for v in detail.visits if v["id"] == detail.open_visit_id)
+            where = (
+                f"at {visit['checkin_latitude']:.5f}, {visit['checkin_longitude']:.5f}"
+                if visit["checkin_latitude"] is not None
+                else "no fix"
+            )
+            self.visit_state.setText(f"Checked in since {display(visit['checkin_at'])} ({where})")
+        else:
+            self.visit_state.setText("")
+        self._fill(
+            self.contacts,
+            [
+                (
+                    f"{c['first_name'] or ''} {c['last_name']}".strip(),
+                    c["title"],
+                    c["email"],
+                    c["phone"] or c["mobile"],
+                )
+                for c in detail.contacts
+            ],
+        )
+        self._fill(
+            self.opportunities,
+            [(o["name"], o["stage"], o["amount"], o["close_date"]) for o in detail.opportunities],
+        )
+        self._fill(
+            self.visits,
+            [
+                (
+                    v["checkin_at"] or v["planned_start"],
+                    (v["outcome"] or "").replace("_", " "),
+                    v["notes"],
+                    v["next_step"],
+                )
+                for v in detail.visits
+            ],
+        )
+        self._fill(
+            self.tasks,
+            [
+                (t["due_at"], t["title"], t["priority"], "yes" if t["done"] else "")
+                for t in detail.tasks
+            ],
+        )
+        self._fill(self.timeline, [(e.when, e.text) for e in detail.timeline])
+        self._update_buttons()
+
+    @staticmethod
+    def _fill(tree: QTreeWidget, rows: list[tuple[Any, ...]]) -> None:
+        tree.clear()
+        tree.addTopLevelItems([QTreeWidgetItem([display(v) for v in row]) for row in rows])
+        for col in range(tree.columnCount()):
+            tree.resizeColumnToContents(col)
+
+    def _on_changed(self, entities: frozenset[str]) -> None:
+        if self.account_id and entities & WATCHES:
+            self.reload()
+
+    def _update_buttons(self) -> None:
+        has = self.account_id is not None
+        creating = not has and self.heading.text() == "New account"
+        self.form.setEnabled(has or creating)
+        self.save_button.setEnabled(has or creating)
+        self.revert_button.setEnabled(has and self.form.is_modified())
+        self.checkin_button.setEnabled(has and self.open_visit_id is None)
+        self.checkout_button.setEnabled(has and self.open_visit_id is not None)
+        for button in (self.log_button, self.task_button, self.delete_button):
+            button.setEnabled(has)
+        self.note_edit.setEnabled(has)
+
+    # -- editing ------------------------------------------------------------------------------
+
+    def save(self) -> None:
+        if not self.form.check_all():
+            self._show_save_error("Fix the marked fields, then save again.")
+            return
+        self.save_error.hide()
+        account_id = self.account_id
+        if account_id is None:
+            values = {k: v for k, v in self.form.values().items() if v}
+            self.ctx.bg.write(
+                lambda s: services.create(s, "accounts", values),
+                {"accounts"},
+                self._created,
+                on_error=self._save_failed,
+                owner=self,
+            )
+        else:
+            changes = self.form.changed_values()
+            if not changes:
+                return
+            self.ctx.bg.write(
+                lambda s: services.update(s, "accounts", account_id, changes),
+                {"accounts"},
+                lambda _r: self._saved(account_id),
+                on_error=self._save_failed,
+                owner=self,
+            )
+
+    def _created(self, account_id: str) -> None:
+        self.account_id = account_id
+        self.ctx.tell("Account created.")
+        self._saved(account_id)
+
+    def _saved(self, account_id: str) -> None:
+        self.reload(reset_form=True)
+        self.saved.emit(account_id)
+
+    def _save_failed(self, exc: Exception) -> None:
+        if isinstance(exc, ValidationError):
+            rest = self.form.set_errors(exc.fields)
+            self._show_save_error(
+                "Not saved: " + ("; ".join(rest) if rest else "fix the marked fields.")
+            )
+        else:
+            self._show_save_error(f"Not saved: {user_message(exc)}")
+
+    def _show_save_error(self, text: str) -> None:
+        self.save_error.setText(text)
+        self.save_error.show()
+
+    def revert(self) -> None:
+        self.reload(reset_form=True)
+
+    def delete(self) -> None:
+        account_id = self.account_id
+        if account_id is None:
+            return
+        name = self.heading.text()
+        if not dialogs.confirm(
+            self,
+            "Delete account",
+            f"Delete {name} with its contacts, opportunities, visits, tasks and notes?",
+        ):
+            return
+
+        def undo() -> None:
+            self.ctx.bg.write(
+                lambda s: services.restore(s, "accounts", account_id),
+                WATCHES,
+                lambda _r: self.ctx.tell(f"Restored {name}."),
+            )
+
+        def done(_gone: Any) -> None:
+            self.ctx.tell(f"Deleted {name}.", undo)
+            self.deleted.emit(account_id)
+
+        self.form.load({})
+        self.account_id = None
+        self.heading.setText("No account selected")
+        self.subheading.setText("")
+        self._update_buttons()
+        self.ctx.bg.write(
+            lambda s: services.delete(s, "accounts", account_id), WATCHES, done, owner=self
+        )
+
+    def add_note(self) -> None:
+        body = self.note_edit.text().strip()
+        account_id = self.account_id
+        if not body or account_id is None:
+            return
+        self.ctx.bg.write(
+            lambda s: services.create(s, "notes", {"body": body, "account_id": account_id}),
+            {"notes"},
+            lambda _r: self.note_edit.clear(),
+            owner=self,
+        )
+
+    def new_task(self) -> None:
+        account_id = self.account_id
+        if account_id is None:
+            return
+        title = dialogs.ask_text(self, "New task", "What needs doing?")
+        if not title:
+            return
+        due = dialogs.ask_datetime(self, "Due", utcnow().replace(microsecond=0))
+        values = {"title": title, "account_id": account_id, "due_at": due}
+        self.ctx.bg.write(
+            lambda s: services.create(s, "tasks", values),
+            {"tasks"},
+            lambda _r: self.ctx.tell("Task added."),
+            on_error=lambda e: self.ctx.tell(f"Task not added: {user_message(e)}"),
+            owner=self,
+        )
+
+    # -- visits -------------------------------------------------------------------------------
+
+    def check_in(self) -> None:
+        if self.account_id is None:
+            return
+        self.checkin_button.setEnabled(False)
+        visits.check_in(self.ctx, self, self.account_id, self._fix_arrived)
+
+    def _fix_arrived(self, fix: Fix | None) -> None:
+        if fix is None:
+            self.ctx.tell("Checked in — no position fix.")
+        else:
+            self.ctx.tell(f"Checked in at {fix.describe()}.")
+
+    def check_out(self) -> None:
+        if self.account_id is None or self.open_visit_id is None:
+            return
+        visits.check_out(self.ctx, self, self.account_id, self.open_visit_id)
+
+    def log_visit(self) -> None:
+        if self.account_id is not None:
+            visits.log_past_visit(self.ctx, self, self.account_id)

@@ -1,0 +1,78 @@
+"""Starting the desktop app: open the data dir (or explain why not), show the window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from fieldapp.errors import DataDirError
+from fieldapp.store.db import Replica, open_replica
+from fieldapp.ui import dialogs
+from fieldapp.ui.main_window import MainWindow, app_icon
+
+Ask = Callable[[str, Path], Path | None]
+
+
+def open_or_ask(data_dir: Path, ask: Ask | None = None) -> Replica | None:
+    """Open ``data_dir``; while it cannot be opened, explain and let the user pick another.
+
+    Returns None when the user chose to quit.
+    """
+    ask = ask or (lambda message, d: dialogs.data_dir_problem(None, message, d))
+    while True:
+        try:
+            return open_replica(data_dir)
+        except DataDirError as exc:
+            chosen = ask(str(exc), data_dir)
+            if chosen is None:
+                return None
+            data_dir = chosen
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("fieldapp")
+    app.setOrganizationName("fieldapp")
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def run_app(data_dir: Path) -> int:
+    """Run the desktop app on ``data_dir`` until the user quits; the exit status."""
+    app = application()
+    logging.basicConfig(
+        filename=str(Path(data_dir) / "fieldapp.log") if Path(data_dir).is_dir() else None,
+        level=logging.WARNING,
+    )
+    current: Path | None = Path(data_dir)
+    status = 0
+    while current is not None:
+        replica = open_or_ask(current)
+        if replica is None:
+            return 1
+        window = MainWindow(replica)
+        switch_to: list[Path] = []
+
+        def choose(win: MainWindow = window, target: list[Path] = switch_to) -> None:
+            folder = QFileDialog.getExistingDirectory(
+                win, "Open data folder", str(win.replica.data_dir)
+            )
+            if folder:
+                target.append(Path(folder))
+                win.close()
+
+        window.switch_data_dir.connect(choose)
+        window.show()
+        status = app.exec()
+        window.shutdown()
+        window.deleteLater()
+        replica.close()
+        current = switch_to[0] if switch_to else None
+    return status

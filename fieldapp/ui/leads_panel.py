@@ -1,0 +1,317 @@
+"""Leads: hottest first, edit beside the list, convert in one step."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSettings,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from fieldapp.errors import ValidationError
+from fieldapp.store import models, services
+from fieldapp.ui import dialogs, queries
+from fieldapp.ui.background import user_message
+from fieldapp.ui.forms import RecordForm
+from fieldapp.ui.panel import AppContext, Panel
+
+Index = QModelIndex | QPersistentModelIndex
+LEAD_FIELDS: list[Any] = [
+    ("first_name", "First name"),
+    ("last_name", "Last name"),
+    ("company", "Company"),
+    ("title", "Title"),
+    ("email", "Email"),
+    ("phone", "Phone"),
+    ("city", "City"),
+    ("rating", "Rating", models.LEAD_RATINGS),
+    ("score", "Score (0–100)"),
+    ("status", "Status", models.LEAD_STATUSES),
+    ("source", "Source"),
+    ("description", "Description"),
+]
+RATING_COLORS = {"hot": "#c0392b", "warm": "#d68910", "cold": "#2e86c1"}
+
+
+class LeadsModel(QAbstractTableModel):
+    """Plain rows ``(id, name, company, rating, score, status, email)``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[tuple[Any, ...]] = []
+
+    def set_rows(self, rows: list[tuple[Any, ...]]) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def lead_id(self, row: int) -> str | None:
+        return self._rows[row][0] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, lead_id: str) -> int:
+        return next((i for i, r in enumerate(self._rows) if r[0] == lead_id), -1)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(queries.LEAD_COLUMNS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        value = row[index.column() + 1]
+        column = queries.LEAD_COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(value) if value is not None else ""
+        if role == Qt.ItemDataRole.ForegroundRole and column == "rating":
+            return QColor(RATING_COLORS.get(str(value), "#000000"))
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == "score":
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(queries.LEAD_HEADERS)
+        ):
+            return queries.LEAD_HEADERS[section]
+        return None
+
+
+class LeadsPanel(Panel):
+    """Signals:
+    converted(object): a lead became account + contact (+ opportunity); a Conversion.
+    """
+
+    title = "Leads"
+    watches = frozenset({"leads"})
+    converted = Signal(object)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.model = LeadsModel()
+        self.lead_id: str | None = None
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search leads")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.refresh)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.selectionModel().selectionChanged.connect(self._selected)
+
+        self.heading = QLabel("No lead selected")
+        self.heading.setStyleSheet("font-size: 16px; font-weight: bold;")
+        self.form = RecordForm("leads", LEAD_FIELDS)
+        self.error = QLabel("")
+        self.error.setStyleSheet("color: #c0392b;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.save_button = QPushButton("Save")
+        self.save_button.clicked.connect(self.save)
+        self.convert_button = QPushButton("Convert…")
+        self.convert_button.setToolTip("Make an account, a contact and an opportunity")
+        self.convert_button.clicked.connect(self.convert)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.convert_button)
+        buttons.addStretch(1)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.addWidget(self.heading)
+        rl.addLayout(buttons)
+        rl.addWidget(self.form)
+        rl.addWidget(self.error)
+        rl.addStretch(1)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.search)
+        ll.addWidget(self.table)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+        self._update_buttons()
+        self.refresh()
+
+    def refresh(self) -> None:
+        text = self.search.text()
+        self.ctx.bg.read(lambda s: queries.leads(s, text), self._rows, owner=self)
+
+    def _rows(self, rows: list[tuple[Any, ...]]) -> None:
+        self.model.set_rows(rows)
+        for col in range(self.model.columnCount() - 1):
+            self.table.resizeColumnToContents(col)
+        if self.lead_id is not None:
+            row = self.model.row_of(self.lead_id)
+            if row >= 0:
+                self.table.selectRow(row)
+
+    def _selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return
+        lead_id = self.model.lead_id(rows[0].row())
+        if lead_id is None or (lead_id == self.lead_id and self.form.is_modified()):
+            return
+        self.show_lead(lead_id)
+
+    def show_lead(self, lead_id: str) -> None:
+        self.lead_id = lead_id
+        self.ctx.bg.read(lambda s: services.get(s, "leads", lead_id), self._show, owner=self)
+
+    def _show(self, lead: dict[str, Any]) -> None:
+        if lead["id"] != self.lead_id:
+            return
+        name = f"{lead['first_name'] or ''} {lead['last_name']}".strip()
+        self.heading.setText(f"{name} — {lead['company']}" if lead["company"] else name)
+        self.form.load(lead)
+        self.error.hide()
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        creating = self.lead_id is None and self.heading.text() == "New lead"
+        self.form.setEnabled(self.lead_id is not None or creating)
+        self.save_button.setEnabled(self.lead_id is not None or creating)
+        self.convert_button.setEnabled(self.lead_id is not None)
+
+    def new_record(self) -> None:
+        self.lead_id = None
+        self.table.clearSelection()
+        self.heading.setText("New lead")
+        self.form.load({"rating": "warm", "status": "new", "score": 50})
+        self._update_buttons()
+        self.form.editors["first_name"].setFocus()
+
+    def save(self) -> None:
+        if not self.form.check_all():
+            return
+        lead_id = self.lead_id
+        if lead_id is None:
+            values = {k: v for k, v in self.form.values().items() if v}
+            self.ctx.bg.write(
+                lambda s: services.create(s, "leads", values),
+                {"leads"},
+                self.show_lead,
+                on_error=self._failed,
+                owner=self,
+            )
+        else:
+            changes = self.form.changed_values()
+            self.ctx.bg.write(
+                lambda s: services.update(s, "leads", lead_id, changes),
+                {"leads"},
+                lambda _r: self.show_lead(lead_id),
+                on_error=self._failed,
+                owner=self,
+            )
+
+    def _failed(self, exc: Exception) -> None:
+        if isinstance(exc, ValidationError):
+            rest = self.form.set_errors(exc.fields)
+            self.error.setText("Not saved: " + ("; ".join(rest) or "fix the marked fields."))
+        else:
+            self.error.setText(f"Not saved: {user_message(exc)}")
+        self.error.show()
+
+    def convert(self) -> None:
+        lead_id = self.lead_id
+        if lead_id is None:
+            return
+        amount = dialogs.ask_text(
+            self,
+            "Convert lead",
+            "Creates an account, a contact and an opportunity.\n"
+            "Opportunity amount (leave empty if unknown):",
+        )
+        if amount is None:
+            return
+        try:
+            value = Decimal(amount.replace(",", ".")) if amount.strip() else None
+        except ArithmeticError:
+            self.error.setText(f"Not converted: {amount!r} is not an amount.")
+            self.error.show()
+            return
+
+        def job(session: Session) -> services.Conversion:
+            return services.convert_lead(session, lead_id, amount=value)
+
+        def done(result: services.Conversion) -> None:
+            self.lead_id = None
+            self.heading.setText("No lead selected")
+            self.form.load({})
+            self._update_buttons()
+            self.ctx.tell("Lead converted to an account, a contact and an opportunity.")
+            self.converted.emit(result)
+            self.ctx.open_account.emit(result.account_id)
+
+        self.ctx.bg.write(
+            job,
+            {"leads", "accounts", "contacts", "opportunities"},
+            done,
+            on_error=self._failed,
+            owner=self,
+        )
+
+    def delete_selected(self) -> None:
+        lead_id = self.lead_id
+        if lead_id is None or not dialogs.confirm(self, "Delete lead", "Delete this lead?"):
+            return
+
+        def undo() -> None:
+            self.ctx.bg.write(lambda s: services.restore(s, "leads", lead_id), {"leads"})
+
+        self.lead_id = None
+        self.ctx.bg.write(
+            lambda s: services.delete(s, "leads", lead_id),
+            {"leads"},
+            lambda _r: self.ctx.tell("Lead deleted.", undo),
+            owner=self,
+        )
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("leads/splitter", self.splitter.saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        value = settings.value("leads/splitter")
+        if value is not None:
+            self.splitter.restoreState(value)

@@ -1,0 +1,349 @@
+"""The main window: a sidebar of panels, menus, toolbar, shortcuts and the status bar.
+
+The window owns nothing but composition: panels come from :mod:`fieldapp.ui.panels`,
+store work from the :class:`Background` helper, and layout is remembered in QSettings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QStyle,
+    QSystemTrayIcon,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp.store.db import Replica
+from fieldapp.ui import queries
+from fieldapp.ui.accounts_panel import AccountsPanel
+from fieldapp.ui.background import Background
+from fieldapp.ui.panel import AppContext, Panel, UndoFn
+from fieldapp.ui.panels import PANELS
+from fieldapp.ui.queries import TaskRow
+from fieldapp.ui.tasks_panel import DueNotifier
+from fieldapp.ui.toast import Toast
+
+SETTINGS_FILE = "fieldapp-ui.ini"
+
+
+def settings_for(data_dir: Path) -> QSettings:
+    """Window layout is kept per data dir, next to the replica."""
+    return QSettings(str(data_dir / SETTINGS_FILE), QSettings.Format.IniFormat)
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+    switch_data_dir(): the user asked to open another data folder.
+    """
+
+    switch_data_dir = Signal()
+
+    def __init__(
+        self,
+        replica: Replica,
+        *,
+        settings: QSettings | None = None,
+        notify_interval_ms: int = 30_000,
+    ) -> None:
+        super().__init__()
+        self.replica = replica
+        self.setWindowTitle(f"fieldapp — {replica.data_dir}")
+        self.settings = settings or settings_for(replica.data_dir)
+        self.bg = Background(replica, self)
+        self.ctx = AppContext(self.bg, self.settings, replica.data_dir, parent=self)
+        self.ctx.message.connect(self._message)
+        self.ctx.open_account.connect(self.open_account)
+        self.bg.changed.connect(lambda _e: self.refresh_status())
+        self.bg.failed.connect(lambda text: self._message(text, None))
+        self._undo: UndoFn | None = None
+
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setFixedWidth(130)
+        self.sidebar.setStyleSheet(
+            "QListWidget { font-size: 14px; background: #1f3a5f; color: white; border: none; }"
+            "QListWidget::item { padding: 10px 8px; }"
+            "QListWidget::item:selected { background: #2e86c1; }"
+        )
+        # Panels are built on first use, or one per event-loop turn after the window is
+        # up: the landing page appears (and loads) without waiting for the others.
+        self.stack = QStackedWidget()
+        self.specs = list(PANELS)
+        self.panels: dict[str, Panel] = {}
+        self._pages: list[QWidget] = []
+        self._closing = False
+        for spec in self.specs:
+            page = QWidget()
+            page_layout = QVBoxLayout(page)
+            page_layout.setContentsMargins(0, 0, 0, 0)
+            self._pages.append(page)
+            self.stack.addWidget(page)
+            self.sidebar.addItem(spec.title)
+        self.sidebar.currentRowChanged.connect(self._switch)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.sidebar)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.toast = Toast(central)
+
+        self.counts_label = QLabel("")
+        self.counts_label.setObjectName("counts")
+        self.outbox_label = QLabel("")
+        self.outbox_label.setObjectName("outbox")
+        self.statusBar().addPermanentWidget(self.counts_label)
+        self.statusBar().addPermanentWidget(self.outbox_label)
+        self._build_actions()
+
+        self.notifier = DueNotifier(self.bg, notify_interval_ms)
+        self.notifier.due.connect(self.announce_due)
+        self.tray: QSystemTrayIcon | None = None
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
+            self.tray = QSystemTrayIcon(icon, self)
+            self.tray.show()
+
+        self.resize(1280, 800)
+        self._restore()
+        self.refresh_status()
+
+    # -- construction -------------------------------------------------------------------------
+
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], Any],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        icon: QStyle.StandardPixmap | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        sp = QStyle.StandardPixmap
+        self.new_action = self._action("&New", self.new_record, "Ctrl+N", sp.SP_FileIcon)
+        self.delete_action = self._action(
+            "&Delete", self.delete_selected, QKeySequence.StandardKey.Delete, sp.SP_TrashIcon
+        )
+        self.undo_action = self._action(
+            "&Undo", self.undo, QKeySequence.StandardKey.Undo, sp.SP_ArrowBack
+        )
+        self.undo_action.setEnabled(False)
+        self.find_action = self._action(
+            "&Find", self.focus_search, "Ctrl+F", sp.SP_FileDialogContentsView
+        )
+        self.refresh_action = self._action("&Refresh", self.refresh, "F5", sp.SP_BrowserReload)
+        self.open_action = self._action(
+            "Open data folder…", self.switch_data_dir.emit, None, sp.SP_DirOpenIcon
+        )
+        self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addAction(self.open_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit = menu.addMenu("&Edit")
+        for a in (self.new_action, self.delete_action, self.undo_action, self.find_action):
+            edit.addAction(a)
+        view = menu.addMenu("&View")
+        view.addAction(self.refresh_action)
+        view.addSeparator()
+        self.panel_actions: list[QAction] = []
+        for i, spec in enumerate(PANELS):
+            action = self._action(spec.title, self._panel_switcher(i), f"Ctrl+{i + 1}")
+            view.addAction(action)
+            self.panel_actions.append(action)
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self._action("&About fieldapp", self.about))
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setIconSize(QSize(18, 18))
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for a in (
+            self.new_action,
+            self.delete_action,
+            self.undo_action,
+            self.find_action,
+            self.refresh_action,
+        ):
+            toolbar.addAction(a)
+        self.addToolBar(toolbar)
+
+    def _panel_switcher(self, index: int) -> Callable[[], None]:
+        return lambda: self.show_panel_index(index)
+
+    # -- panels -------------------------------------------------------------------------------
+
+    def keys(self) -> list[str]:
+        return [spec.key for spec in self.specs]
+
+    def panel(self, key: str) -> Panel:
+        """The panel called ``key``, built now if it was not yet."""
+        built = self.panels.get(key)
+        if built is not None:
+            return built
+        index = self.keys().index(key)
+        panel = self.specs[index].factory(self.ctx)
+        panel.setObjectName(f"panel_{key}")
+        panel.restore_state(self.settings)
+        layout = self._pages[index].layout()
+        assert layout is not None
+        layout.addWidget(panel)
+        self.panels[key] = panel
+        return panel
+
+    def _switch(self, index: int) -> None:
+        if 0 <= index < len(self.specs):
+            self.panel(self.specs[index].key)
+            self.stack.setCurrentIndex(index)
+
+    def _build_next(self) -> None:
+        if self._closing:
+            return
+        missing = [k for k in self.keys() if k not in self.panels]
+        if missing:
+            self.panel(missing[0])
+            QTimer.singleShot(0, self._build_next)
+
+    def current_panel(self) -> Panel:
+        return self.panel(self.specs[self.stack.currentIndex()].key)
+
+    def show_panel(self, key: str) -> Panel:
+        self.sidebar.setCurrentRow(self.keys().index(key))
+        return self.panel(key)
+
+    def show_panel_index(self, index: int) -> None:
+        if 0 <= index < len(self.specs):
+            self.sidebar.setCurrentRow(index)
+
+    def open_account(self, account_id: str) -> None:
+        panel = self.show_panel("accounts")
+        assert isinstance(panel, AccountsPanel)
+        panel.select_account(account_id)
+
+    def new_record(self) -> None:
+        self.current_panel().new_record()
+
+    def delete_selected(self) -> None:
+        self.current_panel().delete_selected()
+
+    def focus_search(self) -> None:
+        panel = self.current_panel()
+        if type(panel).focus_search is Panel.focus_search:
+            panel = self.show_panel("accounts")
+        panel.focus_search()
+
+    def refresh(self) -> None:
+        for panel in self.panels.values():
+            panel.refresh()
+        self.refresh_status()
+
+    # -- messages -----------------------------------------------------------------------------
+
+    def _message(self, text: str, undo: UndoFn | None) -> None:
+        self.statusBar().showMessage(text, 8000)
+        if undo is not None:
+            self._undo = undo
+            self.undo_action.setEnabled(True)
+            self.toast.show_message(text, "Undo", self.undo)
+        else:
+            self.toast.show_message(text)
+
+    def undo(self) -> None:
+        undo, self._undo = self._undo, None
+        self.undo_action.setEnabled(False)
+        if undo is not None:
+            undo()
+
+    def announce_due(self, tasks: list[TaskRow]) -> None:
+        """A desktop notification when the system has a tray, else a message in the window."""
+        text = "\n".join(f"{t.title}" + (f" — {t.account}" if t.account else "") for t in tasks[:5])
+        title = "Task due" if len(tasks) == 1 else f"{len(tasks)} tasks due"
+        if self.tray is not None and self.tray.supportsMessages():
+            self.tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 10_000)
+        self.toast.show_message(f"{title}: {text.replace(chr(10), '; ')}")
+
+    def refresh_status(self) -> None:
+        self.bg.read(queries.counts, self._show_counts, owner=self)
+
+    def _show_counts(self, counts: dict[str, int]) -> None:
+        self.counts_label.setText(
+            f"{counts['accounts']:,} accounts · {counts['leads']:,} leads · "
+            f"{counts['opportunities']:,} deals · {counts['tasks']:,} tasks"
+        )
+        pending = counts["outbox"]
+        self.outbox_label.setText(
+            f"{pending:,} changes not yet synced" if pending else "all changes synced"
+        )
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About fieldapp",
+            "fieldapp — an offline-first CRM for field sales.\n"
+            f"Data folder: {self.replica.data_dir}",
+        )
+
+    # -- layout memory ------------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        current = self.settings.value("window/panel", "today")
+        keys = self.keys()
+        self.sidebar.setCurrentRow(keys.index(str(current)) if current in keys else 0)
+        QTimer.singleShot(0, self._build_next)
+
+    def save_layout(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/panel", self.keys()[self.stack.currentIndex()])
+        for panel in self.panels.values():
+            panel.save_state(self.settings)
+        self.settings.sync()
+
+    def shutdown(self) -> None:
+        """Save the layout and finish background work; the replica stays open."""
+        self._closing = True
+        self.notifier.timer.stop()
+        self.save_layout()
+        self.bg.shutdown()
+        if self.tray is not None:
+            self.tray.hide()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+
+def app_icon() -> QIcon:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app.style().standardIcon(QStyle.StandardPixmap.SP_ComputerIcon)
+    return QIcon()

@@ -1,0 +1,41 @@
+"""The panels of the main window, in sidebar order.
+
+To add a panel, write a :class:`fieldapp.ui.panel.Panel` subclass in its own module and
+add a :class:`PanelSpec` to :data:`PANELS` below (or call :func:`register` before the
+window is built). The window gives each panel a Ctrl+<number> shortcut in this order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fieldapp.ui.accounts_panel import AccountsPanel
+from fieldapp.ui.leads_panel import LeadsPanel
+from fieldapp.ui.panel import AppContext, Panel
+from fieldapp.ui.pipeline_panel import PipelinePanel
+from fieldapp.ui.tasks_panel import TasksPanel
+from fieldapp.ui.today_panel import TodayPanel
+
+
+@dataclass(frozen=True)
+class PanelSpec:
+    key: str
+    title: str
+    factory: Callable[[AppContext], Panel]
+
+
+PANELS: list[PanelSpec] = [
+    PanelSpec("today", "Today", TodayPanel),
+    PanelSpec("accounts", "Accounts", AccountsPanel),
+    PanelSpec("leads", "Leads", LeadsPanel),
+    PanelSpec("pipeline", "Pipeline", PipelinePanel),
+    PanelSpec("tasks", "Tasks", TasksPanel),
+    # More panels register here, e.g. the map:
+    # PanelSpec("map", "Map", MapPanel)  (fieldapp/ui/map_panel.py)
+]
+
+
+def register(spec: PanelSpec) -> None:
+    """Add a panel (replacing one with the same key)."""
+    PANELS[:] = [p for p in PANELS if p.key != spec.key] + [spec]

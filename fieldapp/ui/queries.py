@@ -1,0 +1,428 @@
+"""Read-only queries the screens need, returning plain values.
+
+Each function takes a session for one operation and runs on a worker thread (see
+:mod:`fieldapp.ui.background`); what it returns crosses to the GUI thread, so it is
+tuples, dicts and frozen dataclasses, never ORM objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy.orm import Session
+
+from fieldapp.store import search, services
+from fieldapp.store.models import (
+    Account,
+    Contact,
+    Lead,
+    Note,
+    Opportunity,
+    Task,
+    Territory,
+    Visit,
+)
+from fieldapp.store.types import utcnow
+
+# --- accounts list ------------------------------------------------------------------
+
+ACCOUNT_COLUMNS = ("name", "type", "status", "city", "postcode", "tags", "last_visit")
+ACCOUNT_HEADERS = ("Name", "Type", "Status", "City", "Postcode", "Tags", "Last visit")
+SEARCH_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class AccountFilter:
+    search: str = ""
+    type: str | None = None
+    status: str | None = None
+    territory_id: str | None = None
+    tag: str | None = None
+    not_visited_days: int = 0
+    sort_column: str = "name"
+    descending: bool = False
+
+    def is_plain(self) -> bool:
+        return not (self.type or self.status or self.territory_id or self.tag) and (
+            self.not_visited_days <= 0
+        )
+
+
+def _last_visit() -> Any:
+    return (
+        select(func.max(Visit.checkin_at))
+        .where(Visit.account_id == Account.id, Visit.deleted_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def _conditions(flt: AccountFilter) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [Account.deleted_at.is_(None)]
+    if flt.type:
+        conds.append(Account.type == flt.type)
+    if flt.status:
+        conds.append(Account.status == flt.status)
+    if flt.territory_id:
+        conds.append(Account.territory_id == flt.territory_id)
+    if flt.tag:
+        tag = " ".join(flt.tag.lower().split())
+        conds.append(("," + Account.tags + ",").like(f"%,{tag},%"))
+    if flt.not_visited_days > 0:
+        cutoff = utcnow() - timedelta(days=flt.not_visited_days)
+        conds.append(
+            ~exists().where(
+                Visit.account_id == Account.id,
+                Visit.deleted_at.is_(None),
+                Visit.checkin_at >= cutoff,
+            )
+        )
+    return conds
+
+
+def account_ids(session: Session, flt: AccountFilter) -> list[str]:
+    """Ids of the accounts the list shows, in display order."""
+    conds = _conditions(flt)
+    if flt.search.strip():
+        hits = search.search_ids(session, "accounts", flt.search, limit=SEARCH_LIMIT)
+        if not hits:
+            return []
+        if flt.is_plain() and flt.sort_column == "relevance":
+            return hits
+        conds.append(Account.id.in_(hits))
+        if flt.sort_column == "relevance":
+            rank = {h: i for i, h in enumerate(hits)}
+            found = set(session.scalars(select(Account.id).where(and_(*conds))))
+            return sorted(found, key=rank.__getitem__)
+    key: Any = (
+        _last_visit()
+        if flt.sort_column == "last_visit"
+        else getattr(Account, flt.sort_column if flt.sort_column in ACCOUNT_COLUMNS else "name")
+    )
+    if flt.sort_column == "name":
+        key = func.lower(Account.name)
+    order = [key.desc() if flt.descending else key.asc(), Account.id]
+    return list(session.scalars(select(Account.id).where(and_(*conds)).order_by(*order)))
+
+
+def account_rows(session: Session, ids: list[str]) -> dict[str, tuple[Any, ...]]:
+    """Display values (in :data:`ACCOUNT_COLUMNS` order) of the given accounts."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            Account.id,
+            Account.name,
+            Account.type,
+            Account.status,
+            Account.city,
+            Account.postcode,
+            Account.tags,
+            _last_visit(),
+        ).where(Account.id.in_(ids))
+    )
+    out: dict[str, tuple[Any, ...]] = {}
+    for row in rows:
+        last = row[7]
+        out[row[0]] = (*row[1:7], last.replace(tzinfo=UTC) if last is not None else None)
+    return out
+
+
+def territories(session: Session) -> list[tuple[str, str]]:
+    rows = session.execute(
+        select(Territory.id, Territory.name)
+        .where(Territory.deleted_at.is_(None))
+        .order_by(Territory.name)
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+# --- account 360 ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    when: datetime
+    kind: str  # note | visit | task
+    text: str
+    row_id: str
+
+
+@dataclass(frozen=True)
+class AccountDetail:
+    account: dict[str, Any]
+    contacts: list[dict[str, Any]] = field(default_factory=list)
+    opportunities: list[dict[str, Any]] = field(default_factory=list)
+    visits: list[dict[str, Any]] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    open_visit_id: str | None = None
+
+
+def _live(session: Session, model: Any, *conds: Any, order: Any = None) -> list[dict[str, Any]]:
+    query = select(model).where(model.deleted_at.is_(None), *conds)
+    if order is not None:
+        query = query.order_by(order)
+    return [obj.to_dict() for obj in session.scalars(query)]
+
+
+def account_detail(session: Session, account_id: str) -> AccountDetail:
+    account = services.get(session, "accounts", account_id)
+    contacts = _live(session, Contact, Contact.account_id == account_id, order=Contact.last_name)
+    opps = _live(session, Opportunity, Opportunity.account_id == account_id, order=Opportunity.name)
+    visits = _live(
+        session,
+        Visit,
+        Visit.account_id == account_id,
+        order=func.coalesce(Visit.checkin_at, Visit.planned_start).desc(),
+    )
+    tasks = _live(session, Task, Task.account_id == account_id, order=Task.due_at)
+    notes = _live(session, Note, Note.account_id == account_id)
+    timeline: list[TimelineEntry] = []
+    for note in notes:
+        timeline.append(TimelineEntry(note["created_at"], "note", note["body"], note["id"]))
+    for visit in visits:
+        when = visit["checkin_at"] or visit["planned_start"]
+        if when is None:
+            continue
+        outcome = visit["outcome"] or ("planned" if not visit["checkin_at"] else "open")
+        text = f"Visit — {outcome.replace('_', ' ')}"
+        if visit["notes"]:
+            text += f": {visit['notes']}"
+        timeline.append(TimelineEntry(when, "visit", text, visit["id"]))
+    for task in tasks:
+        when = task["done_at"] if task["done"] else task["due_at"]
+        if when is None:
+            continue
+        state = "done" if task["done"] else "due"
+        timeline.append(TimelineEntry(when, "task", f"Task {state}: {task['title']}", task["id"]))
+    timeline.sort(key=lambda e: e.when, reverse=True)
+    open_visit = next(
+        (v["id"] for v in visits if v["checkin_at"] is not None and v["checkout_at"] is None),
+        None,
+    )
+    return AccountDetail(account, contacts, opps, visits, tasks, timeline, open_visit)
+
+
+# --- leads ------------------------------------------------------------------------------
+
+LEAD_COLUMNS = ("name", "company", "rating", "score", "status", "email")
+LEAD_HEADERS = ("Name", "Company", "Rating", "Score", "Status", "Email")
+
+
+def leads(
+    session: Session, text: str = "", include_converted: bool = False
+) -> list[tuple[Any, ...]]:
+    """``(id, name, company, rating, score, status, email)`` rows, hottest first."""
+    conds: list[Any] = [Lead.deleted_at.is_(None)]
+    if not include_converted:
+        conds.append(Lead.status != "converted")
+    if text.strip():
+        conds.append(Lead.id.in_(search.search_ids(session, "leads", text, limit=SEARCH_LIMIT)))
+    rating_order = func.instr("hot warm cold", Lead.rating)
+    rows = session.execute(
+        select(
+            Lead.id,
+            Lead.first_name,
+            Lead.last_name,
+            Lead.company,
+            Lead.rating,
+            Lead.score,
+            Lead.status,
+            Lead.email,
+        )
+        .where(*conds)
+        .order_by(rating_order, Lead.score.desc(), Lead.last_name)
+    )
+    return [
+        (r[0], f"{r[1] or ''} {r[2]}".strip(), r[3] or "", r[4], r[5], r[6], r[7] or "")
+        for r in rows
+    ]
+
+
+# --- pipeline ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str
+    name: str
+    account: str
+    amount: Decimal
+    probability: int
+
+
+@dataclass(frozen=True)
+class Column:
+    stage: services.Stage
+    cards: list[Card]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((c.amount for c in self.cards), Decimal(0))
+
+    @property
+    def weighted(self) -> Decimal:
+        return sum(
+            (c.amount * c.probability / Decimal(100) for c in self.cards), Decimal(0)
+        ).quantize(Decimal("0.01"))
+
+
+def board(session: Session) -> list[Column]:
+    stages = services.pipeline(session)
+    rows = session.execute(
+        select(
+            Opportunity.id,
+            Opportunity.name,
+            Account.name,
+            Opportunity.amount,
+            Opportunity.probability,
+            Opportunity.stage,
+        )
+        .join(Account, Account.id == Opportunity.account_id)
+        .where(Opportunity.deleted_at.is_(None))
+        .order_by(Opportunity.amount.desc(), Opportunity.name)
+    )
+    by_stage: dict[str, list[Card]] = {s.name: [] for s in stages}
+    probs = {s.name: s.probability for s in stages}
+    for oid, name, account, amount, prob, stage in rows:
+        if stage in by_stage:
+            p = prob if prob is not None else probs[stage]
+            by_stage[stage].append(Card(oid, name, account, amount or Decimal(0), p))
+    return [Column(s, by_stage[s.name]) for s in stages]
+
+
+# --- tasks and today --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    id: str
+    title: str
+    due_at: datetime | None
+    priority: str
+    done: bool
+    account_id: str | None
+    account: str
+
+
+def _day_bounds(day: date | None = None) -> tuple[datetime, datetime]:
+    local = datetime.now().astimezone()
+    day = day or local.date()
+    start = datetime.combine(day, datetime.min.time(), tzinfo=local.tzinfo).astimezone(UTC)
+    return start, start + timedelta(days=1)
+
+
+def open_tasks(session: Session, *, include_done: bool = False) -> list[TaskRow]:
+    conds: list[Any] = [Task.deleted_at.is_(None)]
+    if not include_done:
+        conds.append(Task.done.is_(False))
+    rows = session.execute(
+        select(
+            Task.id,
+            Task.title,
+            Task.due_at,
+            Task.priority,
+            Task.done,
+            Task.account_id,
+            Account.name,
+        )
+        .outerjoin(Account, Account.id == Task.account_id)
+        .where(*conds)
+        .order_by(Task.due_at.is_(None), Task.due_at, Task.title)
+    )
+    return [TaskRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6] or "") for r in rows]
+
+
+def task_bucket(due: datetime | None, now: datetime | None = None) -> str:
+    """overdue | today | upcoming | someday, in the laptop's local day."""
+    if due is None:
+        return "someday"
+    now = now or utcnow()
+    _start, end = _day_bounds(now.astimezone().date())
+    if due < now:
+        return "overdue"
+    if due < end:
+        return "today"
+    return "upcoming"
+
+
+def tasks_due_between(session: Session, start: datetime, end: datetime) -> list[TaskRow]:
+    return [t for t in open_tasks(session) if t.due_at is not None and start <= t.due_at < end]
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    id: str
+    account_id: str
+    account: str
+    planned_start: datetime | None
+    checkin_at: datetime | None
+    checkout_at: datetime | None
+    outcome: str | None
+
+
+@dataclass(frozen=True)
+class Today:
+    planned: list[VisitRow]
+    due: list[TaskRow]
+    recent: list[TimelineEntry]
+
+
+def today(session: Session) -> Today:
+    start, end = _day_bounds()
+    rows = session.execute(
+        select(
+            Visit.id,
+            Visit.account_id,
+            Account.name,
+            Visit.planned_start,
+            Visit.checkin_at,
+            Visit.checkout_at,
+            Visit.outcome,
+        )
+        .join(Account, Account.id == Visit.account_id)
+        .where(
+            Visit.deleted_at.is_(None),
+            Visit.planned_start >= start,
+            Visit.planned_start < end,
+        )
+        .order_by(Visit.planned_start)
+    )
+    planned = [VisitRow(*r) for r in rows]
+    due = [t for t in open_tasks(session) if t.due_at is not None and t.due_at < end]
+    recent: list[TimelineEntry] = []
+    visits = session.execute(
+        select(Visit.id, Visit.checkin_at, Visit.outcome, Account.name)
+        .join(Account, Account.id == Visit.account_id)
+        .where(Visit.deleted_at.is_(None), Visit.checkin_at.is_not(None))
+        .order_by(Visit.checkin_at.desc())
+        .limit(15)
+    )
+    for vid, checkin, outcome, account in visits:
+        if checkin is None:
+            continue
+        label = (outcome or "open").replace("_", " ")
+        recent.append(TimelineEntry(checkin, "visit", f"Visited {account} — {label}", vid))
+    notes = session.execute(
+        select(Note.id, Note.created_at, Note.body)
+        .where(Note.deleted_at.is_(None))
+        .order_by(Note.created_at.desc())
+        .limit(15)
+    )
+    for nid, when, body in notes:
+        recent.append(TimelineEntry(when, "note", body, nid))
+    recent.sort(key=lambda e: e.when, reverse=True)
+    return Today(planned, due, recent[:15])
+
+
+# --- status bar --------------------------------------------------------------------------
+
+
+def counts(session: Session) -> dict[str, int]:
+    out = {e: services.count(session, e) for e in ("accounts", "leads", "opportunities", "tasks")}
+    out["outbox"] = services.pending_outbox(session)
+    return out

@@ -1,0 +1,265 @@
+"""Tasks: overdue, today, upcoming; complete, snooze, reschedule; reminders while running.
+
+Signals (DueNotifier):
+    due(object): a list of TaskRow that came due since the last check.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp.store import services
+from fieldapp.store.types import utcnow
+from fieldapp.ui import dialogs, queries
+from fieldapp.ui.background import Background, user_message
+from fieldapp.ui.forms import display
+from fieldapp.ui.panel import AppContext, Panel
+from fieldapp.ui.queries import TaskRow
+
+Index = QModelIndex | QPersistentModelIndex
+HEADERS = ("When", "Due", "Priority", "Account", "Task")
+BUCKET_COLORS = {"overdue": "#c0392b", "today": "#b9770e", "upcoming": "#1f618d"}
+VIEWS = (
+    ("Overdue and today", ("overdue", "today")),
+    ("Upcoming", ("upcoming", "someday")),
+    ("All open", ("overdue", "today", "upcoming", "someday")),
+)
+
+
+class TasksModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[tuple[str, TaskRow]] = []
+
+    def set_tasks(self, tasks: list[TaskRow], buckets: tuple[str, ...]) -> None:
+        now = utcnow()
+        rows = [(queries.task_bucket(t.due_at, now), t) for t in tasks]
+        self.beginResetModel()
+        self._rows = [r for r in rows if r[0] in buckets]
+        self.endResetModel()
+
+    def task(self, row: int) -> TaskRow | None:
+        return self._rows[row][1] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, task_id: str) -> int:
+        return next((i for i, (_b, t) in enumerate(self._rows) if t.id == task_id), -1)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        bucket, task = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (bucket, display(task.due_at), task.priority, task.account, task.title)[
+                index.column()
+            ]
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 0:
+            return QColor(BUCKET_COLORS.get(bucket, "#555555"))
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(HEADERS)
+        ):
+            return HEADERS[section]
+        return None
+
+
+class DueNotifier(QObject):
+    """Checks every ``interval_ms`` for open tasks that came due; each is announced once."""
+
+    due = Signal(object)
+
+    def __init__(self, bg: Background, interval_ms: int = 30_000, lead_minutes: int = 5) -> None:
+        super().__init__(bg)
+        self.bg = bg
+        self.lead = timedelta(minutes=lead_minutes)
+        self._since = utcnow()
+        self._told: set[str] = set()
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.check)
+        self.timer.start()
+
+    def check(self) -> None:
+        start, end = self._since, utcnow() + self.lead
+        self.bg.read(lambda s: queries.tasks_due_between(s, start, end), self._found, owner=self)
+
+    def _found(self, tasks: list[TaskRow]) -> None:
+        fresh = [t for t in tasks if t.id not in self._told]
+        self._told.update(t.id for t in fresh)
+        if fresh:
+            self.due.emit(fresh)
+
+
+class TasksPanel(Panel):
+    title = "Tasks"
+    watches = frozenset({"tasks"})
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.model = TasksModel()
+        self._tasks: list[TaskRow] = []
+        self.view_combo = QComboBox()
+        for label, _b in VIEWS:
+            self.view_combo.addItem(label)
+        self.view_combo.currentIndexChanged.connect(self._apply)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.doubleClicked.connect(self._open)
+        self.complete_button = QPushButton("Complete")
+        self.complete_button.clicked.connect(self.complete_selected)
+        self.snooze_button = QPushButton("Snooze 1 h")
+        self.snooze_button.clicked.connect(lambda: self.snooze_selected(timedelta(hours=1)))
+        self.tomorrow_button = QPushButton("Tomorrow")
+        self.tomorrow_button.clicked.connect(self.tomorrow_selected)
+        self.reschedule_button = QPushButton("Reschedule…")
+        self.reschedule_button.clicked.connect(self.reschedule_selected)
+        self.new_button = QPushButton("New task…")
+        self.new_button.clicked.connect(self.new_record)
+        bar = QHBoxLayout()
+        bar.addWidget(self.view_combo)
+        for b in (
+            self.complete_button,
+            self.snooze_button,
+            self.tomorrow_button,
+            self.reschedule_button,
+        ):
+            bar.addWidget(b)
+        bar.addStretch(1)
+        bar.addWidget(self.new_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.ctx.bg.read(queries.open_tasks, self._show, owner=self)
+
+    def _show(self, tasks: list[TaskRow]) -> None:
+        self._tasks = tasks
+        self._apply()
+
+    def _apply(self) -> None:
+        self.model.set_tasks(self._tasks, VIEWS[self.view_combo.currentIndex()][1])
+        for col in range(self.model.columnCount() - 1):
+            self.table.resizeColumnToContents(col)
+
+    def selected(self) -> TaskRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.task(rows[0].row()) if rows else None
+
+    def _open(self, index: QModelIndex) -> None:
+        task = self.model.task(index.row())
+        if task is not None and task.account_id:
+            self.ctx.open_account.emit(task.account_id)
+
+    def _write(self, task_id: str, values: dict[str, Any], message: str) -> None:
+        self.ctx.bg.write(
+            lambda s: services.update(s, "tasks", task_id, values),
+            {"tasks"},
+            lambda _r: self.ctx.tell(message),
+            on_error=lambda e: self.ctx.tell(f"Not changed: {user_message(e)}"),
+            owner=self,
+        )
+
+    def complete_selected(self) -> None:
+        task = self.selected()
+        if task is None:
+            return
+        task_id = task.id
+
+        def undo() -> None:
+            self.ctx.bg.write(lambda s: services.complete_task(s, task_id, False), {"tasks"})
+
+        self.ctx.bg.write(
+            lambda s: services.complete_task(s, task_id),
+            {"tasks"},
+            lambda _r: self.ctx.tell(f"Done: {task.title}", undo),
+            owner=self,
+        )
+
+    def snooze_selected(self, delta: timedelta) -> None:
+        task = self.selected()
+        if task is not None:
+            base = max(task.due_at or utcnow(), utcnow())
+            self._write(task.id, {"due_at": base + delta}, f"Snoozed: {task.title}")
+
+    def tomorrow_selected(self) -> None:
+        task = self.selected()
+        if task is not None:
+            local = datetime.now().astimezone() + timedelta(days=1)
+            when = local.replace(hour=9, minute=0, second=0, microsecond=0)
+            self._write(task.id, {"due_at": when}, f"Moved to tomorrow: {task.title}")
+
+    def reschedule_selected(self) -> None:
+        task = self.selected()
+        if task is None:
+            return
+        when = dialogs.ask_datetime(self, "Reschedule", task.due_at or utcnow())
+        if when is not None:
+            self._write(task.id, {"due_at": when}, f"Rescheduled: {task.title}")
+
+    def new_record(self) -> None:
+        title = dialogs.ask_text(self, "New task", "What needs doing?")
+        if not title:
+            return
+        due = dialogs.ask_datetime(self, "Due", utcnow() + timedelta(hours=1))
+        self.ctx.bg.write(
+            lambda s: services.create(s, "tasks", {"title": title, "due_at": due}),
+            {"tasks"},
+            lambda _r: self.ctx.tell("Task added."),
+            owner=self,
+        )
+
+    def delete_selected(self) -> None:
+        task = self.selected()
+        if task is None or not dialogs.confirm(self, "Delete task", f"Delete “{task.title}”?"):
+            return
+        task_id = task.id
+
+        def undo() -> None:
+            self.ctx.bg.write(lambda s: services.restore(s, "tasks", task_id), {"tasks"})
+
+        self.ctx.bg.write(
+            lambda s: services.delete(s, "tasks", task_id),
+            {"tasks"},
+            lambda _r: self.ctx.tell("Task deleted.", undo),
+            owner=self,
+        )

@@ -1,0 +1,98 @@
+"""GUI test fixtures: real widgets offscreen over a real replica file."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QSettings, QThread, QThreadPool
+from pytestqt.exceptions import TimeoutError as QtTimeoutError
+from pytestqt.qtbot import QtBot
+
+from fieldapp.store.db import Replica
+from fieldapp.ui.background import Background
+from fieldapp.ui.main_window import MainWindow
+from tests.ui.builders import Demo, fill
+
+DRAIN_MS = 5000
+
+
+def drain(qtbot: QtBot, bg: Background, timeout_ms: int = DRAIN_MS) -> int:
+    """Let delivered results be handled; return how many jobs are still outstanding."""
+    with contextlib.suppress(QtTimeoutError):
+        qtbot.waitUntil(lambda: bg.pending() == 0, timeout=timeout_ms)
+    return bg.pending()
+
+
+def leaked_work(qtbot: QtBot, timeout_ms: int = DRAIN_MS) -> list[str]:
+    """What is still running after a test: background jobs and QThreads, described."""
+    problems = []
+    for bg in [bg for bg in list(Background.instances) if shiboken6.isValid(bg)]:
+        left = drain(qtbot, bg, timeout_ms)
+        if left:
+            problems.append(f"{left} background jobs were still running after the test")
+    running = [
+        obj
+        for obj in gc.get_objects()
+        if isinstance(obj, QThread) and obj is not QThread.currentThread() and obj.isRunning()
+    ]
+    if running:
+        problems.append(f"QThreads left running: {running}")
+    if not QThreadPool.globalInstance().waitForDone(timeout_ms):
+        problems.append("the global thread pool is still busy")
+    return problems
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads(qtbot: QtBot) -> Iterator[None]:
+    """Fail the test when background work or a QThread outlives it."""
+    yield
+    problems = leaked_work(qtbot)
+    for bg in [bg for bg in list(Background.instances) if shiboken6.isValid(bg)]:
+        assert bg.shutdown(), "a background pool did not drain"
+        assert bg.active_threads() == 0
+    assert not problems, "; ".join(problems)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def demo(replica: Replica) -> Demo:
+    return fill(replica, accounts=40)
+
+
+@pytest.fixture
+def make_window(
+    qtbot: QtBot, replica: Replica, settings: QSettings
+) -> Iterator[Callable[..., MainWindow]]:
+    windows: list[MainWindow] = []
+
+    def make(**kwargs: object) -> MainWindow:
+        window = MainWindow(replica, settings=settings, **kwargs)  # type: ignore[arg-type]
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        drain(qtbot, window.bg)
+        return window
+
+    yield make
+    for window in windows:
+        left = drain(qtbot, window.bg)
+        window.shutdown()
+        assert left == 0, f"{left} background jobs were still running after the test"
+
+
+@pytest.fixture
+def window(make_window: Callable[..., MainWindow], demo: Demo) -> MainWindow:
+    return make_window()

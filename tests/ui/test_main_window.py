@@ -1,0 +1,109 @@
+"""The main window: panels, status bar, shortcuts, remembered layout, data dir errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from fieldapp.store.db import DB_FILENAME
+from fieldapp.ui import dialogs
+from fieldapp.ui.app import open_or_ask, run_app
+from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.panels import PANELS
+from fieldapp.ui.today_panel import TodayPanel
+from tests.ui.builders import Demo
+
+
+def test_window_opens_on_today_with_counts(qtbot: QtBot, window: MainWindow) -> None:
+    assert [s.key for s in PANELS][:5] == ["today", "accounts", "leads", "pipeline", "tasks"]
+    assert window.current_panel() is window.panel("today")
+    qtbot.waitUntil(lambda: "40 accounts" in window.counts_label.text())
+    assert "12 leads" in window.counts_label.text()
+    assert "not yet synced" in window.outbox_label.text()
+    today = window.panel("today")
+    assert isinstance(today, TodayPanel)
+    qtbot.waitUntil(lambda: today.planned.count() == 4)
+    due = [today.due.item(i).text() for i in range(today.due.count())]
+    assert any("Send price list" in t for t in due)  # overdue
+    assert any("Call back about delivery" in t for t in due)
+    assert not any("Renewal reminder" in t for t in due)  # ten days away
+    assert today.recent.count() > 0
+
+
+def test_shortcuts_switch_panels_and_focus_search(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_panel() is window.panel("pipeline")
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    accounts = window.panel("accounts")
+    assert window.current_panel() is accounts
+    assert accounts.search.hasFocus()  # type: ignore[attr-defined]
+
+
+def test_layout_is_remembered(
+    qtbot: QtBot, make_window: Callable[..., MainWindow], demo: Demo, settings: QSettings
+) -> None:
+    first = make_window()
+    first.resize(1100, 720)
+    first.show_panel("leads")
+    first.shutdown()
+    second = make_window()
+    assert second.current_panel() is second.panel("leads")
+    # The offscreen screen is small, so Qt may clamp the width; the height is ours.
+    assert second.height() == 720 != 800
+    assert settings.value("window/panel") == "leads"
+
+
+def test_damaged_data_dir_offers_another_or_quit(tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / DB_FILENAME).write_bytes(b"this is not a database" * 100)
+    messages: list[str] = []
+
+    def quit_(message: str, _d: Path) -> Path | None:
+        messages.append(message)
+        return None
+
+    assert open_or_ask(bad, quit_) is None
+    assert "damaged" in messages[0]
+    good = tmp_path / "good"
+    replica = open_or_ask(bad, lambda _m, _d: good)
+    assert replica is not None and replica.data_dir == good
+    replica.close()
+    assert (bad / DB_FILENAME).read_bytes().startswith(b"this is not")  # left untouched
+
+
+def test_run_app_opens_and_closes(
+    qtbot: QtBot, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `fieldapp` with no subcommand runs, on a fresh data dir."""
+    shown: list[MainWindow] = []
+
+    def close_soon() -> None:
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        if windows and windows[0].isVisible():
+            shown.append(windows[0])
+            windows[0].close()
+        else:
+            QTimer.singleShot(50, close_soon)
+
+    QTimer.singleShot(50, close_soon)
+    assert run_app(data_dir) == 0
+    assert shown and (data_dir / "fieldapp-ui.ini").exists()
+    assert (data_dir / DB_FILENAME).exists()
+
+
+def test_run_app_quits_when_data_dir_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / DB_FILENAME).write_bytes(b"garbage" * 1000)
+    asked: list[str] = []
+    monkeypatch.setattr(dialogs, "data_dir_problem", lambda _p, message, _d: asked.append(message))
+    assert run_app(bad) == 1
+    assert "damaged" in asked[0]
