@@ -339,21 +339,10 @@ def generate(
                     "next_step": "Send quote" if outcome == "follow_up" else None,
                 }
             )
-        if rng.random() < 0.08:
-            # Planned visits for today and the next days: the rep's agenda.
-            start = g.when(rng.choice((0, 0, 1, 2, 5)), rng.randint(8, 16))
-            rows["visits"].append(
-                {
-                    "id": g.id(),
-                    "account_id": account_id,
-                    "contact_id": contact_ids[0],
-                    "planned_start": start,
-                    "planned_end": start + timedelta(minutes=45),
-                }
-            )
-        if rng.random() < 0.3:
-            due_in = rng.choice((-12, -4, -1, 0, 0, 1, 3, 7, 14))
-            done = due_in < -3 and rng.random() < 0.5
+        if rng.random() < 0.12:
+            # Mostly coming up, some due today, a few overdue (and some of those done).
+            due_in = rng.choice((-9, -3, -1, 0, 0, 1, 2, 3, 5, 7, 10, 14, 21))
+            done = due_in < 0 and rng.random() < 0.6
             rows["tasks"].append(
                 {
                     "id": g.id(),
@@ -404,6 +393,20 @@ def generate(
             )
         if n % 500 == 499:
             report(n + 1, accounts)
+
+    # The rep's agenda: five planned visits today, three on each of the next days.
+    agenda = [0] * 5 + [day for day in range(1, 11) for _ in range(3)]
+    chosen = rng.sample(rows["accounts"], min(len(agenda), len(rows["accounts"])))
+    for days, account in zip(agenda, chosen, strict=False):
+        start = g.when(days, 8 + 2 * (len(rows["visits"]) % 5))
+        rows["visits"].append(
+            {
+                "id": g.id(),
+                "account_id": account["id"],
+                "planned_start": start,
+                "planned_end": start + timedelta(minutes=45),
+            }
+        )
 
     # Parents before children: the foreign keys are checked on insert.
     for entity, batch in rows.items():
