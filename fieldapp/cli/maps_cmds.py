@@ -1,0 +1,201 @@
+"""``fieldapp route|geocode|map``: plan a day, geocode accounts, export the map."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from contextlib import closing
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fieldapp.errors import FieldappError
+from fieldapp.maps.geo import LatLon
+from fieldapp.maps.matrix import MatrixProvider, OsrmTable, StraightLine
+from fieldapp.maps.routing import BreakRequest, RouteError, hhmm, optimise, parse_hhmm
+from fieldapp.maps.settings import MapSettings
+from fieldapp.store.db import Replica
+
+from .output import print_json, print_table
+
+Opener = Callable[[argparse.Namespace], Replica]
+COMMANDS = ("route", "geocode", "map")
+
+
+def _latlon(text: str) -> LatLon:
+    try:
+        lat_s, lon_s = text.split(",")
+        lat, lon = float(lat_s), float(lon_s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LAT,LON, got {text!r}") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise argparse.ArgumentTypeError(f"coordinates out of range: {text!r}")
+    return (lat, lon)
+
+
+def _span(text: str) -> tuple[int, int]:
+    try:
+        a, b = text.split("-")
+        return parse_hhmm(a), parse_hhmm(b)
+    except (ValueError, RouteError):
+        raise argparse.ArgumentTypeError(f"expected HH:MM-HH:MM, got {text!r}") from None
+
+
+def _break(text: str) -> BreakRequest:
+    """``12:00-13:30/30``: 30 minutes starting between 12:00 and 13:30."""
+    try:
+        span, minutes = text.split("/")
+        a, b = _span(span)
+        return BreakRequest(a, b, int(minutes) * 60)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected HH:MM-HH:MM/MINUTES, got {text!r}") from None
+
+
+def add_parsers(sub: Any) -> None:
+    route = sub.add_parser("route", help="plan a day's route")
+    actions = route.add_subparsers(dest="action", required=True, metavar="ACTION")
+    plan = actions.add_parser("plan", help="order visits for a day (VROOM), with times")
+    plan.add_argument("--date", required=True, type=date.fromisoformat, metavar="YYYY-MM-DD")
+    plan.add_argument("--start", required=True, type=_latlon, metavar="LAT,LON")
+    plan.add_argument("--end", type=_latlon, metavar="LAT,LON", help="default: the start")
+    plan.add_argument("--account", dest="accounts", action="append", required=True, metavar="ID")
+    plan.add_argument(
+        "--window",
+        dest="windows",
+        action="append",
+        default=[],
+        metavar="ID=HH:MM-HH:MM",
+        help="a fixed appointment: the visit must start in this window (repeatable)",
+    )
+    plan.add_argument(
+        "--duration",
+        dest="durations",
+        action="append",
+        default=[],
+        metavar="ID=MINUTES",
+        help="visit length for one account (default by type: customer 45, prospect 30, partner 60)",
+    )
+    plan.add_argument("--hours", type=_span, metavar="HH:MM-HH:MM", help="working hours")
+    plan.add_argument(
+        "--break",
+        dest="breaks",
+        action="append",
+        default=[],
+        type=_break,
+        metavar="HH:MM-HH:MM/MIN",
+        help="a break starting in this span (repeatable)",
+    )
+    plan.add_argument("--osrm", metavar="URL", help="OSRM table service for travel times")
+    plan.add_argument("--save", action="store_true", help="save as a route plan (it syncs)")
+    plan.add_argument("--ics", type=Path, metavar="FILE", help="write the day as iCalendar")
+    plan.add_argument("--gpx", type=Path, metavar="FILE", help="write the route as GPX")
+    plan.add_argument("--json", action="store_true")
+
+
+def run(args: argparse.Namespace, open_replica: Opener) -> int:
+    with closing(open_replica(args)) as replica:
+        if args.command == "route":
+            return _route_plan(args, replica)
+    raise FieldappError(f"unknown command {args.command}")
+
+
+def _pairs(items: list[str], what: str) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise FieldappError(f"{what} must look like ID=VALUE, got {item!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def provider_for(settings: MapSettings, osrm_url: str | None = None) -> MatrixProvider:
+    offline = StraightLine(settings.speed_kmh, settings.road_factor)
+    url = osrm_url or settings.osrm_url
+    if url:
+        return OsrmTable(url, user_agent=settings.user_agent, fallback=offline)
+    return offline
+
+
+def _route_plan(args: argparse.Namespace, replica: Replica) -> int:
+    from fieldapp.maps import exports, planner
+
+    settings = MapSettings.load(replica.data_dir)
+    windows = {}
+    for key, value in _pairs(args.windows, "--window").items():
+        try:
+            windows[key] = _span(value)
+        except argparse.ArgumentTypeError as exc:
+            raise FieldappError(f"--window {key}: {exc}") from None
+    durations = {}
+    for key, value in _pairs(args.durations, "--duration").items():
+        if not value.isdigit():
+            raise FieldappError(f"--duration {key}: minutes must be a whole number")
+        durations[key] = int(value)
+    unknown = sorted((set(windows) | set(durations)) - set(args.accounts))
+    if unknown:
+        raise FieldappError(f"--window/--duration for accounts not in --account: {unknown}")
+    day_start, day_end = args.hours or (
+        parse_hhmm(settings.day_start),
+        parse_hhmm(settings.day_end),
+    )
+    with replica.read_session() as session:
+        request = planner.route_request(
+            session,
+            args.date,
+            args.start,
+            args.accounts,
+            end=args.end,
+            windows=windows,
+            service_minutes=durations,
+            day_start=day_start,
+            day_end=day_end,
+            breaks=tuple(args.breaks),
+            timezone=settings.timezone,
+        )
+    plan = optimise(request, provider_for(settings, args.osrm))
+    plan_id = None
+    if args.save:
+        with replica.session() as session:
+            plan_id = planner.save_plan(session, plan)
+    if args.ics:
+        args.ics.write_text(exports.to_ics(plan, plan_id=plan_id or "plan"), encoding="utf-8")
+    if args.gpx:
+        args.gpx.write_text(exports.to_gpx(plan), encoding="utf-8")
+    if args.json:
+        data = plan.to_dict()
+        data["id"] = plan_id
+        data["links"] = {
+            "google": exports.google_maps_url(plan),
+            "osm": exports.osm_directions_url(plan),
+            "legs": exports.leg_links(plan),
+        }
+        print_json(data)
+        return 0
+    rows = [
+        {
+            "#": s.position,
+            "arrive": hhmm(s.arrival),
+            "visit": f"{hhmm(s.start)}-{hhmm(s.departure)}",
+            "drive": f"{round(s.travel_s / 60)} min",
+            "wait": f"{round(s.wait_s / 60)} min" if s.wait_s else "",
+            "account": s.name,
+            "window": f"{hhmm(s.window[0])}-{hhmm(s.window[1])}" if s.window else "",
+            "problem": s.problem or "",
+        }
+        for s in plan.stops
+    ]
+    print(
+        f"leave {hhmm(plan.leave)}, back {hhmm(plan.back)}, "
+        f"{plan.total_distance_m / 1000:.1f} km, travel times: {plan.matrix_source}"
+    )
+    print_table(rows, ["#", "arrive", "visit", "drive", "wait", "account", "window", "problem"])
+    for b in plan.breaks:
+        print(f"break {hhmm(b.start)}-{hhmm(b.end)}")
+    for u in plan.unserved:
+        print(f"not served: {u.name or u.account_id}: {u.reason}")
+    if plan_id:
+        print(f"saved route plan {plan_id}")
+    sys.stdout.flush()
+    return 0
