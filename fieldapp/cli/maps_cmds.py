@@ -92,11 +92,26 @@ def add_parsers(sub: Any) -> None:
     plan.add_argument("--gpx", type=Path, metavar="FILE", help="write the route as GPX")
     plan.add_argument("--json", action="store_true")
 
+    geo = sub.add_parser("geocode", help="find coordinates for accounts (Nominatim / offline)")
+    what = geo.add_mutually_exclusive_group(required=True)
+    what.add_argument("--missing", action="store_true", help="accounts without coordinates")
+    what.add_argument("--unplotted", action="store_true", help="list accounts not on the map")
+    what.add_argument(
+        "--set", dest="set_location", metavar="ID=LAT,LON", help="correct one position by hand"
+    )
+    geo.add_argument("--refine", action="store_true", help="also retry approximate positions")
+    geo.add_argument("--limit", type=int, metavar="N")
+    geo.add_argument("--offline", action="store_true", help="town-level positions, no network")
+    geo.add_argument("--server", metavar="URL", help="Nominatim server (default from settings)")
+    geo.add_argument("--json", action="store_true")
+
 
 def run(args: argparse.Namespace, open_replica: Opener) -> int:
     with closing(open_replica(args)) as replica:
         if args.command == "route":
             return _route_plan(args, replica)
+        if args.command == "geocode":
+            return _geocode(args, replica)
     raise FieldappError(f"unknown command {args.command}")
 
 
@@ -198,4 +213,62 @@ def _route_plan(args: argparse.Namespace, replica: Replica) -> int:
     if plan_id:
         print(f"saved route plan {plan_id}")
     sys.stdout.flush()
+    return 0
+
+
+def _geocode(args: argparse.Namespace, replica: Replica) -> int:
+    from fieldapp.maps import geocode
+
+    if args.unplotted:
+        rows = geocode.missing_accounts(replica, include_approximate=args.refine)
+        if args.json:
+            print_json(rows)
+        else:
+            print_table(rows, ["id", "name", "street", "postcode", "city", "country"])
+        return 0
+    if args.set_location:
+        account_id, _, where = args.set_location.partition("=")
+        try:
+            lat, lon = _latlon(where)
+        except argparse.ArgumentTypeError as exc:
+            raise FieldappError(f"--set: {exc}") from None
+        geocode.set_location(replica, account_id, lat, lon)
+        print(f"moved {account_id} to {lat},{lon} (manual)")
+        return 0
+    settings = MapSettings.load(replica.data_dir)
+    if args.server:
+        settings.nominatim_url = args.server
+    geocoder = geocode.open_geocoder(replica.data_dir, settings, online=not args.offline)
+
+    def progress(done: int, total: int, name: str) -> None:
+        if not args.json:
+            print(f"\r{done}/{total} {name[:40]:<40}", end="", file=sys.stderr, flush=True)
+
+    try:
+        report = geocode.geocode_missing(
+            replica, geocoder, limit=args.limit, refine=args.refine, progress=progress
+        )
+    finally:
+        geocoder.cache.close()
+    if not args.json and report.total:
+        print(file=sys.stderr)
+    summary = {
+        "total": report.total,
+        "located": report.located,
+        "not_found": report.not_found,
+        "offline": report.offline,
+    }
+    if args.json:
+        print_json(summary)
+        return 0
+    found = ", ".join(f"{n} {p}" for p, n in sorted(report.located.items())) or "none"
+    print(
+        f"geocoded {report.done} of {report.total} accounts: located {found}; "
+        f"{len(report.not_found)} not found"
+    )
+    if report.offline:
+        print(
+            "the geocoding server was unreachable: positions marked approximate come from "
+            "the offline town list; run again online with --refine to improve them"
+        )
     return 0
