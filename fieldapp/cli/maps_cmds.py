@@ -105,6 +105,18 @@ def add_parsers(sub: Any) -> None:
     geo.add_argument("--server", metavar="URL", help="Nominatim server (default from settings)")
     geo.add_argument("--json", action="store_true")
 
+    mapp = sub.add_parser("map", help="the accounts map")
+    map_actions = mapp.add_subparsers(dest="action", required=True, metavar="ACTION")
+    export = map_actions.add_parser("export", help="write a self-contained HTML map")
+    export.add_argument("out", type=Path, metavar="OUT.html")
+    export.add_argument("--territory", metavar="NAME", help="only this territory's accounts")
+    export.add_argument(
+        "--color-by", default="last_visit", choices=["last_visit", "status", "type", "precision"]
+    )
+    export.add_argument(
+        "--no-tiles", action="store_true", help="plain background only (no tile server)"
+    )
+
 
 def run(args: argparse.Namespace, open_replica: Opener) -> int:
     with closing(open_replica(args)) as replica:
@@ -112,6 +124,8 @@ def run(args: argparse.Namespace, open_replica: Opener) -> int:
             return _route_plan(args, replica)
         if args.command == "geocode":
             return _geocode(args, replica)
+        if args.command == "map" and args.action == "export":
+            return _map_export(args, replica)
     raise FieldappError(f"unknown command {args.command}")
 
 
@@ -271,4 +285,21 @@ def _geocode(args: argparse.Namespace, replica: Replica) -> int:
             "the geocoding server was unreachable: positions marked approximate come from "
             "the offline town list; run again online with --refine to improve them"
         )
+    return 0
+
+
+def _map_export(args: argparse.Namespace, replica: Replica) -> int:
+    from fieldapp.maps import page
+
+    settings = MapSettings.load(replica.data_dir)
+    with replica.read_session() as session:
+        data = page.replica_map_data(session, territory=args.territory, color_by=args.color_by)
+    tiles = None
+    if not args.no_tiles:
+        tiles = page.TileConfig(
+            settings.tile_url, settings.tile_attribution, settings.tile_max_zoom
+        )
+    html = page.build_html(data, tiles=tiles, title="fieldapp map")
+    args.out.write_text(html, encoding="utf-8")
+    print(f"wrote {args.out} with {len(data['markers'])} accounts")
     return 0
