@@ -116,6 +116,12 @@ def add_parsers(sub: Any) -> None:
     export.add_argument(
         "--no-tiles", action="store_true", help="plain background only (no tile server)"
     )
+    pre = map_actions.add_parser("prefetch", help="download map tiles of an area for offline use")
+    area = pre.add_mutually_exclusive_group(required=True)
+    area.add_argument("--territory", metavar="NAME", help="the territory's accounts and polygon")
+    area.add_argument("--bbox", metavar="S,W,N,E", help="an area by its corners")
+    pre.add_argument("--zoom", default="10-14", metavar="MIN-MAX", help="zoom levels (10-14)")
+    pre.add_argument("--estimate", action="store_true", help="only say how much it would be")
 
 
 def run(args: argparse.Namespace, open_replica: Opener) -> int:
@@ -126,6 +132,8 @@ def run(args: argparse.Namespace, open_replica: Opener) -> int:
             return _geocode(args, replica)
         if args.command == "map" and args.action == "export":
             return _map_export(args, replica)
+        if args.command == "map" and args.action == "prefetch":
+            return _map_prefetch(args, replica)
     raise FieldappError(f"unknown command {args.command}")
 
 
@@ -302,4 +310,70 @@ def _map_export(args: argparse.Namespace, replica: Replica) -> int:
     html = page.build_html(data, tiles=tiles, title="fieldapp map")
     args.out.write_text(html, encoding="utf-8")
     print(f"wrote {args.out} with {len(data['markers'])} accounts")
+    return 0
+
+
+def _area(args: argparse.Namespace, replica: Replica) -> tuple[float, float, float, float]:
+    from fieldapp.maps import geo, page, planner
+
+    if args.bbox:
+        try:
+            s, w, n, e = (float(v) for v in args.bbox.split(","))
+        except ValueError:
+            raise FieldappError(f"--bbox must be S,W,N,E, got {args.bbox!r}") from None
+        if not (s < n and w < e):
+            raise FieldappError("--bbox: south must be below north and west left of east")
+        return (s, w, n, e)
+    with replica.read_session() as session:
+        territory_id = page.find_territory(session, args.territory)
+        pts = [
+            (p.lat, p.lon)
+            for p in planner.account_points(session, territory_id=territory_id, located_only=True)
+            if p.lat is not None and p.lon is not None
+        ]
+        for shape in page.territory_shapes(session, territory_id):
+            for ring in geo.geojson_rings(shape.geometry):
+                pts.extend(ring)
+    box = geo.bbox(pts)
+    if box is None:
+        raise FieldappError(f"territory {args.territory} has no located accounts or polygon")
+    pad = 0.01
+    return (box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad)
+
+
+def _map_prefetch(args: argparse.Namespace, replica: Replica) -> int:
+    from fieldapp.maps import tiles as tiles_mod
+
+    try:
+        lo, _, hi = args.zoom.partition("-")
+        zooms = list(range(int(lo), int(hi or lo) + 1))
+    except ValueError:
+        raise FieldappError(f"--zoom must be MIN-MAX, got {args.zoom!r}") from None
+    if not zooms or zooms[0] < 0 or zooms[-1] > 20:
+        raise FieldappError("--zoom levels must be between 0 and 20")
+    box = _area(args, replica)
+    tiles = tiles_mod.open_tiles(replica.data_dir)
+    try:
+        est = tiles.estimate(box, zooms)
+        print(
+            f"{est.tiles} tiles at zoom {zooms[0]}-{zooms[-1]}, {est.cached} already cached, "
+            f"about {est.bytes_to_fetch / 1e6:.1f} MB to download"
+        )
+        if args.estimate:
+            return 0
+
+        def progress(done: int, total: int) -> None:
+            if done % 20 == 0 or done == total:
+                print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
+
+        report = tiles.prefetch(box, zooms, progress=progress)
+        print(file=sys.stderr)
+    finally:
+        tiles.cache.close()
+    print(
+        f"downloaded {report.fetched} tiles ({report.bytes / 1e6:.1f} MB), "
+        f"{report.cached} were cached, {report.failed} failed"
+    )
+    if report.failed and report.last_error:
+        print(f"last error: {report.last_error}")
     return 0
