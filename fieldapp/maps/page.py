@@ -195,7 +195,11 @@ def build_html(
 ) -> str:
     """The complete page. ``asset_base=None`` inlines every asset (self-contained)."""
     m = folium.Map(
-        location=[51.0, 10.0], zoom_start=6, tiles=None, control_scale=True, prefer_canvas=False
+        location=[51.0, 10.0],
+        zoom_start=6,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
     )
     m.default_js = []
     m.default_css = []

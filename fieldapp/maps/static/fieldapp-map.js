@@ -27,6 +27,8 @@
   }
 
   function init(map, data) {
+    // markercluster needs a maximum zoom, which a map without tile layer lacks.
+    if (map.options.maxZoom === undefined) { map.options.maxZoom = 19; }
     var state = {ready: false, markerCount: 0, selected: [], clicked: [], data: data};
     window.fieldappState = state;
     var icons = data.categories.map(function (cat) {
