@@ -228,9 +228,11 @@ def build_html(
             name="map",
             error_tile_url=BLANK_TILE,
         ).add_to(m)
-    _AccountLayer(_safe_json(data)).add_to(m)
+    # The payload goes in after rendering: through Jinja, 20k accounts cost ~0.1 s more.
+    token = "__FIELDAPP_PAYLOAD_7f3a__"
+    _AccountLayer(token).add_to(m)
     html: str = root.render()
-    return html
+    return html.replace(token, _safe_json(data), 1)
 
 
 def territory_shapes(session: Session, territory_id: str | None = None) -> list[TerritoryShape]:
@@ -277,6 +279,6 @@ def replica_map_data(
 ) -> dict[str, Any]:
     """The page data for the replica's accounts (of one territory, when named)."""
     territory_id = find_territory(session, territory) if territory else None
-    points = account_points(session, territory_id=territory_id, located_only=True)
+    points = account_points(session, territory_id=territory_id, located_only=True, ordered=False)
     shapes = territory_shapes(session, territory_id)
     return map_data(points, color_by=color_by, territories=shapes, plan=plan, draggable=draggable)

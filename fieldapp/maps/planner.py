@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from fieldapp.errors import NotFoundError
@@ -20,7 +20,7 @@ from fieldapp.maps.routing import (
     hhmm,
 )
 from fieldapp.store import services
-from fieldapp.store.models import Account, Visit
+from fieldapp.store.models import Account
 
 
 @dataclass(frozen=True)
@@ -44,42 +44,42 @@ def account_points(
     territory_id: str | None = None,
     ids: Sequence[str] | None = None,
     located_only: bool = False,
+    ordered: bool = True,
 ) -> list[AccountPoint]:
-    """Accounts with their last visit, in one query (no ORM objects per row)."""
-    last = (
-        select(Visit.account_id, func.max(Visit.checkin_at).label("last"))
-        .where(Visit.deleted_at.is_(None))
-        .group_by(Visit.account_id)
-        .subquery()
+    """Accounts with their last visit, in one query (no ORM objects per row).
+
+    Plain SQL without result type processing: the map reads 20k rows of this on
+    every rebuild, and per-value type decorators cost four times the query itself.
+    """
+    sql = (
+        "SELECT a.id, a.name, a.latitude, a.longitude, a.type, a.status,"
+        " a.geocode_precision, a.territory_id, v.last FROM accounts AS a"
+        " LEFT JOIN (SELECT account_id, max(checkin_at) AS last FROM visits"
+        " WHERE deleted_at IS NULL GROUP BY account_id) AS v ON v.account_id = a.id"
+        " WHERE a.deleted_at IS NULL"
     )
-    q = (
-        select(
-            Account.id,
-            Account.name,
-            Account.latitude,
-            Account.longitude,
-            Account.type,
-            Account.status,
-            Account.geocode_precision,
-            Account.territory_id,
-            last.c.last,
-        )
-        .outerjoin(last, last.c.account_id == Account.id)
-        .where(Account.deleted_at.is_(None))
-    )
+    params: dict[str, Any] = {}
     if territory_id is not None:
-        q = q.where(Account.territory_id == territory_id)
+        sql += " AND a.territory_id = :territory_id"
+        params["territory_id"] = territory_id
     if ids is not None:
-        q = q.where(Account.id.in_(list(ids)))
+        sql += " AND a.id IN :ids"
+        params["ids"] = list(ids)
     if located_only:
-        q = q.where(Account.latitude.is_not(None), Account.longitude.is_not(None))
-    rows = session.execute(q.order_by(Account.name, Account.id)).all()
+        sql += " AND a.latitude IS NOT NULL AND a.longitude IS NOT NULL"
+    if ordered:
+        sql += " ORDER BY a.name, a.id"
+    stmt = text(sql)
+    if ids is not None:
+        stmt = stmt.bindparams(bindparam("ids", expanding=True))
     out = []
-    for r in rows:
-        last_visit = r[8]
-        if last_visit is not None and last_visit.tzinfo is None:
-            last_visit = last_visit.replace(tzinfo=UTC)
-        out.append(AccountPoint(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], last_visit))
+    for r in session.execute(stmt, params):
+        last = r[8]
+        if isinstance(last, str):
+            last = datetime.fromisoformat(last)
+        if last is not None and last.tzinfo is None:
+            last = last.replace(tzinfo=UTC)
+        out.append(AccountPoint(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], last))
     return out
 
 

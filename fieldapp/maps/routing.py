@@ -13,6 +13,8 @@ window instead of hiding it.
 
 from __future__ import annotations
 
+import math
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -384,14 +386,30 @@ def _why_unserved(geo: _Geometry, s: StopRequest) -> str:
     return "no time left in working hours alongside the other visits"
 
 
+def time_budget(n_stops: int) -> float:
+    """Seconds VROOM may search: under a second for a normal day, more for big ones."""
+    return max(0.9, n_stops / 50)
+
+
+def exploration_for(n_stops: int) -> int:
+    """VROOM's exploration level: thorough for a normal day; for very long days a
+    lighter search that finishes inside the time budget serves more stops."""
+    return 5 if n_stops <= 80 else 2
+
+
 def optimise(
     request: RouteRequest,
     provider: MatrixProvider | None = None,
     *,
-    exploration_level: int = 5,
-    threads: int = 4,
+    exploration_level: int | None = None,
+    threads: int | None = None,
+    time_limit_s: float | None = None,
 ) -> DayPlan:
-    """Order the request's stops with VROOM and time the day."""
+    """Order the request's stops with VROOM and time the day.
+
+    VROOM searches at ``exploration_level`` (default :func:`exploration_for`) for at
+    most ``time_limit_s`` seconds (default :func:`time_budget`; ``math.inf``: no limit).
+    """
     if request.day_end <= request.day_start:
         raise RouteError("working hours end before they start")
     seen: set[str] = set()
@@ -442,7 +460,12 @@ def optimise(
             for i, s in enumerate(located)
         ]
     )
-    solution = problem.solve(exploration_level=exploration_level, nb_threads=threads)
+    limit = time_budget(len(located)) if time_limit_s is None else time_limit_s
+    solution = problem.solve(
+        exploration_level=exploration_level or exploration_for(len(located)),
+        nb_threads=threads or min(4, os.cpu_count() or 1),
+        timeout=None if math.isinf(limit) else timedelta(seconds=limit),
+    )
     result = solution.to_dict()
     order: list[str] = []
     slots: dict[int, int] = {}

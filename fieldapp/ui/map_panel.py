@@ -14,7 +14,8 @@ Signals:
     account_activated(str): a marker was clicked; the account's id.
     selection_changed(list): the lasso selected these account ids.
     location_corrected(str, float, float): a pin was dragged; saved as ``manual``.
-    map_loaded(bool): the page finished loading (True once Leaflet is up).
+    map_loaded(bool): the page finished loading.
+    map_ready(int): Leaflet is up and this many markers are on the map.
 """
 
 from __future__ import annotations
@@ -66,7 +67,9 @@ _CHANNEL_SCRIPT = f"""
 <script>
   new QWebChannel(qt.webChannelTransport, function (channel) {{
     window.fieldappBridge = channel.objects.bridge;
-    window.fieldappBridge.pageReady();
+    if (window.fieldappState && window.fieldappState.ready) {{
+      window.fieldappBridge.mapReady(window.fieldappState.markerCount);
+    }}
   }});
 </script>
 """
@@ -197,7 +200,7 @@ class MapBridge(QObject):
     activated = Signal(str)
     lasso = Signal(str)
     moved = Signal(str, float, float)
-    ready = Signal()
+    ready = Signal(int)
 
     @Slot(str)
     def accountActivated(self, account_id: str) -> None:
@@ -211,9 +214,9 @@ class MapBridge(QObject):
     def markerMoved(self, account_id: str, lat: float, lon: float) -> None:
         self.moved.emit(account_id, lat, lon)
 
-    @Slot()
-    def pageReady(self) -> None:
-        self.ready.emit()
+    @Slot(int)
+    def mapReady(self, markers: int) -> None:
+        self.ready.emit(markers)
 
 
 class MapPanel(QWidget):
@@ -223,6 +226,7 @@ class MapPanel(QWidget):
     selection_changed = Signal(list)
     location_corrected = Signal(str, float, float)
     map_loaded = Signal(bool)
+    map_ready = Signal(int)
 
     def __init__(
         self,
@@ -264,6 +268,7 @@ class MapPanel(QWidget):
         self.bridge.activated.connect(self.account_activated)
         self.bridge.lasso.connect(self._on_lasso)
         self.bridge.moved.connect(self._on_moved)
+        self.bridge.ready.connect(self.map_ready)
         self.web_page.loadFinished.connect(self.map_loaded)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
