@@ -275,7 +275,8 @@ def bench_synthetic(ortools_seconds: float, sizes: Sequence[int]) -> list[dict[s
                 tail = f" / {r['time']:.2f}" if with_time else ""
                 return f"{r['cost'] / 60:.1f} / {r['served']}{tail}{mark}"
 
-            print(f"| {inst.name} | {cell(v)} | {cell(o, False)} | {cell(b)} | {ratio:.4f}× |")
+            versus = f"{ratio:.4f}×" if ratio is not None else "fewer served"
+            print(f"| {inst.name} | {cell(v)} | {cell(o, False)} | {cell(b)} | {versus} |")
             rows.append(
                 {"instance": inst.name, "vroom": v, "ortools": o, "nn2opt": b, "ratio": ratio}
             )

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -108,7 +109,8 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
         super().__init__(parent)
         self.tiles = tiles
         self.page_html = b""
-        self.served: list[tuple[str, str]] = []  # (path, "ok" | "cache" | "net" | "missing")
+        # Recent answers, (path, "ok" | "cache" | "net" | "missing"): for tests and logs.
+        self.served: deque[tuple[str, str]] = deque(maxlen=2000)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tiles")
         self._pending: dict[int, QWebEngineUrlRequestJob] = {}
         self._lock = threading.Lock()
