@@ -16,14 +16,17 @@ Signals:
     location_corrected(str, float, float): a pin was dragged; saved as ``manual``.
     map_loaded(bool): the page finished loading.
     map_ready(int): Leaflet is up and this many markers are on the map.
+    download_progress(int, int): tiles done and total of a "download this area".
+    download_finished(object): its PrefetchReport, or the error message (str).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -54,7 +57,7 @@ from fieldapp.maps import assets, geocode, page
 from fieldapp.maps.geo import Place, select_in_polygon
 from fieldapp.maps.routing import DayPlan
 from fieldapp.maps.settings import MapSettings
-from fieldapp.maps.tiles import Tiles, open_tiles
+from fieldapp.maps.tiles import BBox, Estimate, TileError, Tiles, open_tiles
 from fieldapp.store.db import Replica, open_replica
 
 log = logging.getLogger(__name__)
@@ -229,6 +232,8 @@ class MapPanel(QWidget):
     location_corrected = Signal(str, float, float)
     map_loaded = Signal(bool)
     map_ready = Signal(int)
+    download_progress = Signal(int, int)
+    download_finished = Signal(object)
 
     def __init__(
         self,
@@ -252,6 +257,8 @@ class MapPanel(QWidget):
         self.selected: list[str] = []
         self._places: list[Place] = []
         self.tiles = open_tiles(self.replica.data_dir, self.settings)
+        self._downloads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tile-download")
+        self._cancel = threading.Event()
         # An off-the-record profile of our own: no disk cache, no cookies, our scheme.
         # It is parented after the view so that Qt deletes the page before it.
         own_profile = profile is None
@@ -320,8 +327,51 @@ class MapPanel(QWidget):
         else:
             self.web_page.runJavaScript(script, 0, callback)
 
+    def visible_area(self, callback: Callable[[BBox, int], None]) -> None:
+        """Calls back with the map's visible (south, west, north, east) and zoom."""
+
+        def got(result: Any) -> None:
+            # Arrays do not survive runJavaScript's conversion in PySide; JSON does.
+            try:
+                s, w, n, e, z = json.loads(result)
+            except (TypeError, ValueError):
+                log.warning("the map did not report its view: %r", result)
+                return
+            callback((float(s), float(w), float(n), float(e)), int(z))
+
+        self.run_js("JSON.stringify(window.fieldappView ? window.fieldappView() : null)", got)
+
+    def estimate_area(self, box: BBox, zooms: Sequence[int]) -> Estimate:
+        """How many tiles (and roughly how many bytes) downloading ``box`` would take."""
+        return self.tiles.estimate(box, zooms)
+
+    def download_area(self, box: BBox, zooms: Sequence[int]) -> None:
+        """ "Download this area for offline use", on a worker thread.
+
+        Reports through ``download_progress`` and ``download_finished``; stop it
+        with :meth:`cancel_download`.
+        """
+        self._cancel = threading.Event()
+        cancel = self._cancel
+
+        def work() -> None:
+            try:
+                report: object = self.tiles.prefetch(
+                    box, list(zooms), progress=self.download_progress.emit, cancel=cancel
+                )
+            except TileError as exc:
+                report = str(exc)
+            self.download_finished.emit(report)
+
+        self._downloads.submit(work)
+
+    def cancel_download(self) -> None:
+        self._cancel.set()
+
     def close_panel(self) -> None:
-        """Release the tile worker, the cache file and (if opened here) the replica."""
+        """Release the tile workers, the cache file and (if opened here) the replica."""
+        self._cancel.set()
+        self._downloads.shutdown(wait=True)
         self.handler.shutdown()
         self.tiles.cache.close()
         if self._owns_replica:
@@ -330,8 +380,6 @@ class MapPanel(QWidget):
     # --- from the page ---------------------------------------------------------------
 
     def _on_lasso(self, ring_json: str) -> None:
-        import json
-
         try:
             ring = [(float(p[0]), float(p[1])) for p in json.loads(ring_json)]
         except (ValueError, TypeError, IndexError):
@@ -346,6 +394,4 @@ class MapPanel(QWidget):
 
 
 def _js_str(text: str) -> str:
-    import json
-
     return json.dumps(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from pytestqt.qtbot import QtBot
 from fieldapp.maps.page import build_html, map_data
 from fieldapp.maps.planner import account_points
 from fieldapp.maps.settings import MapSettings
-from fieldapp.maps.tiles import MBTiles, tiles_in
+from fieldapp.maps.tiles import MBTiles, count_tiles, tiles_in
 from fieldapp.store import services
 from fieldapp.store.db import Replica
 from fieldapp.ui.map_panel import MapPanel
@@ -219,3 +220,50 @@ def test_exported_page_works_with_every_request_blocked(qtbot: QtBot, replica: R
     assert recorder.outside() == []
     shiboken6.delete(page)
     shiboken6.delete(profile)
+
+
+def test_download_visible_area_for_offline_use(
+    qtbot: QtBot, replica: Replica, panel_factory: Any
+) -> None:
+    _accounts(replica, 20)
+    with serve(tile_server()) as server:
+        settings = MapSettings(tile_url=server.url + "/{z}/{x}/{y}.png")
+        panel, recorder = panel_factory(settings)
+        wait_ready(qtbot, panel.web_page)
+        area: list[Any] = []
+        panel.visible_area(lambda box, zoom: area.append((box, zoom)))
+        qtbot.waitUntil(lambda: bool(area), timeout=LOAD_MS)
+        box, zoom = area[0]
+        assert box[0] < 50.92 < box[2] and box[1] < 6.93 < box[3]
+        zooms = [zoom - 2, zoom - 1]
+        est = panel.estimate_area(box, zooms)
+        assert est.tiles == count_tiles(box, zooms) > 0
+        progress: list[tuple[int, int]] = []
+        panel.download_progress.connect(lambda d, t: progress.append((d, t)))
+        with qtbot.waitSignal(panel.download_finished, timeout=LOAD_MS) as blocker:
+            panel.download_area(box, zooms)
+        report = blocker.args[0]
+        assert report.fetched + report.cached == est.tiles and not report.cancelled
+        assert progress and progress[-1] == (est.tiles, est.tiles)
+        for z, x, y in tiles_in(box, zooms):
+            assert panel.tiles.cache.get(z, x, y) is not None
+        # Cancelled before it starts (the worker is held busy meanwhile): nothing is fetched.
+        before = len(server.seen)
+        gate = threading.Event()
+        panel._downloads.submit(gate.wait)
+        with qtbot.waitSignal(panel.download_finished, timeout=LOAD_MS) as blocker:
+            panel.download_area(box, [zoom])
+            panel.cancel_download()
+            gate.set()
+        assert blocker.args[0].cancelled and blocker.args[0].fetched == 0
+        assert len(server.seen) == before
+    assert recorder.outside() == []
+
+
+def test_download_refused_when_tiles_are_offline(
+    qtbot: QtBot, replica: Replica, panel_factory: Any
+) -> None:
+    panel, _ = panel_factory(MapSettings(tiles_online=False))
+    with qtbot.waitSignal(panel.download_finished, timeout=LOAD_MS) as blocker:
+        panel.download_area(BOX, [10])
+    assert "offline" in blocker.args[0]

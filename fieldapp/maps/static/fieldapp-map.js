@@ -178,6 +178,10 @@
       if (points.length > 2) { select(points); }
     });
 
+    window.fieldappView = function () {
+      var b = map.getBounds();
+      return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast(), map.getZoom()];
+    };
     window.fieldappFocus = function (id) {
       var m = byId[id];
       if (m) { cluster.zoomToShowLayer(m, function () { m.openPopup && m.openPopup(); }); }
