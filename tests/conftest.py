@@ -7,6 +7,12 @@ one insert entry, and no record has more than one.
 
 from __future__ import annotations
 
+import os
+
+# Qt tests run offscreen; QtWebEngine (the map) refuses its sandbox as root and has no GPU.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
+
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path

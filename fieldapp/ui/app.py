@@ -37,9 +37,14 @@ def application() -> QApplication:
     app = QApplication.instance()
     if isinstance(app, QApplication):
         return app
+    # The map's fieldapp:// scheme must be declared before the application exists.
+    from fieldapp.ui.map_panel import register_scheme
+
+    register_scheme()
     app = QApplication(sys.argv[:1])
     app.setApplicationName("fieldapp")
     app.setOrganizationName("fieldapp")
+    app.setDesktopFileName("fieldapp")
     app.setWindowIcon(app_icon())
     return app
 

@@ -31,6 +31,7 @@ from fieldapp.store.db import Replica
 from fieldapp.ui import queries
 from fieldapp.ui.accounts_panel import AccountsPanel
 from fieldapp.ui.background import Background
+from fieldapp.ui.map_screen import MapScreen
 from fieldapp.ui.panel import AppContext, Panel, UndoFn
 from fieldapp.ui.panels import PANELS
 from fieldapp.ui.queries import TaskRow
@@ -333,6 +334,9 @@ class MainWindow(QMainWindow):
         self._closing = True
         self.notifier.timer.stop()
         self.save_layout()
+        for panel in self.panels.values():
+            if isinstance(panel, MapScreen):
+                panel.close_map()
         self.bg.shutdown()
         if self.tray is not None:
             self.tray.hide()

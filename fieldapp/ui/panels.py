@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from fieldapp.ui.accounts_panel import AccountsPanel
 from fieldapp.ui.leads_panel import LeadsPanel
+from fieldapp.ui.map_screen import MapScreen
 from fieldapp.ui.panel import AppContext, Panel
 from fieldapp.ui.pipeline_panel import PipelinePanel
 from fieldapp.ui.tasks_panel import TasksPanel
@@ -31,8 +32,7 @@ PANELS: list[PanelSpec] = [
     PanelSpec("leads", "Leads", LeadsPanel),
     PanelSpec("pipeline", "Pipeline", PipelinePanel),
     PanelSpec("tasks", "Tasks", TasksPanel),
-    # More panels register here, e.g. the map:
-    # PanelSpec("map", "Map", MapPanel)  (fieldapp/ui/map_panel.py)
+    PanelSpec("map", "Map", MapScreen),
 ]
 
 

@@ -33,10 +33,15 @@ FixCallback = Callable[[Fix | None], None]
 class PositionProvider(QObject):
     """Asks the platform's position source for one fix."""
 
-    def __init__(self, parent: QObject | None = None, timeout_ms: int = 5000) -> None:
+    def __init__(
+        self, parent: QObject | None = None, timeout_ms: int = 5000, *, platform: bool = True
+    ) -> None:
+        """``platform=False`` gives a provider with no source: every request says "no fix"."""
         super().__init__(parent)
         self.timeout_ms = timeout_ms
         self._source: Any = None
+        if not platform:
+            return
         try:
             positioning: Any = importlib.import_module("PySide6.QtPositioning")
             self._source = positioning.QGeoPositionInfoSource.createDefaultSource(self)
@@ -49,7 +54,8 @@ class PositionProvider(QObject):
     def request(self, callback: FixCallback) -> None:
         """Call ``callback`` once with a fix or None; always asynchronously."""
         if self._source is None:
-            QTimer.singleShot(0, lambda: callback(None))
+            # With this provider as context: a window closed meanwhile cancels the call.
+            QTimer.singleShot(0, self, lambda: callback(None))
             return
         source = self._source
         answered = False
@@ -78,4 +84,4 @@ class PositionProvider(QObject):
         source.positionUpdated.connect(got)
         source.errorOccurred.connect(failed)
         source.requestUpdate(self.timeout_ms)
-        QTimer.singleShot(self.timeout_ms + 500, lambda: answer(None))
+        QTimer.singleShot(self.timeout_ms + 500, self, lambda: answer(None))

@@ -1,0 +1,197 @@
+/* fieldapp map: markers from one JSON array, clusters, territories, route, lasso.
+ *
+ * No marker exists on the Python side: the page carries a compact array
+ * [id, lat, lon, name, category, approximate] per account and this script makes
+ * the Leaflet markers (one shared icon per category) and bulk-adds them to a
+ * MarkerClusterGroup. Talks to the app through window.fieldappBridge when the
+ * app provides one (QWebChannel); works without it in a plain browser.
+ */
+(function () {
+  "use strict";
+
+  function esc(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
+
+  function pointInPolygon(lat, lon, ring) {
+    var inside = false;
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      var yi = ring[i][0], xi = ring[i][1], yj = ring[j][0], xj = ring[j][1];
+      if ((yi > lat) !== (yj > lat) && lon < (xj - xi) * (lat - yi) / (yj - yi) + xi) {
+        inside = !inside;
+      }
+    }
+    return inside;
+  }
+
+  function init(map, data) {
+    // markercluster needs a maximum zoom, which a map without tile layer lacks.
+    if (map.options.maxZoom === undefined) { map.options.maxZoom = 19; }
+    // Clusters are built for every zoom level from max to min: a rep never needs
+    // the whole world, and each level saved is ~5% of the load time at 20k accounts.
+    map.setMinZoom(4);
+    var t0 = performance.now();
+    var state = {ready: false, markerCount: 0, selected: [], clicked: [], timings: {}};
+    window.fieldappState = state;
+    var icons = data.categories.map(function (cat) {
+      return [false, true].map(function (approx) {
+        return L.divIcon({
+          className: "fa-pin" + (approx ? " fa-approx" : ""),
+          html: '<span style="background:' + cat.color + '"></span>',
+          iconSize: [14, 14],
+          iconAnchor: [7, 7],
+          popupAnchor: [0, -7]
+        });
+      });
+    });
+    var cluster = L.markerClusterGroup({
+      // One pass: 20k markers cluster in well under a second, and chunking would
+      // only spread the same work over more frames.
+      chunkedLoading: false,
+      showCoverageOnHover: false,
+      maxClusterRadius: 60,
+      disableClusteringAtZoom: 16
+    });
+    var byId = {};
+    var rows = data.markers;
+    var markers = new Array(rows.length);
+    for (var i = 0; i < rows.length; i++) {
+      var r = rows[i];
+      var m = L.marker([r[1], r[2]], {
+        icon: icons[r[4]][r[5] ? 1 : 0],
+        title: r[3],
+        draggable: !!data.draggable
+      });
+      m.fieldappId = r[0];
+      markers[i] = m;
+      byId[r[0]] = m;
+    }
+    state.timings.markers = performance.now() - t0;
+    cluster.on("click", function (ev) {
+      var m = ev.layer, id = m.fieldappId, row = rowOf(id);
+      state.clicked.push(id);
+      if (window.fieldappBridge) { window.fieldappBridge.accountActivated(id); }
+      if (row) {
+        L.popup().setLatLng(m.getLatLng()).setContent(
+          "<b>" + esc(row[3]) + "</b><br>" + esc(data.categories[row[4]].label) +
+          (row[5] ? "<br><i>approximate position</i>" : "")
+        ).openOn(map);
+      }
+    });
+    cluster.on("dragend", function (ev) {
+      var ll = ev.layer.getLatLng();
+      if (window.fieldappBridge) {
+        window.fieldappBridge.markerMoved(ev.layer.fieldappId, ll.lat, ll.lng);
+      }
+    });
+    var index = null;
+    function rowOf(id) {
+      if (index === null) {
+        index = {};
+        for (var k = 0; k < rows.length; k++) { index[rows[k][0]] = rows[k]; }
+      }
+      return index[id];
+    }
+    var t1 = performance.now();
+    if (data.bounds) { map.fitBounds(data.bounds, {maxZoom: 15}); }
+    cluster.addLayers(markers);
+    map.addLayer(cluster);
+    state.timings.cluster = performance.now() - t1;
+    state.markerCount = markers.length;
+    state.cluster = cluster;
+
+    (data.territories || []).forEach(function (t) {
+      L.geoJSON(t.geometry, {
+        style: {color: "#3355aa", weight: 2, fillOpacity: 0.05, interactive: false}
+      }).bindTooltip(t.name).addTo(map);
+    });
+
+    if (data.route && data.route.points.length > 1) {
+      L.polyline(data.route.points, {color: "#d03030", weight: 4, opacity: 0.8}).addTo(map);
+      data.route.stops.forEach(function (s) {
+        L.marker([s.lat, s.lon], {
+          icon: L.divIcon({className: "fa-stop", html: String(s.position), iconSize: [22, 22]}),
+          zIndexOffset: 1000,
+          title: s.position + ". " + s.name + " " + s.time
+        }).addTo(map);
+      });
+    }
+
+    if (data.categories.length) {
+      var legend = L.control({position: "bottomleft"});
+      legend.onAdd = function () {
+        var div = L.DomUtil.create("div", "fa-legend");
+        div.innerHTML = "<b>" + esc(data.colorByLabel) + "</b><br>" + data.categories.map(
+          function (c) { return '<i style="background:' + c.color + '"></i>' + esc(c.label); }
+        ).join("<br>");
+        return div;
+      };
+      legend.addTo(map);
+    }
+
+    // Lasso: press the button, then drag a shape around the accounts.
+    function select(ring) {
+      var ids = [];
+      if (window.fieldappBridge) {
+        window.fieldappBridge.lassoFinished(JSON.stringify(ring));
+      } else {
+        for (var k = 0; k < rows.length; k++) {
+          if (pointInPolygon(rows[k][1], rows[k][2], ring)) { ids.push(rows[k][0]); }
+        }
+        state.selected = ids;
+      }
+      return ids;
+    }
+    window.fieldappLasso = select;
+    var lassoOn = false, drawing = null, points = [];
+    var lassoCtl = L.control({position: "topleft"});
+    lassoCtl.onAdd = function () {
+      var a = L.DomUtil.create("a", "fa-lasso leaflet-bar");
+      a.href = "#";
+      a.title = "Lasso: drag around accounts to select them";
+      a.innerHTML = "&#9711;";
+      L.DomEvent.on(a, "click", function (e) {
+        L.DomEvent.stop(e);
+        lassoOn = !lassoOn;
+        a.classList.toggle("fa-on", lassoOn);
+        if (lassoOn) { map.dragging.disable(); } else { map.dragging.enable(); }
+      });
+      return a;
+    };
+    lassoCtl.addTo(map);
+    map.on("mousedown", function (e) {
+      if (!lassoOn) { return; }
+      points = [[e.latlng.lat, e.latlng.lng]];
+      drawing = L.polyline(points, {color: "#222", dashArray: "4 4"}).addTo(map);
+    });
+    map.on("mousemove", function (e) {
+      if (!drawing) { return; }
+      points.push([e.latlng.lat, e.latlng.lng]);
+      drawing.setLatLngs(points);
+    });
+    map.on("mouseup", function () {
+      if (!drawing) { return; }
+      map.removeLayer(drawing);
+      drawing = null;
+      if (points.length > 2) { select(points); }
+    });
+
+    window.fieldappView = function () {
+      var b = map.getBounds();
+      return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast(), map.getZoom()];
+    };
+    window.fieldappFocus = function (id) {
+      var m = byId[id];
+      if (m) { cluster.zoomToShowLayer(m, function () { m.openPopup && m.openPopup(); }); }
+      return !!m;
+    };
+    state.timings.total = performance.now() - t0;
+    state.ready = true;
+    document.dispatchEvent(new Event("fieldapp-ready"));
+    if (window.fieldappBridge) { window.fieldappBridge.mapReady(state.markerCount); }
+  }
+
+  window.fieldappMap = {init: init, pointInPolygon: pointInPolygon};
+})();

@@ -1,0 +1,65 @@
+"""The Map entry of the main window: the map panel, built the first time it is shown.
+
+QtWebEngine starts a Chromium process; doing that at start-up would cost the
+landing page its one-second budget, so the web view is only made when the user
+opens the map. Marker clicks open the account's 360° view; a lasso selection is
+reported in the status bar.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from fieldapp.maps.page import COLOR_FIELDS
+from fieldapp.ui.map_panel import MapPanel
+from fieldapp.ui.panel import AppContext, Panel
+
+
+class MapScreen(Panel):
+    title = "Map"
+    watches = frozenset({"accounts", "visits"})
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.map: MapPanel | None = None
+        self.color = QComboBox()
+        self.color.setObjectName("map_color_by")
+        for key, label in COLOR_FIELDS.items():
+            self.color.addItem(label, key)
+        self.color.currentIndexChanged.connect(self._recolour)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Colour by"))
+        bar.addWidget(self.color)
+        bar.addStretch(1)
+        self.hint = QLabel(
+            "Click a marker to open the account; the ◯ button draws a lasso around accounts."
+        )
+        bar.addWidget(self.hint)
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(4, 4, 4, 4)
+        self.layout_.addLayout(bar)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.map is None:
+            self.map = MapPanel(self.ctx.data_dir, self, color_by=self.color.currentData())
+            self.map.account_activated.connect(self.ctx.open_account)
+            self.map.selection_changed.connect(self._selected)
+            self.layout_.addWidget(self.map, 1)
+
+    def refresh(self) -> None:
+        if self.map is not None:
+            self.map.reload()
+
+    def _recolour(self) -> None:
+        if self.map is not None:
+            self.map.set_color_by(self.color.currentData())
+
+    def _selected(self, ids: list[str]) -> None:
+        self.ctx.tell(f"{len(ids)} account(s) selected on the map")
+
+    def close_map(self) -> None:
+        """Release the web view's workers and files (the window calls this on close)."""
+        if self.map is not None:
+            self.map.close_panel()

@@ -1,0 +1,31 @@
+"""The Map entry of the main window: built on first show, marker clicks open accounts."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.map_screen import MapScreen
+from tests.ui.builders import Demo
+
+
+def test_map_is_built_when_shown_and_a_marker_click_opens_the_account(
+    qtbot: QtBot, window: MainWindow, demo: Demo
+) -> None:
+    screen = window.panel("map")
+    assert isinstance(screen, MapScreen)
+    assert screen.map is None  # nothing of QtWebEngine at start-up
+    window.show_panel("map")  # showing it builds the web view; the page loads later
+    assert screen.map is not None
+    with qtbot.waitSignal(screen.map.map_ready, timeout=30_000) as ready:
+        pass
+    assert ready.args is not None and ready.args[0] == len(demo.accounts)
+    # The page calls the bridge when a marker is clicked (tested with real clicks in
+    # tests/ui_map); here the window must answer with the account's 360° view.
+    target = demo.accounts[3]
+    screen.map.bridge.accountActivated(target)
+    accounts = window.panel("accounts")
+    assert window.current_panel() is accounts
+    qtbot.waitUntil(lambda: accounts.detail.account_id == target)  # type: ignore[attr-defined]
+    screen.map.bridge.lassoFinished("[[0, 0], [0, 90], [89, 90], [89, 0]]")
+    qtbot.waitUntil(lambda: "account(s) selected on the map" in window.statusBar().currentMessage())

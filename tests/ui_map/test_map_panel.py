@@ -1,0 +1,269 @@
+"""The Map panel in a real QWebEngineView, offline: nothing may leave the app."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QUrl
+from PySide6.QtWebEngineCore import (
+    QWebEnginePage,
+    QWebEngineProfile,
+    QWebEngineUrlRequestInfo,
+    QWebEngineUrlRequestInterceptor,
+)
+from pytestqt.qtbot import QtBot
+
+from fieldapp.maps.page import build_html, map_data
+from fieldapp.maps.planner import account_points
+from fieldapp.maps.settings import MapSettings
+from fieldapp.maps.tiles import MBTiles, count_tiles, tiles_in
+from fieldapp.store import services
+from fieldapp.store.db import Replica
+from fieldapp.ui.map_panel import MapPanel
+from tests.maps.servers import png, serve, tile_server
+
+LOAD_MS = 30_000
+BOX = (50.90, 6.90, 50.96, 6.99)
+
+
+class Recorder(QWebEngineUrlRequestInterceptor):
+    """Records every request the page makes and blocks all but the app's own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
+        url = info.requestUrl().toString()
+        self.urls.append(url)
+        if not url.startswith(("fieldapp://app/", "data:")):  # data: never leaves the app
+            info.block(True)
+
+    def outside(self) -> list[str]:
+        return [u for u in self.urls if not u.startswith(("fieldapp://app/", "data:"))]
+
+
+def js(qtbot: QtBot, page: QWebEnginePage, script: str) -> Any:
+    box: dict[str, Any] = {}
+    page.runJavaScript(script, 0, lambda r: box.setdefault("r", r))
+    qtbot.waitUntil(lambda: "r" in box, timeout=LOAD_MS)
+    return box["r"]
+
+
+def wait_ready(qtbot: QtBot, page: QWebEnginePage) -> None:
+    def ready() -> bool:
+        return bool(js(qtbot, page, "!!(window.fieldappState && fieldappState.ready)"))
+
+    qtbot.waitUntil(ready, timeout=LOAD_MS)
+
+
+def _accounts(replica: Replica, n: int) -> list[str]:
+    rows = [
+        {
+            "name": f"Account {i}",
+            "latitude": 50.92 + (i % 10) * 0.002,
+            "longitude": 6.93 + (i // 10) * 0.002,
+            "type": "customer" if i % 2 else "prospect",
+            "status": "active",
+        }
+        for i in range(n)
+    ]
+    with replica.session() as session:
+        return services.bulk_create(session, "accounts", rows)
+
+
+@pytest.fixture
+def panel_factory(qtbot: QtBot, replica: Replica) -> Iterator[Any]:
+    made: list[MapPanel] = []
+
+    def make(settings: MapSettings, **kw: Any) -> tuple[MapPanel, Recorder]:
+        recorder = Recorder()
+        profile = QWebEngineProfile()
+        profile.setUrlRequestInterceptor(recorder)
+        panel = MapPanel(replica, settings=settings, profile=profile, **kw)
+        panel._test_keep = (recorder, profile)  # type: ignore[attr-defined]
+        panel.resize(900, 650)
+        panel.show()
+        made.append(panel)
+        return panel, recorder
+
+    yield make
+    for panel in made:
+        panel.close_panel()
+        _recorder, profile = panel._test_keep  # type: ignore[attr-defined]
+        panel.close()
+        # The page must go before its profile (Qt warns otherwise).
+        shiboken6.delete(panel)
+        shiboken6.delete(profile)
+
+
+def test_map_loads_offline_from_the_app_only(
+    qtbot: QtBot, replica: Replica, data_dir: Path, panel_factory: Any
+) -> None:
+    ids = _accounts(replica, 120)
+    # Tiles cached earlier (the "download this area" step): the map shows them.
+    cache = MBTiles(data_dir / "tiles.mbtiles")
+    for z, x, y in tiles_in(BOX, [12, 13, 14, 15]):
+        cache.put(z, x, y, png((220, 230, 200)))
+    cache.close()
+    panel, recorder = panel_factory(MapSettings(tiles_online=False))
+    wait_ready(qtbot, panel.web_page)
+    state = js(
+        qtbot,
+        panel.web_page,
+        "JSON.stringify({L: typeof L, version: L.version, cluster: typeof L.markerClusterGroup,"
+        " n: fieldappState.markerCount,"
+        " inMap: fieldappState.cluster.getLayers().length,"
+        " shown: document.querySelectorAll('.marker-cluster, .fa-pin').length})",
+    )
+    got = json.loads(state)
+    assert got["L"] == "object" and got["version"].startswith("1.9")
+    assert got["cluster"] == "function"
+    assert got["n"] == got["inMap"] == len(ids) == 120
+    assert got["shown"] > 0  # clusters or pins are on screen
+
+    def tiles_shown() -> bool:
+        return (
+            int(
+                js(
+                    qtbot,
+                    panel.web_page,
+                    "document.querySelectorAll('.leaflet-tile-loaded').length",
+                )
+            )
+            > 0
+        )
+
+    qtbot.waitUntil(tiles_shown, timeout=LOAD_MS)
+    assert any(kind == "cache" for path, kind in panel.handler.served if path.startswith("/tiles/"))
+    # Every request stayed inside the app: page, assets, qwebchannel.js and tiles.
+    assert recorder.urls and "fieldapp://app/assets/leaflet.js" in recorder.urls
+    assert recorder.outside() == []
+    # The recorder does see (and block) anything else the page would ask for.
+    js(qtbot, panel.web_page, "fetch('https://example.com/probe.js').catch(function(){}); 1")
+    qtbot.waitUntil(lambda: bool(recorder.outside()), timeout=LOAD_MS)
+    assert recorder.outside() == ["https://example.com/probe.js"]
+
+
+def test_marker_click_lasso_and_pin_drag_reach_qt(
+    qtbot: QtBot, replica: Replica, panel_factory: Any
+) -> None:
+    ids = _accounts(replica, 40)
+    panel, recorder = panel_factory(MapSettings(tiles_online=False), color_by="type")
+    wait_ready(qtbot, panel.web_page)
+    qtbot.waitUntil(
+        lambda: bool(js(qtbot, panel.web_page, "!!window.fieldappBridge")), timeout=LOAD_MS
+    )
+    target = ids[7]
+    click = (
+        "(function(){var m=null; fieldappState.cluster.eachLayer(function(l){"
+        f" if (l.fieldappId === {json.dumps(target)}) m = l; }});"
+        " fieldappState.cluster.zoomToShowLayer(m, function(){"
+        " m._icon.dispatchEvent(new MouseEvent('click', {bubbles: true})); }); return 1; })()"
+    )
+    with qtbot.waitSignal(panel.account_activated, timeout=LOAD_MS) as blocker:
+        js(qtbot, panel.web_page, click)
+    assert blocker.args == [target]
+
+    # Lasso around the first column of accounts (longitude 6.93).
+    ring = [[50.915, 6.929], [50.915, 6.931], [50.945, 6.931], [50.945, 6.929]]
+    with qtbot.waitSignal(panel.selection_changed, timeout=LOAD_MS) as blocker:
+        js(qtbot, panel.web_page, f"fieldappLasso({json.dumps(ring)}); 1")
+    assert sorted(blocker.args[0]) == sorted(ids[:10])
+    assert panel.selected == blocker.args[0]
+
+    with qtbot.waitSignal(panel.location_corrected, timeout=LOAD_MS) as blocker:
+        js(qtbot, panel.web_page, f"fieldappBridge.markerMoved({json.dumps(ids[0])}, 50.5, 7.5); 1")
+    assert blocker.args == [ids[0], 50.5, 7.5]
+    with replica.read_session() as session:
+        moved = services.get(session, "accounts", ids[0])
+    assert (moved["latitude"], moved["geocode_precision"]) == (50.5, "manual")
+    assert recorder.outside() == []
+
+
+def test_missing_tiles_are_fetched_off_the_gui_thread_and_cached(
+    qtbot: QtBot, replica: Replica, data_dir: Path, panel_factory: Any
+) -> None:
+    _accounts(replica, 20)
+    with serve(tile_server()) as server:
+        settings = MapSettings(tile_url=server.url + "/{z}/{x}/{y}.png", user_agent="fa-test")
+        panel, recorder = panel_factory(settings)
+        wait_ready(qtbot, panel.web_page)
+        qtbot.waitUntil(
+            lambda: any(kind == "net" for _, kind in panel.handler.served), timeout=LOAD_MS
+        )
+        assert server.seen and server.seen[0].headers["User-Agent"] == "fa-test"
+    assert panel.tiles.cache.stats()[0] >= 1
+    # The page asked only the app; the app asked the tile server.
+    assert recorder.outside() == []
+
+
+def test_exported_page_works_with_every_request_blocked(qtbot: QtBot, replica: Replica) -> None:
+    _accounts(replica, 60)
+    with replica.read_session() as session:
+        data = map_data(account_points(session, located_only=True))
+    html = build_html(data, tiles=None)
+    recorder = Recorder()
+    profile = QWebEngineProfile()
+    profile.setUrlRequestInterceptor(recorder)
+    page = QWebEnginePage(profile)
+    with qtbot.waitSignal(page.loadFinished, timeout=LOAD_MS):
+        page.setHtml(html, QUrl("about:blank"))
+    wait_ready(qtbot, page)
+    assert js(qtbot, page, "fieldappState.markerCount") == 60
+    assert recorder.outside() == []
+    shiboken6.delete(page)
+    shiboken6.delete(profile)
+
+
+def test_download_visible_area_for_offline_use(
+    qtbot: QtBot, replica: Replica, panel_factory: Any
+) -> None:
+    _accounts(replica, 20)
+    with serve(tile_server()) as server:
+        settings = MapSettings(tile_url=server.url + "/{z}/{x}/{y}.png")
+        panel, recorder = panel_factory(settings)
+        wait_ready(qtbot, panel.web_page)
+        area: list[Any] = []
+        panel.visible_area(lambda box, zoom: area.append((box, zoom)))
+        qtbot.waitUntil(lambda: bool(area), timeout=LOAD_MS)
+        box, zoom = area[0]
+        assert box[0] < 50.92 < box[2] and box[1] < 6.93 < box[3]
+        zooms = [zoom - 2, zoom - 1]
+        est = panel.estimate_area(box, zooms)
+        assert est.tiles == count_tiles(box, zooms) > 0
+        progress: list[tuple[int, int]] = []
+        panel.download_progress.connect(lambda d, t: progress.append((d, t)))
+        with qtbot.waitSignal(panel.download_finished, timeout=LOAD_MS) as blocker:
+            panel.download_area(box, zooms)
+        report = blocker.args[0]
+        assert report.fetched + report.cached == est.tiles and not report.cancelled
+        assert progress and progress[-1] == (est.tiles, est.tiles)
+        for z, x, y in tiles_in(box, zooms):
+            assert panel.tiles.cache.get(z, x, y) is not None
+        # Cancelled before it starts (the worker is held busy meanwhile): nothing is
+        # fetched. (The server's log cannot tell: the visible map fetches its own
+        # missing tiles of the same zoom in the background.)
+        gate = threading.Event()
+        panel._downloads.submit(gate.wait)
+        with qtbot.waitSignal(panel.download_finished, timeout=LOAD_MS) as blocker:
+            panel.download_area(box, [zoom])
+            panel.cancel_download()
+            gate.set()
+        assert blocker.args[0].cancelled and blocker.args[0].fetched == 0
+    assert recorder.outside() == []
+
+
+def test_download_refused_when_tiles_are_offline(
+    qtbot: QtBot, replica: Replica, panel_factory: Any
+) -> None:
+    panel, _ = panel_factory(MapSettings(tiles_online=False))
+    with qtbot.waitSignal(panel.download_finished, timeout=LOAD_MS) as blocker:
+        panel.download_area(BOX, [10])
+    assert "offline" in blocker.args[0]
