@@ -23,6 +23,7 @@ class MapScreen(Panel):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.map: MapPanel | None = None
+        self._building = False
         self.color = QComboBox()
         self.color.setObjectName("map_color_by")
         for key, label in COLOR_FIELDS.items():
@@ -42,7 +43,9 @@ class MapScreen(Panel):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self.map is None:
+        if self.map is None and not self._building:
+            # Making the web view processes events, which can show this panel again.
+            self._building = True
             self.map = MapPanel(self.ctx.data_dir, self, color_by=self.color.currentData())
             self.map.account_activated.connect(self.ctx.open_account)
             self.map.selection_changed.connect(self._selected)

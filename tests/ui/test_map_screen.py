@@ -5,6 +5,7 @@ from __future__ import annotations
 from pytestqt.qtbot import QtBot
 
 from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.map_panel import MapPanel
 from fieldapp.ui.map_screen import MapScreen
 from tests.ui.builders import Demo
 
@@ -20,6 +21,10 @@ def test_map_is_built_when_shown_and_a_marker_click_opens_the_account(
     with qtbot.waitSignal(screen.map.map_ready, timeout=30_000) as ready:
         pass
     assert ready.args is not None and ready.args[0] == len(demo.accounts)
+    assert len(screen.findChildren(MapPanel)) == 1  # showing it again builds nothing more
+    window.show_panel("today")
+    window.show_panel("map")
+    assert len(screen.findChildren(MapPanel)) == 1
     # The page calls the bridge when a marker is clicked (tested with real clicks in
     # tests/ui_map); here the window must answer with the account's 360° view.
     target = demo.accounts[3]
