@@ -22,7 +22,7 @@ from fieldapp import __version__
 from fieldapp.errors import FieldappError, ValidationError
 from fieldapp.store.db import Replica, default_data_dir, open_replica
 
-from . import data, records
+from . import data, records, sync_cmds
 
 log = logging.getLogger("fieldapp")
 
@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     records.add_parsers(sub)
     data.add_parsers(sub)
+    sync_cmds.add_parsers(sub)
     return parser
 
 
@@ -86,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in records.ENTITIES:
             with closing(_open(args)) as replica:
                 code = records.run(args, replica)
+        elif args.command in sync_cmds.COMMANDS:
+            code = sync_cmds.run(args, _open)
         else:
             code = data.run(args, _open)
         sys.stdout.flush()
