@@ -170,6 +170,8 @@ def assign_territory(db: Database, name: str, rep: str) -> None:
             )
         )
         gone = [u for u in previous if u != user.id]
+        for u in gone:  # the territory itself: new accounts made offline in it
+            session.add(ScopeExit(account_id=territory.id, user_id=u, seq=versions[territory.id]))
         for account_id in accounts:
             for u in gone:
                 session.add(ScopeExit(account_id=account_id, user_id=u, seq=versions[territory.id]))

@@ -111,7 +111,7 @@ def create_app(db: Database) -> FastAPI:
 
     @app.post("/sync/push", dependencies=[Compatible])
     def push(body: PushRequest, who: Who) -> PushReply:
-        return PushReply(results=sync.push(db, who, body.mutations))
+        return PushReply(results=sync.push(db, who, body.mutations, body.scope_seq))
 
     @app.get("/sync/pull", dependencies=[Compatible])
     def pull(

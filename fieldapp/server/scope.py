@@ -88,9 +88,15 @@ def owner_of(entity: str, row_id: str, data: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def left_scope_after(session: Session, scope: Scope, account_id: str, seq: int | None) -> bool:
-    """Did the account leave this scope after ``seq`` (so edits based before are fine)?"""
-    if scope.users is None or seq is None:
+def left_scope_after(
+    session: Session, scope: Scope, account_id: str | None, seq: int | None
+) -> bool:
+    """Did the account (or territory) leave this scope after ``seq``?
+
+    Work the client did before it learnt of that (base version or scope sequence below
+    ``seq``) is accepted: a reassignment must not turn offline work into rejections.
+    """
+    if scope.users is None or seq is None or account_id is None:
         return False
     found = session.scalar(
         select(ScopeExit.seq).where(

@@ -53,6 +53,7 @@ class _Batch:
 
     who: Principal
     scope: Scope
+    known_scope: int = 0  # the client's scope sequence when it made the changes
     new: dict[str, Record] = field(default_factory=dict)
     touched: dict[str, Record] = field(default_factory=dict)
     data: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -161,8 +162,10 @@ def _in_scope(
     account_id, territory_id = anchors(entity, row_id, data)
     if entity == "accounts":
         if territory_id is not None:
-            return territory_id in scope.territories or left_scope_after(
-                session, scope, row_id, base
+            return (
+                territory_id in scope.territories
+                or left_scope_after(session, scope, row_id, base)
+                or left_scope_after(session, scope, territory_id, base)
             )
         assert scope.users is not None
         return owner_of(entity, row_id, data) in scope.users
@@ -172,7 +175,11 @@ def _in_scope(
     account = batch.load(session, account_id)
     if account is None:
         raise _Reject(f"account {account_id} is not on the server")
-    return scope.account_visible(account) or left_scope_after(session, scope, account_id, base)
+    return (
+        scope.account_visible(account)
+        or left_scope_after(session, scope, account_id, base)
+        or left_scope_after(session, scope, account.territory_id, base)
+    )
 
 
 def _what(entity: str, row_id: str) -> str:
@@ -194,7 +201,7 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
         if m.op != "insert":
             raise _Reject(f"{_what(m.entity, m.row_id)} is not on the server")
         data = {"id": m.row_id, **new_values}
-        if not _in_scope(session, batch, m.entity, m.row_id, data, None):
+        if not _in_scope(session, batch, m.entity, m.row_id, data, batch.known_scope):
             raise _Reject(f"{_what(m.entity, m.row_id)} is outside your scope")
         rec = Record(id=m.row_id, entity=m.entity, version=0, deleted=False)
         batch.new[rec.id] = rec
@@ -222,7 +229,8 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
             conflicts=conflicts,
         )
     data = batch.data_of(rec)
-    if not _in_scope(session, batch, m.entity, rec.id, data, m.base_version):
+    known = m.base_version if m.base_version is not None else batch.known_scope
+    if not _in_scope(session, batch, m.entity, rec.id, data, known):
         raise _Reject(f"{_what(m.entity, rec.id)} is outside your scope")
     if rec.deleted and m.op in ("update", "insert"):
         base = {k: v[0] for k, v in m.changes.items()}
@@ -236,6 +244,7 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
             new_values,
             {"deleted": m.entity, "id": rec.id},
         )
+        batch.touch(rec)  # a new version: the client gets the tombstone back
         return MutationResult(mutation_id=m.mutation_id, status="conflict", conflicts=[c.id])
     merged = dict(data)
     conflicts = []
@@ -255,6 +264,10 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
         else:
             c = batch.conflict(m, m.entity, rec.id, "field", fld, old, new, current)
             conflicts.append(c.id)
+    if conflicts and not applied:
+        # Nothing changed, but the client holds "mine" where the server keeps "theirs"
+        # until a person decides: a new version sends the server's values back to it.
+        batch.touch(rec)
     if applied:
         if SCOPE_FIELDS & {k for k in m.changes}:
             if not _in_scope(session, batch, m.entity, rec.id, merged, None):
@@ -274,7 +287,9 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
     return MutationResult(mutation_id=m.mutation_id, status=status, conflicts=conflicts)
 
 
-def push(db: Database, who: Principal, mutations: list[Mutation]) -> list[MutationResult]:
+def push(
+    db: Database, who: Principal, mutations: list[Mutation], known_scope: int = 0
+) -> list[MutationResult]:
     def work(session: Session) -> list[MutationResult]:
         ids = [m.mutation_id for m in mutations]
         done = {
@@ -283,7 +298,7 @@ def push(db: Database, who: Principal, mutations: list[Mutation]) -> list[Mutati
                 select(AppliedMutation).where(AppliedMutation.mutation_id.in_(ids))
             )
         }
-        batch = _Batch(who, scope_of(session, who))
+        batch = _Batch(who, scope_of(session, who), known_scope)
         results: list[MutationResult | None] = []
         pending: list[tuple[int, Mutation, MutationResult]] = []
         for m in mutations:

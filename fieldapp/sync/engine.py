@@ -195,6 +195,8 @@ class SyncEngine:
             total = s.scalar(select(Outbox.seq).where(Outbox.state == "pending").limit(1))
         if total is None:
             return
+        with self.replica.engine.connect() as conn:
+            scope_seq = int(state.get(conn, "scope_seq") or 0)
         done = 0
         while True:
             with self.replica.read_session() as s:
@@ -219,7 +221,7 @@ class SyncEngine:
                 )
                 for e in entries
             ]
-            results = self.transport.push(mutations, self.client_id)
+            results = self.transport.push(mutations, self.client_id, scope_seq)
             self._store_results(entries, results, report)
             done += len(entries)
             self.progress(Progress("push", done, None))

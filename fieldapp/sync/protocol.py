@@ -86,6 +86,9 @@ class Mutation(BaseModel):
 
 class PushRequest(BaseModel):
     client_id: str | None = None
+    # The scope sequence the client had applied when it made these changes: work done
+    # before it learnt that a territory or account left its scope is still accepted.
+    scope_seq: int = 0
     mutations: list[Mutation] = Field(max_length=1000)
 
 

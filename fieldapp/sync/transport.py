@@ -128,10 +128,13 @@ class Transport:
             self._request("POST", "/sync/hello", body.model_dump_json())
         )
 
-    def push(self, mutations: list[Mutation], client_id: str | None = None) -> list[MutationResult]:
+    def push(
+        self, mutations: list[Mutation], client_id: str | None = None, scope_seq: int = 0
+    ) -> list[MutationResult]:
         payload = (
             '{"client_id":'
             + json.dumps(client_id)
+            + f',"scope_seq":{int(scope_seq)}'
             + ',"mutations":['
             + ",".join(m.model_dump_json() for m in mutations)
             + "]}"
