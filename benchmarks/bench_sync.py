@@ -46,6 +46,9 @@ from tests.syncutil import ServerProcess
 PG_URL = os.environ.get("FIELDAPP_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "bench password"
 REPS = 100
+# Each simulated rep waits 0..PAUSE_S seconds (uniform) before each of its syncs: 100 reps
+# then send about 100 / (PAUSE_S / 2) syncs a second, all of them in flight together.
+PAUSE_S = 2.0
 TARGETS = {
     "initial_rows_per_s": 40_000,
     "initial_peak_mb": 500,
@@ -216,6 +219,9 @@ def bench_concurrent(
 ) -> dict[str, float]:
     """100 reps, each signed in once, syncing ``rounds`` times with a random pause.
 
+    The 100 reps run at once (threads, one connection each), each pausing 0..PAUSE_S s
+    before each sync: about 100 syncs a second reach the server.
+
     Each sync is what the engine sends for a small edit: hello, a push of one change and
     pulls from the rep's cursor until caught up. The reps start from a cursor at the end
     of their initial sync (measured above), as they would on a normal working day.
@@ -239,7 +245,7 @@ def bench_concurrent(
             assert hello.user.username == f"rep{i:03}"
             barrier.wait()
             for r in range(rounds):
-                time.sleep(rng.random() * 0.5)
+                time.sleep(rng.random() * PAUSE_S)
                 acc = rng.choice(by_rep[i])
                 m = Mutation(
                     mutation_id=str(uuid.uuid4()),

@@ -111,7 +111,7 @@ def create_app(db: Database) -> FastAPI:
 
     @app.post("/sync/push", dependencies=[Compatible])
     def push(body: PushRequest, who: Who) -> PushReply:
-        return PushReply(results=sync.push(db, who, body.mutations, body.scope_seq))
+        return PushReply(results=sync.push(db, who, body.mutations, body.scope_seq, body.client_id))
 
     @app.get("/sync/pull", dependencies=[Compatible])
     def pull(
@@ -120,8 +120,9 @@ def create_app(db: Database) -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=20000)] = 2000,
         scope_seq: Annotated[int, Query(ge=0)] = 0,
         total: bool = False,
+        client_id: Annotated[str | None, Query(max_length=36)] = None,
     ) -> Response:
-        body = sync.pull(db, who, cursor, limit, scope_seq, total)
+        body = sync.pull(db, who, cursor, limit, scope_seq, total, client_id)
         return Response(body, media_type="application/json")
 
     @app.post("/sync/fetch", dependencies=[Compatible])

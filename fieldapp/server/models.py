@@ -90,6 +90,9 @@ class Record(Base):
     account_id: Mapped[str | None] = mapped_column(String(36))
     territory_id: Mapped[str | None] = mapped_column(String(36))
     owner_id: Mapped[str | None] = mapped_column(String(36))
+    # The client whose copy already equals this version (it pushed the change and was
+    # told "applied"): its pulls skip the record instead of echoing its own edit back.
+    origin: Mapped[str | None] = mapped_column(String(36))
 
     __table_args__ = (
         Index("ix_records_account", "account_id"),

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from fieldapp.server.auth import ForbiddenError, Principal, utcnow
@@ -54,6 +54,10 @@ class _Batch:
     who: Principal
     scope: Scope
     known_scope: int = 0  # the client's scope sequence when it made the changes
+    client_id: str | None = None
+    # Record id -> whether every change to it in this batch left the pushing client's
+    # copy equal to the server's (then the record's origin is that client).
+    clean: dict[str, bool] = field(default_factory=dict)
     new: dict[str, Record] = field(default_factory=dict)
     touched: dict[str, Record] = field(default_factory=dict)
     data: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -74,8 +78,9 @@ class _Batch:
             self.data[rec.id] = json.loads(rec.data)
         return self.data[rec.id]
 
-    def touch(self, rec: Record) -> None:
+    def touch(self, rec: Record, clean: bool = False) -> None:
         self.touched[rec.id] = rec
+        self.clean[rec.id] = clean and self.clean.get(rec.id, True)
 
     def conflict(
         self,
@@ -128,6 +133,7 @@ class _Batch:
         versions = {}
         for i, rec in enumerate(self.touched.values()):
             rec.version = first + i
+            rec.origin = self.client_id if self.clean.get(rec.id) else None
             versions[rec.id] = rec.version
             if rec.id in self.new:
                 session.add(rec)
@@ -207,7 +213,6 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
         batch.new[rec.id] = rec
         batch.data[rec.id] = data
         batch.set_anchors(session, rec, data)
-        batch.touch(rec)
         conflicts: list[str] = []
         account_id, _ = anchors(m.entity, m.row_id, data)
         parent = batch.load(session, account_id) if account_id and account_id != rec.id else None
@@ -223,6 +228,7 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
                 {"deleted": "accounts", "id": parent.id},
             )
             conflicts.append(c.id)
+        batch.touch(rec, clean=not conflicts)
         return MutationResult(
             mutation_id=m.mutation_id,
             status="conflict" if conflicts else "applied",
@@ -276,19 +282,32 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
                 raise _Reject("only a manager or an admin reassigns territories")
         batch.data[rec.id] = merged
         batch.set_anchors(session, rec, merged)
-        batch.touch(rec)
+    # "applied" means the client's copy now equals the server's; anything else (other
+    # fields merged in, an edit with no base) sends the record back to it on the pull.
     status: Status
     if conflicts:
         status = "conflict"
-    elif applied and m.base_version is not None and m.base_version != rec.version:
-        status = "merged"
-    else:
+    elif applied and (
+        rec.id in batch.new or (m.base_version is not None and m.base_version == rec.version)
+    ):
         status = "applied"
+    elif applied:
+        status = "merged"
+    elif rec.id in batch.new or m.base_version == rec.version:
+        status = "applied"  # nothing to change: the server already had these values
+    else:
+        status = "merged"
+    if applied:
+        batch.touch(rec, clean=status == "applied")
     return MutationResult(mutation_id=m.mutation_id, status=status, conflicts=conflicts)
 
 
 def push(
-    db: Database, who: Principal, mutations: list[Mutation], known_scope: int = 0
+    db: Database,
+    who: Principal,
+    mutations: list[Mutation],
+    known_scope: int = 0,
+    client_id: str | None = None,
 ) -> list[MutationResult]:
     def work(session: Session) -> list[MutationResult]:
         ids = [m.mutation_id for m in mutations]
@@ -298,7 +317,7 @@ def push(
                 select(AppliedMutation).where(AppliedMutation.mutation_id.in_(ids))
             )
         }
-        batch = _Batch(who, scope_of(session, who), known_scope)
+        batch = _Batch(who, scope_of(session, who), known_scope, client_id)
         results: list[MutationResult | None] = []
         pending: list[tuple[int, Mutation, MutationResult]] = []
         for m in mutations:
@@ -365,23 +384,44 @@ def conflict_info(c: Conflict) -> ConflictInfo:
 
 
 def _visible_conflicts(session: Session, scope: Scope, low: int, high: int) -> list[Conflict]:
-    query = select(Conflict).where(Conflict.seq > low, Conflict.seq <= high)
-    if not scope.everything:
-        query = query.where(Conflict.row_id.in_(select(Record.id).where(scope.condition())))
-    return list(session.scalars(query.order_by(Conflict.seq)))
+    found = list(
+        session.scalars(
+            select(Conflict).where(Conflict.seq > low, Conflict.seq <= high).order_by(Conflict.seq)
+        )
+    )
+    if scope.everything or not found:
+        return found
+    # Few conflicts, many records: check the scope of just these rows.
+    ids = sorted({c.row_id for c in found})
+    visible: set[str] = set()
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        visible.update(
+            session.scalars(select(Record.id).where(Record.id.in_(part), scope.condition()))
+        )
+    return [c for c in found if c.row_id in visible]
 
 
 def pull(
-    db: Database, who: Principal, cursor: int, limit: int, scope_seq: int, with_total: bool
+    db: Database,
+    who: Principal,
+    cursor: int,
+    limit: int,
+    scope_seq: int,
+    with_total: bool,
+    client_id: str | None = None,
 ) -> str:
     """One chunk as a JSON document (built by hand: records are stored as JSON)."""
     with db.session() as session:
         scope = scope_of(session, who)
         high = counter(session, "seq")
         current_scope = counter(session, "scope")
+        wanted = scope.condition()
+        if client_id:
+            wanted = wanted & or_(Record.origin.is_(None), Record.origin != client_id)
         rows = session.execute(
             select(Record.entity, Record.id, Record.version, Record.data)
-            .where(Record.version > cursor, Record.version <= high, scope.condition())
+            .where(Record.version > cursor, Record.version <= high, wanted)
             .order_by(Record.version)
             .limit(limit)
         ).all()
@@ -393,7 +433,7 @@ def pull(
                 session.scalar(
                     select(func.count())
                     .select_from(Record)
-                    .where(Record.version > new_cursor, Record.version <= high, scope.condition())
+                    .where(Record.version > new_cursor, Record.version <= high, wanted)
                 )
                 or 0
             )

@@ -141,16 +141,24 @@ class Transport:
         )
         return PushReply.model_validate(self._request("POST", "/sync/push", payload)).results
 
-    def pull(self, cursor: int, limit: int, scope_seq: int, total: bool = False) -> dict[str, Any]:
+    def pull(
+        self,
+        cursor: int,
+        limit: int,
+        scope_seq: int,
+        total: bool = False,
+        client_id: str | None = None,
+    ) -> dict[str, Any]:
         """The raw chunk (dicts, not models: chunks hold thousands of records)."""
-        result: dict[str, Any] = self._request(
-            "GET",
-            "/sync/pull",
-            cursor=cursor,
-            limit=limit,
-            scope_seq=scope_seq,
-            total="true" if total else "false",
-        )
+        params: dict[str, Any] = {
+            "cursor": cursor,
+            "limit": limit,
+            "scope_seq": scope_seq,
+            "total": "true" if total else "false",
+        }
+        if client_id:
+            params["client_id"] = client_id
+        result: dict[str, Any] = self._request("GET", "/sync/pull", **params)
         return result
 
     def fetch(self, account_ids: list[str]) -> list[dict[str, Any]]:

@@ -192,3 +192,77 @@ def test_incompatible_client_gets_a_clear_message_and_replica_untouched(world: W
         SyncEngine(alice, old).sync()
     old.close()
     assert alice.db_path.read_bytes() == before
+
+
+def test_own_clean_edit_is_not_echoed_but_reaches_the_others(world: World) -> None:
+    t = setup_two_territories(world)
+    boss, boss_sync = world.client("boss")
+    acc = create(boss, "accounts", name="Echo", territory_id=t["north"])
+    boss_sync.sync()
+    alice, alice_sync = world.client("alice")
+    alice_sync.sync()
+    update(alice, "accounts", acc, description="ring on Monday")
+    report = alice_sync.sync()
+    assert (report.pushed, report.pulled) == (1, 0)  # nothing came back
+    with world.db.session() as s:
+        from fieldapp.server.models import Record
+
+        rec = s.get(Record, acc)
+        assert rec is not None
+        server_version = rec.version
+    assert get(alice, "accounts", acc)["server_version"] == server_version
+    boss_sync.sync()
+    assert get(boss, "accounts", acc)["description"] == "ring on Monday"
+    # A later edit by someone else still reaches alice, merged with her own.
+    update(boss, "accounts", acc, city="Leeds")
+    boss_sync.sync()
+    alice_sync.sync()
+    row = get(alice, "accounts", acc)
+    assert (row["city"], row["description"]) == ("Leeds", "ring on Monday")
+
+
+def test_conflict_sends_the_kept_value_back_even_if_already_pulled(world: World) -> None:
+    """A pull that lands while an edit is pending must not leave "mine" in the replica."""
+    from fieldapp.sync.engine import SyncReport
+
+    t = setup_two_territories(world)
+    boss, boss_sync = world.client("boss")
+    acc = create(boss, "accounts", name="Twice", city="Leeds", territory_id=t["north"])
+    boss_sync.sync()
+    alice, alice_sync = world.client("alice")
+    alice_sync.sync()
+    update(alice, "accounts", acc, city="York")
+    update(boss, "accounts", acc, city="Hull")
+    boss_sync.sync()
+    alice_sync.pull(SyncReport())  # pending edit kept, server version taken
+    assert get(alice, "accounts", acc)["city"] == "York"
+    report = alice_sync.sync()
+    assert report.conflicts == 1
+    assert get(alice, "accounts", acc)["city"] == "Hull"  # the server's, until resolved
+    [conflict] = conflict_rows(alice)
+    assert (conflict["mine"], conflict["theirs"]) == ("York", "Hull")
+
+
+def test_every_column_type_survives_the_round_trip(world: World) -> None:
+    t = setup_two_territories(world)
+    boss, boss_sync = world.client("boss")
+    acc = create(
+        boss, "accounts", name="Types", territory_id=t["north"], latitude=53.8, longitude=-1.5
+    )
+    opp = create(
+        boss, "opportunities", account_id=acc, name="Deal", stage="Qualification",
+        amount="1234.56", close_date="2030-02-03",
+    )  # fmt: skip
+    task = create(boss, "tasks", title="Call", account_id=acc, done=True,
+                  due_at="2030-01-02T09:30:00+01:00")  # fmt: skip
+    plan = create(boss, "route_plans", plan_date="2030-01-02", settings={"speed_kmh": 40})
+    boss_sync.sync()
+    admin_twin, twin_sync = world.client("boss")
+    twin_sync.sync()
+    for entity, row_id in (("accounts", acc), ("opportunities", opp), ("tasks", task),
+                           ("route_plans", plan)):  # fmt: skip
+        mine, theirs = get(boss, entity, row_id), get(admin_twin, entity, row_id)
+        for bookkeeping in ("server_version", "updated_at"):
+            mine.pop(bookkeeping)
+            theirs.pop(bookkeeping)
+        assert theirs == mine, entity
