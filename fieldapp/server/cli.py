@@ -115,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from fieldapp.server.http import NoDelayHTTP
+
     db = Database.open(args.database_url)  # migrate once, before the workers start
     db.close()
     if args.database_url:
@@ -125,6 +127,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
+        http=NoDelayHTTP,
         log_level="warning",
     )
     return 0

@@ -97,6 +97,7 @@ class Record(Base):
     __table_args__ = (
         Index("ix_records_account", "account_id"),
         Index("ix_records_entity_territory", "entity", "territory_id"),
+        Index("ix_records_territory", "territory_id"),
     )
 
 

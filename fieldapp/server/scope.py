@@ -42,13 +42,23 @@ class Scope:
         )
 
     def condition(self) -> ColumnElement[bool]:
-        """SQL condition on ``Record`` for the rows in scope."""
+        """SQL condition on ``Record`` for the rows in scope.
+
+        Records hanging off an account carry its ``territory_id`` (see
+        ``_Batch.set_anchors``), so only the rare territory-less accounts need a lookup.
+        """
         if self.users is None:
             return Record.id.is_not(None)
+        unassigned = select(Record.id).where(
+            Record.entity == "accounts",
+            Record.territory_id.is_(None),
+            Record.owner_id.in_(self.users),
+        )
         return or_(
             Record.entity.in_(GLOBAL_ENTITIES),
-            Record.account_id.in_(self.accounts_query()),
+            Record.territory_id.in_(self.territories),
             and_(Record.account_id.is_(None), Record.owner_id.in_(self.users)),
+            and_(Record.territory_id.is_(None), Record.account_id.in_(unassigned)),
         )
 
     def account_visible(self, account: Record) -> bool:

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from fieldapp.server.auth import ForbiddenError, Principal, utcnow
@@ -111,12 +111,31 @@ class _Batch:
         return c
 
     def set_anchors(self, session: Session, rec: Record, data: dict[str, Any]) -> None:
+        """Set the scope columns; records hanging off an account carry its territory.
+
+        Copying the territory onto every child keeps the pull's scope filter a plain
+        column test (no sub-query over the accounts in scope).
+        """
         account_id, territory_id = anchors(rec.entity, rec.id, data)
         owner = owner_of(rec.entity, rec.id, data)
+        if rec.entity != "accounts" and account_id is not None:
+            parent = self.load(session, account_id)
+            territory_id = parent.territory_id if parent is not None else None
         if rec.entity == "accounts" and rec.territory_id != territory_id and rec.version:
             for user in users_of_territory(session, rec.territory_id):
                 self.exits.append((rec.id, user))
-        if (rec.account_id, rec.territory_id, rec.owner_id) != (account_id, territory_id, owner):
+            session.execute(
+                update(Record)
+                .where(Record.account_id == rec.id, Record.id != rec.id)
+                .values(territory_id=territory_id)
+            )
+            for child in self.new.values():
+                if child.account_id == rec.id and child.id != rec.id:
+                    child.territory_id = territory_id
+        # A new record reaches everyone who may see it through the normal pull; only an
+        # existing record changing hands changes who sees what.
+        anchored = (rec.account_id, rec.territory_id, rec.owner_id)
+        if rec.version and anchored != (account_id, territory_id, owner):
             self.scope_changed = True
         rec.account_id, rec.territory_id, rec.owner_id = account_id, territory_id, owner
 

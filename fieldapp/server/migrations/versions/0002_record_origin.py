@@ -1,4 +1,4 @@
-"""records.origin: the client whose copy equals the record's current version.
+"""records.origin (the client whose copy equals the current version); territory index.
 
 Revision ID: s0002
 Revises: s0001
@@ -18,8 +18,10 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("records") as batch:
         batch.add_column(sa.Column("origin", sa.String(36)))
+    op.create_index("ix_records_territory", "records", ["territory_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_records_territory", "records")
     with op.batch_alter_table("records") as batch:
         batch.drop_column("origin")
