@@ -128,6 +128,8 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         http=NoDelayHTTP,
+        # Sync clients pause between requests; keep their connections open meanwhile.
+        timeout_keep_alive=75,
         log_level="warning",
     )
     return 0

@@ -212,6 +212,22 @@ def _plan(entity: str) -> _TablePlan:
     return plan
 
 
+# Entity -> [(change, row as SQLite stores it)], in the order the entities came.
+Prepared = dict[str, list[tuple[dict[str, Any], tuple[Any, ...]]]]
+
+
+def _prepare(changes: list[dict[str, Any]]) -> Prepared:
+    """Convert a chunk to SQLite rows (done on the download thread, off the writer's back)."""
+    now = _sqlite_datetime(utcnow().isoformat())
+    out: Prepared = {}
+    for change in changes:
+        entity = change["entity"]
+        if entity not in ENTITIES:
+            continue  # a newer server's entity this client does not know
+        out.setdefault(entity, []).append((change, _plan(entity).raw_row(change, now)))
+    return out
+
+
 class SyncEngine:
     """Syncs one replica with one server. Not thread-safe: one sync at a time."""
 
@@ -388,7 +404,7 @@ class SyncEngine:
                         self._pull_chunk, int(chunk["cursor"]), int(chunk["scope_seq"]), False
                     )
                 with self._writer() as conn:
-                    self._apply(conn, changes)
+                    self._apply(conn, changes, chunk["_prepared"])
                     report.conflicts += self._store_conflicts(conn, chunk["conflicts"])
                     state.put(conn, "cursor", str(chunk["cursor"]))
                     state.put(conn, "scope_seq", str(chunk["scope_seq"]))
@@ -403,9 +419,11 @@ class SyncEngine:
                     return
 
     def _pull_chunk(self, cursor: int, scope_seq: int, first: bool) -> dict[str, Any]:
-        return self.transport.pull(
+        chunk = self.transport.pull(
             cursor, self.chunk_size, scope_seq, total=first, client_id=self.client_id
         )
+        chunk["_prepared"] = _prepare(chunk["changes"])
+        return chunk
 
     def _writer(self) -> _ForeignKeysOff:
         return _ForeignKeysOff(self.replica.engine.connect())
@@ -422,26 +440,23 @@ class SyncEngine:
                 out.setdefault(row_id, set()).update(changes)
         return out
 
-    def _apply(self, conn: Connection, changes: list[dict[str, Any]]) -> None:
+    def _apply(
+        self, conn: Connection, changes: list[dict[str, Any]], prepared: Prepared | None = None
+    ) -> None:
         """Write server records, keeping fields the user changed and has not pushed yet."""
         if not changes:
             return
+        if prepared is None:
+            prepared = _prepare(changes)
         pending = self._pending_fields(conn, (c["id"] for c in changes))
-        by_entity: dict[str, list[dict[str, Any]]] = {}
-        for change in changes:
-            entity = change["entity"]
-            if entity not in ENTITIES:
-                continue  # a newer server's entity this client does not know
-            by_entity.setdefault(entity, []).append(change)
-        for entity, items in by_entity.items():
+        for entity, items in prepared.items():
             plan = _plan(entity)
-            now = _sqlite_datetime(utcnow().isoformat())
-            plain = [plan.raw_row(c, now) for c in items if c["id"] not in pending]
+            plain = [raw for change, raw in items if change["id"] not in pending]
             if plain:
                 conn.exec_driver_sql(plan.raw_upsert, plain)
-            for c in items:
-                if c["id"] in pending:
-                    self._apply_keeping(conn, plan, c, pending[c["id"]])
+            for change, _ in items:
+                if change["id"] in pending:
+                    self._apply_keeping(conn, plan, change, pending[change["id"]])
 
     def _apply_keeping(
         self, conn: Connection, plan: _TablePlan, change: dict[str, Any], keep: set[str]
