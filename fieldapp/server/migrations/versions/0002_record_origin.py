@@ -19,6 +19,12 @@ def upgrade() -> None:
     with op.batch_alter_table("records") as batch:
         batch.add_column(sa.Column("origin", sa.String(36)))
     op.create_index("ix_records_territory", "records", ["territory_id"])
+    # Records hanging off an account now carry its territory (the scope filter uses it).
+    op.execute(
+        "UPDATE records SET territory_id = (SELECT a.territory_id FROM records a "
+        "WHERE a.id = records.account_id) "
+        "WHERE entity <> 'accounts' AND account_id IS NOT NULL"
+    )
 
 
 def downgrade() -> None:
