@@ -24,15 +24,18 @@ def _setup(db: Database) -> dict[str, str]:
     admin.assign_territory(db, "South", "bob")
     boss = _who(db, "boss")
     ids = {"north": str(uuid.uuid4()), "south": str(uuid.uuid4())}
+    ids["north-visit"], ids["south-visit"] = str(uuid.uuid4()), str(uuid.uuid4())
     results = sync.push(
         db,
         boss,
         [
             _insert("accounts", ids["north"], name="N Ltd", territory_id=north),
             _insert("accounts", ids["south"], name="S Ltd", territory_id=south),
+            _insert("visits", ids["north-visit"], account_id=ids["north"], outcome="no_show"),
+            _insert("visits", ids["south-visit"], account_id=ids["south"], outcome="no_show"),
         ],
     )
-    assert [r.status for r in results] == ["applied", "applied"]
+    assert [r.status for r in results] == ["applied"] * 4
     return ids
 
 
@@ -54,7 +57,7 @@ def _insert(entity: str, row_id: str, **values: object) -> Mutation:
 
 def _reads(db: Database, who: auth.Principal) -> set[str]:
     body = json.loads(sync.pull(db, who, 0, 1000, 0, False))
-    return {c["id"] for c in body["changes"] if c["entity"] == "accounts"}
+    return {c["id"] for c in body["changes"] if c["entity"] in ("accounts", "visits")}
 
 
 MATRIX = [
@@ -75,7 +78,9 @@ def test_authorization_matrix(
     ids = _setup(db)
     who = _who(db, user)
     assert who.role == role
-    assert (ids[account] in _reads(db, who)) is can_read
+    seen = _reads(db, who)
+    assert (ids[account] in seen) is can_read
+    assert (ids[f"{account}-visit"] in seen) is can_read  # what hangs off it goes along
     edit = Mutation(
         mutation_id=str(uuid.uuid4()),
         entity="accounts",
