@@ -1,0 +1,198 @@
+"""``fieldapp login|logout|sync|conflicts``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable
+from contextlib import closing
+from typing import Any
+
+from fieldapp.errors import FieldappError
+from fieldapp.store.db import Replica
+from fieldapp.sync import state
+from fieldapp.sync.credentials import Credentials
+from fieldapp.sync.engine import (
+    Progress,
+    SyncEngine,
+    conflict_rows,
+    record_resolution,
+    rejection_rows,
+)
+from fieldapp.sync.errors import AuthRequired
+from fieldapp.sync.transport import Transport
+
+from .output import print_json, print_table
+
+COMMANDS = ("login", "logout", "sync", "conflicts")
+Opener = Callable[[argparse.Namespace], Replica]
+
+# One per process: with no keyring backend a token lives here for this command only.
+CREDENTIALS = Credentials()
+
+
+def add_parsers(sub: Any) -> None:
+    login = sub.add_parser("login", help="sign in to a sync server")
+    login.add_argument("--server", required=True, metavar="URL")
+    login.add_argument("--user", required=True, metavar="NAME")
+    login.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    sub.add_parser("logout", help="sign out and forget the token")
+    sync = sub.add_parser("sync", help="send local changes and receive the server's")
+    sync.add_argument("--json", action="store_true")
+    sync.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    conflicts = sub.add_parser("conflicts", help="clashes kept for a person to resolve")
+    actions = conflicts.add_subparsers(dest="action", required=True, metavar="ACTION")
+    clist = actions.add_parser("list", help="unresolved conflicts and rejected changes")
+    clist.add_argument("--all", action="store_true", help="include resolved conflicts")
+    clist.add_argument("--json", action="store_true")
+    resolve = actions.add_parser("resolve", help="resolve a conflict")
+    resolve.add_argument("id")
+    resolve.add_argument("--keep", required=True, choices=("mine", "theirs"))
+
+
+def _account(replica: Replica) -> tuple[str, str]:
+    with replica.engine.connect() as conn:
+        server = state.get(conn, "server")
+        user = state.get(conn, "username")
+    if not server or not user:
+        raise FieldappError("sign in first: fieldapp login --server URL --user NAME")
+    return server, user
+
+
+def _transport(replica: Replica) -> Transport:
+    server, user = _account(replica)
+    token = CREDENTIALS.load(server, user)
+    if not token:
+        raise FieldappError(f"sign in first: fieldapp login --server {server} --user {user}")
+    return Transport(server, token)
+
+
+def _signed_out(replica: Replica) -> FieldappError:
+    server, user = _account(replica)
+    CREDENTIALS.delete(server, user)
+    return FieldappError(
+        f"the server signed you out; sign in again: fieldapp login --server {server} --user {user}"
+    )
+
+
+def run(args: argparse.Namespace, open_replica: Opener) -> int:
+    with closing(open_replica(args)) as replica:
+        if args.command == "login":
+            return _login(args, replica)
+        if args.command == "logout":
+            return _logout(replica)
+        try:
+            if args.command == "sync":
+                return _sync(args, replica)
+            return _conflicts(args, replica)
+        except AuthRequired:
+            raise _signed_out(replica) from None
+
+
+def _login(args: argparse.Namespace, replica: Replica) -> int:
+    server = args.server.rstrip("/")
+    with replica.engine.connect() as conn:
+        bound = state.get(conn, "user_id")
+        old_server = state.get(conn, "server")
+    password = (
+        sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+    )
+    transport = Transport(server)
+    try:
+        reply = transport.login(args.user, password)
+        transport.hello()
+    finally:
+        transport.close()
+    if bound is not None and (bound != reply.user.id or old_server != server):
+        raise FieldappError(
+            "this data dir holds another user's or server's replica; "
+            "use another --data-dir for this account"
+        )
+    with replica.engine.begin() as conn:
+        state.put(conn, "server", server)
+        state.put(conn, "username", args.user)
+    if CREDENTIALS.save(server, args.user, reply.token):
+        print(f"signed in to {server} as {args.user} ({reply.user.role})")
+    else:
+        print(
+            f"signed in to {server} as {args.user}, but no usable keyring backend was found: "
+            "the token is kept for this command only and is not saved",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _logout(replica: Replica) -> int:
+    server, user = _account(replica)
+    token = CREDENTIALS.load(server, user)
+    if token:
+        transport = Transport(server, token, retries=0, timeout=10)
+        try:
+            transport.logout()
+        except FieldappError:
+            pass  # revoked or unreachable: forgetting the token locally is what matters
+        finally:
+            transport.close()
+    CREDENTIALS.delete(server, user)
+    print(f"signed out of {server}")
+    return 0
+
+
+def _progress(quiet: bool) -> Callable[[Progress], None]:
+    def show(p: Progress) -> None:
+        if quiet or not sys.stderr.isatty():
+            return
+        total = f"/{p.total}" if p.total else ""
+        print(f"\r{p.phase}: {p.done}{total}   ", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _sync(args: argparse.Namespace, replica: Replica) -> int:
+    transport = _transport(replica)
+    try:
+        report = SyncEngine(replica, transport, progress=_progress(args.quiet)).sync()
+    finally:
+        transport.close()
+    if not args.quiet and sys.stderr.isatty():
+        print(file=sys.stderr)
+    if args.json:
+        print_json(report.as_dict())
+        return 0
+    print(
+        f"pushed {report.pushed}, pulled {report.pulled}, "
+        f"conflicts {report.conflicts}, rejected {len(report.rejections)}"
+    )
+    for r in report.rejections:
+        print(f"  rejected {r.op} of {r.entity} {r.row_id}: {r.reason}")
+    return 0
+
+
+def _conflicts(args: argparse.Namespace, replica: Replica) -> int:
+    if args.action == "list":
+        conflicts = conflict_rows(replica, args.all)
+        rejections = rejection_rows(replica)
+        if args.json:
+            print_json({"conflicts": conflicts, "rejections": rejections})
+            return 0
+        rows = [
+            {**c, "record": c["row_id"], "field": c["field"] or "(record deleted)"}
+            for c in conflicts
+        ]
+        if rows:
+            print_table(rows, ["id", "entity", "record", "field", "base", "mine", "theirs"])
+        else:
+            print("no conflicts")
+        for r in rejections:
+            print(f"rejected {r['op']} of {r['entity']} {r['row_id']}: {r['error']}")
+        return 0
+    transport = _transport(replica)
+    try:
+        info = transport.resolve(args.id, args.keep)
+        record_resolution(replica, info.model_dump())
+        SyncEngine(replica, transport).sync()
+    finally:
+        transport.close()
+    print(f"resolved {args.id}: kept {args.keep}")
+    return 0

@@ -1,0 +1,145 @@
+"""The HTTP API (FastAPI). Every endpoint but login and health needs a bearer token."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from fieldapp.server import auth, sync
+from fieldapp.server.db import Database, ServerError
+from fieldapp.sync.protocol import (
+    MIN_SCHEMA_VERSION,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    SCHEMA_HEADER,
+    SCHEMA_VERSION,
+    ConflictInfo,
+    FetchRequest,
+    Hello,
+    HelloReply,
+    LoginReply,
+    LoginRequest,
+    PushReply,
+    PushRequest,
+    ResolveRequest,
+)
+
+
+class IncompatibleClient(ServerError):
+    """HTTP 426."""
+
+
+def compatibility_problem(protocol: int | None, schema: int | None) -> str | None:
+    if protocol is None or schema is None:
+        return "the client did not say which sync protocol it speaks; upgrade fieldapp"
+    if protocol != PROTOCOL_VERSION:
+        side = "fieldapp" if protocol < PROTOCOL_VERSION else "the server"
+        return (
+            f"this fieldapp speaks sync protocol {protocol} but the server speaks "
+            f"{PROTOCOL_VERSION}; upgrade {side}. Your local data was not touched."
+        )
+    if not MIN_SCHEMA_VERSION <= schema <= SCHEMA_VERSION:
+        side = "fieldapp" if schema < MIN_SCHEMA_VERSION else "the server"
+        return (
+            f"this fieldapp uses record schema {schema} but the server accepts "
+            f"{MIN_SCHEMA_VERSION} to {SCHEMA_VERSION}; upgrade {side}. "
+            "Your local data was not touched."
+        )
+    return None
+
+
+def create_app(db: Database) -> FastAPI:
+    app = FastAPI(title="fieldapp server", version=str(PROTOCOL_VERSION))
+
+    @app.exception_handler(ServerError)
+    def _server_error(request: Request, exc: ServerError) -> JSONResponse:
+        status = 400
+        headers = {}
+        if isinstance(exc, auth.AuthError):
+            status = 401
+        elif isinstance(exc, auth.ThrottledError):
+            status = 429
+            headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+        elif isinstance(exc, auth.ForbiddenError):
+            status = 403
+        elif isinstance(exc, sync.NotFound):
+            status = 404
+        elif isinstance(exc, IncompatibleClient):
+            status = 426
+        return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
+
+    def principal(authorization: Annotated[str | None, Header()] = None) -> auth.Principal:
+        token = None
+        if authorization and authorization.lower().startswith("bearer "):
+            token = authorization[7:].strip()
+        with db.session() as session:
+            return auth.authenticate(session, token)
+
+    def compatible(
+        protocol: Annotated[int | None, Header(alias=PROTOCOL_HEADER)] = None,
+        schema: Annotated[int | None, Header(alias=SCHEMA_HEADER)] = None,
+    ) -> Iterator[None]:
+        problem = compatibility_problem(protocol, schema)
+        if problem:
+            raise IncompatibleClient(problem)
+        yield
+
+    Who = Annotated[auth.Principal, Depends(principal)]
+    Compatible = Depends(compatible)
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/auth/login")
+    def login(body: LoginRequest) -> LoginReply:
+        return auth.login(db, body.username, body.password)
+
+    @app.post("/auth/logout", status_code=204)
+    def logout(who: Who, authorization: Annotated[str, Header()]) -> Response:
+        with db.session() as session:
+            auth.logout(session, authorization[7:].strip())
+        return Response(status_code=204)
+
+    @app.post("/sync/hello")
+    def hello(body: Hello, who: Who) -> HelloReply:
+        problem = compatibility_problem(body.protocol, body.schema_version)
+        if problem:
+            raise IncompatibleClient(problem)
+        return HelloReply(protocol=PROTOCOL_VERSION, schema_version=SCHEMA_VERSION, user=who.info())
+
+    @app.post("/sync/push", dependencies=[Compatible])
+    def push(body: PushRequest, who: Who) -> PushReply:
+        return PushReply(results=sync.push(db, who, body.mutations, body.scope_seq, body.client_id))
+
+    @app.get("/sync/pull", dependencies=[Compatible])
+    def pull(
+        who: Who,
+        cursor: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=20000)] = 2000,
+        scope_seq: Annotated[int, Query(ge=0)] = 0,
+        total: bool = False,
+        client_id: Annotated[str | None, Query(max_length=36)] = None,
+    ) -> Response:
+        body = sync.pull(db, who, cursor, limit, scope_seq, total, client_id)
+        return Response(body, media_type="application/json")
+
+    @app.post("/sync/fetch", dependencies=[Compatible])
+    def fetch(body: FetchRequest, who: Who) -> Response:
+        return Response(sync.fetch(db, who, body.account_ids, []), media_type="application/json")
+
+    @app.get("/conflicts")
+    def conflicts(who: Who, all: bool = False) -> list[ConflictInfo]:
+        return sync.list_conflicts(db, who, all)
+
+    @app.post("/conflicts/{conflict_id}/resolve")
+    def resolve(conflict_id: str, body: ResolveRequest, who: Who) -> ConflictInfo:
+        return sync.resolve(db, who, conflict_id, body.keep)
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (each worker opens its own engine)."""
+    return create_app(Database.open(None, create=False))

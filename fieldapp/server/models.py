@@ -1,0 +1,142 @@
+"""The server's tables (its own: it never imports the client's).
+
+Every synced record, whatever its entity, is one row of ``records``: its fields as a JSON
+document in wire form plus the few columns the server filters on (scope anchors). The
+server validates little of the document itself; the clients do. This keeps the server
+independent of client schema details and makes a pull a plain index scan.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Counter(Base):
+    """Named counters; ``seq`` is the change sequence, ``scope`` its last scope change.
+
+    Bumping ``seq`` is the last statement of every writing transaction: the row lock it
+    takes is held until commit, so sequence numbers are handed out in commit order.
+    """
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class User(Base):
+    """A person who signs in. Mirrored as a ``users`` record for the clients."""
+
+    __tablename__ = "auth_users"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    manager_id: Mapped[str | None] = mapped_column(String(36))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Token(Base):
+    __tablename__ = "tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("auth_users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Assignment(Base):
+    """Territory → rep."""
+
+    __tablename__ = "assignments"
+    territory_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("auth_users.id"), primary_key=True)
+
+
+class Record(Base):
+    __tablename__ = "records"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(BigInteger, unique=True)
+    data: Mapped[str] = mapped_column(Text)  # JSON document, wire form
+    deleted: Mapped[bool] = mapped_column(default=False)
+    # Scope anchors: the account the record hangs off (itself for accounts), the
+    # account's territory (accounts only) and the owner.
+    account_id: Mapped[str | None] = mapped_column(String(36))
+    territory_id: Mapped[str | None] = mapped_column(String(36))
+    owner_id: Mapped[str | None] = mapped_column(String(36))
+    # The client whose copy already equals this version (it pushed the change and was
+    # told "applied"): its pulls skip the record instead of echoing its own edit back.
+    origin: Mapped[str | None] = mapped_column(String(36))
+
+    __table_args__ = (
+        Index("ix_records_account", "account_id"),
+        Index("ix_records_entity_territory", "entity", "territory_id"),
+        Index("ix_records_territory", "territory_id"),
+    )
+
+
+class Conflict(Base):
+    __tablename__ = "conflicts"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    field: Mapped[str | None] = mapped_column(String(80))
+    base: Mapped[str] = mapped_column(Text)  # JSON
+    mine: Mapped[str] = mapped_column(Text)
+    theirs: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[str | None] = mapped_column(String(36))
+    mutation_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(String(8))
+
+
+class AppliedMutation(Base):
+    """Every mutation ever applied, with its answer: replays get the same answer."""
+
+    __tablename__ = "applied_mutations"
+    mutation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36))
+    result: Mapped[str] = mapped_column(Text)  # MutationResult as JSON
+    applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ScopeExit(Base):
+    """An account left a user's scope at ``seq``.
+
+    Edits the user made before that (base version below ``seq``) are still accepted:
+    a reassignment must not turn offline work into rejections.
+    """
+
+    __tablename__ = "scope_exits"
+    account_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)

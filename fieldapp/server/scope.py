@@ -1,0 +1,126 @@
+"""Who sees what: roles, teams, territories.
+
+A rep sees the accounts of the territories assigned to them (and accounts with no
+territory that they own), everything hanging off those accounts, and the records with no
+account that they own. A manager sees what the reps of their team and they themselves
+see. An admin sees everything. Users, territories and pipeline stages are reference data
+everyone reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
+
+from fieldapp.server.auth import Principal
+from fieldapp.server.models import Assignment, Record, ScopeExit, User
+from fieldapp.sync.protocol import ACCOUNT_ANCHOR, GLOBAL_ENTITIES
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The scope of one principal; ``users is None`` means everything (admin)."""
+
+    users: tuple[str, ...] | None
+    territories: tuple[str, ...]
+
+    @property
+    def everything(self) -> bool:
+        return self.users is None
+
+    def accounts_query(self) -> Any:
+        assert self.users is not None
+        return select(Record.id).where(
+            Record.entity == "accounts",
+            or_(
+                Record.territory_id.in_(self.territories),
+                and_(Record.territory_id.is_(None), Record.owner_id.in_(self.users)),
+            ),
+        )
+
+    def condition(self) -> ColumnElement[bool]:
+        """SQL condition on ``Record`` for the rows in scope.
+
+        Records hanging off an account carry its ``territory_id`` (see
+        ``_Batch.set_anchors``), so only the rare territory-less accounts need a lookup.
+        """
+        if self.users is None:
+            return Record.id.is_not(None)
+        unassigned = select(Record.id).where(
+            Record.entity == "accounts",
+            Record.territory_id.is_(None),
+            Record.owner_id.in_(self.users),
+        )
+        return or_(
+            Record.entity.in_(GLOBAL_ENTITIES),
+            Record.territory_id.in_(self.territories),
+            and_(Record.account_id.is_(None), Record.owner_id.in_(self.users)),
+            and_(Record.territory_id.is_(None), Record.account_id.in_(unassigned)),
+        )
+
+    def account_visible(self, account: Record) -> bool:
+        if self.users is None:
+            return True
+        if account.territory_id is not None:
+            return account.territory_id in self.territories
+        return account.owner_id in self.users
+
+
+def scope_of(session: Session, who: Principal) -> Scope:
+    if who.role == "admin":
+        return Scope(None, ())
+    users = [who.id]
+    if who.role == "manager":
+        users += session.scalars(select(User.id).where(User.manager_id == who.id))
+    territories = session.scalars(
+        select(Assignment.territory_id).where(Assignment.user_id.in_(users)).distinct()
+    )
+    return Scope(tuple(users), tuple(territories))
+
+
+def anchors(entity: str, row_id: str, data: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(account_id, territory_id) a record hangs off."""
+    column = ACCOUNT_ANCHOR.get(entity)
+    if column is None:
+        return None, None
+    if entity == "accounts":
+        return row_id, data.get("territory_id")
+    return data.get(column), None
+
+
+def owner_of(entity: str, row_id: str, data: dict[str, Any]) -> str | None:
+    if entity == "users":
+        return row_id
+    value = data.get("owner_id")
+    return value if isinstance(value, str) else None
+
+
+def left_scope_after(
+    session: Session, scope: Scope, account_id: str | None, seq: int | None
+) -> bool:
+    """Did the account (or territory) leave this scope after ``seq``?
+
+    Work the client did before it learnt of that (base version or scope sequence below
+    ``seq``) is accepted: a reassignment must not turn offline work into rejections.
+    """
+    if scope.users is None or seq is None or account_id is None:
+        return False
+    found = session.scalar(
+        select(ScopeExit.seq).where(
+            ScopeExit.account_id == account_id,
+            ScopeExit.user_id.in_(scope.users),
+            ScopeExit.seq > seq,
+        )
+    )
+    return found is not None
+
+
+def users_of_territory(session: Session, territory_id: str | None) -> list[str]:
+    if territory_id is None:
+        return []
+    return list(
+        session.scalars(select(Assignment.user_id).where(Assignment.territory_id == territory_id))
+    )

@@ -1,0 +1,600 @@
+"""The client sync engine (headless): handshake, push, pull, apply, scope, conflicts.
+
+One :meth:`SyncEngine.sync` does, in order:
+
+1. **handshake** — protocol and schema versions; on a mismatch it stops before touching
+   the replica;
+2. **push** — the outbox in batches, oldest first. Each answer is stored in the same
+   transaction that removes (or marks ``rejected``) the outbox entries, so a crash
+   between sending and storing just sends them again and the server replays its answers;
+3. **pull** — chunks after the cursor; each chunk is applied and the cursor (the
+   checkpoint) saved in one transaction, so an interrupted initial sync resumes at the
+   last chunk. When the pull reports a scope change, pending edits are pushed first,
+   records that left the scope are evicted and records that entered it are fetched.
+
+Server changes are written with SQLAlchemy Core on a connection with foreign keys off:
+a chunk may hold a contact whose account arrives in a later chunk, and the server is the
+authority on integrity. Nothing written here produces outbox entries.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import JSON, Boolean, Connection, Date, Table, delete, or_, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from fieldapp.store.db import Replica
+from fieldapp.store.models import ENTITIES, Outbox
+from fieldapp.store.types import Money, UTCDateTime, to_wire, utcnow
+from fieldapp.sync import state
+from fieldapp.sync.errors import SyncError
+from fieldapp.sync.protocol import ACCOUNT_ANCHOR, Mutation, MutationResult
+from fieldapp.sync.transport import Transport
+
+OUTBOX = cast(Table, Outbox.__table__)
+
+
+@dataclass(frozen=True)
+class Progress:
+    phase: str  # "push" | "pull" | "fetch"
+    done: int
+    total: int | None
+
+
+@dataclass
+class Rejection:
+    entity: str
+    row_id: str
+    op: str
+    reason: str
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    pulled: int = 0
+    fetched: int = 0
+    evicted: int = 0
+    conflicts: int = 0  # new conflicts received in this sync
+    rejections: list[Rejection] = field(default_factory=list)
+    cursor: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "pushed": self.pushed,
+            "pulled": self.pulled,
+            "fetched": self.fetched,
+            "evicted": self.evicted,
+            "conflicts": self.conflicts,
+            "rejections": [r.__dict__ for r in self.rejections],
+            "cursor": self.cursor,
+        }
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def _converter(column: Any) -> Callable[[Any], Any] | None:
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        return lambda v: None if v is None else datetime.fromisoformat(v)
+    if isinstance(kind, Date):
+        return lambda v: None if v is None else date.fromisoformat(v)
+    if isinstance(kind, Money):
+        return lambda v: None if v is None else Decimal(str(v))
+    if isinstance(kind, Boolean):
+        return lambda v: None if v is None else bool(v)
+    if isinstance(kind, JSON):
+        return None
+    return None
+
+
+def _sqlite_datetime(value: str) -> str:
+    if len(value) in (25, 32) and value[10] == "T" and value.endswith("+00:00"):
+        # Already UTC (what the store writes): reshape the text, no parsing.
+        return value[:10] + " " + (value[11:19] + ".000000" if len(value) == 25 else value[11:26])
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    # The text form SQLAlchemy's SQLite DateTime stores and reads back.
+    return moment.isoformat(" ", "microseconds")
+
+
+def _sqlite_money(value: Any) -> int:
+    return int((Decimal(str(value)) * 100).to_integral_value())
+
+
+def _raw_converter(column: Any) -> Callable[[Any], Any] | None:
+    """Wire value -> the value SQLite stores for this column (bypassing bind processing).
+
+    The bulk path of the initial sync: SQLAlchemy's per-value bind processing costs more
+    than the insert itself at tens of thousands of rows a second.
+    """
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        return _sqlite_datetime
+    if isinstance(kind, Date):
+        return lambda v: date.fromisoformat(v).isoformat()
+    if isinstance(kind, Money):
+        return _sqlite_money
+    if isinstance(kind, Boolean):
+        return lambda v: 1 if v else 0
+    if isinstance(kind, JSON):
+        return json.dumps
+    return None
+
+
+class _TablePlan:
+    """How to write one entity's rows from wire dicts."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.columns = [c for c in table.columns if c.key != "server_version"]
+        self.convert = {c.key: _converter(c) for c in self.columns}
+        self.defaults: dict[str, Any] = {}
+        for c in self.columns:
+            default = getattr(c.default, "arg", None) if c.default is not None else None
+            if c.default is not None and getattr(c.default, "is_scalar", False):
+                self.defaults[c.key] = default
+        stmt = sqlite_insert(table)
+        self.keys = [c.key for c in self.columns] + ["server_version"]
+        self.raw_convert = [(c.key, _raw_converter(c)) for c in self.columns]
+        self.id_index = [k for k, _ in self.raw_convert].index("id")
+        self.raw_defaults = {
+            k: (conv(v) if conv is not None and v is not None else v)
+            for k, conv in self.raw_convert
+            for v in [self.defaults.get(k)]
+        }
+        name = table.name
+        columns = ", ".join(f'"{k}"' for k in self.keys)
+        updates = ", ".join(f'"{k}" = excluded."{k}"' for k in self.keys if k != "id")
+        self.raw_upsert = (
+            f'INSERT INTO "{name}" ({columns}) VALUES ({", ".join("?" * len(self.keys))}) '
+            f"ON CONFLICT (id) DO UPDATE SET {updates} "
+            f'WHERE "{name}".server_version IS NULL '
+            f'OR "{name}".server_version < excluded.server_version'
+        )
+        self.upsert = stmt.on_conflict_do_update(
+            index_elements=["id"],
+            set_={k: stmt.excluded[k] for k in self.keys if k != "id"},
+            where=or_(
+                table.c.server_version.is_(None),
+                table.c.server_version < stmt.excluded.server_version,
+            ),
+        )
+
+    def row(self, change: dict[str, Any]) -> dict[str, Any]:
+        data = change["data"]
+        row: dict[str, Any] = {}
+        for key, conv in self.convert.items():
+            if key in data:
+                value = data[key]
+                row[key] = conv(value) if conv is not None and value is not None else value
+            elif key in ("created_at", "updated_at"):
+                row[key] = utcnow()
+            else:
+                row[key] = self.defaults.get(key)
+        row["id"] = change["id"]
+        row["server_version"] = change["version"]
+        return row
+
+    def raw_row(self, change: dict[str, Any], now: str) -> tuple[Any, ...]:
+        data = change["data"]
+        values: list[Any] = []
+        for key, conv in self.raw_convert:
+            if key in data:
+                value = data[key]
+                values.append(conv(value) if conv is not None and value is not None else value)
+            elif key in ("created_at", "updated_at"):
+                values.append(now)
+            else:
+                values.append(self.raw_defaults.get(key))
+        values[self.id_index] = change["id"]
+        values.append(change["version"])
+        return tuple(values)
+
+
+_PLANS: dict[str, _TablePlan] = {}
+
+
+def _plan(entity: str) -> _TablePlan:
+    plan = _PLANS.get(entity)
+    if plan is None:
+        plan = _PLANS[entity] = _TablePlan(ENTITIES[entity].__table__)  # type: ignore[attr-defined]
+    return plan
+
+
+# Entity -> [(change, row as SQLite stores it)], in the order the entities came.
+Prepared = dict[str, list[tuple[dict[str, Any], tuple[Any, ...]]]]
+
+
+def _prepare(changes: list[dict[str, Any]]) -> Prepared:
+    """Convert a chunk to SQLite rows (done on the download thread, off the writer's back)."""
+    now = _sqlite_datetime(utcnow().isoformat())
+    out: Prepared = {}
+    for change in changes:
+        entity = change["entity"]
+        if entity not in ENTITIES:
+            continue  # a newer server's entity this client does not know
+        out.setdefault(entity, []).append((change, _plan(entity).raw_row(change, now)))
+    return out
+
+
+class SyncEngine:
+    """Syncs one replica with one server. Not thread-safe: one sync at a time."""
+
+    def __init__(
+        self,
+        replica: Replica,
+        transport: Transport,
+        *,
+        progress: ProgressCallback | None = None,
+        chunk_size: int = 2000,
+        push_batch: int = 500,
+    ) -> None:
+        self.replica = replica
+        self.transport = transport
+        self.progress = progress or (lambda p: None)
+        self.chunk_size = chunk_size
+        self.push_batch = push_batch
+        self.client_id: str | None = None
+
+    # --- the whole thing ----------------------------------------------------------
+
+    def sync(self) -> SyncReport:
+        report = SyncReport()
+        with self.replica.engine.connect() as conn:
+            client_id = state.get(conn, "client_id")
+            if client_id is None:
+                client_id = str(uuid.uuid4())
+                state.put(conn, "client_id", client_id)
+                conn.commit()
+        self.client_id = client_id
+        hello = self.transport.hello(client_id)  # raises before the replica is touched
+        with self.replica.engine.connect() as conn:
+            owner = state.get(conn, "user_id")
+            if owner is not None and owner != hello.user.id:
+                raise SyncError(
+                    f"this replica belongs to another user ({state.get(conn, 'username')}); "
+                    "use another data dir for this user"
+                )
+            if owner is None:
+                state.put(conn, "user_id", hello.user.id)
+                conn.commit()
+        self.push(report)
+        self.pull(report)
+        return report
+
+    # --- push -----------------------------------------------------------------------
+
+    def push(self, report: SyncReport) -> None:
+        with self.replica.read_session() as s:
+            total = s.scalar(select(Outbox.seq).where(Outbox.state == "pending").limit(1))
+        if total is None:
+            return
+        with self.replica.engine.connect() as conn:
+            scope_seq = int(state.get(conn, "scope_seq") or 0)
+        done = 0
+        while True:
+            with self.replica.read_session() as s:
+                entries = list(
+                    s.scalars(
+                        select(Outbox)
+                        .where(Outbox.state == "pending")
+                        .order_by(Outbox.seq)
+                        .limit(self.push_batch)
+                    )
+                )
+            if not entries:
+                return
+            stamps = self._creation_stamps(entries)
+            mutations = [
+                Mutation(
+                    mutation_id=e.mutation_id,
+                    entity=e.entity,
+                    row_id=e.row_id,
+                    op=e.op,  # type: ignore[arg-type]
+                    changes={**stamps.get(e.row_id, {}), **e.changes},
+                    base_version=e.base_version,
+                )
+                for e in entries
+            ]
+            results = self.transport.push(mutations, self.client_id, scope_seq)
+            self._store_results(entries, results, report)
+            done += len(entries)
+            self.progress(Progress("push", done, None))
+
+    def _creation_stamps(self, entries: list[Outbox]) -> dict[str, dict[str, list[Any]]]:
+        """``created_at`` / ``updated_at`` of inserted rows, which the outbox leaves out.
+
+        Only for inserts: the server has no copy yet, so they cannot clash; later edits
+        do not carry them (every edit would otherwise clash on ``updated_at``).
+        """
+        by_entity: dict[str, list[str]] = {}
+        for e in entries:
+            if e.op == "insert" and e.entity in ENTITIES:
+                by_entity.setdefault(e.entity, []).append(e.row_id)
+        stamps: dict[str, dict[str, list[Any]]] = {}
+        with self.replica.read_session() as s:
+            for entity, ids in by_entity.items():
+                model = ENTITIES[entity]
+                rows = s.execute(
+                    select(model.id, model.created_at, model.updated_at).where(model.id.in_(ids))
+                )
+                for row_id, created, updated in rows:
+                    stamps[row_id] = {
+                        "created_at": [None, to_wire(created)],
+                        "updated_at": [None, to_wire(updated)],
+                    }
+        return stamps
+
+    def _store_results(
+        self, entries: list[Outbox], results: list[MutationResult], report: SyncReport
+    ) -> None:
+        by_id = {r.mutation_id: r for r in results}
+        with self.replica.engine.begin() as conn:
+            table = OUTBOX
+            for e in entries:
+                result = by_id.get(e.mutation_id)
+                if result is None:
+                    continue  # not answered: stays pending, sent again next time
+                if result.status == "rejected":
+                    conn.execute(
+                        table.update()
+                        .where(table.c.seq == e.seq)
+                        .values(state="rejected", error=result.reason)
+                    )
+                    report.rejections.append(
+                        Rejection(e.entity, e.row_id, e.op, result.reason or "rejected")
+                    )
+                else:
+                    conn.execute(delete(table).where(table.c.seq == e.seq))
+                    report.pushed += 1
+                    if result.status == "applied" and result.version is not None:
+                        # The server's copy now equals ours; its pulls will not echo it
+                        # back to this client, so take the version here.
+                        rows = _plan(e.entity).table
+                        conn.execute(
+                            rows.update()
+                            .where(
+                                rows.c.id == e.row_id,
+                                or_(
+                                    rows.c.server_version.is_(None),
+                                    rows.c.server_version < result.version,
+                                ),
+                            )
+                            .values(server_version=result.version)
+                        )
+
+    # --- pull -----------------------------------------------------------------------
+
+    def pull(self, report: SyncReport) -> None:
+        """Pull chunks until caught up; the next chunk downloads while one is applied."""
+        with self.replica.engine.connect() as conn:
+            cursor = int(state.get(conn, "cursor") or 0)
+            scope_seq = int(state.get(conn, "scope_seq") or 0)
+        total: int | None = None
+        done = 0
+        with ThreadPoolExecutor(1, thread_name_prefix="fieldapp-pull") as pool:
+            ahead: Future[dict[str, Any]] | None = None
+            first = True
+            while True:
+                if ahead is not None:
+                    chunk = ahead.result()
+                else:
+                    chunk = self._pull_chunk(cursor, scope_seq, first)
+                ahead = None
+                changes: list[dict[str, Any]] = chunk["changes"]
+                if first:
+                    total = len(changes) + int(chunk.get("remaining") or 0)
+                    first = False
+                if chunk.get("scope_changed"):
+                    self._scope_change(chunk, cursor, report)
+                if chunk["more"]:
+                    # Only this thread uses the transport until then: it is free.
+                    ahead = pool.submit(
+                        self._pull_chunk, int(chunk["cursor"]), int(chunk["scope_seq"]), False
+                    )
+                with self._writer() as conn:
+                    self._apply(conn, changes, chunk["_prepared"])
+                    report.conflicts += self._store_conflicts(conn, chunk["conflicts"])
+                    state.put(conn, "cursor", str(chunk["cursor"]))
+                    state.put(conn, "scope_seq", str(chunk["scope_seq"]))
+                    conn.commit()
+                cursor = int(chunk["cursor"])
+                scope_seq = int(chunk["scope_seq"])
+                report.pulled += len(changes)
+                report.cursor = cursor
+                done += len(changes)
+                self.progress(Progress("pull", done, max(total or 0, done)))
+                if not chunk["more"]:
+                    return
+
+    def _pull_chunk(self, cursor: int, scope_seq: int, first: bool) -> dict[str, Any]:
+        chunk = self.transport.pull(
+            cursor, self.chunk_size, scope_seq, total=first, client_id=self.client_id
+        )
+        chunk["_prepared"] = _prepare(chunk["changes"])
+        return chunk
+
+    def _writer(self) -> _ForeignKeysOff:
+        return _ForeignKeysOff(self.replica.engine.connect())
+
+    def _pending_fields(self, conn: Connection, ids: Iterable[str]) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        table = OUTBOX
+        rows = conn.execute(
+            select(table.c.row_id, table.c.changes).where(table.c.state == "pending")
+        )
+        wanted = set(ids)
+        for row_id, changes in rows:
+            if row_id in wanted:
+                out.setdefault(row_id, set()).update(changes)
+        return out
+
+    def _apply(
+        self, conn: Connection, changes: list[dict[str, Any]], prepared: Prepared | None = None
+    ) -> None:
+        """Write server records, keeping fields the user changed and has not pushed yet."""
+        if not changes:
+            return
+        if prepared is None:
+            prepared = _prepare(changes)
+        pending = self._pending_fields(conn, (c["id"] for c in changes))
+        for entity, items in prepared.items():
+            plan = _plan(entity)
+            plain = [raw for change, raw in items if change["id"] not in pending]
+            if plain:
+                conn.exec_driver_sql(plan.raw_upsert, plain)
+            for change, _ in items:
+                if change["id"] in pending:
+                    self._apply_keeping(conn, plan, change, pending[change["id"]])
+
+    def _apply_keeping(
+        self, conn: Connection, plan: _TablePlan, change: dict[str, Any], keep: set[str]
+    ) -> None:
+        row = plan.row(change)
+        table = plan.table
+        exists = conn.execute(select(table.c.id).where(table.c.id == row["id"])).first()
+        if exists is None:
+            conn.execute(table.insert().values(**row))
+            return
+        values = {k: v for k, v in row.items() if k not in keep and k != "id"}
+        conn.execute(table.update().where(table.c.id == row["id"]).values(**values))
+
+    def _store_conflicts(self, conn: Connection, conflicts: list[dict[str, Any]]) -> int:
+        if not conflicts:
+            return 0
+        table = state.conflicts
+        stmt = sqlite_insert(table)
+        upsert = stmt.on_conflict_do_update(
+            index_elements=["id"],
+            set_={k: stmt.excluded[k] for k in ("seq", "resolved_at", "resolution")},
+        )
+        rows = [{k: c.get(k) for k in state.CONFLICT_COLUMNS} for c in conflicts]
+        known = set(conn.scalars(select(table.c.id).where(table.c.id.in_([r["id"] for r in rows]))))
+        conn.execute(upsert, rows)
+        return sum(1 for r in rows if r["id"] not in known and r["resolved_at"] is None)
+
+    # --- scope ----------------------------------------------------------------------
+
+    def _scope_change(self, chunk: dict[str, Any], cursor: int, report: SyncReport) -> None:
+        accounts = chunk.get("scope_accounts")
+        owners = chunk.get("scope_owners")
+        if accounts is None:
+            return  # everything is in scope
+        in_scope = set(accounts)
+        with self.replica.engine.connect() as conn:
+            local = set(conn.scalars(select(ENTITIES["accounts"].__table__.c.id)))  # type: ignore[attr-defined]
+        left = local - in_scope
+        entered = in_scope - local
+        if left or owners is not None:
+            # Upload edits to what is leaving before it goes.
+            self.push(report)
+            with self._writer() as conn:
+                report.evicted += evict(conn, left, set(owners or ()))
+                conn.commit()
+        if entered and cursor > 0:
+            ids = sorted(entered)
+            for start in range(0, len(ids), 1000):
+                changes = self.transport.fetch(ids[start : start + 1000])
+                with self._writer() as conn:
+                    self._apply(conn, changes)
+                    conn.commit()
+                report.fetched += len(changes)
+                self.progress(Progress("fetch", min(start + 1000, len(ids)), len(ids)))
+
+
+def evict(conn: Connection, accounts: set[str], owners: set[str]) -> int:
+    """Remove records that left the scope (no outbox: this is not a user delete)."""
+    removed = 0
+    account_list = sorted(accounts)
+    for entity, column in ACCOUNT_ANCHOR.items():
+        table = ENTITIES[entity].__table__  # type: ignore[attr-defined]
+        if column is not None and account_list:
+            col = table.c[column]
+            for start in range(0, len(account_list), 500):
+                part = account_list[start : start + 500]
+                removed += conn.execute(delete(table).where(col.in_(part))).rowcount
+        if owners and "owner_id" in table.c:
+            condition = table.c.owner_id.not_in(sorted(owners))
+            if column is not None:
+                if entity == "accounts":
+                    condition = condition & table.c.territory_id.is_(None)
+                else:
+                    condition = condition & table.c[column].is_(None)
+            removed += conn.execute(delete(table).where(condition)).rowcount
+    return removed
+
+
+class _ForeignKeysOff:
+    """A connection with foreign keys off for the length of one transaction.
+
+    The pragma is a no-op inside a transaction, and the replica's engine begins one
+    on the first statement (store/db.py); so it is set on the driver connection
+    before that. Server chunks may bring a child before its parent; the pull is
+    consistent as a whole, not chunk by chunk.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> Connection:
+        self._driver().execute("PRAGMA foreign_keys=OFF")
+        return self.conn
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.conn.rollback()
+            self._driver().execute("PRAGMA foreign_keys=ON")
+        finally:
+            self.conn.close()
+
+    def _driver(self) -> Any:
+        return self.conn.connection.driver_connection
+
+
+def conflict_rows(replica: Replica, include_resolved: bool = False) -> list[dict[str, Any]]:
+    with replica.engine.connect() as conn:
+        query = select(state.conflicts).order_by(state.conflicts.c.seq)
+        if not include_resolved:
+            query = query.where(state.conflicts.c.resolved_at.is_(None))
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def rejection_rows(replica: Replica) -> list[dict[str, Any]]:
+    table = OUTBOX
+    with replica.engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                table.c.mutation_id,
+                table.c.entity,
+                table.c.row_id,
+                table.c.op,
+                table.c.error,
+                table.c.created_at,
+            )
+            .where(table.c.state == "rejected")
+            .order_by(table.c.seq)
+        )
+        return [dict(r._mapping) for r in rows]
+
+
+def record_resolution(replica: Replica, info: dict[str, Any]) -> None:
+    with replica.engine.begin() as conn:
+        conn.execute(
+            sqlite_insert(state.conflicts)
+            .values(**{k: info.get(k) for k in state.CONFLICT_COLUMNS})
+            .on_conflict_do_update(
+                index_elements=["id"],
+                set_={"resolved_at": info.get("resolved_at"), "resolution": info.get("resolution")},
+            )
+        )

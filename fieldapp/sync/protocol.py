@@ -1,0 +1,180 @@
+"""The sync wire types: the only module the server shares with the client.
+
+Values travel in "wire form" (see ``fieldapp.store.types.to_wire``): ISO 8601 strings for
+dates and times, decimal strings for money, plain JSON otherwise.
+
+Versions and cursors are numbers from one server-wide sequence. A record's ``version`` is
+the sequence number of the change that last wrote it; a pull cursor is the highest
+sequence number the client has applied. The server hands out sequence numbers in commit
+order (see ``fieldapp.server.store``), so a cursor never skips a change that commits late.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+PROTOCOL_VERSION = 1
+# The record schema both sides agree on (entities and their fields). Bumped when a
+# field is added or changes meaning; the server accepts the range it can translate.
+SCHEMA_VERSION = 1
+MIN_SCHEMA_VERSION = 1
+
+PROTOCOL_HEADER = "X-Fieldapp-Protocol"
+SCHEMA_HEADER = "X-Fieldapp-Schema"
+
+Role = Literal["rep", "manager", "admin"]
+Op = Literal["insert", "update", "delete", "restore"]
+
+# How each entity hangs off the scope: the column naming the account it belongs to
+# (``"id"`` for accounts themselves), or None for records scoped by owner only.
+ACCOUNT_ANCHOR: dict[str, str | None] = {
+    "accounts": "id",
+    "contacts": "account_id",
+    "opportunities": "account_id",
+    "visits": "account_id",
+    "tasks": "account_id",
+    "notes": "account_id",
+    "route_stops": "account_id",
+    "leads": None,
+    "route_plans": None,
+}
+# Reference data every user reads and only an admin writes.
+GLOBAL_ENTITIES = ("users", "territories", "pipeline_stages")
+ENTITIES = GLOBAL_ENTITIES + tuple(ACCOUNT_ANCHOR)
+
+
+class Hello(BaseModel):
+    protocol: int
+    schema_version: int
+    client_id: str | None = None
+
+
+class UserInfo(BaseModel):
+    id: str
+    username: str
+    role: Role
+
+
+class HelloReply(BaseModel):
+    protocol: int
+    schema_version: int
+    user: UserInfo
+
+
+class LoginRequest(BaseModel):
+    username: str
+    password: str
+
+
+class LoginReply(BaseModel):
+    token: str
+    expires_at: str
+    user: UserInfo
+
+
+class Mutation(BaseModel):
+    mutation_id: str
+    entity: str
+    row_id: str
+    op: Op
+    # {field: [old, new]} in wire form; "old" is the base the client edited.
+    changes: dict[str, list[Any]]
+    base_version: int | None = None
+
+
+class PushRequest(BaseModel):
+    client_id: str | None = None
+    # The scope sequence the client had applied when it made these changes: work done
+    # before it learnt that a territory or account left its scope is still accepted.
+    scope_seq: int = 0
+    mutations: list[Mutation] = Field(max_length=1000)
+
+
+Status = Literal["applied", "merged", "conflict", "rejected"]
+
+
+class MutationResult(BaseModel):
+    """What happened to one mutation; a replay of it gets this same answer again."""
+
+    mutation_id: str
+    status: Status
+    version: int | None = None  # the record's version after this mutation
+    conflicts: list[str] = []  # ids of conflict records made by this mutation
+    reason: str | None = None  # why it was rejected
+
+
+class PushReply(BaseModel):
+    results: list[MutationResult]
+
+
+class RecordChange(BaseModel):
+    entity: str
+    id: str
+    version: int
+    data: dict[str, Any]  # every field in wire form, deleted_at included
+
+
+ConflictKind = Literal["field", "deleted"]
+
+
+class ConflictInfo(BaseModel):
+    """A clash kept on the server until a person resolves it.
+
+    ``kind == "field"``: both sides changed ``field``; ``base`` is the value the client
+    started from, ``mine`` its value, ``theirs`` the value already on the server (which
+    stays in place until resolved). ``kind == "deleted"``: the record (or the account it
+    hangs off, for a new visit) was deleted on the server; ``mine`` holds the client's
+    changes and the record is still kept, tombstoned or not.
+    """
+
+    id: str
+    seq: int
+    entity: str
+    row_id: str
+    kind: ConflictKind
+    field: str | None
+    base: Any = None
+    mine: Any = None
+    theirs: Any = None
+    user_id: str | None = None
+    created_at: str
+    resolved_at: str | None = None
+    resolution: Literal["mine", "theirs"] | None = None
+
+
+class PullReply(BaseModel):
+    """One chunk of changes after the client's cursor.
+
+    ``scope_seq`` is the sequence number of the latest change to who-sees-what. When it
+    is above the client's, ``scope_accounts`` / ``scope_owners`` give the client's whole
+    scope (``None`` for an admin: everything) and ``left`` lists the accounts the client
+    must evict (after pushing its pending edits for them); accounts that entered are
+    fetched in full with ``/sync/fetch``.
+    """
+
+    changes: list[RecordChange]
+    conflicts: list[ConflictInfo]
+    cursor: int
+    more: bool
+    remaining: int  # changes still to come after this chunk (an estimate for progress)
+    scope_seq: int
+    scope_accounts: list[str] | None = None
+    scope_owners: list[str] | None = None
+
+
+class FetchRequest(BaseModel):
+    account_ids: list[str] = Field(max_length=2000)
+
+
+class FetchReply(BaseModel):
+    changes: list[RecordChange]
+
+
+class ResolveRequest(BaseModel):
+    keep: Literal["mine", "theirs"]
+
+
+class ErrorReply(BaseModel):
+    detail: str

@@ -1,0 +1,180 @@
+"""HTTP transport to the sync server (requests).
+
+Every call is safe to repeat (pushes carry mutation ids the server remembers), so a
+dropped connection is retried a few times before the error reaches the caller.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import requests
+
+from fieldapp.sync.errors import AuthRequired, IncompatibleServer, SyncError, Throttled
+from fieldapp.sync.protocol import (
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    SCHEMA_HEADER,
+    SCHEMA_VERSION,
+    ConflictInfo,
+    Hello,
+    HelloReply,
+    LoginReply,
+    Mutation,
+    MutationResult,
+    PushReply,
+)
+
+RETRYABLE = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+
+class Transport:
+    def __init__(
+        self,
+        server: str,
+        token: str | None = None,
+        *,
+        timeout: float = 60.0,
+        retries: int = 4,
+        protocol: int = PROTOCOL_VERSION,
+        schema_version: int = SCHEMA_VERSION,
+    ) -> None:
+        self.server = server.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.retries = retries
+        self.protocol = protocol
+        self.schema_version = schema_version
+        self.http = requests.Session()
+        self.bytes_sent = 0
+        self.bytes_received = 0
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _request(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        headers = {
+            PROTOCOL_HEADER: str(self.protocol),
+            SCHEMA_HEADER: str(self.schema_version),
+        }
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        data = None
+        if body is not None:
+            data = body if isinstance(body, bytes | str) else json.dumps(body)
+            headers["Content-Type"] = "application/json"
+        for attempt in range(self.retries + 1):
+            try:
+                resp = self.http.request(
+                    method,
+                    self.server + path,
+                    data=data,
+                    params=params or None,
+                    headers=headers,
+                    timeout=self.timeout,
+                )
+                content = resp.content
+                break
+            except RETRYABLE as exc:
+                if attempt == self.retries:
+                    raise SyncError(
+                        f"cannot reach the server {self.server}: {_short(exc)}"
+                    ) from exc
+                time.sleep(min(2.0, 0.05 * 2**attempt))
+        self.bytes_sent += len(data or b"")
+        self.bytes_received += len(content)
+        if resp.status_code >= 400:
+            self._raise(resp)
+        if not content:
+            return None
+        try:
+            return json.loads(content)
+        except ValueError as exc:
+            raise SyncError(f"the server sent something that is not JSON ({path})") from exc
+
+    def _raise(self, resp: requests.Response) -> None:
+        try:
+            detail = resp.json().get("detail")
+        except ValueError:
+            detail = None
+        if not isinstance(detail, str):
+            detail = f"HTTP {resp.status_code} {resp.reason}"
+        if resp.status_code == 401:
+            raise AuthRequired(detail)
+        if resp.status_code == 426:
+            raise IncompatibleServer(detail)
+        if resp.status_code == 429:
+            raise Throttled(detail)
+        raise SyncError(f"the server refused: {detail}")
+
+    def login(self, username: str, password: str) -> LoginReply:
+        reply = LoginReply.model_validate(
+            self._request("POST", "/auth/login", {"username": username, "password": password})
+        )
+        self.token = reply.token
+        return reply
+
+    def logout(self) -> None:
+        self._request("POST", "/auth/logout")
+        self.token = None
+
+    def hello(self, client_id: str | None = None) -> HelloReply:
+        body = Hello(
+            protocol=self.protocol, schema_version=self.schema_version, client_id=client_id
+        )
+        return HelloReply.model_validate(
+            self._request("POST", "/sync/hello", body.model_dump_json())
+        )
+
+    def push(
+        self, mutations: list[Mutation], client_id: str | None = None, scope_seq: int = 0
+    ) -> list[MutationResult]:
+        payload = (
+            '{"client_id":'
+            + json.dumps(client_id)
+            + f',"scope_seq":{int(scope_seq)}'
+            + ',"mutations":['
+            + ",".join(m.model_dump_json() for m in mutations)
+            + "]}"
+        )
+        return PushReply.model_validate(self._request("POST", "/sync/push", payload)).results
+
+    def pull(
+        self,
+        cursor: int,
+        limit: int,
+        scope_seq: int,
+        total: bool = False,
+        client_id: str | None = None,
+    ) -> dict[str, Any]:
+        """The raw chunk (dicts, not models: chunks hold thousands of records)."""
+        params: dict[str, Any] = {
+            "cursor": cursor,
+            "limit": limit,
+            "scope_seq": scope_seq,
+            "total": "true" if total else "false",
+        }
+        if client_id:
+            params["client_id"] = client_id
+        result: dict[str, Any] = self._request("GET", "/sync/pull", **params)
+        return result
+
+    def fetch(self, account_ids: list[str]) -> list[dict[str, Any]]:
+        reply = self._request("POST", "/sync/fetch", {"account_ids": account_ids})
+        return list(reply["changes"])
+
+    def conflicts(self, include_resolved: bool = False) -> list[ConflictInfo]:
+        rows = self._request("GET", "/conflicts", all="true" if include_resolved else "false")
+        return [ConflictInfo.model_validate(r) for r in rows]
+
+    def resolve(self, conflict_id: str, keep: str) -> ConflictInfo:
+        return ConflictInfo.model_validate(
+            self._request("POST", f"/conflicts/{conflict_id}/resolve", {"keep": keep})
+        )
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) < 160 else text[:157] + "..."

@@ -1,0 +1,79 @@
+"""Fixtures for client tests: a real server process on loopback and signed-in replicas."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+
+from fieldapp.server import admin
+from fieldapp.server.db import Database
+from fieldapp.store.db import Replica, open_replica
+from fieldapp.sync.engine import SyncEngine
+from fieldapp.sync.transport import Transport
+from tests.syncutil import PASSWORD, MemoryKeyring, ServerProcess, database_url
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+class World:
+    """A server (process + direct admin access to its database) and client replicas."""
+
+    def __init__(self, url: str, tmp_path: Path) -> None:
+        self.url = url
+        self.tmp_path = tmp_path
+        self.db = Database.open(url)
+        self.server = ServerProcess(url)
+        self.replicas: list[Replica] = []
+        self.transports: list[Transport] = []
+
+    def user(self, name: str, role: str = "rep", manager: str | None = None) -> str:
+        return admin.add_user(self.db, name, PASSWORD, role, manager)
+
+    def client(self, name: str) -> tuple[Replica, SyncEngine]:
+        replica = open_replica(self.tmp_path / f"replica-{name}-{len(self.replicas)}")
+        transport = Transport(self.server.base)
+        transport.login(name, PASSWORD)
+        self.replicas.append(replica)
+        self.transports.append(transport)
+        return replica, SyncEngine(replica, transport, chunk_size=50)
+
+    def close(self) -> None:
+        for t in self.transports:
+            t.close()
+        for r in self.replicas:
+            r.close()
+        self.server.stop()
+        self.db.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    with database_url(request.param, tmp_path) as url:
+        w = World(url, tmp_path)
+        try:
+            yield w
+        finally:
+            w.close()
+
+
+@pytest.fixture
+def pg_world(tmp_path: Path) -> Iterator[World]:
+    with database_url("postgresql", tmp_path) as url:
+        w = World(url, tmp_path)
+        try:
+            yield w
+        finally:
+            w.close()
+
+
+MakeWorld = Callable[[], World]

@@ -1,0 +1,216 @@
+"""The two command lines end to end: ``fieldapp-server`` admin commands and the client's
+``login`` / ``sync`` / ``conflicts`` / ``logout`` against a real server process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from fieldapp.cli.main import main as fieldapp_main
+from fieldapp.store import services
+from fieldapp.store.db import open_replica
+from tests.syncutil import PASSWORD, MemoryKeyring, ServerProcess
+
+
+def server_cli(url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fieldapp.server.cli", "--database-url", url, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def client(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    data_dir: Path,
+    *args: str,
+    stdin: str = "",
+) -> tuple[int, str, str]:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = fieldapp_main(["--data-dir", str(data_dir), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, ServerProcess]]:
+    tmp_path = tmp_path_factory.mktemp("served")
+    url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
+    assert server_cli(url, "init").returncode == 0
+    for name, role, extra in (
+        ("boss", "admin", []),
+        ("mgr", "manager", []),
+        ("alice", "rep", ["--manager", "mgr"]),
+        ("bob", "rep", []),
+    ):
+        done = server_cli(
+            url, "user", "add", name, "--role", role, *extra, "--password-stdin", stdin=PASSWORD
+        )
+        assert done.returncode == 0, done.stderr
+    polygon = tmp_path / "north.geojson"
+    polygon.write_text(
+        json.dumps({"type": "Polygon", "coordinates": [[[0, 50], [10, 50], [10, 60], [0, 60]]]})
+    )
+    assert server_cli(url, "territory", "add", "North", "--polygon", str(polygon)).returncode == 0
+    assert server_cli(url, "territory", "add", "South", "--postcodes", "S1", "S2").returncode == 0
+    assert server_cli(url, "territory", "assign", "North", "--rep", "alice").returncode == 0
+    assert server_cli(url, "territory", "assign", "South", "--rep", "bob").returncode == 0
+    csv_file = tmp_path / "accounts.csv"
+    csv_file.write_text(
+        "name,city,postcode,latitude,longitude\n"
+        "Nordwerk,Bremen,28195,53.08,8.80\n"
+        "Suedhaus,Sheffield,S1 2AB,,\n"
+        "Nowhere Ltd,Oslo,0150,,\n"
+    )
+    done = server_cli(url, "accounts", "import", str(csv_file))
+    assert done.returncode == 0, done.stderr
+    assert "imported 3 accounts (1 in no territory)" in done.stdout
+    proc = ServerProcess(url)
+    yield url, proc
+    proc.stop()
+
+
+def test_server_admin_commands(served: tuple[str, ServerProcess]) -> None:
+    url, proc = served
+    users = json.loads(server_cli(url, "user", "list", "--json").stdout)
+    by_name = {u["username"]: u for u in users}
+    assert by_name["alice"]["territories"] == ["North"]
+    assert by_name["alice"]["manager"] == "mgr"
+    assert by_name["boss"]["role"] == "admin"
+    # Errors are one line on stderr, never a traceback.
+    done = server_cli(url, "territory", "assign", "Nowhere", "--rep", "alice")
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    done = server_cli(url, "user", "add", "alice", "--role", "rep", "--password-stdin", stdin="x")
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    # OpenAPI describes the sync endpoints; everything but login needs a token.
+    spec = requests.get(proc.base + "/openapi.json", timeout=10).json()
+    assert {"/auth/login", "/sync/push", "/sync/pull", "/conflicts"} <= set(spec["paths"])
+    assert requests.get(proc.base + "/sync/pull", timeout=10).status_code in (401, 426)
+    assert requests.get(proc.base + "/conflicts", timeout=10).status_code == 401
+
+
+def test_client_login_sync_conflicts_logout(
+    served: tuple[str, ServerProcess],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    _, proc = served
+    alice_dir, boss_dir = tmp_path / "alice", tmp_path / "boss"
+
+    code, out, err = client(
+        capsys, monkeypatch, alice_dir, "login", "--server", proc.base, "--user", "alice",
+        "--password-stdin", stdin="wrong\n",
+    )  # fmt: skip
+    assert code != 0 and "wrong user name or password" in err and "Traceback" not in err
+    code, out, err = client(
+        capsys, monkeypatch, alice_dir, "login", "--server", proc.base, "--user", "alice",
+        "--password-stdin", stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "signed in" in out
+    token = memory_keyring.get_password("fieldapp:" + proc.base, "alice")
+    assert token
+    assert token.encode() not in (alice_dir / "replica.sqlite3").read_bytes()
+
+    code, out, err = client(capsys, monkeypatch, alice_dir, "sync", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["pulled"] > 0 and report["rejections"] == []
+    replica = open_replica(alice_dir)
+    with replica.read_session() as s:
+        names = {r["name"] for r in services.list_records(s, "accounts", limit=None)}
+        [acc] = [r["id"] for r in services.list_records(s, "accounts", limit=None)]
+    assert names == {"Nordwerk"}  # fell into North by its polygon
+
+    code, _, err = client(
+        capsys, monkeypatch, boss_dir, "login", "--server", proc.base, "--user", "boss",
+        "--password-stdin", stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert code == 0, err
+    assert client(capsys, monkeypatch, boss_dir, "sync")[0] == 0
+    # The same field edited on both sides: a conflict both can see and either can resolve.
+    assert client(capsys, monkeypatch, alice_dir, "accounts", "update", acc, "--set",
+                  "city=Hamburg")[0] == 0  # fmt: skip
+    assert client(capsys, monkeypatch, boss_dir, "accounts", "update", acc, "--set",
+                  "city=Kiel")[0] == 0  # fmt: skip
+    assert client(capsys, monkeypatch, boss_dir, "sync")[0] == 0
+    code, out, _ = client(capsys, monkeypatch, alice_dir, "sync")
+    assert code == 0 and "conflicts 1" in out
+    code, out, _ = client(capsys, monkeypatch, alice_dir, "conflicts", "list", "--json")
+    [conflict] = json.loads(out)["conflicts"]
+    assert (conflict["field"], conflict["mine"], conflict["theirs"]) == ("city", "Hamburg", "Kiel")
+    code, out, _ = client(capsys, monkeypatch, alice_dir, "conflicts", "list")
+    assert conflict["id"] in out and "Hamburg" in out
+    code, out, err = client(
+        capsys, monkeypatch, boss_dir, "conflicts", "resolve", conflict["id"], "--keep", "mine"
+    )
+    assert code == 0, err
+    assert client(capsys, monkeypatch, alice_dir, "sync")[0] == 0
+    with replica.read_session() as s:
+        assert services.get(s, "accounts", acc)["city"] == "Hamburg"
+    code, out, _ = client(capsys, monkeypatch, alice_dir, "conflicts", "list", "--json")
+    assert json.loads(out)["conflicts"] == []
+    replica.close()
+
+    code, out, _ = client(capsys, monkeypatch, alice_dir, "logout")
+    assert code == 0 and memory_keyring.get_password("fieldapp:" + proc.base, "alice") is None
+    # The token was revoked on the server too.
+    resp = requests.get(
+        proc.base + "/conflicts", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert resp.status_code == 401
+    code, out, err = client(capsys, monkeypatch, alice_dir, "sync")
+    assert code != 0 and "sign in" in err and "Traceback" not in err
+
+
+def test_login_without_keyring_keeps_the_token_for_this_command_only(
+    served: tuple[str, ServerProcess], tmp_path: Path
+) -> None:
+    _, proc = served
+    env = dict(os.environ, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    data_dir = tmp_path / "nokeyring"
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "fieldapp", "--data-dir", str(data_dir), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+
+    done = run("login", "--server", proc.base, "--user", "bob", "--password-stdin", stdin=PASSWORD)
+    assert done.returncode == 0, done.stderr
+    assert "no usable keyring backend" in done.stderr
+    done = run("sync")
+    assert done.returncode != 0 and "sign in first" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_server_unreachable_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.syncutil import free_port
+
+    code, _, err = client(
+        capsys, monkeypatch, tmp_path / "x", "login", "--server",
+        f"http://127.0.0.1:{free_port()}", "--user", "alice", "--password-stdin", stdin="pw\n",
+    )  # fmt: skip
+    assert code != 0 and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and "fieldapp:" in err
