@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 # Indexed columns per table, in FTS column order (created by migration 0002).
@@ -107,8 +107,11 @@ def search(session: Session, entity: str, query: str, *, limit: int = 50) -> lis
 
 
 @contextmanager
-def deferred_index(session: Session, table: str, rows: int) -> Iterator[None]:
+def deferred_index(session: Session | Connection, table: str, rows: int) -> Iterator[None]:
     """Index rows inserted inside the block in one statement instead of one per row.
+
+    Upserts are fine too: rows that already existed keep their rowid and are
+    re-indexed by the update trigger, which stays in place.
 
     The insert trigger costs a statement savepoint per row, and FTS5 flushes its
     pending index at every savepoint: bulk inserts ran 4x slower through it. For big

@@ -31,6 +31,7 @@ from typing import Any, cast
 from sqlalchemy import JSON, Boolean, Connection, Date, Table, delete, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from fieldapp.store import search
 from fieldapp.store.db import Replica
 from fieldapp.store.models import ENTITIES, Outbox
 from fieldapp.store.types import Money, UTCDateTime, to_wire, utcnow
@@ -453,7 +454,8 @@ class SyncEngine:
             plan = _plan(entity)
             plain = [raw for change, raw in items if change["id"] not in pending]
             if plain:
-                conn.exec_driver_sql(plan.raw_upsert, plain)
+                with search.deferred_index(conn, plan.table.name, len(plain)):
+                    conn.exec_driver_sql(plan.raw_upsert, plain)
             for change, _ in items:
                 if change["id"] in pending:
                     self._apply_keeping(conn, plan, change, pending[change["id"]])
