@@ -29,15 +29,9 @@ from fieldapp.maps import assets
 from fieldapp.maps.geo import bbox
 from fieldapp.maps.planner import AccountPoint, account_points
 from fieldapp.maps.routing import DayPlan, hhmm
-from fieldapp.maps.settings import OSM_ATTRIBUTION, OSM_TILES
+from fieldapp.maps.settings import COLOR_FIELDS, OSM_ATTRIBUTION, OSM_TILES
 from fieldapp.store.models import Territory
 
-COLOR_FIELDS = {
-    "last_visit": "Days since last visit",
-    "status": "Status",
-    "type": "Type",
-    "precision": "Location precision",
-}
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
 VISIT_BUCKETS = [
     (30, "≤ 30 days", "#2ca02c"),

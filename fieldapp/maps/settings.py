@@ -15,6 +15,15 @@ from typing import Any
 
 from fieldapp import __version__
 
+# What the map can colour accounts by (key -> legend title). Kept here, away from the
+# page builder and its folium import, so the app can offer the choice cheaply.
+COLOR_FIELDS = {
+    "last_visit": "Days since last visit",
+    "status": "Status",
+    "type": "Type",
+    "precision": "Location precision",
+}
+
 log = logging.getLogger(__name__)
 
 SETTINGS_FILE = "maps.json"

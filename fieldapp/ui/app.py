@@ -38,7 +38,7 @@ def application() -> QApplication:
     if isinstance(app, QApplication):
         return app
     # The map's fieldapp:// scheme must be declared before the application exists.
-    from fieldapp.ui.map_panel import register_scheme
+    from fieldapp.ui.web_scheme import register_scheme
 
     register_scheme()
     app = QApplication(sys.argv[:1])

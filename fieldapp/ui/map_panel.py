@@ -47,7 +47,6 @@ from PySide6.QtWebEngineCore import (
     QWebEnginePage,
     QWebEngineProfile,
     QWebEngineUrlRequestJob,
-    QWebEngineUrlScheme,
     QWebEngineUrlSchemeHandler,
 )
 from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -59,11 +58,10 @@ from fieldapp.maps.routing import DayPlan
 from fieldapp.maps.settings import MapSettings
 from fieldapp.maps.tiles import BBox, Estimate, TileError, Tiles, open_tiles
 from fieldapp.store.db import Replica, open_replica
+from fieldapp.ui.web_scheme import ORIGIN, SCHEME, register_scheme
 
 log = logging.getLogger(__name__)
 
-SCHEME = b"fieldapp"
-ORIGIN = "fieldapp://app"
 TILE_URL = ORIGIN + "/tiles/{z}/{x}/{y}.png"
 
 _CHANNEL_SCRIPT = f"""
@@ -77,21 +75,6 @@ _CHANNEL_SCRIPT = f"""
   }});
 </script>
 """
-
-
-def register_scheme() -> None:
-    """Declare ``fieldapp://`` to Chromium; once, before the QApplication exists."""
-    if QWebEngineUrlScheme.schemeByName(SCHEME).name() == QByteArray(SCHEME):
-        return
-    scheme = QWebEngineUrlScheme(SCHEME)
-    scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
-    scheme.setFlags(
-        QWebEngineUrlScheme.Flag.SecureScheme
-        | QWebEngineUrlScheme.Flag.LocalAccessAllowed
-        | QWebEngineUrlScheme.Flag.CorsEnabled
-        | QWebEngineUrlScheme.Flag.FetchApiAllowed
-    )
-    QWebEngineUrlScheme.registerScheme(scheme)
 
 
 if QCoreApplication.instance() is None:

@@ -8,12 +8,16 @@ reported in the status bar.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from fieldapp.maps.page import COLOR_FIELDS
-from fieldapp.ui.map_panel import MapPanel
+from fieldapp.maps.settings import COLOR_FIELDS
 from fieldapp.ui.panel import AppContext, Panel
+
+if TYPE_CHECKING:
+    from fieldapp.ui.map_panel import MapPanel
 
 
 class MapScreen(Panel):
@@ -46,6 +50,8 @@ class MapScreen(Panel):
         if self.map is None and not self._building:
             # Making the web view processes events, which can show this panel again.
             self._building = True
+            from fieldapp.ui.map_panel import MapPanel  # QtWebEngine + folium: ~0.8 s
+
             self.map = MapPanel(self.ctx.data_dir, self, color_by=self.color.currentData())
             self.map.account_activated.connect(self.ctx.open_account)
             self.map.selection_changed.connect(self._selected)

@@ -34,3 +34,16 @@ def test_map_is_built_when_shown_and_a_marker_click_opens_the_account(
     qtbot.waitUntil(lambda: accounts.detail.account_id == target)  # type: ignore[attr-defined]
     screen.map.bridge.lassoFinished("[[0, 0], [0, 90], [89, 90], [89, 0]]")
     qtbot.waitUntil(lambda: "account(s) selected on the map" in window.statusBar().currentMessage())
+
+
+def test_the_main_window_does_not_load_the_map_machinery_at_start_up() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; import fieldapp.ui.app, fieldapp.ui.main_window; "
+        "print(sorted(m for m in ('folium', 'PySide6.QtWebEngineWidgets', "
+        "'fieldapp.ui.map_panel') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
