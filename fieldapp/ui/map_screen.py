@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from fieldapp.maps.settings import COLOR_FIELDS
 from fieldapp.ui.panel import AppContext, Panel
 
 if TYPE_CHECKING:
     from fieldapp.ui.map_panel import MapPanel
+    from fieldapp.ui.route_planner import RoutePlanner
 
 
 class MapScreen(Panel):
@@ -27,6 +28,7 @@ class MapScreen(Panel):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.map: MapPanel | None = None
+        self.planner: RoutePlanner | None = None
         self._building = False
         self.color = QComboBox()
         self.color.setObjectName("map_color_by")
@@ -51,11 +53,20 @@ class MapScreen(Panel):
             # Making the web view processes events, which can show this panel again.
             self._building = True
             from fieldapp.ui.map_panel import MapPanel  # QtWebEngine + folium: ~0.8 s
+            from fieldapp.ui.route_planner import RoutePlanner  # VROOM
 
             self.map = MapPanel(self.ctx.data_dir, self, color_by=self.color.currentData())
             self.map.account_activated.connect(self.ctx.open_account)
             self.map.selection_changed.connect(self._selected)
-            self.layout_.addWidget(self.map, 1)
+            self.planner = RoutePlanner(self.ctx, self)
+            self.planner.plan_changed.connect(self.map.show_plan)
+            splitter = QSplitter()
+            splitter.addWidget(self.map)
+            splitter.addWidget(self.planner)
+            splitter.setStretchFactor(0, 3)
+            splitter.setStretchFactor(1, 2)
+            splitter.setSizes([3 * self.width() // 5, 2 * self.width() // 5])
+            self.layout_.addWidget(splitter, 1)
 
     def refresh(self) -> None:
         if self.map is not None:
@@ -66,7 +77,9 @@ class MapScreen(Panel):
             self.map.set_color_by(self.color.currentData())
 
     def _selected(self, ids: list[str]) -> None:
-        self.ctx.tell(f"{len(ids)} account(s) selected on the map")
+        if self.planner is not None:
+            self.planner.add_accounts(ids)
+        self.ctx.tell(f"{len(ids)} account(s) selected on the map; added to the day's stops")
 
     def close_map(self) -> None:
         """Release the web view's workers and files (the window calls this on close)."""

@@ -1,0 +1,84 @@
+"""Planning the day beside the map: lasso → stops, appointment, optimise, reorder, save, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from fieldapp.maps.routing import hhmm, violations
+from fieldapp.store.db import Replica
+from fieldapp.store.models import RoutePlan, RouteStop
+from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.map_screen import MapScreen
+from tests.ui.builders import Demo
+
+
+def test_plan_a_day_from_the_map(
+    qtbot: QtBot, window: MainWindow, demo: Demo, replica: Replica, tmp_path: Path
+) -> None:
+    screen = window.panel("map")
+    assert isinstance(screen, MapScreen)
+    window.show_panel("map")
+    assert screen.map is not None and screen.planner is not None
+    with qtbot.waitSignal(screen.map.map_ready, timeout=30_000):
+        pass
+    planner = screen.planner
+    # A lasso around everything adds every located account as a stop.
+    screen.map.bridge.lassoFinished("[[-89, -179], [-89, 179], [89, 179], [89, -179]]")
+    qtbot.waitUntil(lambda: planner.stops.rowCount() == len(demo.accounts), timeout=10_000)
+    # Keep the day realistic: eight stops, one of them a fixed appointment.
+    planner.stops.selectAll()
+    planner.stops.clearSelection()
+    for row in range(len(demo.accounts) - 1, 7, -1):
+        planner.stops.selectRow(row)
+        planner.remove_selected_stops()
+    assert len(planner.stop_ids) == 8
+    appointment = planner.stop_ids[5]
+    planner.set_window(appointment, "14:00-14:30")
+
+    planner.set_window(planner.stop_ids[0], "2pm")  # a typo is explained, nothing runs
+    planner.optimise_button.click()
+    assert "Cannot plan" in planner.summary.text() and "HH:MM" in planner.summary.text()
+    planner.set_window(planner.stop_ids[0], "")
+
+    with qtbot.waitSignal(planner.plan_changed, timeout=30_000) as done:
+        planner.optimise_button.click()
+    plan = done.args[0]
+    assert planner.plan is plan and violations(plan) == []
+    served = {s.account_id for s in plan.stops}
+    assert served | {u.account_id for u in plan.unserved} == set(planner.stop_ids)
+    assert all(u.reason for u in plan.unserved)
+    fixed = next(s for s in plan.stops if s.account_id == appointment)
+    assert 14 * 3600 <= fixed.start <= 14 * 3600 + 30 * 60
+    assert planner.result.rowCount() == len(plan.stops)
+    assert planner.result.item(0, 2).text() == hhmm(plan.stops[0].arrival)
+    assert "km" in planner.summary.text()
+
+    # Moving a stop by hand recomputes the times at once.
+    first, second = plan.stops[0].account_id, plan.stops[1].account_id
+    planner.result.selectRow(0)
+    planner.down_button.click()
+    moved = planner.plan
+    assert moved is not None and [s.account_id for s in moved.stops[:2]] == [second, first]
+    assert moved.stops[1].arrival > moved.stops[0].departure
+
+    # Re-optimise the rest of the day from the second stop.
+    planner.result.selectRow(1)
+    planner.reopt_button.click()
+    assert planner.plan is not None
+    assert [s.account_id for s in planner.plan.stops[:2]] == [second, first]
+
+    out = tmp_path / "day.ics"
+    planner.export("ics", str(out))
+    assert out.read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
+    planner.export("gpx", str(tmp_path / "day.gpx"))
+    assert "<gpx" in (tmp_path / "day.gpx").read_text(encoding="utf-8")
+
+    planner.save_button.click()
+    qtbot.waitUntil(lambda: "saved" in window.statusBar().currentMessage(), timeout=10_000)
+    with replica.read_session() as session:
+        assert session.scalar(select(func.count()).select_from(RoutePlan)) == 1
+        stops = session.scalar(select(func.count()).select_from(RouteStop))
+        assert stops == len(planner.plan.stops)
