@@ -14,7 +14,6 @@ import csv
 import io
 import os
 import re
-import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp.errors import FieldappError, ValidationError
 from fieldapp.store import fields, services
+from fieldapp.store.files import atomic_text
 from fieldapp.store.models import Account
 from fieldapp.store.types import to_wire
 
@@ -345,7 +345,6 @@ def export_accounts(session: Session, path: str | os.PathLike[str]) -> int:
     The file appears complete or not at all: it is written next to the target and
     renamed into place, so a full disk never leaves half an export behind.
     """
-    target = Path(path)
     columns = [getattr(Account, name) for name in ACCOUNT_FIELDS]
     query = (
         select(*columns)
@@ -354,18 +353,10 @@ def export_accounts(session: Session, path: str | os.PathLike[str]) -> int:
         .execution_options(yield_per=5000)
     )
     count = 0
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(ACCOUNT_FIELDS)
-            for row in session.execute(query):
-                writer.writerow([_cell(value) for value in row])
-                count += 1
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_text(path) as out:
+        writer = csv.writer(out)
+        writer.writerow(ACCOUNT_FIELDS)
+        for row in session.execute(query):
+            writer.writerow([_cell(value) for value in row])
+            count += 1
     return count

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
 
 import vobject
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fieldapp.store.files import atomic_text
 from fieldapp.store.models import Account, Contact
 
 
@@ -50,7 +49,6 @@ def export_contacts_vcf(session: Session, path: str | os.PathLike[str]) -> int:
     Written to a temporary file beside the target and renamed, so the target is
     either the complete export or untouched.
     """
-    target = Path(path)
     query = (
         select(Contact, Account.name)
         .outerjoin(Account, Contact.account_id == Account.id)
@@ -58,16 +56,8 @@ def export_contacts_vcf(session: Session, path: str | os.PathLike[str]) -> int:
         .order_by(Contact.last_name, Contact.first_name, Contact.id)
     )
     count = 0
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            for contact, organisation in session.execute(query):
-                out.write(_card(contact, organisation))
-                count += 1
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_text(path) as out:
+        for contact, organisation in session.execute(query):
+            out.write(_card(contact, organisation))
+            count += 1
     return count

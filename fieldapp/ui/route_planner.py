@@ -49,6 +49,7 @@ from fieldapp.maps.routing import (
     retime,
 )
 from fieldapp.maps.settings import MapSettings
+from fieldapp.store.files import atomic_text
 from fieldapp.ui.background import user_message
 from fieldapp.ui.panel import AppContext
 
@@ -368,7 +369,8 @@ class RoutePlanner(QWidget):
                 return
         render: Callable[[DayPlan], str] = exports.to_ics if kind == "ics" else exports.to_gpx
         try:
-            Path(path).write_text(render(plan), encoding="utf-8")
+            with atomic_text(path) as out:
+                out.write(render(plan))
         except OSError as exc:
             self.ctx.tell(f"Could not write {path}: {exc.strerror or exc}")
             return
