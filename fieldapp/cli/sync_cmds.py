@@ -12,7 +12,13 @@ from typing import Any
 from fieldapp.errors import FieldappError
 from fieldapp.store.db import Replica
 from fieldapp.sync import state
-from fieldapp.sync.credentials import Credentials
+from fieldapp.sync.account import (
+    CREDENTIALS,
+    signed_in_account,
+    signed_in_transport,
+    signed_out,
+    sync_now,
+)
 from fieldapp.sync.engine import (
     Progress,
     SyncEngine,
@@ -29,7 +35,6 @@ COMMANDS = ("login", "logout", "sync", "conflicts")
 Opener = Callable[[argparse.Namespace], Replica]
 
 # One per process: with no keyring backend a token lives here for this command only.
-CREDENTIALS = Credentials()
 
 
 def add_parsers(sub: Any) -> None:
@@ -51,31 +56,6 @@ def add_parsers(sub: Any) -> None:
     resolve.add_argument("--keep", required=True, choices=("mine", "theirs"))
 
 
-def _account(replica: Replica) -> tuple[str, str]:
-    with replica.engine.connect() as conn:
-        server = state.get(conn, "server")
-        user = state.get(conn, "username")
-    if not server or not user:
-        raise FieldappError("sign in first: fieldapp login --server URL --user NAME")
-    return server, user
-
-
-def _transport(replica: Replica) -> Transport:
-    server, user = _account(replica)
-    token = CREDENTIALS.load(server, user)
-    if not token:
-        raise FieldappError(f"sign in first: fieldapp login --server {server} --user {user}")
-    return Transport(server, token)
-
-
-def _signed_out(replica: Replica) -> FieldappError:
-    server, user = _account(replica)
-    CREDENTIALS.delete(server, user)
-    return FieldappError(
-        f"the server signed you out; sign in again: fieldapp login --server {server} --user {user}"
-    )
-
-
 def run(args: argparse.Namespace, open_replica: Opener) -> int:
     with closing(open_replica(args)) as replica:
         if args.command == "login":
@@ -87,7 +67,7 @@ def run(args: argparse.Namespace, open_replica: Opener) -> int:
                 return _sync(args, replica)
             return _conflicts(args, replica)
         except AuthRequired:
-            raise _signed_out(replica) from None
+            raise signed_out(replica) from None
 
 
 def _login(args: argparse.Namespace, replica: Replica) -> int:
@@ -124,7 +104,7 @@ def _login(args: argparse.Namespace, replica: Replica) -> int:
 
 
 def _logout(replica: Replica) -> int:
-    server, user = _account(replica)
+    server, user = signed_in_account(replica)
     token = CREDENTIALS.load(server, user)
     if token:
         transport = Transport(server, token, retries=0, timeout=10)
@@ -150,11 +130,7 @@ def _progress(quiet: bool) -> Callable[[Progress], None]:
 
 
 def _sync(args: argparse.Namespace, replica: Replica) -> int:
-    transport = _transport(replica)
-    try:
-        report = SyncEngine(replica, transport, progress=_progress(args.quiet)).sync()
-    finally:
-        transport.close()
+    report = sync_now(replica, _progress(args.quiet))
     if not args.quiet and sys.stderr.isatty():
         print(file=sys.stderr)
     if args.json:
@@ -187,7 +163,7 @@ def _conflicts(args: argparse.Namespace, replica: Replica) -> int:
         for r in rejections:
             print(f"rejected {r['op']} of {r['entity']} {r['row_id']}: {r['error']}")
         return 0
-    transport = _transport(replica)
+    transport = signed_in_transport(replica)
     try:
         info = transport.resolve(args.id, args.keep)
         record_resolution(replica, info.model_dump())

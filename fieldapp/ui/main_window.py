@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.store.db import Replica
+from fieldapp.sync.engine import SyncReport
 from fieldapp.ui import queries
 from fieldapp.ui.accounts_panel import AccountsPanel
 from fieldapp.ui.background import Background
@@ -35,6 +36,7 @@ from fieldapp.ui.map_screen import MapScreen
 from fieldapp.ui.panel import AppContext, Panel, UndoFn
 from fieldapp.ui.panels import PANELS
 from fieldapp.ui.queries import TaskRow
+from fieldapp.ui.sync_control import SyncControl, describe
 from fieldapp.ui.tasks_panel import DueNotifier
 from fieldapp.ui.toast import Toast
 
@@ -110,6 +112,10 @@ class MainWindow(QMainWindow):
         self.outbox_label.setObjectName("outbox")
         self.statusBar().addPermanentWidget(self.counts_label)
         self.statusBar().addPermanentWidget(self.outbox_label)
+        self.sync = SyncControl(self.bg, self)
+        self.sync.finished.connect(self._synced)
+        self.sync.failed.connect(lambda message: self.ctx.tell(f"Not synced: {message}"))
+        self.statusBar().addPermanentWidget(self.sync.label)
         self._build_actions()
 
         self.notifier = DueNotifier(self.bg, notify_interval_ms)
@@ -160,6 +166,7 @@ class MainWindow(QMainWindow):
             "Open data folder…", self.switch_data_dir.emit, None, sp.SP_DirOpenIcon
         )
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
+        self.sync_action = self._action("&Sync now", self.sync.start, "F9", sp.SP_DriveNetIcon)
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
         file_menu.addAction(self.open_action)
@@ -176,6 +183,8 @@ class MainWindow(QMainWindow):
             action = self._action(spec.title, self._panel_switcher(i), f"Ctrl+{i + 1}")
             view.addAction(action)
             self.panel_actions.append(action)
+        sync_menu = menu.addMenu("&Sync")
+        sync_menu.addAction(self.sync_action)
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&About fieldapp", self.about))
         toolbar = QToolBar("Main")
@@ -188,9 +197,15 @@ class MainWindow(QMainWindow):
             self.undo_action,
             self.find_action,
             self.refresh_action,
+            self.sync_action,
         ):
             toolbar.addAction(a)
         self.addToolBar(toolbar)
+
+    def _synced(self, report: SyncReport) -> None:
+        # What the pull brought in is new to every panel.
+        self.refresh()
+        self.ctx.tell(f"Synced: {describe(report)}.")
 
     def _panel_switcher(self, index: int) -> Callable[[], None]:
         return lambda: self.show_panel_index(index)

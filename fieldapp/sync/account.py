@@ -1,0 +1,55 @@
+"""Who this replica syncs as, and one sync run for the command line and the app alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fieldapp.errors import FieldappError
+from fieldapp.store.db import Replica
+from fieldapp.sync import state
+from fieldapp.sync.credentials import Credentials
+from fieldapp.sync.engine import Progress, SyncEngine, SyncReport
+from fieldapp.sync.errors import AuthRequired
+from fieldapp.sync.transport import Transport
+
+CREDENTIALS = Credentials()
+
+
+def signed_in_account(replica: Replica) -> tuple[str, str]:
+    """(server, user name) this replica was signed in with, or a sentence saying how."""
+    with replica.engine.connect() as conn:
+        server = state.get(conn, "server")
+        user = state.get(conn, "username")
+    if not server or not user:
+        raise FieldappError("sign in first: fieldapp login --server URL --user NAME")
+    return server, user
+
+
+def signed_in_transport(replica: Replica) -> Transport:
+    server, user = signed_in_account(replica)
+    token = CREDENTIALS.load(server, user)
+    if not token:
+        raise FieldappError(f"sign in first: fieldapp login --server {server} --user {user}")
+    return Transport(server, token)
+
+
+def signed_out(replica: Replica) -> FieldappError:
+    """Forget a token the server no longer accepts; the error tells how to sign in again."""
+    server, user = signed_in_account(replica)
+    CREDENTIALS.delete(server, user)
+    return FieldappError(
+        f"the server signed you out; sign in again: fieldapp login --server {server} --user {user}"
+    )
+
+
+def sync_now(replica: Replica, progress: Callable[[Progress], None] | None = None) -> SyncReport:
+    """Push the outbox and pull what changed, with the stored sign-in."""
+    transport = signed_in_transport(replica)
+    try:
+        if progress is None:
+            return SyncEngine(replica, transport).sync()
+        return SyncEngine(replica, transport, progress=progress).sync()
+    except AuthRequired:
+        raise signed_out(replica) from None
+    finally:
+        transport.close()
