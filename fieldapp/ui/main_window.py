@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.store.db import Replica
-from fieldapp.sync.engine import SyncReport
 from fieldapp.ui import queries
 from fieldapp.ui.accounts_panel import AccountsPanel
 from fieldapp.ui.background import Background
@@ -37,6 +36,9 @@ from fieldapp.ui.panel import AppContext, Panel, UndoFn
 from fieldapp.ui.panels import PANELS
 from fieldapp.ui.queries import TaskRow
 from fieldapp.ui.sync_control import SyncControl, describe
+
+if TYPE_CHECKING:
+    from fieldapp.sync.engine import SyncReport
 from fieldapp.ui.tasks_panel import DueNotifier
 from fieldapp.ui.toast import Toast
 

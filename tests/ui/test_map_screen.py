@@ -43,7 +43,7 @@ def test_the_main_window_does_not_load_the_map_machinery_at_start_up() -> None:
     probe = (
         "import sys; import fieldapp.ui.app, fieldapp.ui.main_window; "
         "print(sorted(m for m in ('folium', 'PySide6.QtWebEngineWidgets', "
-        "'fieldapp.ui.map_panel') if m in sys.modules))"
+        "'fieldapp.ui.map_panel', 'fieldapp.sync.engine') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
