@@ -8,9 +8,6 @@ transaction.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -395,14 +392,13 @@ def bulk_create(session: Session, entity: str, rows: list[dict[str, Any]]) -> li
         if isinstance(c.default, ScalarElementColumnDefault)
     }
     records = []
-    with _gc_paused():
-        for row in rows:
-            record: dict[str, Any] = dict.fromkeys(keys)
-            record.update(defaults)
-            record.update({k: v for k, v in row.items() if v is not None})
-            record["id"] = row.get("id") or new_id()
-            record["created_at"] = record["updated_at"] = now
-            records.append(record)
+    for row in rows:
+        record: dict[str, Any] = dict.fromkeys(keys)
+        record.update(defaults)
+        record.update({k: v for k, v in row.items() if v is not None})
+        record["id"] = row.get("id") or new_id()
+        record["created_at"] = record["updated_at"] = now
+        records.append(record)
     before = session.execute(text(f"SELECT coalesce(max(rowid), 0) FROM {table.name}")).scalar_one()
     with search.deferred_index(session, table.name, len(records)):
         _insert_many(session, table, records)
@@ -465,22 +461,6 @@ def _outbox_for_inserted(
         ),
         {"entity": entity, "created": created(now) if created else now, "after": after_rowid},
     )
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Keep the cyclic GC out of a loop that builds 100k+ acyclic dicts.
-
-    Otherwise it runs every few hundred allocations and scans the whole growing heap
-    each time: a third of the bulk insert's time went there.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _insert_many(session: Session, table: Table, records: list[dict[str, Any]]) -> None:
