@@ -26,13 +26,11 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from fieldapp.server import admin
 from fieldapp.server.db import Database, counter
@@ -41,7 +39,7 @@ from fieldapp.store.db import open_replica
 from fieldapp.sync.engine import SyncEngine
 from fieldapp.sync.protocol import Mutation
 from fieldapp.sync.transport import Transport
-from tests.syncutil import ServerProcess
+from tests.syncutil import ServerProcess, pg_schema
 
 PG_URL = os.environ.get("FIELDAPP_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "bench password"
@@ -56,20 +54,6 @@ TARGETS = {
     "round_trip_bytes": 1024,
     "concurrent_p95_ms": 300,
 }
-
-
-@contextmanager
-def pg_schema() -> Iterator[str]:
-    name = f"fa_bench_{uuid.uuid4().hex[:8]}"
-    eng = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with eng.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {name}"))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{name}"
-    finally:
-        with eng.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
-        eng.dispose()
 
 
 def _iso(dt: datetime) -> str:
@@ -314,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         help=f"longest pause before each rep's sync, s (repeatable; default {PAUSE_S})",
     )
     args = parser.parse_args(argv)
-    with pg_schema() as url, tempfile.TemporaryDirectory() as tmp:
+    with pg_schema(PG_URL) as url, tempfile.TemporaryDirectory() as tmp:
         db = Database.open(url)
         t0 = time.perf_counter()
         seeded = seed(db, args.scale)

@@ -43,14 +43,14 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
 
 @contextmanager
-def pg_schema() -> Iterator[str]:
+def pg_schema(admin_url: str = PG_ADMIN_URL) -> Iterator[str]:
     """A fresh PostgreSQL schema; yields a database URL whose search_path is it."""
     name = f"fa_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"CREATE SCHEMA {name}"))
     try:
-        yield f"{PG_ADMIN_URL}?options=-csearch_path%3D{name}"
+        yield f"{admin_url}?options=-csearch_path%3D{name}"
     finally:
         with admin.connect() as conn:
             conn.execute(text(f"DROP SCHEMA {name} CASCADE"))

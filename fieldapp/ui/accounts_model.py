@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp.ui import queries
 from fieldapp.ui.background import Background
+from fieldapp.ui.headers import column_title
 from fieldapp.ui.queries import ACCOUNT_COLUMNS, ACCOUNT_HEADERS, AccountFilter
 
 BLOCK = 200
@@ -170,13 +171,7 @@ class AccountsModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(ACCOUNT_HEADERS)
-        ):
-            return ACCOUNT_HEADERS[section]
-        return None
+        return column_title(ACCOUNT_HEADERS, section, orientation, role)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():

@@ -33,6 +33,7 @@ from fieldapp.store import models, services
 from fieldapp.ui import dialogs, queries
 from fieldapp.ui.background import user_message
 from fieldapp.ui.forms import RecordForm
+from fieldapp.ui.headers import column_title
 from fieldapp.ui.panel import AppContext, Panel
 
 Index = QModelIndex | QPersistentModelIndex
@@ -94,13 +95,7 @@ class LeadsModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(queries.LEAD_HEADERS)
-        ):
-            return queries.LEAD_HEADERS[section]
-        return None
+        return column_title(queries.LEAD_HEADERS, section, orientation, role)
 
 
 class LeadsPanel(Panel):

@@ -34,6 +34,7 @@ from fieldapp.store.types import utcnow
 from fieldapp.ui import dialogs, queries
 from fieldapp.ui.background import Background, user_message
 from fieldapp.ui.forms import display
+from fieldapp.ui.headers import column_title
 from fieldapp.ui.panel import AppContext, Panel
 from fieldapp.ui.queries import TaskRow
 
@@ -86,13 +87,7 @@ class TasksModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(HEADERS)
-        ):
-            return HEADERS[section]
-        return None
+        return column_title(HEADERS, section, orientation, role)
 
 
 class DueNotifier(QObject):
