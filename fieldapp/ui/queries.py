@@ -149,6 +149,7 @@ class TimelineEntry:
     kind: str  # note | visit | task
     text: str
     row_id: str
+    account_id: str | None = None  # the account the entry opens, where there is one
 
 
 @dataclass(frozen=True)
@@ -396,25 +397,28 @@ def today(session: Session) -> Today:
     due = [t for t in open_tasks(session) if t.due_at is not None and t.due_at < end]
     recent: list[TimelineEntry] = []
     visits = session.execute(
-        select(Visit.id, Visit.checkin_at, Visit.outcome, Account.name)
+        select(Visit.id, Visit.checkin_at, Visit.outcome, Account.name, Account.id)
         .join(Account, Account.id == Visit.account_id)
         .where(Visit.deleted_at.is_(None), Visit.checkin_at.is_not(None))
         .order_by(Visit.checkin_at.desc())
         .limit(15)
     )
-    for vid, checkin, outcome, account in visits:
+    for vid, checkin, outcome, account, account_id in visits:
         if checkin is None:
             continue
         label = (outcome or "open").replace("_", " ")
-        recent.append(TimelineEntry(checkin, "visit", f"Visited {account} — {label}", vid))
+        text = f"Visited {account} — {label}"
+        recent.append(TimelineEntry(checkin, "visit", text, vid, account_id))
     notes = session.execute(
-        select(Note.id, Note.created_at, Note.body)
+        select(Note.id, Note.created_at, Note.body, Account.name, Account.id)
+        .outerjoin(Account, Account.id == Note.account_id)
         .where(Note.deleted_at.is_(None))
         .order_by(Note.created_at.desc())
         .limit(15)
     )
-    for nid, when, body in notes:
-        recent.append(TimelineEntry(when, "note", body, nid))
+    for nid, when, body, account, account_id in notes:
+        text = f"Note on {account}: {body}" if account else f"Note: {body}"
+        recent.append(TimelineEntry(when, "note", text, nid, account_id))
     recent.sort(key=lambda e: e.when, reverse=True)
     return Today(planned, due, recent[:15])
 

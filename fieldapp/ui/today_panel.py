@@ -83,7 +83,9 @@ class TodayPanel(Panel):
             self.due.addItem("Nothing due. Well done.")
         self.recent.clear()
         for e in today.recent:
-            self.recent.addItem(f"{display(e.when)}  {e.text}")
+            item = QListWidgetItem(f"{display(e.when)}  {e.text}")
+            item.setData(ACCOUNT_ROLE, e.account_id)
+            self.recent.addItem(item)
 
     def _activate(self, item: QListWidgetItem) -> None:
         account_id = item.data(ACCOUNT_ROLE)

@@ -10,12 +10,13 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from fieldapp.store import services
 from fieldapp.store.db import DB_FILENAME
 from fieldapp.ui import dialogs
 from fieldapp.ui.app import open_or_ask, run_app
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.panels import PANELS
-from fieldapp.ui.today_panel import TodayPanel
+from fieldapp.ui.today_panel import ACCOUNT_ROLE, TodayPanel
 from tests.ui.builders import Demo
 
 
@@ -33,6 +34,25 @@ def test_window_opens_on_today_with_counts(qtbot: QtBot, window: MainWindow) -> 
     assert any("Call back about delivery" in t for t in due)
     assert not any("Renewal reminder" in t for t in due)  # ten days away
     assert today.recent.count() > 0
+
+
+def test_recent_activity_names_and_opens_the_account(
+    qtbot: QtBot, window: MainWindow, demo: Demo
+) -> None:
+    today = window.panel("today")
+    assert isinstance(today, TodayPanel)
+    qtbot.waitUntil(lambda: today.recent.count() > 0)
+    items = [today.recent.item(i) for i in range(today.recent.count())]
+    note = next(i for i in items if "asked about Q3 prices" in i.text())
+    account_id = note.data(ACCOUNT_ROLE)
+    assert account_id in demo.accounts
+    with window.replica.read_session() as s:
+        name = services.get(s, "accounts", account_id)["name"]
+    assert f"Note on {name}:" in note.text()
+    today.recent.itemActivated.emit(note)
+    accounts = window.panel("accounts")
+    assert window.current_panel() is accounts
+    qtbot.waitUntil(lambda: accounts.detail.account_id == account_id)  # type: ignore[attr-defined]
 
 
 def test_shortcuts_switch_panels_and_focus_search(qtbot: QtBot, window: MainWindow) -> None:
