@@ -2,11 +2,11 @@
 
 Prints, in this order:
 
-1. Day plans of 25, 60 and 150 stops, without and with time windows: VROOM (the
-   planner the app uses, through :func:`fieldapp.maps.routing.optimise`) against
+1. Day plans of 25, 60 and 150 stops, without and with time windows: ours (the
+   planner the app uses, :func:`fieldapp.maps.routing.optimise`: VROOM, then PyVRP) against
    OR-Tools (guided local search, 10 s) and a nearest-neighbour + 2-opt baseline.
    Cost is the total driving time; every plan is checked for feasibility.
-2. TSPLIB instances: VROOM's tour length against the proven optimum.
+2. TSPLIB instances: VROOM's tour length (VROOM alone) against the proven optimum.
 3. Solomon VRPTW instances: the product's solver (:func:`fieldapp.maps.vrp.solve`,
    VROOM then PyVRP) against the best-known total distance; every answer is checked.
 4. The map at 20,000 accounts: page build, and load in QtWebEngine until every
@@ -255,8 +255,8 @@ def bench_synthetic(ortools_seconds: float, sizes: Sequence[int]) -> list[dict[s
             "OR-Tools is not installed: its column is skipped "
             "(pip install -e '.[bench]' to include it)\n"
         )
-    head = f"| instance | VROOM min / served / s | OR-Tools GLS {ortools_seconds:g} s min / served"
-    print(head + " | NN+2-opt min / served / s | VROOM vs best |")
+    head = f"| instance | ours min / served / s | OR-Tools GLS {ortools_seconds:g} s min / served"
+    print(head + " | NN+2-opt min / served / s | ours vs best |")
     print("|---|---|---|---|---|")
     rows = []
     for n in sizes:
