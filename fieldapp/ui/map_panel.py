@@ -325,6 +325,7 @@ class MapPanel(QWidget):
 
     def set_territory(self, name: str | None) -> None:
         self.territory = name
+        self._view = self._fit = None  # other accounts: open on all of them
         self.reload()
 
     def show_plan(self, plan: DayPlan | None, new_route: bool = True) -> None:
