@@ -110,8 +110,15 @@ def map_data(
     plan: DayPlan | None = None,
     now: datetime | None = None,
     draggable: bool = False,
+    view: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything the page script needs, as plain JSON-able values."""
+    """Everything the page script needs, as plain JSON-able values.
+
+    ``view`` says where the page opens (see ``showInitialView`` in the page script):
+    ``{"fit": bounds}`` or ``{"center": [lat, lon], "zoom": z}``; without either, on
+    every account and the route. Its ``generation`` comes back with each move the
+    page reports, so late reports from a replaced page can be told apart.
+    """
     located = [p for p in points if p.lat is not None and p.lon is not None]
     cats, idx = _categorise(located, color_by, now or datetime.now(UTC))
     markers = [
@@ -154,7 +161,17 @@ def map_data(
         "route": route,
         "bounds": [[box[0], box[1]], [box[2], box[3]]] if box else None,
         "draggable": draggable,
+        "view": view or {},
     }
+
+
+def route_bounds(plan: DayPlan) -> list[list[float]] | None:
+    """``[[south, west], [north, east]]`` around the plan's start, stops and end."""
+    if not plan.stops:
+        return None
+    req = plan.request
+    box = bbox([req.start, *((s.lat, s.lon) for s in plan.stops), req.end_point])
+    return [[box[0], box[1]], [box[2], box[3]]] if box else None
 
 
 class _AccountLayer(MacroElement):
@@ -270,9 +287,12 @@ def replica_map_data(
     color_by: str = "last_visit",
     plan: DayPlan | None = None,
     draggable: bool = False,
+    view: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The page data for the replica's accounts (of one territory, when named)."""
     territory_id = find_territory(session, territory) if territory else None
     points = account_points(session, territory_id=territory_id, located_only=True, ordered=False)
     shapes = territory_shapes(session, territory_id)
-    return map_data(points, color_by=color_by, territories=shapes, plan=plan, draggable=draggable)
+    return map_data(
+        points, color_by=color_by, territories=shapes, plan=plan, draggable=draggable, view=view
+    )

@@ -13,7 +13,6 @@ window instead of hiding it.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Sequence
@@ -22,9 +21,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import vroom
-
 from fieldapp.errors import FieldappError
+from fieldapp.maps import vrp
 from fieldapp.maps.geo import LatLon
 from fieldapp.maps.matrix import Matrix, MatrixProvider, StraightLine
 
@@ -387,8 +385,8 @@ def _why_unserved(geo: _Geometry, s: StopRequest) -> str:
 
 
 def time_budget(n_stops: int) -> float:
-    """Seconds VROOM may search: under a second for a normal day, more for big ones."""
-    return max(0.9, n_stops / 50)
+    """Seconds the search may take: under a second for a normal day, more for big ones."""
+    return max(0.8, n_stops / 75)
 
 
 def exploration_for(n_stops: int) -> int:
@@ -405,10 +403,11 @@ def optimise(
     threads: int | None = None,
     time_limit_s: float | None = None,
 ) -> DayPlan:
-    """Order the request's stops with VROOM and time the day.
+    """Order the request's stops with :func:`vrp.solve` (VROOM, then PyVRP) and time the day.
 
-    VROOM searches at ``exploration_level`` (default :func:`exploration_for`) for at
-    most ``time_limit_s`` seconds (default :func:`time_budget`; ``math.inf``: no limit).
+    VROOM searches at ``exploration_level`` (default :func:`exploration_for`); the
+    whole search takes at most ``time_limit_s`` seconds (default :func:`time_budget`;
+    ``math.inf``: no limit).
     """
     if request.day_end <= request.day_start:
         raise RouteError("working hours end before they start")
@@ -431,59 +430,39 @@ def optimise(
     if not located:
         return timeline(geo, [], unserved=unserved, optimised=True)
 
-    problem = vroom.Input()
-    problem.set_durations_matrix("car", m.durations)
-    problem.set_distances_matrix("car", m.distances)
-    problem.add_vehicle(
-        vroom.Vehicle(
-            1,
-            start=0,
-            end=1,
-            time_window=vroom.TimeWindow(request.day_start, request.day_end),
-            breaks=[
-                vroom.Break(
-                    1000 + i, [vroom.TimeWindow(b.earliest, b.latest)], service=b.duration_s
-                )
-                for i, b in enumerate(request.breaks)
-            ],
-        )
-    )
-    problem.add_job(
-        [
-            vroom.Job(
-                i + 1,
+    problem = vrp.Problem(
+        durations=m.durations,
+        jobs=[
+            vrp.Job(
                 location=i + 2,
-                default_service=s.service_s,
-                time_windows=[vroom.TimeWindow(*s.window)] if s.window else (),
+                service=s.service_s,
+                window=s.window,
                 priority=FIXED_PRIORITY if s.window else 0,
             )
             for i, s in enumerate(located)
-        ]
+        ],
+        vehicles=[
+            vrp.Vehicle(
+                start=0,
+                end=1,
+                window=(request.day_start, request.day_end),
+                breaks=tuple(vrp.Break(b.earliest, b.latest, b.duration_s) for b in request.breaks),
+            )
+        ],
     )
-    limit = time_budget(len(located)) if time_limit_s is None else time_limit_s
-    solution = problem.solve(
+    solution = vrp.solve(
+        problem,
+        budget_s=time_budget(len(located)) if time_limit_s is None else time_limit_s,
         exploration_level=exploration_level or exploration_for(len(located)),
-        nb_threads=threads or min(4, os.cpu_count() or 1),
-        timeout=None if math.isinf(limit) else timedelta(seconds=limit),
+        threads=threads or min(4, os.cpu_count() or 1),
     )
-    result = solution.to_dict()
     order: list[str] = []
     slots: dict[int, int] = {}
     leave = request.day_start
-    for route in result.get("routes", []):
-        pending_breaks: list[int] = []
-        for step in route["steps"]:
-            kind = step["type"]
-            if kind == "start":
-                leave = int(step["arrival"])
-            elif kind == "break":
-                pending_breaks.append(int(step["id"]) - 1000)
-            elif kind in ("job", "end"):
-                if kind == "job":
-                    order.append(located[int(step["id"]) - 1].account_id)
-                for bi in pending_breaks:
-                    slots[bi] = len(order) if kind == "job" else len(order) + 1
-                pending_breaks = []
+    for route in solution.routes:  # one vehicle: at most one route
+        order = [located[j].account_id for j in route.jobs]
+        slots = {b: done + 1 for b, done in route.breaks.items()}  # 1-based positions
+        leave = route.leave
     served = set(order)
     for s in located:
         if s.account_id not in served:

@@ -70,6 +70,7 @@ _CHANNEL_SCRIPT = f"""
   new QWebChannel(qt.webChannelTransport, function (channel) {{
     window.fieldappBridge = channel.objects.bridge;
     if (window.fieldappState && window.fieldappState.ready) {{
+      window.fieldappReportView();
       window.fieldappBridge.mapReady(window.fieldappState.markerCount);
     }}
   }});
@@ -196,6 +197,7 @@ class MapBridge(QObject):
     lasso = Signal(str)
     moved = Signal(str, float, float)
     ready = Signal(int)
+    view = Signal(str)
 
     @Slot(str)
     def accountActivated(self, account_id: str) -> None:
@@ -212,6 +214,10 @@ class MapBridge(QObject):
     @Slot(int)
     def mapReady(self, markers: int) -> None:
         self.ready.emit(markers)
+
+    @Slot(str)
+    def viewChanged(self, view_json: str) -> None:
+        self.view.emit(view_json)
 
 
 class MapPanel(QWidget):
@@ -245,6 +251,12 @@ class MapPanel(QWidget):
         self.territory = territory
         self.plan: DayPlan | None = None
         self.selected: list[str] = []
+        # Where the next page opens. _view: the last view the page reported (the
+        # user's panning survives a reload); _fit: bounds of a new route, shown until
+        # the page reports that it shows them. Reports carry the page's generation.
+        self._view: dict[str, Any] | None = None
+        self._fit: list[list[float]] | None = None
+        self._generation = 0
         self._places: list[Place] = []
         self.tiles = open_tiles(self.replica.data_dir, self.settings)
         self._downloads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tile-download")
@@ -268,6 +280,7 @@ class MapPanel(QWidget):
         self.bridge.lasso.connect(self._on_lasso)
         self.bridge.moved.connect(self._on_moved)
         self.bridge.ready.connect(self.map_ready)
+        self.bridge.view.connect(self._on_view)
         self.web_page.loadFinished.connect(self.map_loaded)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -277,7 +290,16 @@ class MapPanel(QWidget):
     # --- what the rest of the app calls -------------------------------------------
 
     def reload(self) -> None:
-        """Rebuild the page from the replica (after edits, or a new colour or route)."""
+        """Rebuild the page from the replica (after edits, or a new colour or route).
+
+        The new page opens where the user left the old one, or on a new route.
+        """
+        self._generation += 1
+        view: dict[str, Any] = {"generation": self._generation}
+        if self._fit is not None:
+            view["fit"] = self._fit
+        elif self._view is not None:
+            view.update(center=self._view["center"], zoom=self._view["zoom"])
         with self.replica.read_session() as session:
             data = page.replica_map_data(
                 session,
@@ -285,6 +307,7 @@ class MapPanel(QWidget):
                 color_by=self.color_by,
                 plan=self.plan,
                 draggable=True,
+                view=view,
             )
         self._places = [Place(m[0], m[1], m[2]) for m in data["markers"]]
         tiles = page.TileConfig(
@@ -302,10 +325,17 @@ class MapPanel(QWidget):
 
     def set_territory(self, name: str | None) -> None:
         self.territory = name
+        self._view = self._fit = None  # other accounts: open on all of them
         self.reload()
 
-    def show_plan(self, plan: DayPlan | None) -> None:
+    def show_plan(self, plan: DayPlan | None, new_route: bool = True) -> None:
+        """Draw ``plan``; a new route (just optimised) is brought into view.
+
+        The same stops in another order (``new_route=False``) keep the user's view.
+        """
         self.plan = plan
+        if new_route and plan is not None:
+            self._fit = page.route_bounds(plan)
         self.reload()
 
     def focus_account(self, account_id: str) -> None:
@@ -378,6 +408,20 @@ class MapPanel(QWidget):
             return
         self.selected = select_in_polygon(self._places, ring)
         self.selection_changed.emit(list(self.selected))
+
+    def _on_view(self, view_json: str) -> None:
+        try:
+            view = json.loads(view_json)
+            generation = int(view["generation"])
+            center = [float(view["center"][0]), float(view["center"][1])]
+            zoom = int(view["zoom"])
+        except (ValueError, TypeError, KeyError, IndexError):
+            log.warning("ignoring a malformed view from the page: %r", view_json)
+            return
+        if generation != self._generation:
+            return  # from a page that has been replaced since
+        self._view = {"center": center, "zoom": zoom}
+        self._fit = None
 
     def _on_moved(self, account_id: str, lat: float, lon: float) -> None:
         geocode.set_location(self.replica, account_id, lat, lon)

@@ -82,9 +82,14 @@ def parse_point(text: str) -> LatLon:
 
 
 class RoutePlanner(QWidget):
-    """The day's stops and the optimised route. ``plan_changed`` carries the new plan."""
+    """The day's stops and the optimised route.
 
-    plan_changed = Signal(object)
+    Signals:
+        plan_changed(object, bool): the new plan, and whether it is a new route
+            (optimised or re-optimised) rather than the same stops moved by hand.
+    """
+
+    plan_changed = Signal(object, bool)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -276,7 +281,7 @@ class RoutePlanner(QWidget):
         self.optimise_button.setEnabled(True)
         self.show_plan(plan)
 
-    def show_plan(self, plan: DayPlan) -> None:
+    def show_plan(self, plan: DayPlan, new_route: bool = True) -> None:
         self.plan = plan
         self.result.setRowCount(0)
         for stop in plan.stops:
@@ -305,7 +310,7 @@ class RoutePlanner(QWidget):
         lines += [f"Problem: {p}" for p in plan.problems]
         self.summary.setText("\n".join(lines))
         self._enable_plan_actions()
-        self.plan_changed.emit(plan)
+        self.plan_changed.emit(plan, new_route)
 
     def _enable_plan_actions(self) -> None:
         has_plan = self.plan is not None and bool(self.plan.stops)
@@ -333,7 +338,7 @@ class RoutePlanner(QWidget):
         if not 0 <= target < len(order):
             return
         order[row], order[target] = order[target], order[row]
-        self.show_plan(retime(self.plan, order, self.provider))
+        self.show_plan(retime(self.plan, order, self.provider), new_route=False)
         self.result.selectRow(target)
 
     def reoptimise_after_selected(self) -> None:

@@ -32,6 +32,6 @@ def test_reference_instances_parse_and_solve_near_best_known() -> None:
     assert cost <= 7542 * 1.03
     vehicles, capacity, rows = bench.read_solomon(bench.DATA / "solomon/C101.txt")
     assert (vehicles, capacity, len(rows)) == (25, 200, 101)
-    total, unassigned, _ = bench.solve_solomon(bench.DATA / "solomon/C101.txt", 1, 2)
+    total, unassigned, _, _ = bench.solve_solomon(bench.DATA / "solomon/C101.txt", 1, 2, 1.0)
     best = json.loads((bench.DATA / "solomon/BKS.json").read_text())["C101"]["best_known_cost"]
     assert unassigned == 0 and total <= best * 1.05

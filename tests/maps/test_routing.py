@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import date
 
 import pytest
 
+from fieldapp.maps import vrp
 from fieldapp.maps.routing import (
     BreakRequest,
     RouteError,
@@ -37,6 +39,23 @@ def test_every_optimised_plan_is_feasible(seed: int, n: int, windows: int) -> No
     assert plan.stops, "something should fit in a working day"
     assert_feasible(plan)
     assert len(plan.breaks) == 1
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_plans_without_breaks_are_polished_feasible_and_serve_no_fewer(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without breaks PyVRP improves VROOM's order: the plan must stay feasible and
+    # serve at least the stops VROOM alone serves, in no more driving when as many.
+    # No time limit: both searches run to their end, so the comparison is not luck.
+    req = request(random_stops(40, seed, windows=10))
+    plan = optimise(req, time_limit_s=math.inf)
+    assert_feasible(plan)
+    monkeypatch.setattr(vrp, "improve_pyvrp", lambda *a, **kw: None)
+    alone = optimise(req, time_limit_s=math.inf)
+    assert len(plan.stops) >= len(alone.stops)
+    if len(plan.stops) == len(alone.stops):
+        assert plan.total_travel_s <= alone.total_travel_s
 
 
 def test_appointments_are_kept_and_served_first() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
@@ -82,3 +84,51 @@ def test_plan_a_day_from_the_map(
         assert session.scalar(select(func.count()).select_from(RoutePlan)) == 1
         stops = session.scalar(select(func.count()).select_from(RouteStop))
         assert stops == len(planner.plan.stops)
+
+
+def _map_view(qtbot: QtBot, screen: MapScreen) -> tuple[float, float, float, float, int]:
+    """(south, west, north, east, zoom) as Leaflet shows it in the panel's page."""
+    assert screen.map is not None
+    box: dict[str, Any] = {}
+    screen.map.run_js("JSON.stringify(fieldappView())", lambda r: box.setdefault("r", r))
+    qtbot.waitUntil(lambda: "r" in box, timeout=10_000)
+    s, w, n, e, z = json.loads(box["r"])
+    return s, w, n, e, z
+
+
+def test_optimise_brings_the_route_into_view_and_reordering_keeps_the_users_view(
+    qtbot: QtBot, window: MainWindow, demo: Demo
+) -> None:
+    screen = window.panel("map")
+    assert isinstance(screen, MapScreen)
+    window.show_panel("map")
+    assert screen.map is not None and screen.planner is not None
+    with qtbot.waitSignal(screen.map.map_ready, timeout=30_000):
+        pass
+    whole = _map_view(qtbot, screen)  # the demo's six cities, Aachen to Essen
+    planner = screen.planner
+    # Lasso the accounts in Cologne only.
+    screen.map.bridge.lassoFinished(
+        "[[50.88, 6.90], [50.88, 7.02], [50.975, 7.02], [50.975, 6.90]]"
+    )
+    qtbot.waitUntil(lambda: len(planner.stop_ids) >= 2, timeout=10_000)
+    with (
+        qtbot.waitSignal(screen.map.map_ready, timeout=30_000),
+        qtbot.waitSignal(planner.plan_changed, timeout=30_000) as done,
+    ):
+        planner.optimise_button.click()
+    plan = done.args[0]
+    assert plan.stops and done.args[1] is True
+    s, w, n, e, zoom = _map_view(qtbot, screen)
+    for lat, lon in [plan.request.start, *((p.lat, p.lon) for p in plan.stops)]:
+        assert s <= lat <= n and w <= lon <= e
+    assert zoom > whole[4] and not s <= 51.46 <= n  # zoomed in: Essen is out of view
+
+    # The user looks at Bonn; moving a stop by hand redraws the route but stays there.
+    with qtbot.waitSignal(screen.map.bridge.view, timeout=10_000):
+        screen.map.run_js("fieldappState.map.setView([50.73, 7.10], 13)")
+    planner.result.selectRow(0)
+    with qtbot.waitSignal(screen.map.map_ready, timeout=30_000):
+        planner.down_button.click()
+    s, w, n, e, zoom = _map_view(qtbot, screen)
+    assert s <= 50.73 <= n and w <= 7.10 <= e and zoom == 13

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,10 @@ from PySide6.QtWebEngineCore import (
 )
 from pytestqt.qtbot import QtBot
 
+from fieldapp.maps.matrix import StraightLine
 from fieldapp.maps.page import build_html, map_data
 from fieldapp.maps.planner import account_points
+from fieldapp.maps.routing import RouteRequest, StopRequest, optimise
 from fieldapp.maps.settings import MapSettings
 from fieldapp.maps.tiles import MBTiles, count_tiles, tiles_in
 from fieldapp.store import services
@@ -267,3 +270,66 @@ def test_download_refused_when_tiles_are_offline(
     with qtbot.waitSignal(panel.download_finished, timeout=LOAD_MS) as blocker:
         panel.download_area(BOX, [10])
     assert "offline" in blocker.args[0]
+
+
+def _view(qtbot: QtBot, panel: MapPanel) -> tuple[float, float, float, float, int]:
+    """The map's visible (south, west, north, east) and zoom, read from Leaflet."""
+    s, w, n, e, z = json.loads(js(qtbot, panel.web_page, "JSON.stringify(fieldappView())"))
+    return float(s), float(w), float(n), float(e), int(z)
+
+
+def _shows(view: tuple[float, float, float, float, int], lat: float, lon: float) -> bool:
+    s, w, n, e, _ = view
+    return s <= lat <= n and w <= lon <= e
+
+
+def test_a_new_route_is_brought_into_view_and_the_users_view_survives_reloads(
+    qtbot: QtBot, replica: Replica, panel_factory: Any
+) -> None:
+    # Accounts in Cologne, Hamburg and Munich: the first view holds all of Germany.
+    _accounts(replica, 30)
+    with replica.session() as session:
+        services.bulk_create(
+            session,
+            "accounts",
+            [
+                {"name": "Hamburg", "latitude": 53.55, "longitude": 9.99, "status": "active"},
+                {"name": "München", "latitude": 48.14, "longitude": 11.58, "status": "active"},
+            ],
+        )
+    panel, _ = panel_factory(MapSettings(tiles_online=False))
+    wait_ready(qtbot, panel.web_page)
+    whole = _view(qtbot, panel)
+    assert _shows(whole, 53.55, 9.99) and _shows(whole, 48.14, 11.58)
+
+    # A day in Cologne, a few kilometres across.
+    stops = tuple(
+        StopRequest(f"s{i}", 50.92 + (i % 3) * 0.01, 6.93 + (i // 3) * 0.01, f"Stop {i}", 900)
+        for i in range(6)
+    )
+    plan = optimise(RouteRequest(date(2026, 11, 24), (50.935, 6.95), stops), StraightLine())
+    assert len(plan.stops) == 6
+    with qtbot.waitSignal(panel.map_ready, timeout=LOAD_MS):
+        panel.show_plan(plan)
+    shown = _view(qtbot, panel)
+    for lat, lon in [plan.request.start, *((s.lat, s.lon) for s in plan.stops)]:
+        assert _shows(shown, lat, lon)
+    # Zoomed in to the route, not left on the whole country (Hamburg is out of view).
+    assert shown[4] >= whole[4] + 4 and not _shows(shown, 53.55, 9.99)
+
+    # The user looks at Berlin; a rebuilt page (a new colour) opens where they were.
+    with qtbot.waitSignal(panel.bridge.view, timeout=LOAD_MS):
+        js(qtbot, panel.web_page, "fieldappState.map.setView([52.52, 13.40], 11); 1")
+    with qtbot.waitSignal(panel.map_ready, timeout=LOAD_MS):
+        panel.set_color_by("type")
+    kept = _view(qtbot, panel)
+    assert _shows(kept, 52.52, 13.40) and kept[4] == 11
+    # The same stops reordered by hand do not pull the view back either ...
+    with qtbot.waitSignal(panel.map_ready, timeout=LOAD_MS):
+        panel.show_plan(plan, new_route=False)
+    kept = _view(qtbot, panel)
+    assert _shows(kept, 52.52, 13.40) and kept[4] == 11
+    # ... but a newly optimised route does.
+    with qtbot.waitSignal(panel.map_ready, timeout=LOAD_MS):
+        panel.show_plan(plan)
+    assert _view(qtbot, panel) == shown

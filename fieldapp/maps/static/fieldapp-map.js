@@ -95,12 +95,13 @@
       return index[id];
     }
     var t1 = performance.now();
-    if (data.bounds) { map.fitBounds(data.bounds, {maxZoom: 15}); }
+    showInitialView(map, data);
     cluster.addLayers(markers);
     map.addLayer(cluster);
     state.timings.cluster = performance.now() - t1;
     state.markerCount = markers.length;
     state.cluster = cluster;
+    state.map = map;
 
     (data.territories || []).forEach(function (t) {
       L.geoJSON(t.geometry, {
@@ -182,6 +183,16 @@
       var b = map.getBounds();
       return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast(), map.getZoom()];
     };
+    // The app keeps the view across page reloads (a new colour, an edited account):
+    // every move is reported, and the next page opens where this one was left.
+    window.fieldappReportView = function () {
+      if (!window.fieldappBridge || !window.fieldappBridge.viewChanged) { return; }
+      var c = map.getCenter();
+      window.fieldappBridge.viewChanged(JSON.stringify(
+        {generation: (data.view || {}).generation, center: [c.lat, c.lng], zoom: map.getZoom()}
+      ));
+    };
+    map.on("moveend", window.fieldappReportView);
     window.fieldappFocus = function (id) {
       var m = byId[id];
       if (m) { cluster.zoomToShowLayer(m, function () { m.openPopup && m.openPopup(); }); }
@@ -190,7 +201,30 @@
     state.timings.total = performance.now() - t0;
     state.ready = true;
     document.dispatchEvent(new Event("fieldapp-ready"));
-    if (window.fieldappBridge) { window.fieldappBridge.mapReady(state.markerCount); }
+    if (window.fieldappBridge) {
+      window.fieldappReportView();
+      window.fieldappBridge.mapReady(state.markerCount);
+    }
+  }
+
+  /* Where the page opens: data.view.fit (bounds: a newly planned route), else
+   * data.view.center and zoom (where the user left the previous page), else every
+   * account and the route. A container without a size yet (a panel still being laid
+   * out) would give a useless zoom, so the view is set once it has one. */
+  function showInitialView(map, data) {
+    var v = data.view || {};
+    var size = map.getSize();
+    if (size.x === 0 || size.y === 0) {
+      map.once("resize", function () { showInitialView(map, data); });
+      return;
+    }
+    if (v.fit) {
+      map.fitBounds(v.fit, {maxZoom: 16, padding: [24, 24]});
+    } else if (v.center) {
+      map.setView(v.center, v.zoom);
+    } else if (data.bounds) {
+      map.fitBounds(data.bounds, {maxZoom: 15});
+    }
   }
 
   window.fieldappMap = {init: init, pointInPolygon: pointInPolygon};
