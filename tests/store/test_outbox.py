@@ -233,3 +233,26 @@ def test_bulk_entries_equal_the_flush_hooks_for_every_column_type(replica: Repli
             assert entry.changes == expected, entity
             assert UUID(entry.mutation_id).version == 7
     assert len({e.mutation_id for e in entries(replica)}) == len(entries(replica))
+
+
+def test_bulk_rows_store_datetimes_as_the_orm_does(replica: Replica) -> None:
+    """Same text in the column (SQLite compares datetimes as text), zero microseconds too."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from fieldapp.store import fields
+
+    values = {"title": "Call", "due_at": datetime(2026, 11, 23, 9, 30, tzinfo=UTC)}
+    with replica.session() as s:
+        one = services.create(s, "tasks", dict(values))
+        [many] = services.bulk_create(s, "tasks", [fields.clean("tasks", values, creating=True)])
+    with replica.read_session() as s:
+        stored = dict(
+            s.execute(
+                text("SELECT id, due_at FROM tasks WHERE id IN (:a, :b)"), {"a": one, "b": many}
+            ).all()
+        )
+        stamps = s.scalars(text("SELECT created_at FROM tasks")).all()
+    assert stored[many] == stored[one] == "2026-11-23 09:30:00.000000"
+    assert all(len(stamp) == len("2026-11-23 09:30:00.000000") for stamp in stamps)
