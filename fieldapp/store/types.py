@@ -19,7 +19,8 @@ def new_id() -> str:
 
     A UUIDv7 (RFC 9562): a millisecond timestamp, then 74 random bits. Ids made later
     sort later, so a new row's key lands at the end of the primary-key index instead
-    of on a random page of it (that random write was a third of a bulk insert).
+    of on a random page of it; nothing relies on the version or the order (older
+    replicas, the server and CSV files bring v4 ids).
     """
     ms = time.time_ns() // 1_000_000
     rand = int.from_bytes(os.urandom(10), "big")
@@ -38,12 +39,13 @@ def _v7(ms: int, rand_a: int, rand_b: int) -> int:
 
 @dataclass(frozen=True)
 class IdBlock:
-    """``count`` UUIDv7s in increasing order, for bulk writes (RFC 9562 method 1).
+    """``count`` UUIDv7s in increasing order, for bulk writes (RFC 9562 6.2: a counter
+    in the random bits).
 
     They share one timestamp and 26 random bits; the last 48 bits count up from a
     random start. Two blocks collide only if they were made in the same millisecond,
-    drew the same 26 bits and overlapping counter ranges: with 100k-id blocks about
-    one chance in 2**46. ``head`` and ``start`` let SQL make the same ids
+    drew the same 26 bits (2**-26) and overlapping counter ranges (two 100k ranges in
+    2**47: ~2**-29). ``head`` and ``start`` let SQL make the same ids
     (``head || printf('%012x', start + n)``) without a round trip per row.
     """
 
