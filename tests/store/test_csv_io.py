@@ -219,3 +219,44 @@ def test_export_is_atomic(replica: Replica, tmp_path: Path) -> None:
         csv_io.export_accounts(session, previous)
     assert previous.read_text(encoding="utf-8").startswith("id,name")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_ragged_rows_blank_lines_and_a_single_column(replica: Replica, tmp_path: Path) -> None:
+    """Short rows keep what they have, whitespace-only rows are skipped, one column works."""
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text(
+        "name,city,postcode\r\n"
+        "Short GmbH,Ulm\r\n"
+        " , \t,\r\n"
+        '"Crlf\r\nAG",Bonn,53111\r\n'
+        "Full KG,Köln,50667\r\n",
+        encoding="utf-8",
+    )
+    single = tmp_path / "single.csv"
+    single.write_text("Account Name\nOnly Name\n\n", encoding="utf-8")
+    with replica.session() as session:
+        report = csv_io.import_accounts(session, ragged)
+        assert (report.total_rows, report.imported, report.invalid) == (3, 3, [])
+        assert csv_io.import_accounts(session, single).imported == 1
+    got = {a["name"]: (a["city"], a["postcode"]) for a in _accounts(replica)}
+    assert got == {
+        "Short GmbH": ("Ulm", None),
+        "Crlf\nAG": ("Bonn", "53111"),
+        "Full KG": ("Köln", "50667"),
+        "Only Name": (None, None),
+    }
+
+
+@pytest.mark.parametrize(
+    ("given", "ok"),
+    [
+        ("0190b4c2-7a3e-7d3c-9f00-0123456789ab", True),
+        ("0190B4C2-7A3E-7D3C-9F00-0123456789AB", True),
+        ("{0190b4c2-7a3e-7d3c-9f00-0123456789ab}", True),  # uuid.UUID's other spellings
+        ("0190b4c27a3e7d3c9f000123456789ab", True),
+        ("0190b4c2-7a3e-7d3c-9f00-0123456789a", False),
+        ("not-an-id", False),
+    ],
+)
+def test_id_column_accepts_what_uuid_accepts(given: str, ok: bool) -> None:
+    assert csv_io._is_uuid(given.lower()) is ok

@@ -39,6 +39,18 @@ def test_database_from_first_migration_upgrades(tmp_path: Path) -> None:
     replica.close()
 
 
+def test_search_indexes_batch_bulk_inserts_in_memory_after_upgrade(tmp_path: Path) -> None:
+    open_replica(tmp_path, migrate_to="0003").close()
+    replica = open_replica(tmp_path)
+    with replica.engine.connect() as conn:
+        for table in search.FTS_COLUMNS:
+            size = conn.exec_driver_sql(
+                f"SELECT v FROM {table}_fts_config WHERE k = 'hashsize'"
+            ).scalar()
+            assert size == 16 * 1024 * 1024, table
+    replica.close()
+
+
 @pytest.mark.outbox_unchecked  # rows written by hand into an old schema
 def test_kept_database_of_release_0_1_upgrades(tmp_path: Path) -> None:
     shutil.copy(FIXTURES / "replica-0001.sqlite3", tmp_path / DB_FILENAME)

@@ -165,6 +165,24 @@ def test_bulk_create_writes_one_entry_per_row(replica: Replica) -> None:
     assert got[0].changes["type"] == [None, "prospect"]
 
 
+def test_bulk_entries_leave_out_what_is_none_row_by_row(replica: Replica) -> None:
+    """Columns empty in some rows, all rows or none: each entry still equals the hook's."""
+    variants = [
+        {"name": "Full", "city": "Ulm", "tags": "a", "latitude": 48.4, "longitude": 10.0},
+        {"name": "No tags", "city": "Ulm", "latitude": 48.4, "longitude": 10.0},
+        {"name": "Bare", "city": "Ulm"},
+        {"name": "Only tags", "tags": "b,c", "city": "Ulm"},
+    ]
+    with replica.session() as s:
+        expected = {v["name"]: services.create(s, "accounts", dict(v)) for v in variants}
+        bulk = services.bulk_create(s, "accounts", [dict(v) for v in variants * 60])
+    by_row = {e.row_id: e for e in entries(replica)}
+    for row_id, values in zip(bulk, variants * 60, strict=True):
+        assert by_row[row_id].changes == by_row[expected[values["name"]]].changes
+    assert "tags" not in by_row[bulk[1]].changes
+    assert by_row[bulk[3]].changes["tags"] == [None, "b,c"]
+
+
 def test_bulk_entries_equal_the_flush_hooks_for_every_column_type(replica: Replica) -> None:
     """bulk_create builds its outbox JSON in SQL; it must match the hook's exactly."""
     from datetime import UTC, date, datetime
@@ -213,5 +231,28 @@ def test_bulk_entries_equal_the_flush_hooks_for_every_column_type(replica: Repli
             entry = by_row[row_id]
             assert (entry.entity, entry.op, entry.state) == (entity, "insert", "pending")
             assert entry.changes == expected, entity
-            assert UUID(entry.mutation_id).version == 4
+            assert UUID(entry.mutation_id).version == 7
     assert len({e.mutation_id for e in entries(replica)}) == len(entries(replica))
+
+
+def test_bulk_rows_store_datetimes_as_the_orm_does(replica: Replica) -> None:
+    """Same text in the column (SQLite compares datetimes as text), zero microseconds too."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from fieldapp.store import fields
+
+    values = {"title": "Call", "due_at": datetime(2026, 11, 23, 9, 30, tzinfo=UTC)}
+    with replica.session() as s:
+        one = services.create(s, "tasks", dict(values))
+        [many] = services.bulk_create(s, "tasks", [fields.clean("tasks", values, creating=True)])
+    with replica.read_session() as s:
+        stored = dict(
+            s.execute(
+                text("SELECT id, due_at FROM tasks WHERE id IN (:a, :b)"), {"a": one, "b": many}
+            ).all()
+        )
+        stamps = s.scalars(text("SELECT created_at FROM tasks")).all()
+    assert stored[many] == stored[one] == "2026-11-23 09:30:00.000000"
+    assert all(len(stamp) == len("2026-11-23 09:30:00.000000") for stamp in stamps)
