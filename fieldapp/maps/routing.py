@@ -402,12 +402,14 @@ def optimise(
     exploration_level: int | None = None,
     threads: int | None = None,
     time_limit_s: float | None = None,
+    solver: vrp.Solver = vrp.solve,
 ) -> DayPlan:
     """Order the request's stops with :func:`vrp.solve` (VROOM, then PyVRP) and time the day.
 
     VROOM searches at ``exploration_level`` (default :func:`exploration_for`); the
     whole search takes at most ``time_limit_s`` seconds (default :func:`time_budget`;
-    ``math.inf``: no limit).
+    ``math.inf``: no limit). ``solver`` runs the search (the GUI runs it in a child
+    process, see ``ui/solver_process.py``).
     """
     if request.day_end <= request.day_start:
         raise RouteError("working hours end before they start")
@@ -450,7 +452,7 @@ def optimise(
             )
         ],
     )
-    solution = vrp.solve(
+    solution = solver(
         problem,
         budget_s=time_budget(len(located)) if time_limit_s is None else time_limit_s,
         exploration_level=exploration_level or exploration_for(len(located)),
@@ -499,6 +501,7 @@ def reoptimise_from(
     current_position: int,
     now: int | None = None,
     provider: MatrixProvider | None = None,
+    solver: vrp.Solver = vrp.solve,
 ) -> DayPlan:
     """Mid-day: keep stops up to ``current_position``, re-plan the rest from there.
 
@@ -527,7 +530,7 @@ def reoptimise_from(
         day_start=leave,
         breaks=remaining_breaks,
     )
-    tail = optimise(sub, provider)
+    tail = optimise(sub, provider, solver=solver)
     # Never worse than carrying on as planned: keep the old order when it serves more.
     planned = [s.account_id for s in plan.stops[current_position:]]
     if planned:

@@ -25,7 +25,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pyvrp
@@ -97,6 +97,14 @@ class Solution:
     solver: str  # "vroom" or "vroom+pyvrp": whose routes these are
 
 
+class Solver(Protocol):
+    """What :func:`solve` is; the GUI passes one that runs it in a child process."""
+
+    def __call__(
+        self, problem: Problem, *, budget_s: float, exploration_level: int = 5, threads: int = 2
+    ) -> Solution: ...
+
+
 def solve(
     problem: Problem,
     *,
@@ -111,13 +119,16 @@ def solve(
     the budget is spent or the search stops improving.
     """
     deadline = time.perf_counter() + budget_s
+    # PyVRP cannot model breaks: with breaks VROOM's answer is final, so it gets it all.
+    polish = not any(v.breaks for v in problem.vehicles)
+    share = VROOM_SHARE if polish else 1.0
     first = solve_vroom(
         problem,
         exploration_level=exploration_level,
         threads=threads,
-        timeout_s=None if math.isinf(budget_s) else budget_s * VROOM_SHARE,
+        timeout_s=None if math.isinf(budget_s) else budget_s * share,
     )
-    if any(v.breaks for v in problem.vehicles) or not first.routes:
+    if not polish or not first.routes:
         return first
     left = deadline - time.perf_counter() - OVERHEAD_S
     if left <= 0.01:

@@ -50,6 +50,7 @@ from fieldapp.maps.routing import (
 )
 from fieldapp.maps.settings import MapSettings
 from fieldapp.store.files import atomic_text
+from fieldapp.ui import solver_process
 from fieldapp.ui.background import user_message
 from fieldapp.ui.panel import AppContext
 
@@ -183,6 +184,9 @@ class RoutePlanner(QWidget):
         layout.addLayout(plan_buttons)
         layout.addLayout(files)
         self._enable_plan_actions()
+        # Start the solver's process now (a low-priority background job), so the
+        # first Optimise does not wait for its imports.
+        self.ctx.bg.read(lambda _session: solver_process.child_pid(), priority=-1, owner=self)
 
     # --- stops ---------------------------------------------------------------------------
 
@@ -267,7 +271,7 @@ class RoutePlanner(QWidget):
                 breaks=breaks,
                 timezone=timezone,
             )
-            return optimise(request, provider)
+            return optimise(request, provider, solver=solver_process.solve)
 
         self.optimise_button.setEnabled(False)
         self.summary.setText("Optimising…")
@@ -275,6 +279,7 @@ class RoutePlanner(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self.optimise_button.setEnabled(True)
+        self._enable_plan_actions()
         self.summary.setText(f"Cannot plan: {user_message(exc)}")
 
     def _planned(self, plan: DayPlan) -> None:
@@ -346,7 +351,19 @@ class RoutePlanner(QWidget):
         if self.plan is None or row is None:
             self.ctx.tell("Select the stop you are at, then re-optimise the rest of the day.")
             return
-        self.show_plan(reoptimise_from(self.plan, row + 1, provider=self.provider))
+        plan, provider = self.plan, self.provider
+        # Off the GUI thread like Optimise: the solver may use its whole time budget.
+        self.reopt_button.setEnabled(False)
+        self.optimise_button.setEnabled(False)
+        self.summary.setText("Re-optimising the rest of the day…")
+        self.ctx.bg.read(
+            lambda _session: reoptimise_from(
+                plan, row + 1, provider=provider, solver=solver_process.solve
+            ),
+            self._planned,
+            on_error=self._failed,
+            owner=self,
+        )
 
     # --- keeping the plan ----------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from fieldapp.maps.routing import hhmm, violations
 from fieldapp.store.db import Replica
 from fieldapp.store.models import RoutePlan, RouteStop
+from fieldapp.ui import solver_process
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.map_screen import MapScreen
 from tests.ui.builders import Demo
@@ -45,6 +46,7 @@ def test_plan_a_day_from_the_map(
     assert "Cannot plan" in planner.summary.text() and "HH:MM" in planner.summary.text()
     planner.set_window(planner.stop_ids[0], "")
 
+    before = solver_process.answered()
     with qtbot.waitSignal(planner.plan_changed, timeout=30_000) as done:
         planner.optimise_button.click()
     plan = done.args[0]
@@ -58,6 +60,8 @@ def test_plan_a_day_from_the_map(
     assert planner.result.item(0, 2).text() == hhmm(plan.stops[0].arrival)
     assert "km" in planner.summary.text()
 
+    assert solver_process.answered() > before  # the search ran in the child process
+
     # Moving a stop by hand recomputes the times at once.
     first, second = plan.stops[0].account_id, plan.stops[1].account_id
     planner.result.selectRow(0)
@@ -69,8 +73,12 @@ def test_plan_a_day_from_the_map(
     # Re-optimise the rest of the day from the second stop.
     planner.result.selectRow(1)
     planner.reopt_button.click()
-    assert planner.plan is not None
+    # It runs in the background: the buttons wait for the answer.
+    assert not planner.optimise_button.isEnabled()
+    qtbot.waitUntil(lambda: planner.plan is not moved, timeout=10_000)
+    assert planner.optimise_button.isEnabled() and planner.reopt_button.isEnabled()
     assert [s.account_id for s in planner.plan.stops[:2]] == [second, first]
+    assert {s.account_id for s in planner.plan.stops} == {s.account_id for s in moved.stops}
 
     out = tmp_path / "day.ics"
     planner.export("ics", str(out))

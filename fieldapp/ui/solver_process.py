@@ -1,0 +1,95 @@
+"""The route solver in a child process, so the window keeps painting while it searches.
+
+VROOM holds Python's GIL for its whole search (pyvroom does not release it), so a
+background thread is not enough: the GUI thread would stall for up to the time budget
+(0.8 s for a 60-stop day). One child process is started on first use and kept for the
+session. It is spawned, never forked: the app has Qt and worker threads, which a fork
+would copy half-way. If the child dies, the solve runs here instead and the next one
+starts a new child, so a plan is never lost to it.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from fieldapp.maps import vrp
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_answered = 0  # solves the child answered (the planner's test checks it was used)
+
+
+def _executor() -> ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
+        return _pool
+
+
+def _forget(pool: ProcessPoolExecutor) -> None:
+    global _pool
+    with _lock:
+        if _pool is pool:
+            _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def solve(
+    problem: vrp.Problem, *, budget_s: float, exploration_level: int = 5, threads: int = 2
+) -> vrp.Solution:
+    """:func:`vrp.solve` in the child process (a :class:`vrp.Solver`); blocks the caller,
+    which is a background thread, not the GUI's."""
+    pool = _executor()
+    job = functools.partial(
+        vrp.solve,
+        problem,
+        budget_s=budget_s,
+        exploration_level=exploration_level,
+        threads=threads,
+    )
+    try:
+        solution = pool.submit(job).result()
+    except BrokenProcessPool:
+        _forget(pool)
+        return job()
+    global _answered
+    with _lock:
+        _answered += 1
+    return solution
+
+
+def answered() -> int:
+    """How many solves the child process has answered in this session."""
+    return _answered
+
+
+def child_pid() -> int:
+    """The child's process id, starting it if needed: also warms it up (its imports
+    take a moment) so that the first Optimise does not wait for them."""
+    pool = _executor()
+    try:
+        return pool.submit(os.getpid).result()
+    except BrokenProcessPool:
+        _forget(pool)
+        return child_pid()
+
+
+def started() -> bool:
+    return _pool is not None
+
+
+def shutdown() -> None:
+    """Stop the child (on quit; a later solve would start a new one)."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
