@@ -41,6 +41,7 @@ from fieldapp.maps.matrix import StraightLine
 from fieldapp.maps.routing import (
     BreakRequest,
     DayPlan,
+    PlannedBreak,
     RouteRequest,
     hhmm,
     optimise,
@@ -82,6 +83,13 @@ def parse_point(text: str) -> LatLon:
     return (lat, lon)
 
 
+def _wait_text(wait_s: int, taken: PlannedBreak | None) -> str:
+    parts = [f"{round(wait_s / 60)} min"] if wait_s else []
+    if taken is not None:
+        parts.append(f"break {hhmm(taken.start)}–{hhmm(taken.end)}")
+    return ", ".join(parts)
+
+
 class RoutePlanner(QWidget):
     """The day's stops and the optimised route.
 
@@ -103,6 +111,8 @@ class RoutePlanner(QWidget):
 
         self.date = QDateEdit(QDate.currentDate())
         self.date.setCalendarPopup(True)
+        # The weekday matters when planning a day; ISO order like the rest of the app.
+        self.date.setDisplayFormat("ddd yyyy-MM-dd")
         self.start = QLineEdit()
         self.start.setPlaceholderText("LAT, LON of home or office (default: first stop)")
         self.end = QLineEdit()
@@ -289,6 +299,9 @@ class RoutePlanner(QWidget):
     def show_plan(self, plan: DayPlan, new_route: bool = True) -> None:
         self.plan = plan
         self.result.setRowCount(0)
+        # A break shows where it is taken: otherwise arrival and visit start differ by
+        # half an hour with nothing to say why.
+        breaks = {b.before_position: b for b in plan.breaks}
         for stop in plan.stops:
             row = self.result.rowCount()
             self.result.insertRow(row)
@@ -300,7 +313,7 @@ class RoutePlanner(QWidget):
                 hhmm(stop.start),
                 hhmm(stop.departure),
                 f"{round(stop.travel_s / 60)} min",
-                f"{round(stop.wait_s / 60)} min" if stop.wait_s else "",
+                _wait_text(stop.wait_s, breaks.get(stop.position)),
                 stop.problem or "",
             )
             for col, text in enumerate(values):
@@ -310,6 +323,13 @@ class RoutePlanner(QWidget):
             f"{plan.total_distance_m / 1000:.1f} km, {round(plan.total_travel_s / 60)} min "
             f"driving, {round(plan.total_wait_s / 60)} min waiting "
             f"({'straight-line estimate' if plan.matrix_source != 'osrm' else 'road network'})."
+        ]
+        lines += [
+            f"Break {hhmm(b.start)}–{hhmm(b.end)}"
+            + (" before heading back" if b.before_position > len(plan.stops) else "")
+            + (f" ({b.problem})" if b.problem else "")
+            + "."
+            for b in plan.breaks
         ]
         lines += [f"Not fitted: {u.name} — {u.reason}" for u in plan.unserved]
         lines += [f"Problem: {p}" for p in plan.problems]

@@ -61,6 +61,12 @@ def test_plan_a_day_from_the_map(
     assert planner.result.rowCount() == len(plan.stops)
     assert planner.result.item(0, 2).text() == hhmm(plan.stops[0].arrival)
     assert "km" in planner.summary.text()
+    # The lunch break (on by default) is shown where it is taken.
+    (lunch,) = plan.breaks
+    taken = f"break {hhmm(lunch.start)}–{hhmm(lunch.end)}"
+    assert f"Break {hhmm(lunch.start)}–{hhmm(lunch.end)}" in planner.summary.text()
+    if lunch.before_position <= len(plan.stops):
+        assert taken in planner.result.item(lunch.before_position - 1, 6).text()
 
     assert solver_process.answered() > before  # the search ran in the child process
 
