@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gc
 import json
+import sqlite3
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -183,3 +185,12 @@ def put_record(
                 territory_id=territory,
             )
         )  # fmt: skip
+
+
+def test_none_binds_as_null_through_a_registered_adapter() -> None:
+    """The engine spares sqlite3 its slow adaptation detour for None (see engine.py)."""
+    assert sqlite3.adapters.get((type(None), sqlite3.PrepareProtocol)) is not None
+    with contextlib.closing(sqlite3.connect(":memory:")) as conn:
+        conn.execute("CREATE TABLE t (a, b)")
+        conn.executemany("INSERT INTO t VALUES (?, ?)", [(None, 1), (2, None)])
+        assert conn.execute("SELECT a IS NULL, b IS NULL FROM t").fetchall() == [(1, 0), (0, 1)]
