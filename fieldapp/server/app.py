@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from fieldapp.server import auth, sync
 from fieldapp.server.db import Database, ServerError
 from fieldapp.sync.protocol import (
+    MAX_PULL_LIMIT,
     MIN_SCHEMA_VERSION,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -117,7 +118,7 @@ def create_app(db: Database) -> FastAPI:
     def pull(
         who: Who,
         cursor: Annotated[int, Query(ge=0)] = 0,
-        limit: Annotated[int, Query(ge=1, le=20000)] = 2000,
+        limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 2000,
         scope_seq: Annotated[int, Query(ge=0)] = 0,
         total: bool = False,
         client_id: Annotated[str | None, Query(max_length=36)] = None,

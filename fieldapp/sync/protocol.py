@@ -21,6 +21,9 @@ PROTOCOL_VERSION = 1
 SCHEMA_VERSION = 1
 MIN_SCHEMA_VERSION = 1
 
+# The most records one pull may ask for (the server refuses more).
+MAX_PULL_LIMIT = 20000
+
 PROTOCOL_HEADER = "X-Fieldapp-Protocol"
 SCHEMA_HEADER = "X-Fieldapp-Schema"
 

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
+import json
+import sqlite3
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from fieldapp.server import admin
-from fieldapp.sync.engine import Progress, SyncEngine
+from fieldapp.server.db import next_seqs
+from fieldapp.server.models import Record
+from fieldapp.store.types import utcnow
+from fieldapp.sync.engine import CATCH_UP_CHUNKS, Progress, SyncEngine
+from fieldapp.sync.errors import SyncError
+from fieldapp.sync.protocol import MAX_PULL_LIMIT
 from tests.sync.conftest import World
-from tests.sync.test_sync_flow import ids_of, setup_two_territories
+from tests.sync.test_sync_flow import get, ids_of, setup_two_territories
 
 
 class Crash(Exception):
@@ -49,3 +62,135 @@ def test_initial_sync_resumes_from_last_checkpoint(world: World, tmp_path: Path)
     assert report.pulled < 230 - 100  # started from the checkpoint, not from zero
     assert len(ids_of(alice, "accounts")) == 230
     assert resumed[-1].done == report.pulled
+
+
+def test_long_catch_up_is_pulled_in_bigger_chunks_each_a_checkpoint(
+    world: World, tmp_path: Path
+) -> None:
+    setup_two_territories(world)
+    write_accounts(tmp_path / "a.csv", 1000)
+    admin.import_accounts(world.db, tmp_path / "a.csv")
+    alice, engine = world.client("alice")
+    seen: list[Progress] = []
+
+    def crash_after_four_chunks(p: Progress) -> None:
+        seen.append(p)
+        if len(seen) == 4:
+            raise Crash
+
+    engine.progress = crash_after_four_chunks
+    with pytest.raises(Crash):
+        engine.sync()
+    total = seen[0].total
+    assert total is not None and total >= 1000
+    grown = total // CATCH_UP_CHUNKS
+    assert grown > engine.chunk_size
+    assert [p.done for p in seen] == [50, 50 + grown, 50 + 2 * grown, 50 + 3 * grown]
+
+    # Each grown chunk was its own checkpoint: the resumed sync starts after the fourth.
+    resumed: list[Progress] = []
+    report = SyncEngine(alice, engine.transport, progress=resumed.append, chunk_size=50).sync()
+    assert report.pulled == total - seen[-1].done
+    assert len(ids_of(alice, "accounts")) == 1000
+
+    # A small catch-up keeps the engine's chunk size.
+    write_accounts(tmp_path / "b.csv", 120)
+    admin.import_accounts(world.db, tmp_path / "b.csv")
+    steps: list[Progress] = []
+    SyncEngine(alice, engine.transport, progress=steps.append, chunk_size=50).sync()
+    assert [p.done for p in steps if p.phase == "pull"] == [50, 100, 120]
+
+
+def test_chunks_never_grow_past_what_the_server_serves(world: World) -> None:
+    setup_two_territories(world)
+    _, engine = world.client("alice")
+    assert engine.chunk_limit(10**9) == MAX_PULL_LIMIT
+    assert engine.transport.pull(0, MAX_PULL_LIMIT, 0)["more"] is False
+    with pytest.raises(SyncError, match="refused"):
+        engine.transport.pull(0, MAX_PULL_LIMIT + 1, 0)
+
+
+def test_pull_freezes_older_objects_for_the_collector_and_lets_go_after(world: World) -> None:
+    setup_two_territories(world)
+    write_accounts(world.tmp_path / "a.csv", 120)
+    admin.import_accounts(world.db, world.tmp_path / "a.csv")
+    _, engine = world.client("alice")
+    frozen: list[int] = []
+
+    def crash_in_second_chunk(p: Progress) -> None:
+        frozen.append(gc.get_freeze_count())
+        if len(frozen) == 2:
+            raise Crash
+
+    engine.progress = crash_in_second_chunk
+    with pytest.raises(Crash):
+        engine.sync()
+    assert all(n > 0 for n in frozen)
+    assert gc.get_freeze_count() == 0  # handed back, crash or not
+
+    # A freeze made by someone else stays theirs: not widened (frozen objects that die
+    # leave it, so the count can only shrink), not undone.
+    gc.freeze()
+    try:
+        mine = gc.get_freeze_count()
+        during: list[int] = []
+        engine.progress = lambda p: during.append(gc.get_freeze_count())
+        engine.sync()
+        assert during and all(0 < n <= mine for n in during)
+        assert 0 < gc.get_freeze_count() <= mine
+    finally:
+        gc.unfreeze()
+
+
+def test_pulled_records_missing_fields_get_the_column_defaults(world: World) -> None:
+    """A server may hold documents without every field (older clients, admin imports)."""
+    t = setup_two_territories(world)
+    acc, opp, task = (str(uuid.uuid4()) for _ in range(3))
+    put_record(world, "accounts", acc, {"id": acc, "name": "Bare", "territory_id": t["north"],
+                                        "description": None}, territory=t["north"])  # fmt: skip
+    put_record(world, "opportunities", opp, {
+        "id": opp, "account_id": acc, "name": "Deal", "stage": "Won", "amount": "12.30",
+        "close_date": "2030-02-03", "created_at": "2030-01-02T10:00:00+01:00",
+    }, account=acc, territory=t["north"])  # fmt: skip
+    put_record(world, "tasks", task, {"id": task, "account_id": acc, "title": "Call"},
+               account=acc, territory=t["north"])  # fmt: skip
+    before = utcnow()
+    alice, engine = world.client("alice")
+    engine.sync()
+    account = get(alice, "accounts", acc)
+    assert account["type"] == "prospect" and account["status"] == "active"
+    assert account["description"] is None
+    assert before - timedelta(seconds=1) <= account["created_at"] <= utcnow()
+    deal = get(alice, "opportunities", opp)
+    assert deal["currency"] == "EUR" and deal["amount"] == Decimal("12.30")
+    assert deal["close_date"] == date(2030, 2, 3)
+    assert deal["created_at"] == datetime(2030, 1, 2, 9, 0, tzinfo=UTC)
+    todo = get(alice, "tasks", task)
+    assert (todo["done"], todo["priority"], todo["due_at"]) == (False, "normal", None)
+
+
+def put_record(
+    world: World,
+    entity: str,
+    row_id: str,
+    data: dict[str, Any],
+    account: str | None = None,
+    territory: str | None = None,
+) -> None:
+    with world.db.session() as s:
+        s.add(
+            Record(
+                id=row_id, entity=entity, version=next_seqs(s, 1), data=json.dumps(data),
+                deleted=False, account_id=account or row_id if entity == "accounts" else account,
+                territory_id=territory,
+            )
+        )  # fmt: skip
+
+
+def test_none_binds_as_null_through_a_registered_adapter() -> None:
+    """The engine spares sqlite3 its slow adaptation detour for None (see engine.py)."""
+    assert sqlite3.adapters.get((type(None), sqlite3.PrepareProtocol)) is not None
+    with contextlib.closing(sqlite3.connect(":memory:")) as conn:
+        conn.execute("CREATE TABLE t (a, b)")
+        conn.executemany("INSERT INTO t VALUES (?, ?)", [(None, 1), (2, None)])
+        assert conn.execute("SELECT a IS NULL, b IS NULL FROM t").fetchall() == [(1, 0), (0, 1)]

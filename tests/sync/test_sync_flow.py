@@ -243,6 +243,35 @@ def test_conflict_sends_the_kept_value_back_even_if_already_pulled(world: World)
     assert (conflict["mine"], conflict["theirs"]) == ("York", "Hull")
 
 
+def test_pull_over_a_pending_edit_writes_the_other_fields_in_stored_form(world: World) -> None:
+    from fieldapp.sync.engine import SyncReport
+
+    t = setup_two_territories(world)
+    boss, boss_sync = world.client("boss")
+    acc = create(boss, "accounts", name="Keep", territory_id=t["north"])
+    opp = create(boss, "opportunities", account_id=acc, name="Deal", stage="Qualification",
+                 amount="10.00", close_date="2030-01-01")  # fmt: skip
+    task = create(boss, "tasks", title="Call", account_id=acc)
+    boss_sync.sync()
+    alice, alice_sync = world.client("alice")
+    alice_sync.sync()
+    update(alice, "opportunities", opp, name="Mine")
+    update(alice, "tasks", task, title="Mine")
+    update(boss, "opportunities", opp, amount="1234.56", close_date="2030-02-03",
+           description="theirs")  # fmt: skip
+    update(boss, "tasks", task, done=True, due_at="2030-01-02T09:30:00+01:00")
+    boss_sync.sync()
+    alice_sync.pull(SyncReport())  # the pending names are kept, the rest taken
+    for entity, row_id, fields in (
+        ("opportunities", opp, ("amount", "close_date", "description", "server_version")),
+        ("tasks", task, ("done", "due_at", "server_version")),
+    ):
+        mine, theirs = get(alice, entity, row_id), get(boss, entity, row_id)
+        assert mine["name" if entity == "opportunities" else "title"] == "Mine"
+        for field in fields:
+            assert mine[field] == theirs[field], (entity, field)
+
+
 def test_every_column_type_survives_the_round_trip(world: World) -> None:
     t = setup_two_territories(world)
     boss, boss_sync = world.client("boss")
