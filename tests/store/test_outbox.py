@@ -313,3 +313,29 @@ def test_only_text_columns_without_json_escapes_are_copied_as_they_are() -> None
         "description": ["one", "two\nlines", "three"],
     }
     assert services._plain_text_columns(Account.__table__, columns) == {"name", "city"}
+
+
+def test_bulk_rows_with_different_fields_and_whole_number_coordinates(replica: Replica) -> None:
+    """Rows naming different columns, and coordinates given as ints, store as Core does."""
+    from sqlalchemy import text
+
+    rows = [{"name": f"Firm {i}", "latitude": 50, "longitude": 7} for i in range(3)]
+    rows += [{"name": "No place", "status": "inactive"}, {"name": "Float", "latitude": 1.5}]
+    rows[4]["longitude"] = 2.25
+    with replica.session() as s:
+        ids = services.bulk_create(s, "accounts", rows)
+    with replica.read_session() as s:
+        stored = s.execute(
+            text("SELECT id, typeof(latitude), latitude, status, type FROM accounts ORDER BY rowid")
+        ).all()
+    assert [r[0] for r in stored] == ids
+    assert [r[1:] for r in stored] == [("real", 50.0, "active", "prospect")] * 3 + [
+        ("null", None, "inactive", "prospect"),
+        ("real", 1.5, "active", "prospect"),
+    ]
+    by_row = {e.row_id: e.changes for e in entries(replica)}
+    assert by_row[ids[3]] == {
+        "name": [None, "No place"],
+        "type": [None, "prospect"],
+        "status": [None, "inactive"],
+    }
