@@ -25,6 +25,7 @@ from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from fieldapp.errors import FieldError, NotFoundError, ValidationError
 from fieldapp.store import fields, search
+from fieldapp.store.db import defer_checkpoint
 from fieldapp.store.models import (
     ENTITIES,
     Account,
@@ -391,6 +392,8 @@ def bulk_create(session: Session, entity: str, rows: list[dict[str, Any]]) -> li
     if not rows:
         return []
     now = utcnow()
+    if len(rows) >= search.BULK_INDEX_THRESHOLD:
+        defer_checkpoint(session)
     before = session.execute(text(f"SELECT coalesce(max(rowid), 0) FROM {table.name}")).scalar_one()
     with _gc_paused(), search.deferred_index(session, table.name, len(rows)):
         batch = _batch(session.connection().dialect, table, rows, now)
