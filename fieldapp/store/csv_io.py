@@ -294,6 +294,7 @@ def import_accounts(
     good: list[dict[str, Any]] = []
     row_number = 0
     cells = _CellPicker(by_index)
+    clean_row = fields.row_cleaner(ENTITY, [name for name in cells.targets if name != "id"])
     for line, record in records:
         joined = "".join(record)
         if not joined.strip():
@@ -320,7 +321,7 @@ def import_accounts(
                     RowError(row_number, line, "id", "an account with this id already exists")
                 )
         try:
-            cleaned = fields.clean(ENTITY, raw, creating=True)
+            cleaned = clean_row(raw)
         except ValidationError as exc:
             errors += [RowError(row_number, line, e.field, e.message) for e in exc.errors]
         if errors:

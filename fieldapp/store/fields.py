@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from typing import Any
 from urllib.parse import urlparse
 
@@ -64,12 +64,12 @@ def default_phone_region() -> str:
     return os.environ.get("FIELDAPP_PHONE_REGION", "DE").upper()
 
 
-def _phone(value: Any) -> str | None:
+def _phone(value: Any, region: str | None = None) -> str | None:
     text = _text(value)
     if text is None:
         return None
     try:
-        number = phonenumbers.parse(text, default_phone_region())
+        number = phonenumbers.parse(text, region or default_phone_region())
     except phonenumbers.NumberParseException as exc:
         raise ValueError(f"not a phone number ({exc})") from exc
     if not phonenumbers.is_possible_number(number):
@@ -413,6 +413,14 @@ def clean(entity: str, values: dict[str, Any], *, creating: bool) -> dict[str, A
             cleaned[field] = rule.parse(raw)
         except ValueError as exc:
             errors.append(FieldError(field, str(exc)))
+    _check_record(entity, cleaned, errors, creating)
+    return cleaned
+
+
+def _check_record(
+    entity: str, cleaned: dict[str, Any], errors: list[FieldError], creating: bool
+) -> None:
+    """The rules about the record as a whole; raise if they or the fields failed."""
     # CSV import runs this for every row: look only at the required fields (two or
     # three of a dozen), and at coordinate errors only when one coordinate is missing.
     for field in _required(entity):
@@ -430,7 +438,56 @@ def clean(entity: str, values: dict[str, Any], *, creating: bool) -> dict[str, A
         errors.append(FieldError("latitude", "latitude and longitude go together"))
     if errors:
         raise ValidationError(errors)
-    return cleaned
+
+
+def row_cleaner(entity: str, names: Sequence[str]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """:func:`clean` for new records, made for many rows with the same fields.
+
+    A CSV import cleans 100k rows with the columns of one header. Same rules and
+    messages as :func:`clean`; what does not change from row to row is worked out
+    once: each field's rule, the phone region, and which rules turn an empty cell
+    into None (all but yes/no ones), so that empty cells (a third of a typical
+    export) cost no call.
+    A row with other fields than ``names`` goes through :func:`clean`.
+    """
+    spec = SPECS[entity]
+    if any(name not in spec for name in names):
+        return partial(clean, entity, creating=True)
+    parsers = [spec[name].parse for name in names]
+    # The phone region is read from the environment once per import, not per number.
+    parsers = [
+        partial(_phone, region=default_phone_region()) if p is _phone else p for p in parsers
+    ]
+    rules = tuple(
+        (name, parse, _blank_is_none(parse)) for name, parse in zip(names, parsers, strict=True)
+    )
+    expected = frozenset(names)
+
+    def run(values: dict[str, Any]) -> dict[str, Any]:
+        if len(values) != len(rules) or values.keys() != expected:
+            return clean(entity, values, creating=True)
+        cleaned: dict[str, Any] = {}
+        errors: list[FieldError] = []
+        for name, parse, blank_is_none in rules:
+            raw = values[name]
+            if blank_is_none and raw == "":
+                cleaned[name] = None
+                continue
+            try:
+                cleaned[name] = parse(raw)
+            except ValueError as exc:
+                errors.append(FieldError(name, str(exc)))
+        _check_record(entity, cleaned, errors, True)
+        return cleaned
+
+    return run
+
+
+def _blank_is_none(parse: Parser) -> bool:
+    try:
+        return parse("") is None
+    except ValueError:
+        return False
 
 
 @cache

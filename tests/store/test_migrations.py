@@ -10,7 +10,7 @@ import pytest
 
 from fieldapp.errors import DataDirError
 from fieldapp.store import search, services
-from fieldapp.store.db import DB_FILENAME, open_replica
+from fieldapp.store.db import DB_FILENAME, PAGE_SIZE, open_replica
 
 FIXTURES = Path(__file__).parent.parent / "data"
 
@@ -59,6 +59,13 @@ def test_kept_database_of_release_0_1_upgrades(tmp_path: Path) -> None:
         [row] = services.list_records(s, "accounts")
         assert row["name"] == "Kept Since Release 0.1"
         assert search.search_ids(s, "accounts", "kept") == [row["id"]]
+    with replica.engine.connect() as conn:
+        # Never rewritten for the larger pages of new replicas.
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+    with replica.session() as s:
+        services.bulk_create(s, "accounts", [{"name": f"Later {i}"} for i in range(300)])
+    with replica.read_session() as s:
+        assert len(search.search_ids(s, "accounts", "later", limit=500)) == 300
     replica.close()
 
 
@@ -68,6 +75,7 @@ def test_open_is_idempotent_and_wal(tmp_path: Path) -> None:
     with replica.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == PAGE_SIZE == 16384
     replica.close()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from fieldapp.store import services
+from fieldapp.store import fields, services
 from fieldapp.store.db import Replica
 from fieldapp.store.models import Account, Outbox
 from fieldapp.store.outbox import remote_apply
@@ -189,8 +189,6 @@ def test_bulk_entries_equal_the_flush_hooks_for_every_column_type(replica: Repli
     from decimal import Decimal
     from uuid import UUID
 
-    from fieldapp.store import fields
-
     with replica.session() as s:
         acc = services.create(s, "accounts", {"name": "Base"})
     at = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
@@ -235,13 +233,58 @@ def test_bulk_entries_equal_the_flush_hooks_for_every_column_type(replica: Repli
     assert len({e.mutation_id for e in entries(replica)}) == len(entries(replica))
 
 
+@pytest.mark.parametrize(
+    "odd",
+    [None, 'Say "hi"', "back\\slash", "two\nlines", "tab\there", "bell\x07", "ctl\x1fend"],
+)
+def test_bulk_entries_equal_the_hooks_whether_text_needs_json_escapes_or_not(
+    replica: Replica, odd: str | None
+) -> None:
+    """Text columns needing no escapes in the whole batch are copied into the JSON as
+    they are; one value needing an escape (quote, backslash, control character) in any
+    row sends that column through json_quote. Either way each entry equals the hook's."""
+    plain = [
+        {"name": "Müller & Söhne", "street": "Hauptstr. 1", "city": "Köln", "tags": "a,b"},
+        {"name": "O'Brien Ltd", "street": "1 Main St", "city": "Cork"},
+        {"name": "50% off", "street": "%s %d", "city": "Ulm", "tags": "x"},
+    ]
+    values = [dict(v) for v in plain]
+    if odd is not None:
+        values[1]["street"] = odd
+        values.append({"name": f"Odd {odd}", "city": odd, "tags": odd})
+    cleaned = [fields.clean("accounts", v, creating=True) for v in values]
+    with replica.session() as s:
+        expected = [services.create(s, "accounts", dict(v)) for v in values]
+        bulk = services.bulk_create(s, "accounts", cleaned)
+    by_row = {e.row_id: e.changes for e in entries(replica)}
+    for one, many, v in zip(expected, bulk, values, strict=True):
+        assert by_row[many] == by_row[one], v
+    assert by_row[bulk[1]]["street"] == [None, cleaned[1]["street"]]
+
+
+def test_bulk_entries_when_the_first_field_is_empty_in_some_rows(replica: Replica) -> None:
+    with replica.session() as s:
+        acc = services.create(s, "accounts", {"name": "Base"})
+    values = [
+        {"account_id": acc, "last_name": "Kim", "first_name": "Ana"},
+        {"last_name": "Lee", "email": "lee@example.com"},
+        {"account_id": acc, "last_name": 'Quote "Q"', "first_name": "Bo"},
+    ]
+    cleaned = [fields.clean("contacts", v, creating=True) for v in values]
+    with replica.session() as s:
+        expected = [services.create(s, "contacts", dict(v)) for v in values]
+        bulk = services.bulk_create(s, "contacts", cleaned)
+    by_row = {e.row_id: e.changes for e in entries(replica)}
+    for one, many in zip(expected, bulk, strict=True):
+        assert by_row[many] == by_row[one]
+    assert "account_id" not in by_row[bulk[1]]
+
+
 def test_bulk_rows_store_datetimes_as_the_orm_does(replica: Replica) -> None:
     """Same text in the column (SQLite compares datetimes as text), zero microseconds too."""
     from datetime import UTC, datetime
 
     from sqlalchemy import text
-
-    from fieldapp.store import fields
 
     values = {"title": "Call", "due_at": datetime(2026, 11, 23, 9, 30, tzinfo=UTC)}
     with replica.session() as s:
@@ -256,3 +299,43 @@ def test_bulk_rows_store_datetimes_as_the_orm_does(replica: Replica) -> None:
         stamps = s.scalars(text("SELECT created_at FROM tasks")).all()
     assert stored[many] == stored[one] == "2026-11-23 09:30:00.000000"
     assert all(len(stamp) == len("2026-11-23 09:30:00.000000") for stamp in stamps)
+
+
+def test_only_text_columns_without_json_escapes_are_copied_as_they_are() -> None:
+    from fieldapp.store.models import Account
+
+    columns = {
+        "name": ["Müller & Söhne", "50% off", "O'Brien"],
+        "street": ["Main St 1", None, 'The "Yard"'],
+        "city": [None, "Ulm", None],
+        "tags": [None, None, "a\\b"],
+        "latitude": [50.1, 50.2, 50.3],
+        "description": ["one", "two\nlines", "three"],
+    }
+    assert services._plain_text_columns(Account.__table__, columns) == {"name", "city"}
+
+
+def test_bulk_rows_with_different_fields_and_whole_number_coordinates(replica: Replica) -> None:
+    """Rows naming different columns, and coordinates given as ints, store as Core does."""
+    from sqlalchemy import text
+
+    rows = [{"name": f"Firm {i}", "latitude": 50, "longitude": 7} for i in range(3)]
+    rows += [{"name": "No place", "status": "inactive"}, {"name": "Float", "latitude": 1.5}]
+    rows[4]["longitude"] = 2.25
+    with replica.session() as s:
+        ids = services.bulk_create(s, "accounts", rows)
+    with replica.read_session() as s:
+        stored = s.execute(
+            text("SELECT id, typeof(latitude), latitude, status, type FROM accounts ORDER BY rowid")
+        ).all()
+    assert [r[0] for r in stored] == ids
+    assert [r[1:] for r in stored] == [("real", 50.0, "active", "prospect")] * 3 + [
+        ("null", None, "inactive", "prospect"),
+        ("real", 1.5, "active", "prospect"),
+    ]
+    by_row = {e.row_id: e.changes for e in entries(replica)}
+    assert by_row[ids[3]] == {
+        "name": [None, "No place"],
+        "type": [None, "prospect"],
+        "status": [None, "inactive"],
+    }
