@@ -629,6 +629,11 @@ def _changes_sql(
         if name in plain:
             slot, value = '"%s"', name
             piece = f"',\"{name}\":[null,\"' || {name} || '\"]'"
+        elif isinstance(column.type, Float):
+            # json_quote writes 15 significant digits; a double needs 17 to come back
+            # exactly (a coordinate would move in its last digits on the way to the server).
+            slot, value = "%s", f"printf('%!.17g', {name})"
+            piece = f"',\"{name}\":[null,' || {value} || ']'"
         else:
             slot, value = "%s", f"json_quote({_wire_sql(column)})"
             piece = f"',\"{name}\":[null,' || {value} || ']'"

@@ -195,8 +195,8 @@ def test_bulk_entries_equal_the_flush_hooks_for_every_column_type(replica: Repli
     samples = {
         "accounts": {
             "name": 'Ünïcode "q" GmbH',
-            "latitude": 50.937512,
-            "longitude": -6.5,
+            "latitude": 50.93803497624588,  # 16 significant digits: all must survive
+            "longitude": -6.123456789012345,
             "tags": "a,b",
             "description": None,
         },
