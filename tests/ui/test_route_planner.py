@@ -20,15 +20,21 @@ from fieldapp.ui.map_screen import MapScreen
 from tests.ui.builders import Demo
 
 
-def test_plan_a_day_from_the_map(
-    qtbot: QtBot, window: MainWindow, demo: Demo, replica: Replica, tmp_path: Path
-) -> None:
+def _show_map(qtbot: QtBot, window: MainWindow) -> MapScreen:
+    """The Map panel, shown, with its page loaded and its day planner built."""
     screen = window.panel("map")
     assert isinstance(screen, MapScreen)
     window.show_panel("map")
     assert screen.map is not None and screen.planner is not None
     with qtbot.waitSignal(screen.map.map_ready, timeout=30_000):
         pass
+    return screen
+
+
+def test_plan_a_day_from_the_map(
+    qtbot: QtBot, window: MainWindow, demo: Demo, replica: Replica, tmp_path: Path
+) -> None:
+    screen = _show_map(qtbot, window)
     planner = screen.planner
     # A lasso around everything adds every located account as a stop.
     screen.map.bridge.lassoFinished("[[-89, -179], [-89, 179], [89, 179], [89, -179]]")
@@ -123,12 +129,7 @@ def _map_view(qtbot: QtBot, screen: MapScreen) -> tuple[float, float, float, flo
 def test_optimise_brings_the_route_into_view_and_reordering_keeps_the_users_view(
     qtbot: QtBot, window: MainWindow, demo: Demo
 ) -> None:
-    screen = window.panel("map")
-    assert isinstance(screen, MapScreen)
-    window.show_panel("map")
-    assert screen.map is not None and screen.planner is not None
-    with qtbot.waitSignal(screen.map.map_ready, timeout=30_000):
-        pass
+    screen = _show_map(qtbot, window)
     whole = _map_view(qtbot, screen)  # the demo's six cities, Aachen to Essen
     planner = screen.planner
     # Lasso the accounts in Cologne only.
