@@ -589,23 +589,29 @@ def _plain_text_columns(table: Table, columns: dict[str, list[Any]]) -> set[str]
     return plain
 
 
-def _wire_sql(column: Column[Any]) -> str:
-    """SQL giving the JSON value :func:`to_wire` gives for ``column``'s stored value."""
+def _json_sql(column: Column[Any]) -> str:
+    """SQL giving the JSON text of what :func:`to_wire` gives for ``column``'s stored value."""
     name = column.name
     kind = column.type
+    if isinstance(kind, Float):
+        # json_quote writes 15 significant digits; a double needs 17 to come back
+        # exactly (a coordinate would move in its last digits on the way to the server).
+        return f"printf('%!.17g', {name})"
     if isinstance(kind, UTCDateTime):
         # Stored "YYYY-MM-DD HH:MM:SS.ffffff" (UTC); isoformat() drops zero micros.
-        return (
+        wire = (
             f"substr({name}, 1, 10) || 'T' || CASE WHEN substr({name}, 21) = '000000' "
             f"THEN substr({name}, 12, 8) ELSE substr({name}, 12) END || '+00:00'"
         )
-    if isinstance(kind, Money):
-        return f"printf('%d.%02d', {name} / 100, {name} % 100)"  # amounts are >= 0
-    if isinstance(kind, Boolean):
-        return f"json(CASE WHEN {name} THEN 'true' ELSE 'false' END)"
-    if isinstance(kind, JSON):
-        return f"json({name})"
-    return name
+    elif isinstance(kind, Money):
+        wire = f"printf('%d.%02d', {name} / 100, {name} % 100)"  # amounts are >= 0
+    elif isinstance(kind, Boolean):
+        wire = f"json(CASE WHEN {name} THEN 'true' ELSE 'false' END)"
+    elif isinstance(kind, JSON):
+        wire = f"json({name})"
+    else:
+        wire = name
+    return f"json_quote({wire})"
 
 
 def _changes_sql(
@@ -617,7 +623,7 @@ def _changes_sql(
     ``,"field":[null,%s]`` slot per column: a chain of ``||`` copied the growing
     string once per field and cost 20% more. Columns in ``plain`` (text needing no
     escapes, see :func:`_plain_text_columns`) are copied into a ``"%s"`` slot; the
-    others go through json_quote. Columns NULL in every row of the batch are not
+    others are written by :func:`_json_sql`. Columns NULL in every row of the batch are not
     mentioned at all; only those NULL in some rows need a CASE.
     """
     template, args = "", []
@@ -626,17 +632,10 @@ def _changes_sql(
         name = column.name
         if column.key in Synced.BOOKKEEPING or name not in present:
             continue
-        if name in plain:
-            slot, value = '"%s"', name
-            piece = f"',\"{name}\":[null,\"' || {name} || '\"]'"
-        elif isinstance(column.type, Float):
-            # json_quote writes 15 significant digits; a double needs 17 to come back
-            # exactly (a coordinate would move in its last digits on the way to the server).
-            slot, value = "%s", f"printf('%!.17g', {name})"
-            piece = f"',\"{name}\":[null,' || {value} || ']'"
-        else:
-            slot, value = "%s", f"json_quote({_wire_sql(column)})"
-            piece = f"',\"{name}\":[null,' || {value} || ']'"
+        # Plain text is copied between quotes; anything else is already JSON text.
+        quote, value = ('"', name) if name in plain else ("", _json_sql(column))
+        slot = f"{quote}%s{quote}"
+        piece = f"',\"{name}\":[null,{quote}' || {value} || '{quote}]'"
         if first_optional is None:
             first_optional = name in sometimes_null
         if name in sometimes_null:

@@ -55,10 +55,10 @@ class IdBlock:
 
     @classmethod
     def make(cls, count: int) -> IdBlock:
-        ms = time.time_ns() // 1_000_000
-        rand = int.from_bytes(os.urandom(10), "big")
-        text = str(uuid.UUID(int=_v7(ms, rand >> 68, rand & _RAND_B)))
-        return cls(text[:24], rand % _BLOCK_COUNTER, count)
+        # One fresh id: its first 24 characters are the block's head, its random
+        # last 48 bits pick the counter's start.
+        text = new_id()
+        return cls(text[:24], int(text[24:], 16) % _BLOCK_COUNTER, count)
 
     def ids(self) -> list[str]:
         head = self.head
