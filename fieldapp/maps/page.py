@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp.errors import NotFoundError
 from fieldapp.maps import assets
-from fieldapp.maps.geo import bbox
+from fieldapp.maps.geo import LatLon, bbox
 from fieldapp.maps.planner import AccountPoint, account_points
 from fieldapp.maps.routing import DayPlan, hhmm
 from fieldapp.maps.settings import COLOR_FIELDS, OSM_ATTRIBUTION, OSM_TILES
@@ -135,10 +135,9 @@ def map_data(
     route: dict[str, Any] | None = None
     box_points: list[tuple[float, float]] = [(p.lat or 0.0, p.lon or 0.0) for p in located]
     if plan is not None:
-        req = plan.request
-        pts = [list(req.start), *([s.lat, s.lon] for s in plan.stops), list(req.end_point)]
+        line = _route_line(plan)
         route = {
-            "points": pts,
+            "points": [list(p) for p in line],
             "stops": [
                 {
                     "position": s.position,
@@ -150,7 +149,7 @@ def map_data(
                 for s in plan.stops
             ],
         }
-        box_points += [(float(p[0]), float(p[1])) for p in pts]
+        box_points += [(float(p[0]), float(p[1])) for p in line]
     box = bbox(box_points)
     return {
         "markers": markers,
@@ -159,7 +158,7 @@ def map_data(
         "colorByLabel": COLOR_FIELDS[color_by],
         "territories": [{"name": t.name, "geometry": t.geometry} for t in territories],
         "route": route,
-        "bounds": [[box[0], box[1]], [box[2], box[3]]] if box else None,
+        "bounds": _corners(box),
         "draggable": draggable,
         "view": view or {},
     }
@@ -169,8 +168,17 @@ def route_bounds(plan: DayPlan) -> list[list[float]] | None:
     """``[[south, west], [north, east]]`` around the plan's start, stops and end."""
     if not plan.stops:
         return None
+    return _corners(bbox(_route_line(plan)))
+
+
+def _route_line(plan: DayPlan) -> list[LatLon]:
+    """The points the route's line joins: start, every stop, end."""
     req = plan.request
-    box = bbox([req.start, *((s.lat, s.lon) for s in plan.stops), req.end_point])
+    return [req.start, *((s.lat, s.lon) for s in plan.stops), req.end_point]
+
+
+def _corners(box: tuple[float, float, float, float] | None) -> list[list[float]] | None:
+    """A bounding box as Leaflet takes it: ``[[south, west], [north, east]]``."""
     return [[box[0], box[1]], [box[2], box[3]]] if box else None
 
 
