@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.errors import ValidationError
 from fieldapp.store import models, services
 from fieldapp.store.types import utcnow
 from fieldapp.ui import dialogs, queries, visits
@@ -304,26 +303,15 @@ class AccountDetail(QWidget):
             return
         self.save_error.hide()
         account_id = self.account_id
-        if account_id is None:
-            values = {k: v for k, v in self.form.values().items() if v}
-            self.ctx.bg.write(
-                lambda s: services.create(s, "accounts", values),
-                {"accounts"},
-                self._created,
-                on_error=self._save_failed,
-                owner=self,
-            )
-        else:
-            changes = self.form.changed_values()
-            if not changes:
-                return
-            self.ctx.bg.write(
-                lambda s: services.update(s, "accounts", account_id, changes),
-                {"accounts"},
-                lambda _r: self._saved(account_id),
-                on_error=self._save_failed,
-                owner=self,
-            )
+        if account_id is not None and not self.form.is_modified():
+            return
+        self.ctx.bg.write(
+            self.form.save_job("accounts", account_id),
+            {"accounts"},
+            self._created if account_id is None else lambda _r: self._saved(account_id),
+            on_error=self._save_failed,
+            owner=self,
+        )
 
     def _created(self, account_id: str) -> None:
         self.account_id = account_id
@@ -335,13 +323,7 @@ class AccountDetail(QWidget):
         self.saved.emit(account_id)
 
     def _save_failed(self, exc: Exception) -> None:
-        if isinstance(exc, ValidationError):
-            rest = self.form.set_errors(exc.fields)
-            self._show_save_error(
-                "Not saved: " + ("; ".join(rest) if rest else "fix the marked fields.")
-            )
-        else:
-            self._show_save_error(f"Not saved: {user_message(exc)}")
+        self._show_save_error(self.form.failure_message(exc))
 
     def _show_save_error(self, text: str) -> None:
         self.save_error.setText(text)

@@ -10,7 +10,7 @@ Signals:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,8 +25,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
-from fieldapp.store import fields
+from fieldapp.errors import ValidationError
+from fieldapp.store import fields, services
+from fieldapp.ui.background import user_message
 
 INVALID_STYLE = "border: 1px solid #c0392b; background: #fdecea;"
 ERROR_STYLE = "color: #c0392b; font-size: 11px;"
@@ -138,6 +141,22 @@ class RecordForm(QWidget):
 
     def is_modified(self) -> bool:
         return bool(self.changed_values())
+
+    def save_job(self, entity: str, row_id: str | None) -> Callable[[Session], Any]:
+        """The store write that saves the form: a new record from the filled-in fields
+        when ``row_id`` is None, otherwise an update of the changed ones."""
+        if row_id is None:
+            values = {k: v for k, v in self.values().items() if v}
+            return lambda s: services.create(s, entity, values)
+        changes = self.changed_values()
+        return lambda s: services.update(s, entity, row_id, changes)
+
+    def failure_message(self, exc: Exception) -> str:
+        """What to say when a save failed; fields the store refused are marked inline."""
+        if isinstance(exc, ValidationError):
+            rest = self.set_errors(exc.fields)
+            return "Not saved: " + ("; ".join(rest) or "fix the marked fields.")
+        return f"Not saved: {user_message(exc)}"
 
     # -- validation -------------------------------------------------------------------------
 

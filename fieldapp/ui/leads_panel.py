@@ -28,10 +28,8 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from fieldapp.errors import ValidationError
 from fieldapp.store import models, services
 from fieldapp.ui import dialogs, queries
-from fieldapp.ui.background import user_message
 from fieldapp.ui.forms import RecordForm
 from fieldapp.ui.headers import column_title
 from fieldapp.ui.panel import AppContext, Panel
@@ -217,31 +215,16 @@ class LeadsPanel(Panel):
         if not self.form.check_all():
             return
         lead_id = self.lead_id
-        if lead_id is None:
-            values = {k: v for k, v in self.form.values().items() if v}
-            self.ctx.bg.write(
-                lambda s: services.create(s, "leads", values),
-                {"leads"},
-                self.show_lead,
-                on_error=self._failed,
-                owner=self,
-            )
-        else:
-            changes = self.form.changed_values()
-            self.ctx.bg.write(
-                lambda s: services.update(s, "leads", lead_id, changes),
-                {"leads"},
-                lambda _r: self.show_lead(lead_id),
-                on_error=self._failed,
-                owner=self,
-            )
+        self.ctx.bg.write(
+            self.form.save_job("leads", lead_id),
+            {"leads"},
+            self.show_lead if lead_id is None else lambda _r: self.show_lead(lead_id),
+            on_error=self._failed,
+            owner=self,
+        )
 
     def _failed(self, exc: Exception) -> None:
-        if isinstance(exc, ValidationError):
-            rest = self.form.set_errors(exc.fields)
-            self.error.setText("Not saved: " + ("; ".join(rest) or "fix the marked fields."))
-        else:
-            self.error.setText(f"Not saved: {user_message(exc)}")
+        self.error.setText(self.form.failure_message(exc))
         self.error.show()
 
     def convert(self) -> None:
