@@ -186,6 +186,7 @@ def test_store_refusal_is_shown_inline(qtbot: QtBot, demo: Demo, window: MainWin
     qtbot.mouseClick(panel.detail.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: form.error_text("latitude") != "")
     assert "go together" in form.error_text("latitude")
+    assert panel.detail.save_error.text() == "Not saved: fix the marked fields."
     assert form.text("name").endswith(" II")
 
 
