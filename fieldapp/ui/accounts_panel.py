@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -12,7 +11,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QSpinBox,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +19,7 @@ from fieldapp.store import models
 from fieldapp.ui import queries
 from fieldapp.ui.account_detail import AccountDetail
 from fieldapp.ui.accounts_model import AccountsModel
+from fieldapp.ui.headers import record_table
 from fieldapp.ui.panel import AppContext, Panel
 from fieldapp.ui.queries import AccountFilter
 
@@ -84,19 +83,13 @@ class AccountsPanel(Panel):
         search_row.addWidget(self.search, 1)
         search_row.addWidget(self.count_label)
 
-        self.table = QTableView()
+        self.table = record_table(self.model)
         self.table.setObjectName("accounts_table")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         vh = self.table.verticalHeader()
-        vh.setVisible(False)
         vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         vh.setDefaultSectionSize(24)
         hh = self.table.horizontalHeader()
-        hh.setStretchLastSection(True)
         hh.setSectionsMovable(True)
         for column, width in enumerate((220, 80, 70, 110, 75, 140)):
             hh.resizeSection(column, width)

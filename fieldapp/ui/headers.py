@@ -1,10 +1,12 @@
-"""Column titles for the app's table models (one rule for every model's headerData)."""
+"""The record lists' tables: one column-title rule for every model's headerData, and
+the table view every list panel starts from."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 
 def column_title(
@@ -18,3 +20,16 @@ def column_title(
     ):
         return headers[section]
     return None
+
+
+def record_table(model: QAbstractItemModel) -> QTableView:
+    """A table of records: whole rows, one at a time, striped, no row numbers, the last
+    column filling the width."""
+    table = QTableView()
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table

@@ -15,14 +15,12 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -31,7 +29,7 @@ from sqlalchemy.orm import Session
 from fieldapp.store import models, services
 from fieldapp.ui import dialogs, queries
 from fieldapp.ui.forms import RecordForm
-from fieldapp.ui.headers import column_title
+from fieldapp.ui.headers import column_title, record_table
 from fieldapp.ui.panel import AppContext, Panel
 
 Index = QModelIndex | QPersistentModelIndex
@@ -113,14 +111,8 @@ class LeadsPanel(Panel):
         self.search.setPlaceholderText("Search leads")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.refresh)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
+        self.table = record_table(self.model)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setAlternatingRowColors(True)
         self.table.selectionModel().selectionChanged.connect(self._selected)
 
         self.heading = QLabel("No lead selected")

@@ -20,11 +20,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -34,7 +32,7 @@ from fieldapp.store.types import utcnow
 from fieldapp.ui import dialogs, queries
 from fieldapp.ui.background import Background, user_message
 from fieldapp.ui.forms import display
-from fieldapp.ui.headers import column_title
+from fieldapp.ui.headers import column_title, record_table
 from fieldapp.ui.panel import AppContext, Panel
 from fieldapp.ui.queries import TaskRow
 
@@ -129,13 +127,7 @@ class TasksPanel(Panel):
         for label, _b in VIEWS:
             self.view_combo.addItem(label)
         self.view_combo.currentIndexChanged.connect(self._apply)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setAlternatingRowColors(True)
+        self.table = record_table(self.model)
         self.table.doubleClicked.connect(self._open)
         self.complete_button = QPushButton("Complete")
         self.complete_button.clicked.connect(self.complete_selected)
