@@ -20,25 +20,21 @@ authority on integrity. Nothing written here produces outbox entries.
 from __future__ import annotations
 
 import gc
-import json
-import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import JSON, Boolean, Connection, Date, Table, delete, or_, select
+from sqlalchemy import Connection, Table, delete, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from fieldapp.store import search
 from fieldapp.store.db import Replica
 from fieldapp.store.models import ENTITIES, Outbox
-from fieldapp.store.types import Money, UTCDateTime, to_wire, utcnow
-from fieldapp.sync import state
+from fieldapp.store.types import to_wire, utcnow
+from fieldapp.sync import incoming, state
 from fieldapp.sync.errors import SyncError
 from fieldapp.sync.protocol import ACCOUNT_ANCHOR, MAX_PULL_LIMIT, Mutation, MutationResult
 from fieldapp.sync.transport import Transport
@@ -91,143 +87,9 @@ class SyncReport:
 ProgressCallback = Callable[[Progress], None]
 
 
-def _sqlite_datetime(value: str) -> str:
-    if len(value) in (25, 32) and value[10] == "T" and value.endswith("+00:00"):
-        # Already UTC (what the store writes): reshape the text, no parsing.
-        return value[:10] + " " + (value[11:19] + ".000000" if len(value) == 25 else value[11:26])
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    # The text form SQLAlchemy's SQLite DateTime stores and reads back.
-    return moment.isoformat(" ", "microseconds")
-
-
-def _sqlite_money(value: Any) -> int:
-    return int((Decimal(str(value)) * 100).to_integral_value())
-
-
-def _raw_converter(column: Any) -> Callable[[Any], Any] | None:
-    """Wire value -> the value SQLite stores for this column (bypassing bind processing).
-
-    The bulk path of the initial sync: SQLAlchemy's per-value bind processing costs more
-    than the insert itself at tens of thousands of rows a second.
-    """
-    kind = column.type
-    if isinstance(kind, UTCDateTime):
-        return _sqlite_datetime
-    if isinstance(kind, Date):
-        return lambda v: date.fromisoformat(v).isoformat()
-    if isinstance(kind, Money):
-        return _sqlite_money
-    if isinstance(kind, Boolean):
-        return lambda v: 1 if v else 0
-    if isinstance(kind, JSON):
-        return json.dumps
-    return None
-
-
-def _null(value: None) -> None:
-    return None
-
-
-# The sqlite3 module "adapts" every bound value whose type is not exactly int, float, str
-# or bytearray, None included: two failed attribute look-ups per NULL, each raising and
-# formatting an AttributeError. Pulled rows are about half NULLs, and that cost a tenth
-# of an initial sync's client CPU time; with an adapter registered for None it is one dict hit
-# and a call. None still binds as NULL, for every user of sqlite3 in the process.
-sqlite3.register_adapter(type(None), _null)
-
-
-# Markers in raw_row: a field the record does not carry; a default of "now".
-_ABSENT = object()
-_NOW = object()
-
-
-class _TablePlan:
-    """How to write one entity's rows from wire dicts."""
-
-    def __init__(self, table: Table) -> None:
-        self.table = table
-        self.columns = [c for c in table.columns if c.key != "server_version"]
-        self.defaults: dict[str, Any] = {}
-        for c in self.columns:
-            default = getattr(c.default, "arg", None) if c.default is not None else None
-            if c.default is not None and getattr(c.default, "is_scalar", False):
-                self.defaults[c.key] = default
-        self.keys = [c.key for c in self.columns] + ["server_version"]
-        self.raw_convert = [(c.key, _raw_converter(c)) for c in self.columns]
-        self.id_index = [k for k, _ in self.raw_convert].index("id")
-        self.raw_defaults = {
-            k: (conv(v) if conv is not None and v is not None else v)
-            for k, conv in self.raw_convert
-            for v in [self.defaults.get(k)]
-        }
-        # raw_row's plan: a plain look-up per column, then a pass over the few columns
-        # that need converting (absent ones get their default, or "now" for the stamps).
-        self.raw_lookup = [
-            (k, _ABSENT if conv is not None else self.raw_defaults[k])
-            for k, conv in self.raw_convert
-        ]
-        self.raw_fixes = [
-            (i, conv, _NOW if k in ("created_at", "updated_at") else self.raw_defaults[k])
-            for i, (k, conv) in enumerate(self.raw_convert)
-            if conv is not None
-        ]
-        name = table.name
-        columns = ", ".join(f'"{k}"' for k in self.keys)
-        updates = ", ".join(f'"{k}" = excluded."{k}"' for k in self.keys if k != "id")
-        self.raw_upsert = (
-            f'INSERT INTO "{name}" ({columns}) VALUES ({", ".join("?" * len(self.keys))}) '
-            f"ON CONFLICT (id) DO UPDATE SET {updates} "
-            f'WHERE "{name}".server_version IS NULL '
-            f'OR "{name}".server_version < excluded.server_version'
-        )
-
-    def raw_row(self, change: dict[str, Any], now: str) -> tuple[Any, ...]:
-        """The row as SQLite stores it; absent fields get their column's default.
-
-        Runs once per pulled record: a comprehension of look-ups and a short loop over
-        the converted columns take half the time of one Python-level step per column.
-        """
-        get = change["data"].get
-        values = [get(key, default) for key, default in self.raw_lookup]
-        for i, conv, default in self.raw_fixes:
-            value = values[i]
-            if value is _ABSENT:
-                values[i] = now if default is _NOW else default
-            elif value is not None:
-                values[i] = conv(value)
-        values[self.id_index] = change["id"]
-        values.append(change["version"])
-        return tuple(values)
-
-
-_PLANS: dict[str, _TablePlan] = {}
-
-
-def _plan(entity: str) -> _TablePlan:
-    plan = _PLANS.get(entity)
-    if plan is None:
-        plan = _PLANS[entity] = _TablePlan(ENTITIES[entity].__table__)  # type: ignore[attr-defined]
-    return plan
-
-
-# Entity -> its records as SQLite stores them, in the order they came. Only these rows
-# are kept of a chunk (20 MB for 20k visits); keeping the parsed documents as well
-# would more than double a chunk's memory.
-Prepared = dict[str, list[tuple[Any, ...]]]
-
-
-def _prepare(changes: list[dict[str, Any]]) -> Prepared:
-    """Convert a chunk to SQLite rows (done on the download thread, off the writer's back)."""
-    now = _sqlite_datetime(utcnow().isoformat())
-    out: Prepared = {}
-    for change in changes:
-        entity = change["entity"]
-        if entity not in ENTITIES:
-            continue  # a newer server's entity this client does not know
-        out.setdefault(entity, []).append(_plan(entity).raw_row(change, now))
-    return out
+def stored_now() -> str:
+    """Now, as the store keeps timestamps: for records that carry no stamps."""
+    return incoming.stored_datetime(utcnow().isoformat())
 
 
 class SyncEngine:
@@ -363,7 +225,7 @@ class SyncEngine:
                     if result.status == "applied" and result.version is not None:
                         # The server's copy now equals ours; its pulls will not echo it
                         # back to this client, so take the version here.
-                        rows = _plan(e.entity).table
+                        rows = incoming.plan(e.entity).table
                         conn.execute(
                             rows.update()
                             .where(
@@ -386,7 +248,7 @@ class SyncEngine:
         total: int | None = None
         done = 0
         with _gc_frozen(), ThreadPoolExecutor(1, thread_name_prefix="fieldapp-pull") as pool:
-            ahead: Future[dict[str, Any]] | None = None
+            ahead: Future[incoming.Chunk] | None = None
             first = True
             while True:
                 if ahead is not None:
@@ -394,34 +256,34 @@ class SyncEngine:
                 else:
                     chunk = self._pull_chunk(cursor, scope_seq, first)
                 ahead = None
-                count: int = chunk["count"]
+                count = chunk.count
                 if first:
-                    total = count + int(chunk.get("remaining") or 0)
+                    total = count + chunk.remaining
                     first = False
-                if chunk.get("scope_changed"):
+                if chunk.scope_changed:
                     self._scope_change(chunk, cursor, report)
-                if chunk["more"]:
+                if chunk.more:
                     # Only this thread uses the transport until then: it is free.
                     ahead = pool.submit(
                         self._pull_chunk,
-                        int(chunk["cursor"]),
-                        int(chunk["scope_seq"]),
+                        chunk.cursor,
+                        chunk.scope_seq,
                         False,
                         self.chunk_limit(total or 0),
                     )
                 with self._writer() as conn:
-                    self._apply(conn, chunk["rows"])
-                    report.conflicts += self._store_conflicts(conn, chunk["conflicts"])
-                    state.put(conn, "cursor", str(chunk["cursor"]))
-                    state.put(conn, "scope_seq", str(chunk["scope_seq"]))
+                    self._apply(conn, chunk.rows)
+                    report.conflicts += self._store_conflicts(conn, chunk.conflicts)
+                    state.put(conn, "cursor", str(chunk.cursor))
+                    state.put(conn, "scope_seq", str(chunk.scope_seq))
                     conn.commit()
-                cursor = int(chunk["cursor"])
-                scope_seq = int(chunk["scope_seq"])
+                cursor = chunk.cursor
+                scope_seq = chunk.scope_seq
                 report.pulled += count
                 report.cursor = cursor
                 done += count
                 self.progress(Progress("pull", done, max(total or 0, done)))
-                if not chunk["more"]:
+                if not chunk.more:
                     return
 
     def chunk_limit(self, total: int) -> int:
@@ -430,14 +292,12 @@ class SyncEngine:
 
     def _pull_chunk(
         self, cursor: int, scope_seq: int, first: bool, limit: int | None = None
-    ) -> dict[str, Any]:
-        chunk = self.transport.pull(
+    ) -> incoming.Chunk:
+        """Download and decode one chunk (on the download thread, off the writer's back)."""
+        body = self.transport.pull_body(
             cursor, limit or self.chunk_size, scope_seq, total=first, client_id=self.client_id
         )
-        changes = chunk.pop("changes")
-        chunk["count"] = len(changes)
-        chunk["rows"] = _prepare(changes)
-        return chunk
+        return incoming.decode(body)
 
     def _writer(self) -> _ForeignKeysOff:
         return _ForeignKeysOff(self.replica.engine.connect())
@@ -454,30 +314,34 @@ class SyncEngine:
                 out.setdefault(row_id, set()).update(changes)
         return out
 
-    def _apply(self, conn: Connection, prepared: Prepared) -> None:
+    def _apply(self, conn: Connection, rows_of: incoming.Rows) -> None:
         """Write server records, keeping fields the user changed and has not pushed yet."""
-        if not prepared:
+        if not rows_of:
             return
-        ids = (row[_plan(entity).id_index] for entity, rows in prepared.items() for row in rows)
+        ids = (row[incoming.plan(e).id_index] for e, rows in rows_of.items() for row in rows)
         pending = self._pending_fields(conn, ids)
-        for entity, rows in prepared.items():
-            plan = _plan(entity)
+        now = stored_now()
+        for entity, rows in rows_of.items():
+            plan = incoming.plan(entity)
             at = plan.id_index
-            plain = [row for row in rows if row[at] not in pending]
+            plain = [row for row in rows if row[at] not in pending] if pending else rows
             if plain:
                 with search.deferred_index(conn, plan.table.name, len(plain)):
-                    conn.exec_driver_sql(plan.raw_upsert, plain)
+                    conn.exec_driver_sql(plan.stage_create)
+                    conn.exec_driver_sql(plan.stage_insert, plain)
+                    conn.exec_driver_sql(plan.upsert_staged, {"now": now})
+                    conn.exec_driver_sql(plan.stage_clear)
             for row in rows:
                 if row[at] in pending:
-                    self._apply_keeping(conn, plan, row, pending[row[at]])
+                    self._apply_keeping(conn, plan, plan.stored(row, now), pending[row[at]])
 
     def _apply_keeping(
-        self, conn: Connection, plan: _TablePlan, row: tuple[Any, ...], keep: set[str]
+        self, conn: Connection, plan: incoming.TablePlan, row: tuple[Any, ...], keep: set[str]
     ) -> None:
         name = plan.table.name
         row_id = row[plan.id_index]
         if conn.exec_driver_sql(f'SELECT 1 FROM "{name}" WHERE id = ?', (row_id,)).first() is None:
-            conn.exec_driver_sql(plan.raw_upsert, row)
+            conn.exec_driver_sql(plan.upsert_one, row)
             return
         taken = [(k, v) for k, v in zip(plan.keys, row, strict=True) if k not in keep and k != "id"]
         columns = ", ".join(f'"{k}" = ?' for k, _ in taken)
@@ -501,9 +365,9 @@ class SyncEngine:
 
     # --- scope ----------------------------------------------------------------------
 
-    def _scope_change(self, chunk: dict[str, Any], cursor: int, report: SyncReport) -> None:
-        accounts = chunk.get("scope_accounts")
-        owners = chunk.get("scope_owners")
+    def _scope_change(self, chunk: incoming.Chunk, cursor: int, report: SyncReport) -> None:
+        accounts = chunk.scope_accounts
+        owners = chunk.scope_owners
         if accounts is None:
             return  # everything is in scope
         in_scope = set(accounts)
@@ -520,11 +384,11 @@ class SyncEngine:
         if entered and cursor > 0:
             ids = sorted(entered)
             for start in range(0, len(ids), 1000):
-                changes = self.transport.fetch(ids[start : start + 1000])
+                fetched = incoming.decode(self.transport.fetch_body(ids[start : start + 1000]))
                 with self._writer() as conn:
-                    self._apply(conn, _prepare(changes))
+                    self._apply(conn, fetched.rows)
                     conn.commit()
-                report.fetched += len(changes)
+                report.fetched += fetched.count
                 self.progress(Progress("fetch", min(start + 1000, len(ids)), len(ids)))
 
 
@@ -584,7 +448,9 @@ class _ForeignKeysOff:
         self.conn = conn
 
     def __enter__(self) -> Connection:
-        self._driver().execute("PRAGMA foreign_keys=OFF")
+        driver = self._driver()
+        driver.execute("PRAGMA foreign_keys=OFF")
+        incoming.prepare_connection(driver)
         return self.conn
 
     def __exit__(self, *exc: object) -> None:

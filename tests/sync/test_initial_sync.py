@@ -19,6 +19,7 @@ from fieldapp.server import admin
 from fieldapp.server.db import next_seqs
 from fieldapp.server.models import Record
 from fieldapp.store.types import utcnow
+from fieldapp.sync import incoming
 from fieldapp.sync.engine import CATCH_UP_CHUNKS, Progress, SyncEngine
 from fieldapp.sync.errors import SyncError
 from fieldapp.sync.protocol import MAX_PULL_LIMIT
@@ -187,8 +188,46 @@ def put_record(
         )  # fmt: skip
 
 
+def test_pulled_timestamps_of_every_shape_are_stored_as_the_store_writes_them(
+    world: World,
+) -> None:
+    """The staged insert reshapes UTC timestamps in SQL and hands the rest to Python."""
+    t = setup_two_territories(world)
+    acc = str(uuid.uuid4())
+    put_record(world, "accounts", acc, {"id": acc, "name": "Stamps", "territory_id": t["north"]},
+               territory=t["north"])  # fmt: skip
+    shapes = {
+        "2030-01-02T10:00:00+00:00": datetime(2030, 1, 2, 10, tzinfo=UTC),
+        "2030-01-02T10:00:00.250000+00:00": datetime(2030, 1, 2, 10, 0, 0, 250000, tzinfo=UTC),
+        "2030-01-02T12:30:00+02:00": datetime(2030, 1, 2, 10, 30, tzinfo=UTC),
+        "2030-01-02T10:00:00Z": datetime(2030, 1, 2, 10, tzinfo=UTC),
+        "2030-01-02T10:00:00": datetime(2030, 1, 2, 10, tzinfo=UTC),  # naive: taken as UTC
+    }
+    visits = {}
+    for wire, expected in shapes.items():
+        vid = str(uuid.uuid4())
+        visits[vid] = expected
+        put_record(world, "visits", vid, {"id": vid, "account_id": acc, "checkin_at": wire},
+                   account=acc, territory=t["north"])  # fmt: skip
+    alice, engine = world.client("alice")
+    engine.sync()
+    with contextlib.closing(sqlite3.connect(alice.db_path)) as raw:
+        stored = dict(raw.execute("SELECT id, checkin_at FROM visits").fetchall())
+    for vid, expected in visits.items():
+        assert get(alice, "visits", vid)["checkin_at"] == expected
+        # The text every other write path stores, so SQL comparisons and sorting agree.
+        assert stored[vid] == expected.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def test_a_pull_reply_that_cannot_be_read_is_a_sync_error_naming_it() -> None:
+    with pytest.raises(SyncError, match="cannot read"):
+        incoming.decode(b"<html>proxy error</html>")
+    with pytest.raises(SyncError, match="cannot read"):
+        incoming.decode(b'{"changes": [{"entity": "accounts", "id": "x", "version": "v"}]}')
+
+
 def test_none_binds_as_null_through_a_registered_adapter() -> None:
-    """The engine spares sqlite3 its slow adaptation detour for None (see engine.py)."""
+    """The engine spares sqlite3 its slow adaptation detour for None (see incoming.py)."""
     assert sqlite3.adapters.get((type(None), sqlite3.PrepareProtocol)) is not None
     with contextlib.closing(sqlite3.connect(":memory:")) as conn:
         conn.execute("CREATE TABLE t (a, b)")
