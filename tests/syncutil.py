@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -105,3 +107,10 @@ class ServerProcess:
                 self.proc.wait()
         if self.proc.stderr:
             self.proc.stderr.close()
+
+
+def index_names(db_path: Path) -> set[str]:
+    """The indexes a replica file has, read with plain sqlite3."""
+    with contextlib.closing(sqlite3.connect(db_path)) as raw:
+        rows = raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        return {row[0] for row in rows}

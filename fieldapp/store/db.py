@@ -7,20 +7,21 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import platformdirs
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Index, Table, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 import fieldapp.store.outbox  # noqa: F401  (registers the outbox flush hook)
 from fieldapp.errors import DataDirError
+from fieldapp.store.models import Base
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -236,6 +237,58 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+def _secondary_indexes(tables: Iterable[Table]) -> list[Index]:
+    """The schema's own (named, non-unique) indexes of ``tables``."""
+    return [
+        index
+        for table in tables
+        for index in sorted(table.indexes, key=lambda i: str(i.name))
+        if not index.unique
+    ]
+
+
+def create_missing_indexes(conn: Connection) -> int:
+    """Create the schema's indexes that the file lacks; how many.
+
+    :func:`indexes_dropped` leaves them out while a bulk load runs; if the process
+    died meanwhile, the next open puts them back (the data was never at risk, only
+    the speed of some queries).
+    """
+    present = set(
+        conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'").scalars()
+    )
+    missing = [i for i in _secondary_indexes(Base.metadata.sorted_tables) if i.name not in present]
+    for index in missing:
+        index.create(conn)
+    return len(missing)
+
+
+@contextmanager
+def indexes_dropped(engine: Engine, tables: Iterable[Table]) -> Iterator[None]:
+    """Bulk-load ``tables`` without their secondary indexes, which are built after.
+
+    An index built in one pass over the loaded rows (a sort) costs far less than
+    the same index updated row by row, with random keys (UUIDs) touching a
+    different page for nearly every row. The indexes are created again when the
+    block ends, however it ends; after a crash, when the replica is next opened.
+    """
+    indexes = _secondary_indexes(tables)
+    with engine.connect() as conn:
+        present = set(
+            conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'").scalars()
+        )
+        indexes = [i for i in indexes if i.name in present]
+        for index in indexes:
+            index.drop(conn)
+        conn.commit()
+    try:
+        yield
+    finally:
+        with engine.connect() as conn:
+            create_missing_indexes(conn)
+            conn.commit()
+
+
 class Replica:
     """One opened data dir. Hands out short-lived sessions (one per operation)."""
 
@@ -295,6 +348,10 @@ def open_replica(data_dir: Path | None = None, *, migrate_to: str = "head") -> R
     engine = make_engine(db_path)
     try:
         migrate(engine, migrate_to)
+        if migrate_to in ("head", SCHEMA_HEAD):
+            with engine.connect() as conn:
+                if create_missing_indexes(conn):
+                    conn.commit()
     except DataDirError:
         engine.dispose()
         raise

@@ -23,7 +23,7 @@ import gc
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Table, delete, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from fieldapp.store import search
-from fieldapp.store.db import Replica
+from fieldapp.store.db import Replica, indexes_dropped
 from fieldapp.store.models import ENTITIES, Outbox
 from fieldapp.store.types import to_wire, utcnow
 from fieldapp.sync import incoming, state
@@ -45,6 +45,9 @@ OUTBOX = cast(Table, Outbox.__table__)
 # index pages its chunk touched, and random UUID keys touch most of them, so a few big
 # chunks write far less than many small ones, while progress still moves in small steps.
 CATCH_UP_CHUNKS = 16
+# A first sync of at least this many records builds the tables' secondary indexes after
+# the last chunk instead of row by row (~15% of its time at 350k records).
+INDEX_LATER_FROM = 20_000
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,10 @@ class SyncReport:
 ProgressCallback = Callable[[Progress], None]
 
 
+def _pulled_tables() -> list[Table]:
+    return [cast(Table, model.__table__) for model in ENTITIES.values()]  # type: ignore[attr-defined]
+
+
 def stored_now() -> str:
     """Now, as the store keeps timestamps: for records that carry no stamps."""
     return incoming.stored_datetime(utcnow().isoformat())
@@ -103,12 +110,14 @@ class SyncEngine:
         progress: ProgressCallback | None = None,
         chunk_size: int = 2000,
         push_batch: int = 500,
+        index_later_from: int = INDEX_LATER_FROM,
     ) -> None:
         self.replica = replica
         self.transport = transport
         self.progress = progress or (lambda p: None)
         self.chunk_size = chunk_size
         self.push_batch = push_batch
+        self.index_later_from = index_later_from
         self.client_id: str | None = None
 
     # --- the whole thing ----------------------------------------------------------
@@ -247,7 +256,11 @@ class SyncEngine:
             scope_seq = int(state.get(conn, "scope_seq") or 0)
         total: int | None = None
         done = 0
-        with _gc_frozen(), ThreadPoolExecutor(1, thread_name_prefix="fieldapp-pull") as pool:
+        with (
+            _gc_frozen(),
+            ExitStack() as later,
+            ThreadPoolExecutor(1, thread_name_prefix="fieldapp-pull") as pool,
+        ):
             ahead: Future[incoming.Chunk] | None = None
             first = True
             while True:
@@ -260,6 +273,10 @@ class SyncEngine:
                 if first:
                     total = count + chunk.remaining
                     first = False
+                    if cursor == 0 and total >= self.index_later_from:
+                        # A first sync fills empty tables: their indexes are built at the
+                        # end (see indexes_dropped), when the pool has stopped downloading.
+                        later.enter_context(indexes_dropped(self.replica.engine, _pulled_tables()))
                 if chunk.scope_changed:
                     self._scope_change(chunk, cursor, report)
                 if chunk.more:

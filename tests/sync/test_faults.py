@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import func, select
 
 from fieldapp.server.models import Record
-from fieldapp.store.db import open_replica
+from fieldapp.store.db import DB_FILENAME, open_replica
 from fieldapp.sync.engine import SyncEngine
 from fieldapp.sync.errors import SyncError
 from fieldapp.sync.transport import Transport
 from tests.sync.conftest import World
 from tests.sync.test_sync_flow import create, ids_of, setup_two_territories, update
-from tests.syncutil import PASSWORD
+from tests.syncutil import PASSWORD, index_names
 
 
 class CuttingProxy:
@@ -140,7 +140,7 @@ def test_random_connection_cuts_lose_and_duplicate_nothing(world: World) -> None
 
 KILLED_CLIENT = """
 import sys, time
-from fieldapp.store.db import open_replica
+from fieldapp.store.db import DB_FILENAME, open_replica
 from fieldapp.sync.engine import SyncEngine
 from fieldapp.sync.transport import Transport
 
@@ -151,7 +151,11 @@ def progress(p):
     print(p.phase, p.done, flush=True)
     time.sleep(0.2)
 
-SyncEngine(replica, transport, progress=progress, chunk_size=10, push_batch=5).sync()
+index_later_from = int(sys.argv[4]) if len(sys.argv) > 4 else 10**9
+SyncEngine(
+    replica, transport, progress=progress, chunk_size=10, push_batch=5,
+    index_later_from=index_later_from,
+).sync()
 print("finished", flush=True)
 """
 
@@ -190,3 +194,40 @@ def test_kill_9_mid_sync_loses_nothing(world: World, tmp_path: Path, kill_at: st
                 s.scalar(select(func.count()).select_from(Record).where(Record.entity == "visits"))
                 == 20
             )
+
+
+@pytest.mark.slow
+def test_indexes_a_killed_first_sync_left_out_are_back_when_the_replica_opens(
+    world: World, tmp_path: Path
+) -> None:
+    t = setup_two_territories(world)
+    boss, boss_sync = world.client("boss")
+    for i in range(40):
+        create(boss, "accounts", name=f"K{i}", territory_id=t["north"])
+    boss_sync.sync()
+    data_dir = tmp_path / "alice-killed"
+    open_replica(data_dir).close()
+    full = index_names(data_dir / DB_FILENAME)
+    transport = Transport(world.server.base)
+    transport.login("alice", PASSWORD)
+    world.transports.append(transport)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_CLIENT, str(data_dir), world.server.base,
+         str(transport.token), "1"],
+        stdout=subprocess.PIPE, text=True, env={**os.environ},
+    )  # fmt: skip
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("pull") and int(line.split()[1]) >= 10:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    # Killed before the rebuild.
+    assert "ix_accounts_territory_id" not in index_names(data_dir / DB_FILENAME)
+
+    alice = open_replica(data_dir)
+    world.replicas.append(alice)
+    assert index_names(data_dir / DB_FILENAME) == full
+    SyncEngine(alice, transport, chunk_size=10).sync()
+    assert len(ids_of(alice, "accounts")) == 40

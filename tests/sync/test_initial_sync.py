@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from fieldapp.server import admin
 from fieldapp.server.db import next_seqs
@@ -25,6 +26,7 @@ from fieldapp.sync.errors import SyncError
 from fieldapp.sync.protocol import MAX_PULL_LIMIT
 from tests.sync.conftest import World
 from tests.sync.test_sync_flow import get, ids_of, setup_two_territories
+from tests.syncutil import index_names
 
 
 class Crash(Exception):
@@ -63,6 +65,33 @@ def test_initial_sync_resumes_from_last_checkpoint(world: World, tmp_path: Path)
     assert report.pulled < 230 - 100  # started from the checkpoint, not from zero
     assert len(ids_of(alice, "accounts")) == 230
     assert resumed[-1].done == report.pulled
+
+
+def test_a_big_first_sync_builds_the_indexes_after_the_last_chunk(
+    world: World, tmp_path: Path
+) -> None:
+    setup_two_territories(world)
+    write_accounts(tmp_path / "a.csv", 230)
+    admin.import_accounts(world.db, tmp_path / "a.csv")
+    alice, engine = world.client("alice")
+    engine.index_later_from = 200
+    full = index_names(alice.db_path)
+    assert "ix_accounts_territory_id" in full
+    during: list[set[str]] = []
+    engine.progress = lambda p: during.append(index_names(alice.db_path))
+    engine.sync()
+    assert len(during) > 2 and all("ix_accounts_territory_id" not in names for names in during)
+    assert index_names(alice.db_path) == full
+    with alice.read_session() as s:  # the rebuilt index answers the query it is there for
+        plan = s.execute(
+            text("EXPLAIN QUERY PLAN SELECT id FROM accounts WHERE territory_id = 'x'")
+        ).all()
+    assert "ix_accounts_territory_id" in str(plan)
+
+    # A later pull (the cursor is past zero) leaves the indexes alone.
+    during.clear()
+    engine.sync()
+    assert all(names == full for names in during)
 
 
 def test_long_catch_up_is_pulled_in_bigger_chunks_each_a_checkpoint(
