@@ -36,6 +36,7 @@ from fieldapp.server import admin
 from fieldapp.server.db import Database, counter
 from fieldapp.store import services
 from fieldapp.store.db import open_replica
+from fieldapp.sync import incoming
 from fieldapp.sync.engine import SyncEngine
 from fieldapp.sync.protocol import Mutation
 from fieldapp.sync.transport import Transport
@@ -245,10 +246,10 @@ def bench_concurrent(
                 [result] = transport.push([m])
                 n = 0
                 while True:
-                    chunk = transport.pull(cursor, 2000, scope_seq)
-                    n += len(chunk["changes"])
-                    cursor, scope_seq = int(chunk["cursor"]), int(chunk["scope_seq"])
-                    if not chunk["more"]:
+                    chunk = incoming.decode(transport.pull_body(cursor, 2000, scope_seq))
+                    n += chunk.count
+                    cursor, scope_seq = chunk.cursor, chunk.scope_seq
+                    if not chunk.more:
                         break
                 took = (time.perf_counter() - started) * 1000
                 with lock:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -196,10 +195,9 @@ class _Change(msgspec.Struct):
     data: msgspec.Raw
 
 
-class _Reply(msgspec.Struct):
-    """A pull reply (a fetch reply has only ``changes``); unknown fields are ignored."""
+class _Envelope(msgspec.Struct, kw_only=True):
+    """What a pull reply says besides its records (a fetch reply says none of it)."""
 
-    changes: list[_Change]
     conflicts: list[dict[str, Any]] = []
     cursor: int = 0
     more: bool = False
@@ -210,26 +208,23 @@ class _Reply(msgspec.Struct):
     scope_owners: list[str] | None = None
 
 
+class _Reply(_Envelope, kw_only=True):
+    """A pull or fetch reply as sent; fields this client does not know are ignored."""
+
+    changes: list[_Change]
+
+
 _REPLY = msgspec.json.Decoder(_Reply)
 
 # Entity -> staging rows of its records, in the order they came.
 Rows = dict[str, list[tuple[Any, ...]]]
 
 
-@dataclass
-class Chunk:
-    """One decoded pull (or fetch) reply."""
+class Chunk(_Envelope, kw_only=True):
+    """One decoded reply: its records as staging rows, and the rest as it came."""
 
     rows: Rows
     count: int  # records in the reply, those of entities this client does not know included
-    conflicts: list[dict[str, Any]] = field(default_factory=list)
-    cursor: int = 0
-    more: bool = False
-    remaining: int = 0
-    scope_seq: int = 0
-    scope_changed: bool = False
-    scope_accounts: list[str] | None = None
-    scope_owners: list[str] | None = None
 
 
 def decode(body: bytes) -> Chunk:
@@ -250,15 +245,5 @@ def decode(body: bytes) -> Chunk:
         }
     except (msgspec.DecodeError, ValueError, TypeError) as exc:
         raise SyncError(f"the server sent a pull reply this client cannot read ({exc})") from exc
-    return Chunk(
-        rows=rows,
-        count=len(reply.changes),
-        conflicts=reply.conflicts,
-        cursor=reply.cursor,
-        more=reply.more,
-        remaining=reply.remaining,
-        scope_seq=reply.scope_seq,
-        scope_changed=reply.scope_changed,
-        scope_accounts=reply.scope_accounts,
-        scope_owners=reply.scope_owners,
-    )
+    envelope = {name: getattr(reply, name) for name in _Envelope.__struct_fields__}
+    return Chunk(rows=rows, count=len(reply.changes), **envelope)

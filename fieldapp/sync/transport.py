@@ -148,20 +148,6 @@ class Transport:
         )
         return PushReply.model_validate(self._request("POST", "/sync/push", payload)).results
 
-    def pull(
-        self,
-        cursor: int,
-        limit: int,
-        scope_seq: int,
-        total: bool = False,
-        client_id: str | None = None,
-    ) -> dict[str, Any]:
-        """The chunk as parsed JSON (the engine decodes :meth:`pull_body` itself)."""
-        result: dict[str, Any] = orjson.loads(
-            self.pull_body(cursor, limit, scope_seq, total, client_id)
-        )
-        return result
-
     def pull_body(
         self,
         cursor: int,

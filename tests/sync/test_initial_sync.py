@@ -135,9 +135,9 @@ def test_chunks_never_grow_past_what_the_server_serves(world: World) -> None:
     setup_two_territories(world)
     _, engine = world.client("alice")
     assert engine.chunk_limit(10**9) == MAX_PULL_LIMIT
-    assert engine.transport.pull(0, MAX_PULL_LIMIT, 0)["more"] is False
+    assert incoming.decode(engine.transport.pull_body(0, MAX_PULL_LIMIT, 0)).more is False
     with pytest.raises(SyncError, match="refused"):
-        engine.transport.pull(0, MAX_PULL_LIMIT + 1, 0)
+        engine.transport.pull_body(0, MAX_PULL_LIMIT + 1, 0)
 
 
 def test_pull_freezes_older_objects_for_the_collector_and_lets_go_after(world: World) -> None:
