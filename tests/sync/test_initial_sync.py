@@ -10,7 +10,6 @@ import sqlite3
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,18 +32,20 @@ class Crash(Exception):
     pass
 
 
-def write_accounts(path: Path, n: int, postcode: str = "N1") -> None:
+def import_server_accounts(world: World, n: int, name: str = "a.csv") -> None:
+    """Load ``n`` accounts into the server (postcode N1: alice's territory) by CSV."""
+    path = world.tmp_path / name
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["name", "city", "postcode"])
         for i in range(n):
-            writer.writerow([f"Account {i:04d}", "Leeds", postcode])
+            writer.writerow([f"Account {i:04d}", "Leeds", "N1"])
+    admin.import_accounts(world.db, path)
 
 
-def test_initial_sync_resumes_from_last_checkpoint(world: World, tmp_path: Path) -> None:
+def test_initial_sync_resumes_from_last_checkpoint(world: World) -> None:
     setup_two_territories(world)
-    write_accounts(tmp_path / "a.csv", 230)
-    admin.import_accounts(world.db, tmp_path / "a.csv")
+    import_server_accounts(world, 230)
     alice, engine = world.client("alice")
     seen: list[Progress] = []
 
@@ -67,12 +68,9 @@ def test_initial_sync_resumes_from_last_checkpoint(world: World, tmp_path: Path)
     assert resumed[-1].done == report.pulled
 
 
-def test_a_big_first_sync_builds_the_indexes_after_the_last_chunk(
-    world: World, tmp_path: Path
-) -> None:
+def test_a_big_first_sync_builds_the_indexes_after_the_last_chunk(world: World) -> None:
     setup_two_territories(world)
-    write_accounts(tmp_path / "a.csv", 230)
-    admin.import_accounts(world.db, tmp_path / "a.csv")
+    import_server_accounts(world, 230)
     alice, engine = world.client("alice")
     engine.index_later_from = 200
     full = index_names(alice.db_path)
@@ -94,12 +92,9 @@ def test_a_big_first_sync_builds_the_indexes_after_the_last_chunk(
     assert all(names == full for names in during)
 
 
-def test_long_catch_up_is_pulled_in_bigger_chunks_each_a_checkpoint(
-    world: World, tmp_path: Path
-) -> None:
+def test_long_catch_up_is_pulled_in_bigger_chunks_each_a_checkpoint(world: World) -> None:
     setup_two_territories(world)
-    write_accounts(tmp_path / "a.csv", 1000)
-    admin.import_accounts(world.db, tmp_path / "a.csv")
+    import_server_accounts(world, 1000)
     alice, engine = world.client("alice")
     seen: list[Progress] = []
 
@@ -124,8 +119,7 @@ def test_long_catch_up_is_pulled_in_bigger_chunks_each_a_checkpoint(
     assert len(ids_of(alice, "accounts")) == 1000
 
     # A small catch-up keeps the engine's chunk size.
-    write_accounts(tmp_path / "b.csv", 120)
-    admin.import_accounts(world.db, tmp_path / "b.csv")
+    import_server_accounts(world, 120, "b.csv")
     steps: list[Progress] = []
     SyncEngine(alice, engine.transport, progress=steps.append, chunk_size=50).sync()
     assert [p.done for p in steps if p.phase == "pull"] == [50, 100, 120]
@@ -142,8 +136,7 @@ def test_chunks_never_grow_past_what_the_server_serves(world: World) -> None:
 
 def test_pull_freezes_older_objects_for_the_collector_and_lets_go_after(world: World) -> None:
     setup_two_territories(world)
-    write_accounts(world.tmp_path / "a.csv", 120)
-    admin.import_accounts(world.db, world.tmp_path / "a.csv")
+    import_server_accounts(world, 120)
     _, engine = world.client("alice")
     frozen: list[int] = []
 
