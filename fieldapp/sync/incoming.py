@@ -139,19 +139,20 @@ class TablePlan:
                 value = f"coalesce({value}, :now)"
             values.append(value)
         updates = ", ".join(f'"{k}" = excluded."{k}"' for k in self.keys if k != "id")
-        # WHERE true: without it SQLite would read ON CONFLICT as a join's ON.
-        self.upsert_staged = (
-            f'INSERT INTO "{name}" ({column_list}) SELECT {", ".join(values)} FROM {stage} '
-            f"WHERE true ORDER BY rowid "
+        # A record already here is replaced only by a newer server version.
+        newer_wins = (
             f"ON CONFLICT (id) DO UPDATE SET {updates} "
             f'WHERE "{name}".server_version IS NULL '
             f'OR "{name}".server_version < excluded.server_version'
         )
+        # WHERE true: without it SQLite would read ON CONFLICT as a join's ON.
+        self.upsert_staged = (
+            f'INSERT INTO "{name}" ({column_list}) SELECT {", ".join(values)} FROM {stage} '
+            f"WHERE true ORDER BY rowid {newer_wins}"
+        )
         self.upsert_one = (
-            f'INSERT INTO "{name}" ({column_list}) VALUES ({", ".join("?" * len(self.keys))}) '
-            f"ON CONFLICT (id) DO UPDATE SET {updates} "
-            f'WHERE "{name}".server_version IS NULL '
-            f'OR "{name}".server_version < excluded.server_version'
+            f'INSERT INTO "{name}" ({column_list}) '
+            f"VALUES ({', '.join('?' * len(self.keys))}) {newer_wins}"
         )
 
     def rows(self, data: list[bytes], ids: list[str], versions: list[int]) -> list[tuple[Any, ...]]:
