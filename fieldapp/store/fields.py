@@ -17,11 +17,11 @@ from functools import cache, lru_cache, partial
 from typing import Any
 from urllib.parse import urlparse
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from fieldapp.errors import FieldError, ValidationError
 from fieldapp.store import models as m
+from fieldapp.store import phones
 
 Parser = Callable[[Any], Any]
 
@@ -68,12 +68,7 @@ def _phone(value: Any, region: str | None = None) -> str | None:
     text = _text(value)
     if text is None:
         return None
-    try:
-        number = phonenumbers.parse(text, region or default_phone_region())
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"not a phone number ({exc})") from exc
-    if not phonenumbers.is_possible_number(number):
-        raise ValueError("not a possible phone number (wrong number of digits)")
+    phones.check_possible(text, region or default_phone_region())
     return text
 
 
