@@ -241,6 +241,7 @@ class _CellPicker:
         }
 
 
+@services.gc_paused()
 def import_accounts(
     session: Session,
     path: str | os.PathLike[str],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 from pathlib import Path
 
 import pytest
@@ -260,3 +261,25 @@ def test_ragged_rows_blank_lines_and_a_single_column(replica: Replica, tmp_path:
 )
 def test_id_column_accepts_what_uuid_accepts(given: str, ok: bool) -> None:
     assert csv_io._is_uuid(given.lower()) is ok
+
+
+def test_an_import_keeps_the_cyclic_gc_out_and_hands_it_back(
+    replica: Replica, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+    real_bulk_create = services.bulk_create
+
+    def watching(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return real_bulk_create(*args, **kwargs)
+
+    monkeypatch.setattr(services, "bulk_create", watching)
+    with replica.session() as session:
+        report = csv_io.import_accounts(session, DATA / "salesforce_accounts.csv")
+    assert report.imported == 3 and seen == [False]
+    assert gc.isenabled()
+    broken = tmp_path / "broken.csv"
+    broken.write_text('name,city\n"Acme,Bonn\n', encoding="utf-8")
+    with pytest.raises(FieldappError), replica.session() as session:
+        csv_io.import_accounts(session, broken)
+    assert gc.isenabled()  # back on after a refused file too

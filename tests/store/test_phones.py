@@ -85,7 +85,7 @@ def test_anything_else_is_left_to_parse(text: str) -> None:
 def test_rejections_keep_phonenumbers_messages() -> None:
     with pytest.raises(ValueError, match=r"^not a phone number \(.*too short"):
         phones.check_possible("+49 1", "DE")
-    with pytest.raises(ValueError, match=r"^not a possible phone number \(wrong number of digits\)"):
+    with pytest.raises(ValueError, match=r"^not a possible phone number \(wrong number"):
         phones.check_possible("+49 30 12345678901234", "DE")
     with pytest.raises(ValueError, match=r"^not a phone number \(.*not seem to be a phone number"):
         phones.check_possible("call me", "DE")
