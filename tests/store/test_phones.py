@@ -11,7 +11,25 @@ from fieldapp.errors import ValidationError
 from fieldapp.store import phones
 from fieldapp.store.fields import clean
 
-REGIONS = ("DE", "US", "IT", "GB", "FR", "AR", "RU", "BR", "JP", "MX")
+# Main regions, and regions sharing a country code whose lengths differ from the main one.
+REGIONS = (
+    "DE",
+    "US",
+    "IT",
+    "GB",
+    "FR",
+    "AR",
+    "RU",
+    "BR",
+    "JP",
+    "MX",
+    "CA",
+    "KZ",
+    "IM",
+    "GG",
+    "CC",
+    "BQ",
+)
 
 
 def library_verdict(text: str, region: str) -> bool:
@@ -22,28 +40,32 @@ def library_verdict(text: str, region: str) -> bool:
     return phonenumbers.is_possible_number(number)
 
 
-def plain_international(rng: random.Random) -> str:
-    """'+CC ...' with what trips parsing up: national prefixes, leading zeros, odd lengths."""
+def digits_and_spaces(rng: random.Random) -> str:
+    """'+CC ...' or a number dialled at home, with what trips parsing up.
+
+    National prefixes, leading zeros, international prefixes ("00", "011", "810"),
+    the home country code written without a plus, odd lengths.
+    """
     codes = list(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
     code = str(rng.choice(codes) if rng.random() < 0.9 else rng.randint(1, 999))
     body = "".join(rng.choice("0123456789") for _ in range(rng.randint(0, 16)))
-    prefix = rng.choice(("", "", "0", "00", "1", "8", "9", "06", "15", "044"))
-    digits = code + prefix + body
+    prefix = rng.choice(("", "", "0", "00", "011", "810", "1", "8", "9", "06", "15", "044"))
+    digits = prefix + body if rng.random() < 0.5 else code + prefix + body
     spaced = "".join(d + (" " if rng.random() < 0.2 else "") for d in digits).rstrip()
-    return "+" + spaced
+    return ("+" if rng.random() < 0.5 else "") + spaced
 
 
 def test_the_quick_check_agrees_with_phonenumbers_on_generated_numbers() -> None:
     rng = random.Random(20261123)
-    said_yes = 0
-    for _ in range(60_000):
-        text = plain_international(rng)
-        if phones._plainly_possible(text):
-            said_yes += 1
-            region = rng.choice(REGIONS)
+    said_yes = {True: 0, False: 0}  # by "written with a plus"
+    for _ in range(100_000):
+        text = digits_and_spaces(rng)
+        region = rng.choice(REGIONS)
+        if phones._plainly_possible(text, region):
+            said_yes[text.startswith("+")] += 1
             assert library_verdict(text, region), f"{text!r} in {region}"
-    # The quick path answers for a good share of them, not just a handful.
-    assert said_yes > 10_000
+    # The quick path answers for a good share of both forms, not just a handful.
+    assert min(said_yes.values()) > 5_000, said_yes
 
 
 @pytest.mark.parametrize(
@@ -57,17 +79,28 @@ def test_the_quick_check_agrees_with_phonenumbers_on_generated_numbers() -> None
         "+44 20 7946 0958",
         "+7 495 123 45 67",
         "+800 1234 5678",  # a non-geographic code
+        "030 1234567",  # national form, in Germany
+        "0221 12345678",
+        "01512 3456789",  # German mobile
     ],
 )
-def test_usual_international_numbers_take_the_quick_path(text: str) -> None:
-    assert phones._plainly_possible(text)
+def test_usual_numbers_take_the_quick_path(text: str) -> None:
+    assert phones._plainly_possible(text, "DE")
     assert library_verdict(text, "DE")
+
+
+def test_national_numbers_are_read_in_the_given_region() -> None:
+    assert phones._plainly_possible("650 253 0000", "US")
+    assert phones._plainly_possible("020 7946 0958", "GB")
+    # Eleven digits after no country code are too many for the US: parse decides.
+    assert not phones._plainly_possible("650 253 0000 1", "US")
+    with pytest.raises(ValueError, match="wrong number of digits"):
+        phones.check_possible("650 253 0000 1", "US")
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        "030 1234567",  # national form: parse decides
         "+49 (30) 1234567",
         "+49-30-1234567",
         "+49 30 1234567 ext. 12",
@@ -76,10 +109,13 @@ def test_usual_international_numbers_take_the_quick_path(text: str) -> None:
         "+49 1",  # too short
         "+49 30 12345678901234567",  # too long
         "+999 1234567",  # no such country code
+        "0049 30 1234567",  # Germany's international prefix
+        "49 30 1234567",  # its country code without the plus
+        "12",
     ],
 )
 def test_anything_else_is_left_to_parse(text: str) -> None:
-    assert not phones._plainly_possible(text)
+    assert not phones._plainly_possible(text, "DE")
 
 
 def test_rejections_keep_phonenumbers_messages() -> None:
@@ -97,7 +133,7 @@ def test_without_the_library_helpers_every_number_takes_parse(
 ) -> None:
     # What a phonenumbers release that moved its helpers gets: same verdicts, slower.
     monkeypatch.setattr(phones, "_HELPERS", False)
-    assert not phones._plainly_possible("+49 30 1234567")
+    assert not phones._plainly_possible("+49 30 1234567", "DE")
     phones.check_possible("+49 30 1234567", "DE")
     with pytest.raises(ValueError, match="wrong number of digits"):
         phones.check_possible("+49 30 12345678901234", "DE")
