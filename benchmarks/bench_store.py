@@ -91,6 +91,17 @@ def report_rate(
     )
 
 
+def time_import(what: str, csv_file: Path, data_dir: Path, rows: int) -> None:
+    """Import the ``rows`` rows of ``csv_file`` into a new replica and print the rate."""
+    target = open_replica(data_dir)
+    started, cpu = time.perf_counter(), time.process_time()
+    with target.session() as session:
+        report = csv_io.import_accounts(session, csv_file)
+    assert report.imported == rows and not report.invalid
+    report_rate(what, f"{report.imported} rows", report.imported, target, started, cpu)
+    target.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--accounts", type=int, default=100_000)
@@ -112,20 +123,7 @@ def main() -> None:
             csv_io.export_accounts(session, export)
         replica.close()
 
-        target = open_replica(base / "import")
-        started, cpu = time.perf_counter(), time.process_time()
-        with target.session() as session:
-            report = csv_io.import_accounts(session, export)
-        assert report.imported == len(rows) and not report.invalid
-        report_rate(
-            "CSV import (parse + validate + insert)",
-            f"{report.imported} rows",
-            report.imported,
-            target,
-            started,
-            cpu,
-        )
-        target.close()
+        time_import("CSV import (parse + validate + insert)", export, base / "import", len(rows))
 
         # The same file with phones written "+49-2345-1234567": a form the quick
         # check (fieldapp.store.phones) leaves to phonenumbers' full parse.
@@ -136,20 +134,12 @@ def main() -> None:
             for record in reader:
                 record["phone"] = record["phone"].replace(" ", "-")
                 writer.writerow(record.values())
-        target = open_replica(base / "import-dashed")
-        started, cpu = time.perf_counter(), time.process_time()
-        with target.session() as session:
-            report = csv_io.import_accounts(session, dashed)
-        assert report.imported == len(rows) and not report.invalid
-        report_rate(
+        time_import(
             "CSV import, phones written with dashes (each through phonenumbers.parse)",
-            f"{report.imported} rows",
-            report.imported,
-            target,
-            started,
-            cpu,
+            dashed,
+            base / "import-dashed",
+            len(rows),
         )
-        target.close()
 
         started = time.perf_counter()
         replica = open_replica(base / "bulk")
