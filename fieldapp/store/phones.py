@@ -17,6 +17,7 @@ on a hundred thousand generated numbers.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import phonenumbers
 from phonenumbers import PhoneMetadata, ValidationResult, region_code_for_country_code
@@ -70,12 +71,12 @@ def _plainly_possible(text: str, region: str) -> bool:
     """
     if not _HELPERS or len(text) > _MAX_INPUT:
         return False
-    if _PLAIN_INTERNATIONAL.fullmatch(text):
-        found = _international(text[1:].replace(" ", ""))
-    elif _PLAIN_NATIONAL.fullmatch(text):
-        found = _national(text.replace(" ", ""), region.upper())
-    else:
+    if not (_PLAIN_INTERNATIONAL.fullmatch(text) or _PLAIN_NATIONAL.fullmatch(text)):
         return False
+    digits = text.lstrip("+").replace(" ", "")
+    if len(digits) <= _MIN_NSN:
+        return False  # parse: too short after the IDD, or not a number
+    found = _international(digits) if text[0] == "+" else _national(digits, region.upper())
     if found is None:
         return False
     country_code, national, metadata = found
@@ -88,22 +89,16 @@ def _plainly_possible(text: str, region: str) -> bool:
         return False
     # is_possible_number: the digits kept (leading zeros included) against the
     # possible lengths of the country code's main region.
-    main = PhoneMetadata.metadata_for_region_or_calling_code(
-        country_code, region_code_for_country_code(country_code)
-    )
+    main = _main_metadata(country_code)
     return main is not None and _test_number_length(national, main) in _POSSIBLE
 
 
 def _international(digits: str) -> tuple[int, str, PhoneMetadata] | None:
     """ "+CC...": the country code, the digits after it, its metadata; None: ask parse."""
-    if len(digits) <= _MIN_NSN:
-        return None  # parse: too short after the IDD
     country_code, national = _extract_country_code(digits)
     if country_code == 0:
         return None  # parse retries without the plus, or rejects
-    metadata = PhoneMetadata.metadata_for_region_or_calling_code(
-        country_code, region_code_for_country_code(country_code)
-    )
+    metadata = _main_metadata(country_code)
     return None if metadata is None else (country_code, national, metadata)
 
 
@@ -115,8 +110,8 @@ def _national(digits: str, region: str) -> tuple[int, str, PhoneMetadata] | None
     ("49 30 ..."); numbers starting with either are left to it.
     """
     metadata = PhoneMetadata.metadata_for_region(region, None)
-    if metadata is None or len(digits) < 3:
-        return None  # parse: no region to read it in, or not a number
+    if metadata is None:
+        return None  # parse: no region to read it in
     idd = metadata.international_prefix
     if idd is not None and re.match(idd, digits):
         return None
@@ -124,3 +119,11 @@ def _national(digits: str, region: str) -> tuple[int, str, PhoneMetadata] | None
     if country_code is None or digits.startswith(str(country_code)):
         return None
     return country_code, digits, metadata
+
+
+@cache
+def _main_metadata(country_code: int) -> PhoneMetadata | None:
+    """The metadata of the country code's main region (what is_possible_number reads)."""
+    return PhoneMetadata.metadata_for_region_or_calling_code(
+        country_code, region_code_for_country_code(country_code)
+    )
