@@ -141,7 +141,9 @@ def _choice(choices: tuple[str, ...]) -> Parser:
             return None
         key = text.lower().replace(" ", "_")
         if key not in choices:
-            raise ValueError(f"must be one of {', '.join(c.replace('_', ' ') for c in choices)} (got {text})")
+            raise ValueError(
+                f"must be one of {', '.join(c.replace('_', ' ') for c in choices)} (got {text})"
+            )
         return key
 
     return parse
@@ -171,7 +173,9 @@ def _datetime(value: Any) -> datetime | None:
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError as exc:
-            raise ValueError(f"is not a date and time (write it like 2026-11-24 14:30): {text}") from exc
+            raise ValueError(
+                f"is not a date and time (write it like 2026-11-24 14:30): {text}"
+            ) from exc
     if parsed.tzinfo is None:
         # Times typed by a person are in the laptop's local zone.
         parsed = parsed.astimezone()

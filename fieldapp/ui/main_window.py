@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.store.db import Replica
-from fieldapp.ui import queries
+from fieldapp.ui import queries, style
 from fieldapp.ui.accounts_panel import AccountsPanel
 from fieldapp.ui.background import Background
 from fieldapp.ui.map_screen import MapScreen
@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         notify_interval_ms: int = 30_000,
     ) -> None:
         super().__init__()
+        style.apply()
         self.replica = replica
         self.setWindowTitle(f"fieldapp — {replica.data_dir}")
         self.settings = settings or settings_for(replica.data_dir)
@@ -79,11 +80,6 @@ class MainWindow(QMainWindow):
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setFixedWidth(130)
-        self.sidebar.setStyleSheet(
-            "QListWidget { font-size: 14px; background: #1f3a5f; color: white; border: none; }"
-            "QListWidget::item { padding: 10px 8px; }"
-            "QListWidget::item:selected { background: #2e86c1; }"
-        )
         # Panels are built on first use, or one per event-loop turn after the window is
         # up: the landing page appears (and loads) without waiting for the others.
         self.stack = QStackedWidget()

@@ -13,12 +13,7 @@ class Toast(QFrame):
 
     def __init__(self, parent: QWidget, timeout_ms: int = 8000) -> None:
         super().__init__(parent)
-        self.setObjectName("toast")
-        self.setStyleSheet(
-            "#toast { background: #2c3e50; border-radius: 6px; }"
-            "#toast QLabel { color: white; padding: 4px; }"
-            "#toast QPushButton { color: #f4d03f; font-weight: bold; border: none; padding: 4px; }"
-        )
+        self.setObjectName("toast")  # styled by fieldapp.ui.style
         self.label = QLabel()
         self.action = QPushButton()
         self.action.clicked.connect(self._act)

@@ -14,7 +14,9 @@ from fieldapp.store.db import Replica
 from fieldapp.store.models import Outbox
 
 
-def make_deal(replica: Replica, stage: str = "Closed Won", reason: str | None = "Best price") -> str:
+def make_deal(
+    replica: Replica, stage: str = "Closed Won", reason: str | None = "Best price"
+) -> str:
     with replica.session() as s:
         account = services.create(s, "accounts", {"name": "Acme"})
         return deals.create(
@@ -34,9 +36,9 @@ def test_a_won_deal_is_not_reopened_unless_asked(replica: Replica) -> None:
     with replica.session() as s:
         assert deals.reopens(s, deal, "Proposal")
         assert not deals.reopens(s, deal, "Closed Lost")  # closed to closed: no reopening
-    with pytest.raises(deals.ReopenRefused, match="Closed Won; moving it to Proposal"):
-        with replica.session() as s:
-            deals.update(s, deal, {"stage": "Proposal"})
+    refused = pytest.raises(deals.ReopenRefused, match="Closed Won; moving it to Proposal")
+    with refused, replica.session() as s:
+        deals.update(s, deal, {"stage": "Proposal"})
     with replica.read_session() as s:
         assert services.get(s, "opportunities", deal)["stage"] == "Closed Won"
     with replica.session() as s:
@@ -60,12 +62,19 @@ def test_closing_can_require_a_reason(replica: Replica) -> None:
         deals.update(s, deal, {"stage": "Closed Lost"}, require_reason=True)
     assert refused.value.plain == "Won/lost reason is needed: say why the deal was lost"
     with replica.session() as s:
-        deals.update(s, deal, {"stage": "Closed Lost", "won_lost_reason": "Price"}, require_reason=True)
+        deals.update(
+            s, deal, {"stage": "Closed Lost", "won_lost_reason": "Price"}, require_reason=True
+        )
         assert services.get(s, "opportunities", deal)["probability"] == 0
     with pytest.raises(ValidationError, match="why the deal was won"), replica.session() as s:
         deals.create(
-            s, {"account_id": services.get(s, "opportunities", deal)["account_id"], "name": "X",
-                "stage": "Closed Won"}, require_reason=True
+            s,
+            {
+                "account_id": services.get(s, "opportunities", deal)["account_id"],
+                "name": "X",
+                "stage": "Closed Won",
+            },
+            require_reason=True,
         )
 
 

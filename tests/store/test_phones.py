@@ -122,7 +122,9 @@ def test_rejections_say_why_in_plain_words() -> None:
     # phonenumbers' reason (its error type), in our words rather than its programmer's text.
     with pytest.raises(ValueError, match=r"^is not a valid phone number \(too short\): \+49 1$"):
         phones.check_possible("+49 1", "DE")
-    with pytest.raises(ValueError, match=r"^is not a valid phone number \(wrong number of digits\)"):
+    with pytest.raises(
+        ValueError, match=r"^is not a valid phone number \(wrong number of digits\)"
+    ):
         phones.check_possible("+49 30 12345678901234", "DE")
     with pytest.raises(ValueError, match=r"^is not a valid phone number \(not digits\): call me"):
         phones.check_possible("call me", "DE")
