@@ -41,6 +41,12 @@ def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> 
     return value if ok else None
 
 
+def ask_long_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
+    """Several lines of text (a note); None when cancelled."""
+    value, ok = QInputDialog.getMultiLineText(parent, title, label, text)
+    return value if ok else None
+
+
 def ask_datetime(parent: QWidget | None, title: str, initial: datetime) -> datetime | None:
     dialog = QDialog(parent)
     dialog.setWindowTitle(title)

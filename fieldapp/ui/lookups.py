@@ -151,6 +151,22 @@ def people(session: Session) -> People:
     return People(users, state.get(session.connection(), "user_id"))
 
 
+@dataclass(frozen=True)
+class TaskForm:
+    """What the task editor needs: the task (None for a new one), its account's name, and
+    whom it can be assigned to."""
+
+    task: dict[str, Any] | None
+    account_name: str
+    people: People
+
+
+def task_form(session: Session, task_id: str | None, account_id: str | None) -> TaskForm:
+    task = services.get(session, "tasks", task_id) if task_id else None
+    account = task["account_id"] if task else account_id
+    return TaskForm(task, account_name(session, account), people(session))
+
+
 # --- deals ------------------------------------------------------------------------------
 
 

@@ -353,3 +353,50 @@ class DateTimeField(FieldEditor):
 
     def focus_widget(self) -> QWidget:
         return self.edit
+
+
+class OwnerCombo(FieldEditor):
+    """Whom a record is assigned to: the users the replica knows, the signed-in one
+    marked "(me)"; just "me" when the replica knows no users (not signed in yet)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.combo = QComboBox()
+        self.combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.me: str = ""
+        self.set_people(lookups.People([], None))
+        _row(self.combo, self)
+
+    def set_people(self, people: lookups.People) -> None:
+        current = self.text() if self.combo.count() else None
+        self.me = people.me or ""
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        if not any(u.id == self.me for u in people.users):
+            self.combo.addItem(self.tr("me"), self.me)
+        for user in people.users:
+            label = user.name + (self.tr(" (me)") if user.id == self.me else "")
+            self.combo.addItem(label, user.id)
+        self.combo.blockSignals(False)
+        self.set_text(self.me if current is None else current)
+
+    def people(self) -> list[tuple[str, str]]:
+        """``(id, label)`` of every choice."""
+        return [
+            (str(self.combo.itemData(i)), self.combo.itemText(i)) for i in range(self.combo.count())
+        ]
+
+    def text(self) -> str:
+        return str(self.combo.currentData() or "")
+
+    def set_text(self, value: str) -> None:
+        value = value or self.me
+        index = self.combo.findData(value)
+        if index < 0 and value:
+            # Someone the replica has no user record for (out of this rep's scope).
+            self.combo.addItem(self.tr("someone else ({0}…)").format(value[:8]), value)
+            index = self.combo.count() - 1
+        self.combo.setCurrentIndex(max(index, 0))
+
+    def focus_widget(self) -> QWidget:
+        return self.combo

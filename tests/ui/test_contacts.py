@@ -134,7 +134,9 @@ def test_contact_from_the_account_add_edit_delete_undo(
     window.open_account(account_id)
     detail = accounts.detail  # type: ignore[attr-defined]
     tab = detail.contacts_tab
-    qtbot.waitUntil(lambda: detail.account_id == account_id and detail.heading.text() != "")
+    with replica.read_session() as s:
+        name = services.get(s, "accounts", account_id)["name"]
+    qtbot.waitUntil(lambda: detail.heading.text() == name)
     assert tab.tree.topLevelItemCount() == 0
     assert tab.hint.hint().startswith("No contacts at this account")
     dialog = tab.add()

@@ -192,7 +192,7 @@ def test_new_lead_then_delete_and_undo(
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert panel.heading.text() == "New lead"
     qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
-    assert panel.form.error_text("last_name") == "is required"  # nothing was written
+    assert panel.form.error_text("last_name") == "Last name is required"  # nothing was written
     qtbot.keyClicks(panel.form.editors["last_name"], "Krause")
     qtbot.keyClicks(panel.form.editors["company"], "Krause Kaffee")
     qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
