@@ -77,6 +77,7 @@ class ContactsPanel(Panel):
 
         self.editor = ContactEditor(ctx)
         self.editor.saved.connect(self._saved)
+        self.editor.deleted.connect(self._deleted)
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
@@ -131,6 +132,11 @@ class ContactsPanel(Panel):
 
     def _saved(self, contact_id: str) -> None:
         self._pending_select = contact_id
+
+    def _deleted(self, contact_id: str) -> None:
+        if self._pending_select == contact_id:
+            self._pending_select = None
+        self.table.clearSelection()
 
     # -- panel actions ------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.store.models import VISIT_OUTCOMES
+from fieldapp.ui import fmt
 
 
 def _aware(value: QDateTime) -> datetime:
@@ -52,7 +53,7 @@ def ask_datetime(parent: QWidget | None, title: str, initial: datetime) -> datet
     dialog.setWindowTitle(title)
     edit = QDateTimeEdit(QDateTime.fromSecsSinceEpoch(int(initial.timestamp())))
     edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+    edit.setDisplayFormat(fmt.datetime_format())
     buttons = QDialogButtonBox(
         QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
     )
@@ -91,6 +92,7 @@ class VisitDialog(QDialog):
         self.next_step = QLineEdit()
         self.follow = QCheckBox("Create a follow-up task due")
         self.follow_at = QDateTimeEdit(now.addDays(7))
+        self.follow_at.setDisplayFormat(fmt.datetime_format())
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -98,7 +100,7 @@ class VisitDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
         if self.when is not None:
-            self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
+            self.when.setDisplayFormat(fmt.datetime_format())
             form.addRow("Visited at", self.when)
         form.addRow("Outcome", self.outcome)
         form.addRow("Notes", self.notes)
