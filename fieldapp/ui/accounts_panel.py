@@ -92,7 +92,8 @@ class AccountsPanel(Panel):
         vh.setDefaultSectionSize(24)
         hh = self.table.horizontalHeader()
         hh.setSectionsMovable(True)
-        for column, width in enumerate((220, 80, 70, 110, 75, 140)):
+        # Widths that show every column at 1280×800 beside the account view.
+        for column, width in enumerate((170, 76, 62, 92, 66, 96, 84)):
             hh.resizeSection(column, width)
         hh.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
@@ -113,6 +114,7 @@ class AccountsPanel(Panel):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([720, 430])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)

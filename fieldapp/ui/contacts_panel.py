@@ -30,7 +30,7 @@ from fieldapp.ui.panel import AppContext, Panel
 
 
 class ContactsModel(LazyTableModel):
-    """Rows ``(name, title, account, email, phone, city)``, every contact or the matches."""
+    """Rows ``(name, title, account, email, phone)``, every contact or the matches."""
 
     def __init__(self, bg: Background) -> None:
         headers = [QCoreApplication.translate("ContactsModel", h) for h in lookups.CONTACT_HEADERS]
@@ -48,7 +48,7 @@ class ContactsPanel(Panel):
         self.search = QLineEdit()
         self.search.setObjectName("contact_search")
         self.search.setPlaceholderText(
-            self.tr("Search contacts (Ctrl+F) — name, email, phone, town, account…")
+            self.tr("Search contacts (Ctrl+F): name, email, phone, account…")
         )
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.model.set_text)
@@ -70,7 +70,7 @@ class ContactsPanel(Panel):
         vh.setDefaultSectionSize(24)
         hh = self.table.horizontalHeader()
         hh.setSectionsMovable(True)
-        for column, width in enumerate((170, 120, 170, 190, 130)):
+        for column, width in enumerate((140, 100, 150, 180, 100)):
             hh.resizeSection(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selected)
         self.hint = EmptyHint(self.table)
@@ -88,6 +88,7 @@ class ContactsPanel(Panel):
         self.splitter.addWidget(self.editor)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([700, 440])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)

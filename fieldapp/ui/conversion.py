@@ -36,7 +36,7 @@ from fieldapp.store import fields, services
 from fieldapp.ui import style
 from fieldapp.ui.background import user_message
 from fieldapp.ui.panel import AppContext
-from fieldapp.ui.pickers import AccountPicker
+from fieldapp.ui.pickers import AccountPicker, AmountField
 
 ENTITIES = ("leads", "accounts", "contacts", "opportunities")
 
@@ -83,8 +83,8 @@ class ConversionDialog(QDialog):
         self.create_deal = QCheckBox(self.tr("Open a deal"))
         self.create_deal.setChecked(True)
         self.deal_name = QLineEdit(f"{company} — new business")
-        self.amount = QLineEdit()
-        self.amount.setPlaceholderText(self.tr("leave empty if not known yet"))
+        self.amount = AmountField()
+        self.amount.edit.setPlaceholderText(self.tr("leave empty if not known yet"))
         self.create_deal.toggled.connect(self.deal_name.setEnabled)
         self.create_deal.toggled.connect(self.amount.setEnabled)
         self.error = QLabel("")

@@ -33,7 +33,13 @@ from fieldapp.ui import dialogs, lookups, style
 from fieldapp.ui.background import user_message
 from fieldapp.ui.forms import RecordForm
 from fieldapp.ui.panel import AppContext
-from fieldapp.ui.pickers import AccountPicker, ChoiceField, ContactCombo, DateField
+from fieldapp.ui.pickers import (
+    AccountPicker,
+    AmountField,
+    ChoiceField,
+    ContactCombo,
+    DateField,
+)
 
 ENTITIES = ("opportunities",)
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "PLN", "CZK", "SEK", "DKK", "NOK")
@@ -64,13 +70,14 @@ class DealDialog(QDialog):
         self.currency.set_choices([(c, c) for c in CURRENCIES])
         self.stage = ChoiceField()
         self.close_date = DateField()
+        self.amount = AmountField()
         self.form = RecordForm(
             "opportunities",
             [
                 ("name", self.tr("Deal")),
                 ("account_id", self.tr("Account"), self.account),
                 ("contact_id", self.tr("Contact"), self.contact),
-                ("amount", self.tr("Amount")),
+                ("amount", self.tr("Amount"), self.amount),
                 ("currency", self.tr("Currency"), self.currency),
                 ("stage", self.tr("Stage"), self.stage),
                 ("probability", self.tr("Probability (%)")),

@@ -115,7 +115,10 @@ def fmt_money(amount: Decimal | None, currency: str | None) -> str:
     # imported on first use so start-up does not pay for its locale data.
     from babel.numbers import format_currency
 
-    return str(format_currency(amount, currency or "EUR", locale=_babel_locale(_locale().name())))
+    locale = _locale()
+    # The C locale has no currency conventions; plain English ones read best.
+    name = "en" if _is_c(locale) else locale.name()
+    return str(format_currency(amount, currency or "EUR", locale=_babel_locale(name)))
 
 
 def currency_totals(items: Iterable[tuple[Decimal | None, str | None]]) -> dict[str, Decimal]:
@@ -131,6 +134,34 @@ def money_totals(items: Iterable[tuple[Decimal | None, str | None]], empty: str 
     """Totals per currency written out: "12.000,00 € · 5.000,00 $" (never one mixed sum)."""
     totals = currency_totals(items)
     return " · ".join(fmt_money(v, c) for c, v in totals.items()) or empty
+
+
+def amount_text(amount: Decimal | None) -> str:
+    """An amount as the user types it in their locale: "12000,50" in German (no grouping)."""
+    if amount is None:
+        return ""
+    return f"{amount:.2f}".replace(".", _locale().decimalPoint())
+
+
+def canonical_amount(text: str) -> str:
+    """What the user typed, in their locale, as the store reads amounts ("12000.50").
+
+    The locale's decimal mark becomes a point; group separators go, but only where they
+    group thousands ("12.000,50" in German, "12,000.50" in English), so that "7,5" in an
+    English locale is not quietly read as 75. Anything else is left as typed, for the
+    store's rule to say what is wrong with it.
+    """
+    locale = _locale()
+    point, group = locale.decimalPoint(), locale.groupSeparator()
+    cleaned = text.strip()
+    for space in (" ", "\xa0", "\u202f"):
+        cleaned = cleaned.replace(space, "" if group != space else group)
+    whole, sep, fraction = cleaned.partition(point)
+    if group and group in whole:
+        if not re.fullmatch(rf"[0-9]{{1,3}}({re.escape(group)}[0-9]{{3}})+", whole):
+            return text
+        whole = whole.replace(group, "")
+    return whole + ("." + fraction if sep else "")
 
 
 def display(value: Any) -> str:

@@ -65,11 +65,11 @@ def links_html(
     if phone:
         parts.append("☎ " + _anchor(tel_url(phone), phone))
     if mobile:
-        parts.append("📱 " + _anchor(tel_url(mobile), mobile))
+        parts.append("☎ " + _anchor(tel_url(mobile), mobile))
     if email:
         parts.append("✉ " + _anchor(mailto_url(email), email))
     if website:
-        parts.append("🌐 " + _anchor(web_url(website), website))
+        parts.append(_anchor(web_url(website), website))
     return " &nbsp;·&nbsp; ".join(parts)
 
 
@@ -77,6 +77,7 @@ def link_label(html: str = "", parent: QWidget | None = None) -> QLabel:
     """A label whose links open through :func:`open_url` (tel:, mailto:, the web)."""
     label = QLabel(html, parent)
     style.set_role(label, "links")
+    label.setWordWrap(True)  # a long address must not widen the whole view
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setOpenExternalLinks(False)
     label.setTextInteractionFlags(

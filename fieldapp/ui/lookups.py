@@ -23,8 +23,7 @@ PICKER_LIMIT = 20
 
 # --- contacts list ----------------------------------------------------------------------
 
-CONTACT_HEADERS = ("Name", "Title", "Account", "Email", "Phone", "City")
-CONTACT_EMAIL, CONTACT_PHONE = 3, 4
+CONTACT_HEADERS = ("Name", "Title", "Account", "Email", "Phone")
 
 
 def contact_name(first: str | None, last: str | None) -> str:
@@ -54,7 +53,7 @@ def contact_ids(session: Session, text: str = "") -> list[str]:
 
 
 def contact_rows(session: Session, ids: list[str]) -> dict[str, tuple[Any, ...]]:
-    """``(name, title, account, email, phone, city, account_id)`` of the given contacts."""
+    """``(name, title, account, email, phone, account_id)`` of the given contacts."""
     if not ids:
         return {}
     rows = session.execute(
@@ -67,15 +66,12 @@ def contact_rows(session: Session, ids: list[str]) -> dict[str, tuple[Any, ...]]
             Contact.email,
             Contact.phone,
             Contact.mobile,
-            Contact.city,
             Contact.account_id,
         )
         .outerjoin(Account, Account.id == Contact.account_id)
         .where(Contact.id.in_(ids))
     )
-    return {
-        r[0]: (contact_name(r[1], r[2]), r[3], r[4], r[5], r[6] or r[7], r[8], r[9]) for r in rows
-    }
+    return {r[0]: (contact_name(r[1], r[2]), r[3], r[4], r[5], r[6] or r[7], r[8]) for r in rows}
 
 
 def contact_detail(session: Session, contact_id: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ ISO date) the rule parses, whatever the user sees.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from PySide6.QtCore import QDate, QDateTime, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
@@ -33,7 +34,12 @@ SEARCH_DELAY_MS = 120  # wait for a pause in typing before asking the index
 def _row(widget: QWidget, parent: FieldEditor) -> None:
     layout = QHBoxLayout(parent)
     layout.setContentsMargins(0, 0, 0, 0)
+    if isinstance(widget, QComboBox):
+        # As wide as the longest choice (a stage name, a person), never cut short.
+        widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
     layout.addWidget(widget)
+    if isinstance(widget, QComboBox | QDateEdit | QDateTimeEdit):
+        layout.addStretch(1)
 
 
 class AccountPicker(FieldEditor):
@@ -289,6 +295,7 @@ class DateField(FieldEditor):
         self.edit = QDateEdit()
         self.edit.setCalendarPopup(True)
         self.edit.setDisplayFormat(fmt.date_format())
+        self.edit.setMinimumWidth(self.edit.fontMetrics().horizontalAdvance("00.00.00000") + 40)
         self.optional = optional
         if optional:
             # The minimum stands for "no date" and shows as a blank.
@@ -400,3 +407,27 @@ class OwnerCombo(FieldEditor):
 
     def focus_widget(self) -> QWidget:
         return self.combo
+
+
+class AmountField(FieldEditor):
+    """An amount typed the way the user's locale writes numbers ("12.000,50" in German)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edit = QLineEdit()
+        self.edit.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.edit.setPlaceholderText(fmt.amount_text(Decimal("0")))
+        self.edit.textEdited.connect(lambda _t: self.changed.emit())
+        _row(self.edit, self)
+
+    def text(self) -> str:
+        return fmt.canonical_amount(self.edit.text())
+
+    def set_text(self, value: str) -> None:
+        try:
+            self.edit.setText(fmt.amount_text(Decimal(value)) if value else "")
+        except ArithmeticError:
+            self.edit.setText(value)
+
+    def focus_widget(self) -> QWidget:
+        return self.edit

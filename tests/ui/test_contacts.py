@@ -1,4 +1,4 @@
-"""Contacts: the lazy, searchable panel; add, edit, delete + undo, from the panel and the account."""
+"""Contacts: the lazy, searchable panel; add, edit, delete + undo, in the panel and the account."""
 
 from __future__ import annotations
 
@@ -34,7 +34,9 @@ def test_contacts_model_is_lazy_and_passes_qtmodeltester(
 ) -> None:
     with replica.session() as s:
         services.bulk_create(
-            s, "contacts", [{"last_name": f"Zander {i:04}", "first_name": "Ute"} for i in range(700)]
+            s,
+            "contacts",
+            [{"last_name": f"Zander {i:04}", "first_name": "Ute"} for i in range(700)],
         )
     total = len(live_contacts(replica))
     model = ContactsModel(window.bg)
@@ -69,7 +71,9 @@ def test_search_as_you_type_finds_people_and_their_accounts(
     assert panel.model.index(0, 2).data() == "Bäckerei Sonnenschein"
     panel.search.setText("xyzzy")
     qtbot.waitUntil(lambda: panel.model.rowCount() == 0)
-    assert panel.hint.hint() == "No contacts match “xyzzy”.\nCheck the spelling or clear the search."
+    assert (
+        panel.hint.hint() == "No contacts match “xyzzy”.\nCheck the spelling or clear the search."
+    )
     assert panel.count_label.text() == "0 contacts"
 
 
@@ -119,7 +123,9 @@ def test_add_edit_delete_and_undo_in_the_panel(
     monkeypatch.setattr(dialogs, "confirm", lambda *_a: True)
     qtbot.keyClick(window, Qt.Key.Key_Delete)
     qtbot.waitUntil(lambda: live_contacts(replica, last_name="Vogt") == [])
-    qtbot.waitUntil(lambda: window.toast.isVisible() and "Deleted Lena Vogt" in window.toast.label.text())
+    qtbot.waitUntil(
+        lambda: window.toast.isVisible() and "Deleted Lena Vogt" in window.toast.label.text()
+    )
     assert editor.contact_id is None
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # Undo
     qtbot.waitUntil(lambda: len(live_contacts(replica, last_name="Vogt")) == 1)
