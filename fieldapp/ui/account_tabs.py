@@ -336,6 +336,11 @@ class TasksTab(RecordTab):
         )
         self.bar.addStretch(1)
         self._tasks: dict[str, dict[str, Any]] = {}
+        self.priorities = {
+            "low": self.tr("low"),
+            "normal": self.tr("normal"),
+            "high": self.tr("high"),
+        }
 
     def set_tasks(self, account_id: str | None, tasks: list[dict[str, Any]]) -> None:
         self._tasks = {t["id"]: t for t in tasks}
@@ -345,7 +350,7 @@ class TasksTab(RecordTab):
                 [
                     fmt.fmt_datetime(t["due_at"]),
                     t["title"],
-                    self.tr(t["priority"]),
+                    self.priorities.get(t["priority"], t["priority"]),
                     self.tr("done") if t["done"] else "",
                 ],
             )

@@ -10,6 +10,7 @@ from datetime import date
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QWidget
+from sqlalchemy.orm import Session
 
 from fieldapp.ui import fmt, lookups, style
 from fieldapp.ui.deal_editor import open_deal_editor
@@ -39,7 +40,13 @@ class ClosingDeals(QListWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        self.ctx.bg.read(lambda s: lookups.deals_closing(s, DAYS), self._show, owner=self)
+        def job(session: Session) -> list[lookups.ClosingDeal]:
+            found = lookups.deals_closing(session, DAYS)
+            if found:
+                fmt.prepare_money()  # on the worker, not when the page is painted
+            return found
+
+        self.ctx.bg.read(job, self._show, owner=self)
 
     def _show(self, found: list[lookups.ClosingDeal]) -> None:
         self.clear()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from fieldapp.maps.geocode import Gazetteer, Location
-from fieldapp.maps.settings import MapSettings
+if TYPE_CHECKING:
+    from fieldapp.maps.geocode import Location
+
 from fieldapp.store import fields, services
 from fieldapp.ui import style
 from fieldapp.ui.background import user_message
@@ -151,7 +152,7 @@ def ask(ctx: AppContext, parent: QWidget | None, lead: dict[str, Any]) -> Conver
     """Show the dialog; the choice, or None when cancelled."""
     dialog = ConversionDialog(ctx, parent, lead)
     # Load the gazetteer while the user decides: its first use reads a large file.
-    ctx.bg.read(lambda _s: Gazetteer().lookup("Berlin"), owner=dialog)
+    ctx.bg.read(lambda _s: _town("Berlin", None), owner=dialog)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return dialog.choice()
@@ -180,6 +181,8 @@ def convert(
     on_error: Callable[[Exception], None],
 ) -> None:
     """Convert ``lead`` as chosen; then place a new account at the lead's town."""
+    from fieldapp.maps.settings import MapSettings
+
     lead_id = lead["id"]
     country = lead.get("country") or MapSettings.load(ctx.data_dir).geocode_country
 
@@ -187,11 +190,19 @@ def convert(
         on_done(result)
         if choice.account_id is None and lead.get("city"):
             ctx.bg.read(
-                lambda _s: Gazetteer().lookup(lead.get("city"), country),
+                lambda _s: _town(lead.get("city"), country),
                 lambda loc: _place(ctx, result.account_id, loc),
             )
 
     ctx.bg.write(_conversion_job(lead_id, choice), ENTITIES, converted, on_error=on_error)
+
+
+def _town(city: str | None, country: str | None) -> Location | None:
+    # geopy (under fieldapp.maps.geocode) is imported on first use: it is slow to load
+    # and start-up does not need it.
+    from fieldapp.maps.geocode import Gazetteer
+
+    return Gazetteer().lookup(city, country)
 
 
 def _place(ctx: AppContext, account_id: str, loc: Location | None) -> None:

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -101,7 +101,8 @@ class RecordForm(QWidget):
         self.layout_ = QFormLayout()
         self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         for spec in defs:
-            name, label = spec[0], spec[1]
+            # Labels may come from module-level lists: translated here, in one context.
+            name, label = spec[0], QCoreApplication.translate("RecordForm", spec[1])
             editor = self._editor(name, spec[2] if len(spec) == 3 else None)
             editor.setObjectName(f"field_{name}")
             error = QLabel()

@@ -104,8 +104,9 @@ class LeadsPanel(Panel):
         super().__init__(ctx, parent)
         self.model = LeadsModel()
         self.lead_id: str | None = None
+        self.creating = False  # a new lead's form is shown
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search leads")
+        self.search.setPlaceholderText(self.tr("Search leads"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.refresh)
         self.table = record_table(self.model)
@@ -121,10 +122,10 @@ class LeadsPanel(Panel):
         style.set_role(self.error, "error")
         self.error.setWordWrap(True)
         self.error.hide()
-        self.save_button = QPushButton("Save")
+        self.save_button = QPushButton(self.tr("Save"))
         self.save_button.clicked.connect(self.save)
-        self.convert_button = QPushButton("Convert…")
-        self.convert_button.setToolTip("Make an account, a contact and an opportunity")
+        self.convert_button = QPushButton(self.tr("Convert…"))
+        self.convert_button.setToolTip(self.tr("Make an account, a contact and an opportunity"))
         self.convert_button.clicked.connect(self.convert)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_button)
@@ -184,6 +185,7 @@ class LeadsPanel(Panel):
 
     def show_lead(self, lead_id: str) -> None:
         self.lead_id = lead_id
+        self.creating = False
         self.ctx.bg.read(lambda s: services.get(s, "leads", lead_id), self._show, owner=self)
 
     def _show(self, lead: dict[str, Any]) -> None:
@@ -196,7 +198,7 @@ class LeadsPanel(Panel):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        creating = self.lead_id is None and self.heading.text() == "New lead"
+        creating = self.lead_id is None and self.creating
         self.form.setEnabled(self.lead_id is not None or creating)
         self.save_button.setEnabled(self.lead_id is not None or creating)
         self.convert_button.setEnabled(self.lead_id is not None)
@@ -204,7 +206,8 @@ class LeadsPanel(Panel):
     def new_record(self) -> None:
         self.lead_id = None
         self.table.clearSelection()
-        self.heading.setText("New lead")
+        self.creating = True
+        self.heading.setText(self.tr("New lead"))
         self.form.load({"rating": "warm", "status": "new", "score": 50})
         self._update_buttons()
         self.form.editors["first_name"].setFocus()
@@ -256,7 +259,9 @@ class LeadsPanel(Panel):
 
     def delete_selected(self) -> None:
         lead_id = self.lead_id
-        if lead_id is None or not dialogs.confirm(self, "Delete lead", "Delete this lead?"):
+        if lead_id is None or not dialogs.confirm(
+            self, self.tr("Delete lead"), self.tr("Delete this lead?")
+        ):
             return
 
         def undo() -> None:
@@ -266,7 +271,7 @@ class LeadsPanel(Panel):
         self.ctx.bg.write(
             lambda s: services.delete(s, "leads", lead_id),
             {"leads"},
-            lambda _r: self.ctx.tell("Lead deleted.", undo),
+            lambda _r: self.ctx.tell(self.tr("Lead deleted."), undo),
             owner=self,
         )
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -65,7 +65,6 @@ class MainWindow(QMainWindow):
         notify_interval_ms: int = 30_000,
     ) -> None:
         super().__init__()
-        style.apply()
         self.replica = replica
         self.setWindowTitle(f"fieldapp — {replica.data_dir}")
         self.settings = settings or settings_for(replica.data_dir)
@@ -79,6 +78,7 @@ class MainWindow(QMainWindow):
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
+        style.set_role(self.sidebar, "sidebar")
         self.sidebar.setFixedWidth(130)
         # Panels are built on first use, or one per event-loop turn after the window is
         # up: the landing page appears (and loads) without waiting for the others.
@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
             page_layout.setContentsMargins(0, 0, 0, 0)
             self._pages.append(page)
             self.stack.addWidget(page)
-            self.sidebar.addItem(spec.title)
+            self.sidebar.addItem(QCoreApplication.translate("panels", spec.title))
         self.sidebar.currentRowChanged.connect(self._switch)
         central = QWidget()
         row = QHBoxLayout(central)

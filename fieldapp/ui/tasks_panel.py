@@ -126,18 +126,18 @@ class TasksPanel(Panel):
         self.editor: TaskDialog | None = None  # the last task editor opened
         self.view_combo = QComboBox()
         for label, _b in VIEWS:
-            self.view_combo.addItem(label)
+            self.view_combo.addItem(self.tr(label))
         self.view_combo.currentIndexChanged.connect(self._apply)
         self.table = record_table(self.model)
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
         self.hint = EmptyHint(self.table)
-        self.complete_button = QPushButton("Complete")
+        self.complete_button = QPushButton(self.tr("Complete"))
         self.complete_button.clicked.connect(self.complete_selected)
-        self.snooze_button = QPushButton("Snooze 1 h")
+        self.snooze_button = QPushButton(self.tr("Snooze 1 h"))
         self.snooze_button.clicked.connect(lambda: self.snooze_selected(timedelta(hours=1)))
-        self.tomorrow_button = QPushButton("Tomorrow")
+        self.tomorrow_button = QPushButton(self.tr("Tomorrow"))
         self.tomorrow_button.clicked.connect(self.tomorrow_selected)
-        self.reschedule_button = QPushButton("Reschedule…")
+        self.reschedule_button = QPushButton(self.tr("Reschedule…"))
         self.reschedule_button.clicked.connect(self.reschedule_selected)
         self.new_button = QPushButton(self.tr("New task…"))
         self.new_button.setToolTip(self.tr("Add a task (Ctrl+N)"))
@@ -206,7 +206,7 @@ class TasksPanel(Panel):
             lambda s: services.update(s, "tasks", task_id, values),
             {"tasks"},
             lambda _r: self.ctx.tell(message),
-            on_error=lambda e: self.ctx.tell(f"Not changed: {user_message(e)}"),
+            on_error=lambda e: self.ctx.tell(self.tr("Not changed: {0}").format(user_message(e))),
             owner=self,
         )
 
@@ -222,7 +222,7 @@ class TasksPanel(Panel):
         self.ctx.bg.write(
             lambda s: services.complete_task(s, task_id),
             {"tasks"},
-            lambda _r: self.ctx.tell(f"Done: {task.title}", undo),
+            lambda _r: self.ctx.tell(self.tr("Done: {0}").format(task.title), undo),
             owner=self,
         )
 
@@ -230,22 +230,26 @@ class TasksPanel(Panel):
         task = self.selected()
         if task is not None:
             base = max(task.due_at or utcnow(), utcnow())
-            self._write(task.id, {"due_at": base + delta}, f"Snoozed: {task.title}")
+            self._write(
+                task.id, {"due_at": base + delta}, self.tr("Snoozed: {0}").format(task.title)
+            )
 
     def tomorrow_selected(self) -> None:
         task = self.selected()
         if task is not None:
             local = datetime.now().astimezone() + timedelta(days=1)
             when = local.replace(hour=9, minute=0, second=0, microsecond=0)
-            self._write(task.id, {"due_at": when}, f"Moved to tomorrow: {task.title}")
+            self._write(
+                task.id, {"due_at": when}, self.tr("Moved to tomorrow: {0}").format(task.title)
+            )
 
     def reschedule_selected(self) -> None:
         task = self.selected()
         if task is None:
             return
-        when = dialogs.ask_datetime(self, "Reschedule", task.due_at or utcnow())
+        when = dialogs.ask_datetime(self, self.tr("Reschedule"), task.due_at or utcnow())
         if when is not None:
-            self._write(task.id, {"due_at": when}, f"Rescheduled: {task.title}")
+            self._write(task.id, {"due_at": when}, self.tr("Rescheduled: {0}").format(task.title))
 
     def new_record(self) -> None:
         """Ctrl+N: the task editor, due by default at the end of the day (or tomorrow)."""
@@ -253,7 +257,9 @@ class TasksPanel(Panel):
 
     def delete_selected(self) -> None:
         task = self.selected()
-        if task is None or not dialogs.confirm(self, "Delete task", f"Delete “{task.title}”?"):
+        if task is None or not dialogs.confirm(
+            self, self.tr("Delete task"), self.tr("Delete “{0}”?").format(task.title)
+        ):
             return
         task_id = task.id
 
@@ -263,6 +269,6 @@ class TasksPanel(Panel):
         self.ctx.bg.write(
             lambda s: services.delete(s, "tasks", task_id),
             {"tasks"},
-            lambda _r: self.ctx.tell("Task deleted.", undo),
+            lambda _r: self.ctx.tell(self.tr("Task deleted."), undo),
             owner=self,
         )
