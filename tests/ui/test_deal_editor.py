@@ -209,3 +209,41 @@ def test_pipeline_entry_point_moves_with_the_same_rules(
     monkeypatch.setattr(dialogs, "confirm", lambda *_a: True)
     move_deal(window.ctx, window, target, stages["Negotiation"])
     qtbot.waitUntil(lambda: deal(replica, target)["stage"] == "Negotiation")
+
+
+def test_new_deal_from_the_pipeline_then_delete_and_undo(
+    qtbot: QtBot,
+    replica: Replica,
+    demo: Demo,
+    window: MainWindow,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pipeline's "New deal" is ``open_deal_editor(ctx, parent)``: no account yet."""
+    dialog = loaded(qtbot, open_deal_editor(window.ctx, window))
+    type_into(qtbot, dialog, "name", "Spring promotion")
+    dialog.save()
+    assert dialog.form.error_text("account_id") == "Account is required"
+    with replica.read_session() as s:
+        account = services.get(s, "accounts", demo.accounts[7])
+    qtbot.keyClicks(dialog.account.edit, account["name"])
+    qtbot.waitUntil(lambda: dialog.account.text() == account["id"])
+    with qtbot.waitSignal(dialog.saved) as saved:
+        dialog.save()
+    deal_id = saved.args[0]
+    assert (deal(replica, deal_id)["account_id"], deal(replica, deal_id)["stage"]) == (
+        account["id"],
+        "Prospecting",
+    )
+    monkeypatch.setattr(dialogs, "confirm", lambda *_a: True)
+    dialog = loaded(qtbot, open_deal_editor(window.ctx, window, deal_id))
+    assert dialog.delete_button.isVisible()
+    qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+
+    def live() -> bool:
+        with replica.read_session() as s:
+            return any(d["id"] == deal_id for d in services.list_records(s, "opportunities"))
+
+    qtbot.waitUntil(lambda: not live())
+    qtbot.waitUntil(lambda: "Deleted Spring promotion." in window.toast.label.text())
+    assert window.toast.trigger()  # Undo
+    qtbot.waitUntil(live)
