@@ -63,15 +63,9 @@ def _day(text: str | None, option: str) -> date | None:
         raise FieldappError(f"{option} expects a date like 2026-01-31, got {text!r}") from None
 
 
-def utc_offset_minutes() -> int:
-    """This computer's offset from UTC now, for the reader's days and weeks."""
-    offset = datetime.now().astimezone().utcoffset()
-    return int(offset.total_seconds() // 60) if offset else 0
-
-
 def _filter(args: argparse.Namespace, replica: Replica) -> tuple[ReportFilter, dict[str, str]]:
     """The filter the options ask for, and the names of its territory and rep."""
-    offset = utc_offset_minutes()
+    offset = periods.local_utc_offset_minutes()
     start, end = _day(args.start, "--from"), _day(args.end, "--to")
     if args.period:
         if start or end:

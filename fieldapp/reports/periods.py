@@ -5,7 +5,7 @@ Weeks start on Monday (ISO 8601), quarters in January, April, July and October.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from fieldapp.errors import FieldappError
 from fieldapp.reports.filtering import next_month
@@ -56,3 +56,9 @@ def period(name: str, today: date) -> tuple[date, date]:
     if name == "last_30_days":
         return today - timedelta(days=29), today
     raise FieldappError(f"no period called {name!r} (periods: {', '.join(PRESETS)})")
+
+
+def local_utc_offset_minutes() -> int:
+    """This computer's offset from UTC now: where the reader's days and weeks begin."""
+    offset = datetime.now().astimezone().utcoffset()
+    return int(offset.total_seconds() // 60) if offset else 0

@@ -87,6 +87,7 @@ class Chart:
     horizontal: bool = False
     unit: str = ""  # the value axis: "visits", "EUR", ...
     left_out: int = 0  # categories beyond MAX_CATEGORIES
+    currency: str = ""  # the currency of a deals chart (one chart per currency)
 
 
 def display(value: Any, kind: str) -> str:
@@ -384,6 +385,7 @@ def _money_chart(
                 stacked=False,
                 unit=currency,
                 left_out=left_out,
+                currency=currency,
             )
         series = tuple(
             Series(stage, tuple(float(r.by_stage.get(stage, 0)) for r in rows))
@@ -411,6 +413,7 @@ def _money_chart(
         horizontal=_across(report),
         unit=unit,
         left_out=left_out,
+        currency=currency,
     )
 
 
