@@ -7,7 +7,7 @@ record owned by someone outside the replica's users still gets a row.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -39,11 +39,12 @@ class Place:
 
 def people(session: Session) -> list[Person]:
     rows = session.execute(
-        select(User.id, User.username, User.display_name, User.role)
-        .where(User.deleted_at.is_(None))
-        .order_by(User.display_name, User.username)
+        select(User.id, User.username, User.display_name, User.role).where(
+            User.deleted_at.is_(None)
+        )
     )
-    return [Person(uid, name, display or "", role) for uid, name, display, role in rows]
+    found = [Person(uid, name, display or "", role) for uid, name, display, role in rows]
+    return sorted(found, key=lambda p: (p.label.casefold(), p.username))
 
 
 def places(session: Session) -> list[Place]:
@@ -103,8 +104,9 @@ def find_rep(session: Session, text: str) -> str:
         if len(matches) > 1:
             names = ", ".join(p.username for p in matches)
             raise FieldappError(f"several users are called {text!r} ({names}); give the user name")
-    known = ", ".join(p.username for p in everyone[:10]) or "none"
-    raise FieldappError(f"no user called {text!r} on this replica (users: {known})")
+    raise FieldappError(
+        f"no user called {text!r} on this replica (users: {_some(p.username for p in everyone)})"
+    )
 
 
 def find_territory(session: Session, text: str) -> str:
@@ -116,5 +118,16 @@ def find_territory(session: Session, text: str) -> str:
         return matches[0].id
     if len(matches) > 1:
         raise FieldappError(f"several territories are called {text!r}; give its id")
-    known = ", ".join(p.name for p in everywhere[:10]) or "none"
-    raise FieldappError(f"no territory called {text!r} on this replica (territories: {known})")
+    raise FieldappError(
+        f"no territory called {text!r} on this replica "
+        f"(territories: {_some(p.name for p in everywhere)})"
+    )
+
+
+def _some(names: Iterable[str], shown: int = 10) -> str:
+    """A few names for a message: sorted, the first ``shown``, then how many more."""
+    found = sorted(names, key=str.casefold)
+    if not found:
+        return "none"
+    more = f" and {len(found) - shown} more" if len(found) > shown else ""
+    return ", ".join(found[:shown]) + more

@@ -35,9 +35,12 @@ from fieldapp.reports import tables
 from fieldapp.reports.tables import Chart, Table
 from fieldapp.ui.report_charts import build_chart
 
-# Chart size in the picture's pixels (at its logical DPI): a landscape A4 page's width.
+# Pages are laid out in the pictures' pixels (their logical DPI, 96 on most systems):
+# a landscape A4 page is ~1123 of them wide. The writer itself works at RESOLUTION
+# DPI and the painter scales, so glyph positions are not rounded to whole pixels.
 CHART_WIDTH, CHART_HEIGHT = 1000, 380
-MARGIN = 40  # page margin, in the writer's pixels (= picture pixels, see _writer)
+MARGIN = 40
+RESOLUTION = 1200
 GREY = QColor("#666666")
 RULE = QColor("#bbbbbb")
 HEADER_FILL = QColor("#eef1f5")
@@ -117,8 +120,8 @@ class _Pages:
         self.writer = QPdfWriter(file)
         self.writer.setTitle(title)
         self.writer.setCreator("fieldapp")
-        # The writer's pixels match the pictures' so charts replay at their size.
-        self.writer.setResolution(dpi)
+        self.writer.setResolution(RESOLUTION)
+        self.unit = dpi
         self.writer.setPageLayout(
             QPageLayout(
                 QPageSize(QPageSize.PageSizeId.A4),
@@ -130,6 +133,7 @@ class _Pages:
         if not self.painter.begin(self.writer):
             raise FieldappError(f"cannot write a PDF to {file}")
         self.painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.painter.scale(RESOLUTION / dpi, RESOLUTION / dpi)
         area = self.writer.pageLayout().fullRectPixels(dpi)
         self.width = area.width() - 2 * MARGIN
         self.bottom = area.height() - MARGIN - 20  # room for the footer
@@ -138,8 +142,9 @@ class _Pages:
         self.stamp = datetime.now().strftime("%Y-%m-%d %H:%M")
 
     def _font(self, points: float, bold: bool = False) -> QFont:
+        """A font of ``points`` on paper: sized in layout pixels, which the painter scales."""
         font = QFont()
-        font.setPointSizeF(points)
+        font.setPixelSize(max(1, round(points * self.unit / 72)))
         font.setBold(bold)
         return font
 
