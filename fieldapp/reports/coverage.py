@@ -79,7 +79,9 @@ def _cutoff(session: Session, until: datetime) -> tuple[Any, bool]:
 
 
 def _as_of(flt: ReportFilter, today: date | None) -> date:
-    return flt.end or today or filtering.local_today(flt)
+    """The period's last day, or today if that is earlier (no visits are known after it)."""
+    today = today or filtering.local_today(flt)
+    return min(flt.end, today) if flt.end else today
 
 
 def coverage(
@@ -89,7 +91,8 @@ def coverage(
     *,
     today: date | None = None,
 ) -> CoverageReport:
-    """Accounts, overdue and never visited per territory or rep, on the period's last day."""
+    """Accounts, overdue and never visited per territory or rep, on the period's last day
+    (or today, for a period that has not ended)."""
     flt = flt or ReportFilter()
     filtering.check("coverage", flt, by)
     as_of = _as_of(flt, today)

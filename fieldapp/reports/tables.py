@@ -89,6 +89,11 @@ class Chart:
     left_out: int = 0  # categories beyond MAX_CATEGORIES
     currency: str = ""  # the currency of a deals chart (one chart per currency)
 
+    @property
+    def whole(self) -> bool:
+        """Counts (visits, accounts, deals), not amounts: the axis ticks whole numbers."""
+        return not self.currency or self.unit != self.currency
+
 
 def display(value: Any, kind: str) -> str:
     """A cell as people read it."""
@@ -322,12 +327,16 @@ def _cut(labels: list[str]) -> tuple[tuple[str, ...], int]:
 
 def _across(report: d.Report) -> bool:
     """Groups along a time axis read left to right; the others as horizontal bars."""
-    return report.by not in ("week", "month", "stage")
+    return report.by not in ("week", "month")
 
 
 def _axis_label(report: d.Report, label: str) -> str:
-    """Week labels shortened for a chart's axis ("2026-W07" -> "W07")."""
-    return label.split("-", 1)[-1] if report.by == "week" else label
+    """Time labels shortened for a chart's axis: "2026-W07" -> "W07", "Feb 2026" -> "Feb 26"."""
+    if report.by == "week":
+        return label.split("-", 1)[-1]
+    if report.by == "month" and len(label) == 8 and label[3] == " ":
+        return f"{label[:3]} {label[-2:]}"
+    return label
 
 
 def _visits_chart(report: d.VisitsReport) -> Chart:
@@ -355,7 +364,9 @@ def _coverage_chart(report: d.CoverageReport) -> Chart:
         categories,
         (
             Series("Visited in time", tuple(float(r.covered) for r in rows)),
-            Series("Overdue", tuple(float(r.overdue - r.never_visited) for r in rows)),
+            Series(
+                "Overdue (visited before)", tuple(float(r.overdue - r.never_visited) for r in rows)
+            ),
             Series("Never visited", tuple(float(r.never_visited) for r in rows)),
         ),
         stacked=True,
@@ -369,7 +380,7 @@ def _money_chart(
     report: d.PipelineReport | d.ForecastReport | d.WinsReport, currency: str
 ) -> Chart:
     rows: list[Any] = [r for r in report.rows if r.currency == currency]
-    categories, left_out = _cut([r.label for r in rows])
+    categories, left_out = _cut([_axis_label(report, r.label) for r in rows])
     rows = rows[: len(categories)]
     by = GROUP_HEADERS[report.by].lower()
     if isinstance(report, d.PipelineReport):
@@ -383,6 +394,7 @@ def _money_chart(
                 categories,
                 series,
                 stacked=False,
+                horizontal=True,
                 unit=currency,
                 left_out=left_out,
                 currency=currency,

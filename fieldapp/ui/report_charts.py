@@ -8,6 +8,8 @@ Horizontal bars list the biggest group at the top, where the table starts too.
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCharts import (
     QAbstractBarSeries,
     QBarCategoryAxis,
@@ -20,8 +22,13 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QCoreApplication, QMargins, Qt
+from PySide6.QtGui import QFont
 
 from fieldapp.reports.tables import Chart
+
+
+# More categories than this along a horizontal axis: their labels are turned upright.
+CROWDED = 8
 
 
 def _tr(text: str) -> str:
@@ -41,7 +48,11 @@ def build_chart(spec: Chart) -> QChart:
     chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
     chart.setTitle(spec.title)
     chart.setMargins(QMargins(4, 4, 4, 4))
-    chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+    legend = chart.legend()
+    legend.setAlignment(Qt.AlignmentFlag.AlignBottom)
+    small = QFont(legend.font())
+    small.setPointSizeF(max(6.0, small.pointSizeF() - 1))
+    legend.setFont(small)
     series = _series(spec)
     # Qt draws the first category next to the origin: at the bottom for horizontal
     # bars. Reversed, the first row of the table is the top bar.
@@ -54,6 +65,8 @@ def build_chart(spec: Chart) -> QChart:
     categories = QBarCategoryAxis()
     labels = list(spec.categories)
     categories.append(list(reversed(labels)) if spec.horizontal else labels)
+    if not spec.horizontal and len(labels) > CROWDED:
+        categories.setLabelsAngle(-90)  # upright labels would be cut to "..."
     values = QValueAxis()
     values.setLabelFormat("%.0f")
     values.setTitleText(spec.unit)
@@ -64,8 +77,13 @@ def build_chart(spec: Chart) -> QChart:
     series.attachAxis(values)
     # Stacked bars reach the sum of their parts; an empty period still gets an axis.
     top = max(_heights(spec), default=0.0)
-    values.setRange(0, top if top > 0 else 1)
-    values.applyNiceNumbers()
+    if spec.whole and top <= 10:
+        # A few visits or deals: one tick per whole number, not 0, 0.2, 0.4 ...
+        values.setRange(0, max(1, math.ceil(top)))
+        values.setTickCount(max(1, math.ceil(top)) + 1)
+    else:
+        values.setRange(0, top if top > 0 else 1)
+        values.applyNiceNumbers()
     if spec.left_out:
         chart.setTitle(
             _tr("{title} (the first {shown} of {total})").format(

@@ -79,7 +79,17 @@ class ReportTableModel(QAbstractTableModel):
             return None
         column = self._table.columns[section]
         if role == Qt.ItemDataRole.DisplayRole:
-            return QCoreApplication.translate("Reports", column.header)
+            return _two_lines(QCoreApplication.translate("Reports", column.header))
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(RIGHT if column.numeric else LEFT)
         return None
+
+
+def _two_lines(header: str) -> str:
+    """A long header over two lines ("Not interested" -> "Not\ninterested"): the table
+    beside a chart is narrow, and its numbers are short."""
+    if len(header) <= 9 or " " not in header:
+        return header
+    middle = len(header) / 2
+    cut = min((i for i, c in enumerate(header) if c == " "), key=lambda i: abs(i - middle))
+    return f"{header[:cut]}\n{header[cut + 1 :]}"

@@ -145,7 +145,7 @@ class ReportsPanel(Panel):
         self.table.setWordWrap(False)
         # The chart's place: a note until the first chart, then the chart view.
         self.chart_area = QStackedWidget()
-        self.no_chart = QLabel(self.tr("No chart for this report."))
+        self.no_chart = QLabel(self.tr("Nothing to chart in this period."))
         self.no_chart.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.chart_area.addWidget(self.no_chart)
         self.chart_view: QChartView | None = None
@@ -186,15 +186,16 @@ class ReportsPanel(Panel):
 
     def _layout(self) -> None:
         first = QHBoxLayout()
+        self.from_label, self.to_label = QLabel(self.tr("from")), QLabel(self.tr("to"))
         for label, widget in (
-            (self.tr("Report"), self.kind),
+            (QLabel(self.tr("Report")), self.kind),
             (None, self.by),
-            (self.tr("Period"), self.period),
-            (self.tr("from"), self.start),
-            (self.tr("to"), self.end),
+            (QLabel(self.tr("Period")), self.period),
+            (self.from_label, self.start),
+            (self.to_label, self.end),
         ):
             if label:
-                first.addWidget(QLabel(label))
+                first.addWidget(label)
             first.addWidget(widget)
         first.addStretch(1)
         second = QHBoxLayout()
@@ -271,8 +272,8 @@ class ReportsPanel(Panel):
                 edit.blockSignals(True)
                 edit.setDate(QDate(day.year, day.month, day.day))
                 edit.blockSignals(False)
-        for edit in (self.start, self.end):
-            edit.setVisible(name != "all")
+        for widget in (self.start, self.end, self.from_label, self.to_label):
+            widget.setVisible(name != "all")
         self.refresh()
 
     def current_filter(self) -> ReportFilter:
@@ -294,6 +295,11 @@ class ReportsPanel(Panel):
         self._stale = True
         if self.isVisible():
             self._timer.start()
+
+    def run_now(self) -> None:
+        """Run the report at once, without waiting for further filter changes."""
+        self._timer.stop()
+        self._run()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -342,6 +348,8 @@ class ReportsPanel(Panel):
 
     def _show_chart(self) -> None:
         charts = self.result.charts if self.result else []
+        # The activity feed is a list: its table takes the whole width.
+        self.chart_area.setVisible(self.result is None or self.result.report.kind != "activity")
         if not charts:
             self.chart_area.setCurrentWidget(self.no_chart)
             return

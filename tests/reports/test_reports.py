@@ -187,6 +187,14 @@ def test_coverage_by_rep_and_an_earlier_day(replica: Replica, known: Known) -> N
     assert [(r.label, r.accounts, r.overdue) for r in bens.rows] == [("South", 2, 1)]
 
 
+def test_coverage_of_a_period_not_over_yet_is_as_of_today(replica: Replica, known: Known) -> None:
+    quarter = ReportFilter(date(2026, 1, 1), date(2026, 6, 30))
+    with replica.read_session() as s:
+        report = reports.coverage(s, quarter, "territory", today=date(2026, 3, 31))
+    assert report.as_of == date(2026, 3, 31)
+    assert (report.total.accounts, report.total.overdue) == (5, 2)
+
+
 @pytest.mark.outbox_unchecked  # the agenda's column is added here by hand
 def test_coverage_reads_each_accounts_frequency_once_the_column_exists(
     replica: Replica, known: Known
