@@ -19,9 +19,10 @@ from fieldapp.domain.reports import ReportFilter
 TEXT, WHEN = "text", "when"
 COUNT, MONEY, SHARE, MINUTES, HOURS = "count", "money", "share", "minutes", "hours"
 NUMERIC = frozenset({COUNT, MONEY, SHARE, MINUTES, HOURS})
-# A chart shows at most this many groups (the biggest, as the table is sorted); the
-# table always has every row.
+# A chart shows at most this many groups (the biggest, as the table is sorted), or
+# this many weeks or months (the latest); the table always has every row.
 MAX_CATEGORIES = 20
+MAX_PERIODS = 60
 
 TITLES = {
     "visits": "Visits",
@@ -321,8 +322,11 @@ def charts(report: d.Report) -> list[Chart]:
     return []
 
 
-def _cut(labels: list[str]) -> tuple[tuple[str, ...], int]:
-    return tuple(labels[:MAX_CATEGORIES]), max(0, len(labels) - MAX_CATEGORIES)
+def _keep(report: d.Report, count: int) -> slice:
+    """Which of ``count`` rows a chart shows: the first groups, or the latest weeks."""
+    if report.by in ("week", "month"):
+        return slice(max(0, count - MAX_PERIODS), count)
+    return slice(0, MAX_CATEGORIES)
 
 
 def _across(report: d.Report) -> bool:
@@ -340,8 +344,9 @@ def _axis_label(report: d.Report, label: str) -> str:
 
 
 def _visits_chart(report: d.VisitsReport) -> Chart:
-    categories, left_out = _cut([_axis_label(report, r.label) for r in report.rows])
-    rows = report.rows[: len(categories)]
+    rows = report.rows[_keep(report, len(report.rows))]
+    categories = tuple(_axis_label(report, r.label) for r in rows)
+    left_out = len(report.rows) - len(rows)
     return Chart(
         f"Visits per {GROUP_HEADERS[report.by].lower()}",
         categories,
@@ -357,8 +362,9 @@ def _visits_chart(report: d.VisitsReport) -> Chart:
 
 
 def _coverage_chart(report: d.CoverageReport) -> Chart:
-    categories, left_out = _cut([r.label for r in report.rows])
-    rows = report.rows[: len(categories)]
+    rows = report.rows[_keep(report, len(report.rows))]
+    categories = tuple(r.label for r in rows)
+    left_out = len(report.rows) - len(rows)
     return Chart(
         f"Coverage per {GROUP_HEADERS[report.by].lower()} on {report.as_of.isoformat()}",
         categories,
@@ -379,9 +385,10 @@ def _coverage_chart(report: d.CoverageReport) -> Chart:
 def _money_chart(
     report: d.PipelineReport | d.ForecastReport | d.WinsReport, currency: str
 ) -> Chart:
-    rows: list[Any] = [r for r in report.rows if r.currency == currency]
-    categories, left_out = _cut([_axis_label(report, r.label) for r in rows])
-    rows = rows[: len(categories)]
+    mine: list[Any] = [r for r in report.rows if r.currency == currency]
+    rows = mine[_keep(report, len(mine))]
+    categories = tuple(_axis_label(report, r.label) for r in rows)
+    left_out = len(mine) - len(rows)
     by = GROUP_HEADERS[report.by].lower()
     if isinstance(report, d.PipelineReport):
         if report.by == "stage":

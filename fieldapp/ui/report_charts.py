@@ -26,7 +26,6 @@ from PySide6.QtGui import QFont
 
 from fieldapp.reports.tables import Chart
 
-
 # More categories than this along a horizontal axis: their labels are turned upright.
 CROWDED = 8
 
@@ -86,7 +85,7 @@ def build_chart(spec: Chart) -> QChart:
         values.applyNiceNumbers()
     if spec.left_out:
         chart.setTitle(
-            _tr("{title} (the first {shown} of {total})").format(
+            _tr("{title} ({shown} of {total})").format(
                 title=spec.title,
                 shown=len(spec.categories),
                 total=len(spec.categories) + spec.left_out,

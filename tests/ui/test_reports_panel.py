@@ -228,3 +228,16 @@ def test_table_model_passes_qtmodeltester(
     qtmodeltester.check(panel.model, force_py=True)
     run(qtbot, panel, lambda: panel.set_report("forecast"))
     qtmodeltester.check(panel.model, force_py=True)
+
+
+def test_qt_charts_are_not_loaded_at_start_up() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; import fieldapp.ui.app, fieldapp.ui.main_window; "
+        "print(sorted(m for m in ('PySide6.QtCharts', 'fieldapp.ui.report_charts', "
+        "'fieldapp.ui.report_pdf') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
