@@ -264,6 +264,27 @@ class ActivityReport:
     kind: str = "activity"
 
 
+# --- team ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepSummary:
+    """One rep's line in a manager's Team view (see ``fieldapp.reports.team``)."""
+
+    rep_id: str | None
+    label: str
+    visits_this_week: int
+    visits_last_week: int
+    visits_30_days: int
+    accounts: int  # active accounts they own
+    overdue: int  # ... not visited within their frequency
+    pipeline: dict[str, Decimal]  # open deals' amount, per currency
+    weighted: dict[str, Decimal]  # ... times their probability
+    won: int  # deals closed in the last 90 days
+    lost: int
+    win_rate: float | None
+
+
 Report = (
     VisitsReport | CoverageReport | PipelineReport | ForecastReport | WinsReport | ActivityReport
 )

@@ -25,6 +25,7 @@ from fieldapp.reports import people, periods, tables
 from fieldapp.reports.activity import activity
 from fieldapp.reports.coverage import coverage, overdue_accounts
 from fieldapp.reports.deals import forecast, pipeline, wins
+from fieldapp.reports.team import team
 from fieldapp.reports.visits import visits
 
 
@@ -68,6 +69,7 @@ __all__ = [
     "pipeline",
     "run",
     "tables",
+    "team",
     "visits",
     "wins",
 ]

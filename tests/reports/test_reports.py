@@ -469,3 +469,19 @@ def test_reports_travel_as_json(replica: Replica, known: Known) -> None:
         wire = to_wire(report)
         assert from_wire(wire, kind) == report
     assert to_wire(pipeline)["totals"][0]["amount"] == "18735.06"
+
+
+def test_team_lines_come_from_the_reports(replica: Replica, known: Known) -> None:
+    with replica.read_session() as s:
+        rows = reports.team(s, today=date(2026, 3, 26))  # a Thursday
+    assert [r.label for r in rows] == ["Ana Silva", "Ben Braun"]
+    ana, ben = rows
+    # This week is 23-29 March, last week 16-22 March, 30 days from 25 February.
+    assert (ana.visits_this_week, ana.visits_last_week, ana.visits_30_days) == (0, 0, 3)
+    assert (ben.visits_this_week, ben.visits_last_week, ben.visits_30_days) == (2, 0, 3)
+    assert (ana.accounts, ana.overdue, ben.accounts, ben.overdue) == (3, 1, 2, 1)
+    assert ana.pipeline == {"EUR": Decimal("16234.56")}
+    assert ben.weighted == {"EUR": Decimal("1500.30"), "USD": Decimal("800.00")}
+    # Closed in the 90 days to 26 March: ana W1, W3 won, L1 lost; ben W2 won, L3 lost.
+    assert (ana.won, ana.lost, ben.won, ben.lost) == (2, 1, 1, 1)
+    assert ana.win_rate == pytest.approx(2 / 3) and ben.win_rate == 0.5
