@@ -19,6 +19,7 @@ from fieldapp import reports
 from fieldapp.domain.reports import GROUPINGS, ReportFilter, to_wire
 from fieldapp.errors import FieldappError
 from fieldapp.reports import export, people, periods, tables
+from fieldapp.reports.charts import charts
 from fieldapp.store.db import Replica
 
 from .output import print_json
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace, open_replica: Opener) -> int:
     if args.pdf:
         from fieldapp.ui import report_pdf  # Qt, loaded only for a PDF
 
-        pages = report_pdf.export(table, tables.charts(report), args.pdf)
+        pages = report_pdf.export(table, charts(report), args.pdf)
         print(f"wrote {pages} page(s) to {args.pdf}", file=sys.stderr)
     if args.json:
         print_json(to_wire(report))

@@ -11,7 +11,7 @@ groups and folds a few hundred aggregate rows.
     with replica.read_session() as s:
         report = reports.visits(s, ReportFilter(start=monday, end=sunday), by="rep")
         table = tables.table(report)     # headers and cells, for printing or a Qt model
-        charts = tables.charts(report)   # what to draw, one chart per currency
+        drawn = charts.charts(report)    # what to draw, one chart per currency
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from fieldapp.domain.reports import GROUPINGS, KINDS, Report, ReportFilter
-from fieldapp.reports import people, periods, tables
+from fieldapp.reports import charts, people, periods, tables
 from fieldapp.reports.activity import activity
 from fieldapp.reports.coverage import coverage, overdue_accounts
 from fieldapp.reports.deals import forecast, pipeline, wins
@@ -61,6 +61,7 @@ __all__ = [
     "KINDS",
     "ReportFilter",
     "activity",
+    "charts",
     "coverage",
     "forecast",
     "overdue_accounts",

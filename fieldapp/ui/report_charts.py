@@ -1,4 +1,4 @@
-"""Qt Charts for reports: a :class:`fieldapp.reports.tables.Chart` drawn as a QChart.
+"""Qt Charts for reports: a :class:`fieldapp.reports.charts.Chart` drawn as a QChart.
 
 One builder for the Reports panel and the PDF export, so both draw the same chart.
 Bars only: stacked when the series are parts of a whole (visit outcomes, pipeline
@@ -24,7 +24,7 @@ from PySide6.QtCharts import (
 from PySide6.QtCore import QCoreApplication, QMargins, Qt
 from PySide6.QtGui import QFont
 
-from fieldapp.reports.tables import Chart
+from fieldapp.reports.charts import Chart
 
 # More categories than this along a horizontal axis: their labels are turned upright.
 CROWDED = 8

@@ -32,7 +32,8 @@ from PySide6.QtWidgets import QApplication, QGraphicsScene
 
 from fieldapp.errors import FieldappError
 from fieldapp.reports import tables
-from fieldapp.reports.tables import Chart, Table
+from fieldapp.reports.charts import Chart
+from fieldapp.reports.tables import Table
 from fieldapp.ui.report_charts import build_chart
 
 # Pages are laid out in the pictures' pixels (their logical DPI, 96 on most systems):

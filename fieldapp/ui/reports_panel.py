@@ -18,13 +18,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDateEdit,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSplitter,
@@ -35,44 +32,19 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from fieldapp import reports
-from fieldapp.domain.reports import GROUPINGS, Report, ReportFilter
-from fieldapp.reports import export, people, periods, tables
+from fieldapp.domain.reports import Report, ReportFilter
+from fieldapp.reports import export, people, tables
+from fieldapp.reports.charts import Chart
+from fieldapp.reports.charts import charts as chart_specs
 from fieldapp.ui.background import user_message
 from fieldapp.ui.headers import record_table
 from fieldapp.ui.panel import AppContext, Panel
+from fieldapp.ui.report_filters import ReportFilters, combo
 from fieldapp.ui.report_model import ReportTableModel
 
 if TYPE_CHECKING:
     from PySide6.QtCharts import QChartView
 
-KINDS = (
-    ("visits", "Visits"),
-    ("coverage", "Coverage"),
-    ("pipeline", "Pipeline"),
-    ("forecast", "Forecast"),
-    ("wins", "Won and lost"),
-    ("activity", "Activity"),
-)
-BY_LABELS = {
-    "rep": "per rep",
-    "territory": "per territory",
-    "week": "per week",
-    "month": "per month",
-    "stage": "per stage",
-    "reason": "per reason",
-}
-PERIODS = (
-    ("this_week", "This week"),
-    ("last_week", "Last week"),
-    ("this_month", "This month"),
-    ("last_month", "Last month"),
-    ("this_quarter", "This quarter"),
-    ("last_quarter", "Last quarter"),
-    ("this_year", "This year"),
-    ("all", "All time"),
-    ("custom", "Custom…"),
-)
-DEFAULT_PERIOD = "this_quarter"
 # Filters changed in quick succession (a few clicks) run one report.
 SETTLE_MS = 120
 RESIZE_ROWS = 30
@@ -84,14 +56,14 @@ class Result:
 
     report: Report
     table: tables.Table
-    charts: list[tables.Chart]
+    charts: list[Chart]
 
 
 def compute(session: Session, kind: str, flt: ReportFilter, by: str) -> Result:
     """Runs on a worker: the report, its table and charts (names for the filter line)."""
     names = {**people.rep_labels(session), **people.territory_labels(session)}
     report = reports.run(session, kind, flt, by)
-    return Result(report, tables.table(report, names), tables.charts(report))
+    return Result(report, tables.table(report, names), chart_specs(report))
 
 
 class ReportsPanel(Panel):
@@ -120,15 +92,8 @@ class ReportsPanel(Panel):
         self._timer.setInterval(SETTLE_MS)
         self._timer.timeout.connect(self._run)
 
-        self.kind = self._combo("report_kind", [(k, self.tr(label)) for k, label in KINDS])
-        self.by = self._combo("report_by", [])
-        self.period = self._combo("report_period", [(k, self.tr(t)) for k, t in PERIODS])
-        self.period.setCurrentIndex(self.period.findData(DEFAULT_PERIOD))
-        self.start = self._date_edit("report_from")
-        self.end = self._date_edit("report_to")
-        self.territory = self._combo("report_territory", [("", self.tr("All territories"))])
-        self.rep = self._combo("report_rep", [("", self.tr("All reps"))])
-        self.currency = self._combo("report_currency", [])
+        self.filters = ReportFilters(ctx.bg, self)
+        self.currency = combo("report_currency", [])
         self.currency.setToolTip(self.tr("Amounts in different currencies are charted apart"))
         self.csv_button = QPushButton(self.tr("Export CSV…"))
         self.pdf_button = QPushButton(self.tr("Export PDF…"))
@@ -159,138 +124,35 @@ class ReportsPanel(Panel):
         self.splitter.setStretchFactor(1, 2)
         self._layout()
 
-        self.kind.currentIndexChanged.connect(self._kind_changed)
-        self.period.currentIndexChanged.connect(self._period_changed)
-        for combo in (self.by, self.territory, self.rep):
-            combo.currentIndexChanged.connect(self.refresh)
-        for edit in (self.start, self.end):
-            edit.dateChanged.connect(self.refresh)
+        self.filters.changed.connect(self.refresh)
         self.currency.currentIndexChanged.connect(self._show_chart)
-        self._kind_changed()
-        self._period_changed()
-        self._load_choices()
-
-    # -- construction -----------------------------------------------------------------------
-
-    def _combo(self, name: str, items: list[tuple[str, str]]) -> QComboBox:
-        combo = QComboBox()
-        combo.setObjectName(name)
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        for value, label in items:
-            combo.addItem(label, value)
-        return combo
-
-    def _date_edit(self, name: str) -> QDateEdit:
-        edit = QDateEdit()
-        edit.setObjectName(name)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
-        return edit
 
     def _layout(self) -> None:
-        first = QHBoxLayout()
-        self.from_label, self.to_label = QLabel(self.tr("from")), QLabel(self.tr("to"))
-        for label, widget in (
-            (QLabel(self.tr("Report")), self.kind),
-            (None, self.by),
-            (QLabel(self.tr("Period")), self.period),
-            (self.from_label, self.start),
-            (self.to_label, self.end),
-        ):
-            if label:
-                first.addWidget(label)
-            first.addWidget(widget)
-        first.addStretch(1)
-        second = QHBoxLayout()
-        for widget in (self.territory, self.rep, self.currency):
-            second.addWidget(widget)
+        second = self.filters.second_row
+        second.addWidget(self.currency)
         second.addStretch(1)
         second.addWidget(self.csv_button)
         second.addWidget(self.pdf_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(first)
+        layout.addLayout(self.filters.first_row)
         layout.addLayout(second)
         layout.addWidget(self.heading)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.status)
 
-    def _load_choices(self) -> None:
-        def choices(session: Session) -> tuple[list[people.Place], list[people.Person]]:
-            return people.places(session), people.people(session)
-
-        self.ctx.bg.read(choices, self._fill_choices, owner=self)
-
-    def _fill_choices(self, found: tuple[list[people.Place], list[people.Person]]) -> None:
-        places, persons = found
-        for combo, items in (
-            (self.territory, [(p.id, p.name) for p in places]),
-            (self.rep, [(p.id, p.label) for p in persons]),
-        ):
-            kept = combo.currentData()
-            combo.blockSignals(True)
-            while combo.count() > 1:
-                combo.removeItem(1)
-            for value, label in items:
-                combo.addItem(label, value)
-            combo.setCurrentIndex(max(0, combo.findData(kept)))
-            combo.blockSignals(False)
-
     # -- filters ------------------------------------------------------------------------------
 
     def set_report(self, kind: str, by: str | None = None) -> None:
         """Show report ``kind`` grouped ``by`` (default: its first grouping)."""
-        self.kind.setCurrentIndex(self.kind.findData(kind))
-        if by is not None:
-            self.by.setCurrentIndex(self.by.findData(by))
+        self.filters.set_report(kind, by)
 
     def set_period(self, name: str, start: date | None = None, end: date | None = None) -> None:
-        """A named period (see PERIODS), or "custom" from ``start`` to ``end``."""
-        if name == "custom" and start and end:
-            for edit, day in ((self.start, start), (self.end, end)):
-                edit.blockSignals(True)
-                edit.setDate(QDate(day.year, day.month, day.day))
-                edit.blockSignals(False)
-        self.period.setCurrentIndex(self.period.findData(name))
-        self.refresh()
-
-    def _kind_changed(self) -> None:
-        kind = str(self.kind.currentData())
-        self.by.blockSignals(True)
-        self.by.clear()
-        for by in GROUPINGS[kind]:
-            self.by.addItem(self.tr(BY_LABELS.get(by, by)), by)
-        self.by.blockSignals(False)
-        self.by.setVisible(kind != "activity")
-        self.refresh()
-
-    def _period_changed(self) -> None:
-        name = str(self.period.currentData())
-        custom = name == "custom"
-        for edit in (self.start, self.end):
-            edit.setEnabled(custom)
-        if name not in ("custom", "all"):
-            first, last = periods.period(name, date.today())
-            for edit, day in ((self.start, first), (self.end, last)):
-                edit.blockSignals(True)
-                edit.setDate(QDate(day.year, day.month, day.day))
-                edit.blockSignals(False)
-        for widget in (self.start, self.end, self.from_label, self.to_label):
-            widget.setVisible(name != "all")
-        self.refresh()
+        """A named period, or "custom" from ``start`` to ``end``."""
+        self.filters.set_period(name, start, end)
 
     def current_filter(self) -> ReportFilter:
-        name = str(self.period.currentData())
-        start = end = None
-        if name != "all":
-            start, end = _day(self.start.date()), _day(self.end.date())
-        return ReportFilter(
-            start=start,
-            end=end,
-            territory_id=self.territory.currentData() or None,
-            rep_id=self.rep.currentData() or None,
-            utc_offset_minutes=periods.local_utc_offset_minutes(),
-        )
+        return self.filters.current()
 
     # -- running ----------------------------------------------------------------------------
 
@@ -317,7 +179,7 @@ class ReportsPanel(Panel):
         self._stale = False
         self.generation += 1
         generation = self.generation
-        kind, by = str(self.kind.currentData()), str(self.by.currentData())
+        kind, by = self.filters.kind_and_grouping()
         self.status.setText(self.tr("Computing…"))
         self.ctx.bg.read(
             lambda s: compute(s, kind, flt, by),
@@ -377,7 +239,7 @@ class ReportsPanel(Panel):
             self.chart_area.addWidget(self.chart_view)
         return self.chart_view
 
-    def shown_chart(self) -> tables.Chart | None:
+    def shown_chart(self) -> Chart | None:
         """The chart spec on screen (None for a report without one)."""
         if self.result is None or not self.result.charts:
             return None
@@ -435,20 +297,10 @@ class ReportsPanel(Panel):
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("reports/splitter", self.splitter.saveState())
-        settings.setValue("reports/kind", self.kind.currentData())
-        settings.setValue("reports/period", self.period.currentData())
+        self.filters.save_state(settings)
 
     def restore_state(self, settings: QSettings) -> None:
         state: Any = settings.value("reports/splitter")
         if state is not None:
             self.splitter.restoreState(state)
-        kind = settings.value("reports/kind")
-        if kind and self.kind.findData(kind) >= 0:
-            self.kind.setCurrentIndex(self.kind.findData(kind))
-        period = settings.value("reports/period")
-        if period and period != "custom" and self.period.findData(period) >= 0:
-            self.period.setCurrentIndex(self.period.findData(period))
-
-
-def _day(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
+        self.filters.restore_state(settings)

@@ -65,7 +65,7 @@ def axis_labels(chart: QChart) -> list[str]:
 
 
 def test_visits_per_rep_chart_matches_the_table(qtbot: QtBot, panel: ReportsPanel) -> None:
-    assert panel.kind.currentData() == "visits" and panel.by.currentData() == "rep"
+    assert panel.filters.kind.currentData() == "visits" and panel.filters.by.currentData() == "rep"
     assert column(panel, "Rep") == ["Ana Silva", "Ben Braun", "Total"]
     assert column(panel, "Visits") == ["3", "3", "6"]
     assert column(panel, "Avg. minutes") == ["45", "35", "41"]
@@ -109,7 +109,7 @@ def test_each_report_shows_its_figures(qtbot: QtBot, panel: ReportsPanel) -> Non
     assert [s.label() for s in bar_sets(panel.chart_view.chart())] == ["Won", "Lost"]  # type: ignore[union-attr]
 
     run(qtbot, panel, lambda: panel.set_report("activity"))
-    assert panel.by.isHidden()
+    assert panel.filters.by.isHidden()
     assert column(panel, "What")[0] == "Visit: rescheduled"  # 25 March, the newest
     assert panel.chart_area.isHidden()
 
@@ -138,20 +138,24 @@ def test_pipeline_charts_one_currency_at_a_time(qtbot: QtBot, panel: ReportsPane
 
 
 def test_filters_by_rep_and_territory(qtbot: QtBot, panel: ReportsPanel, known: Known) -> None:
-    qtbot.waitUntil(lambda: panel.rep.count() == 4)  # All reps, Ana, Ben, maria
-    run(qtbot, panel, lambda: panel.rep.setCurrentIndex(panel.rep.findData(known.users["ben"])))
+    qtbot.waitUntil(lambda: panel.filters.rep.count() == 4)  # All reps, Ana, Ben, maria
+    run(
+        qtbot,
+        panel,
+        lambda: panel.filters.rep.setCurrentIndex(panel.filters.rep.findData(known.users["ben"])),
+    )
     assert column(panel, "Rep") == ["Ben Braun", "Total"]
     assert "rep Ben Braun" in panel.heading.text()
-    run(qtbot, panel, lambda: panel.rep.setCurrentIndex(0))
-    north = panel.territory.findData(known.territories["North"])
-    run(qtbot, panel, lambda: panel.territory.setCurrentIndex(north))
+    run(qtbot, panel, lambda: panel.filters.rep.setCurrentIndex(0))
+    north = panel.filters.territory.findData(known.territories["North"])
+    run(qtbot, panel, lambda: panel.filters.territory.setCurrentIndex(north))
     assert column(panel, "Visits") == ["3", "1", "4"]
     assert "territory North" in panel.heading.text()
 
 
 def test_period_presets_and_a_backwards_custom_period(qtbot: QtBot, panel: ReportsPanel) -> None:
     run(qtbot, panel, lambda: panel.set_period("last_week"))
-    assert not panel.start.isEnabled()
+    assert not panel.filters.start.isEnabled()
     start, end = panel.current_filter().start, panel.current_filter().end
     assert start is not None and end is not None
     assert (end - start).days == 6 and start.weekday() == 0

@@ -113,7 +113,7 @@ def test_screenshots_of_every_report(
     window.resize(1280, 800)
     panel = window.show_panel("reports")
     assert isinstance(panel, ReportsPanel)
-    qtbot.waitUntil(lambda: panel.rep.count() == len(REPS) + 1)
+    qtbot.waitUntil(lambda: panel.filters.rep.count() == len(REPS) + 1)
     folder = os.environ.get("FIELDAPP_SCREENSHOTS")
     today = utcnow().date()
     shots: dict[str, QImage] = {}
