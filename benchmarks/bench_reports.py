@@ -217,6 +217,7 @@ def cases(replica: Replica) -> list[tuple[str, Callable[[Session], Any]]]:
             "activity of one rep, last month",
             lambda s: reports.activity(s, f(last_month, rep_id=rep)),
         ),
+        ("team view, every rep (6 reports)", lambda s: reports.team(s)),
     ]
 
 
