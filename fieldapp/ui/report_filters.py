@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QDate, QSettings, Signal
-from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from sqlalchemy.orm import Session
 
 from fieldapp.domain.reports import GROUPINGS, ReportFilter
@@ -75,7 +75,7 @@ def _day(value: QDate) -> date:
 
 
 class ReportFilters(QWidget):
-    """Two rows of choices (see module doc); the second row keeps room for the panel's."""
+    """Two rows of choices (see module doc); the panel adds its own at the second's end."""
 
     changed = Signal()
 
@@ -91,6 +91,10 @@ class ReportFilters(QWidget):
         self.territory = combo("report_territory", [("", self.tr("All territories"))])
         self.rep = combo("report_rep", [("", self.tr("All reps"))])
 
+        # Laid out before anything is shown or hidden: a widget without a parent that
+        # is shown becomes a window of its own.
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
         self.first_row = QHBoxLayout()
         for label, widget in (
             (QLabel(self.tr("Report")), self.kind),
@@ -106,6 +110,8 @@ class ReportFilters(QWidget):
         self.second_row = QHBoxLayout()
         self.second_row.addWidget(self.territory)
         self.second_row.addWidget(self.rep)
+        rows.addLayout(self.first_row)
+        rows.addLayout(self.second_row)
 
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.period.currentIndexChanged.connect(self._period_changed)

@@ -135,8 +135,7 @@ class ReportsPanel(Panel):
         second.addWidget(self.pdf_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(self.filters.first_row)
-        layout.addLayout(second)
+        layout.addWidget(self.filters)
         layout.addWidget(self.heading)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.status)
@@ -170,6 +169,9 @@ class ReportsPanel(Panel):
         super().showEvent(event)
         if self._stale:
             self._timer.start()
+        if self.chart_view is None:
+            # Load Qt Charts while the first report is computed, not after it arrives.
+            QTimer.singleShot(0, self, self._chart_view)
 
     def _run(self) -> None:
         flt = self.current_filter()

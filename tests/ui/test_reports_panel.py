@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCharts import QBarCategoryAxis, QChart
+from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -48,15 +49,12 @@ def run(qtbot: QtBot, panel: ReportsPanel, action: Callable[[], None]) -> None:
 
 def column(panel: ReportsPanel, header: str) -> list[str]:
     model = panel.model
-    headers = [model.headerData(c, _h()).replace("\n", " ") for c in range(model.columnCount())]
+    headers = [
+        model.headerData(c, Qt.Orientation.Horizontal).replace("\n", " ")
+        for c in range(model.columnCount())
+    ]
     index = headers.index(header)
     return [model.data(model.index(r, index)) for r in range(model.rowCount())]
-
-
-def _h():  # type: ignore[no-untyped-def]
-    from PySide6.QtCore import Qt
-
-    return Qt.Orientation.Horizontal
 
 
 def axis_labels(chart: QChart) -> list[str]:
@@ -245,3 +243,18 @@ def test_qt_charts_are_not_loaded_at_start_up() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_building_the_panel_opens_no_window_of_its_own(qtbot: QtBot, window: MainWindow) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    assert "reports" in window.panels  # built after the window came up, not shown
+    # A widget shown before it has a parent flashes up as a window and takes the
+    # activation (and with it the main window's shortcuts) away.
+    assert [w for w in QApplication.topLevelWidgets() if w.isVisible()] == [window]
+    assert QApplication.activeWindow() is window
+    pressed: list[bool] = []
+    window.refresh_action.triggered.connect(lambda *_: pressed.append(True))
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert pressed == [True]
+    qtbot.waitUntil(lambda: window.bg.pending() == 0)
