@@ -22,7 +22,7 @@ from fieldapp import __version__
 from fieldapp.errors import FieldappError
 from fieldapp.store.db import Replica, default_data_dir, open_replica
 
-from . import data, maps_cmds, records, sync_cmds
+from . import data, maps_cmds, records, report_cmds, sync_cmds
 
 log = logging.getLogger("fieldapp")
 
@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_parsers(sub)
     maps_cmds.add_parsers(sub)
     sync_cmds.add_parsers(sub)
+    report_cmds.add_parsers(sub)
     return parser
 
 
@@ -92,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = maps_cmds.run(args, _open)
         elif args.command in sync_cmds.COMMANDS:
             code = sync_cmds.run(args, _open)
+        elif args.command in report_cmds.COMMANDS:
+            code = report_cmds.run(args, _open)
         else:
             code = data.run(args, _open)
         sys.stdout.flush()

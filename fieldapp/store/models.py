@@ -22,10 +22,12 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -190,6 +192,11 @@ class Opportunity(Synced, Base):
     owner_id: Mapped[str | None] = mapped_column(String(36))
     description: Mapped[str | None] = mapped_column(Text)
 
+    # The activity feed's most recently changed deals (store migration 0008).
+    __table_args__ = (
+        Index("ix_opportunities_updated_at", "updated_at", sqlite_where=text("deleted_at IS NULL")),
+    )
+
 
 class RoutePlan(Synced, Base):
     __tablename__ = "route_plans"
@@ -225,6 +232,26 @@ class Visit(Synced, Base):
     notes: Mapped[str | None] = mapped_column(Text)
     next_step: Mapped[str | None] = mapped_column(Text)
 
+    # For reports (store migration 0008): visits done, in check-in order, holding what
+    # a visit report reads; and each account's visits done, for its last visit.
+    __table_args__ = (
+        Index(
+            "ix_visits_done",
+            "checkin_at",
+            "owner_id",
+            "outcome",
+            "checkout_at",
+            "account_id",
+            sqlite_where=text("deleted_at IS NULL AND checkin_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_visits_account_done",
+            "account_id",
+            "checkin_at",
+            sqlite_where=text("deleted_at IS NULL AND checkin_at IS NOT NULL"),
+        ),
+    )
+
 
 class RouteStop(Synced, Base):
     __tablename__ = "route_stops"
@@ -255,6 +282,15 @@ class Task(Synced, Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     owner_id: Mapped[str | None] = mapped_column(String(36))
 
+    # The activity feed's newest completed tasks (store migration 0008).
+    __table_args__ = (
+        Index(
+            "ix_tasks_done_at",
+            "done_at",
+            sqlite_where=text("deleted_at IS NULL AND done_at IS NOT NULL"),
+        ),
+    )
+
 
 class Note(Synced, Base):
     """A timeline entry attached to any of the records it names."""
@@ -267,6 +303,11 @@ class Note(Synced, Base):
     opportunity_id: Mapped[str | None] = mapped_column(ForeignKey("opportunities.id"))
     visit_id: Mapped[str | None] = mapped_column(ForeignKey("visits.id"))
     owner_id: Mapped[str | None] = mapped_column(String(36))
+
+    # The activity feed's newest notes (store migration 0008).
+    __table_args__ = (
+        Index("ix_notes_created_at", "created_at", sqlite_where=text("deleted_at IS NULL")),
+    )
 
 
 class Outbox(Base):

@@ -16,6 +16,7 @@ from fieldapp.ui.leads_panel import LeadsPanel
 from fieldapp.ui.map_screen import MapScreen
 from fieldapp.ui.panel import AppContext, Panel
 from fieldapp.ui.pipeline_panel import PipelinePanel
+from fieldapp.ui.reports_panel import ReportsPanel
 from fieldapp.ui.tasks_panel import TasksPanel
 from fieldapp.ui.today_panel import TodayPanel
 
@@ -35,6 +36,7 @@ PANELS: list[PanelSpec] = [
     PanelSpec("pipeline", "Pipeline", PipelinePanel),
     PanelSpec("tasks", "Tasks", TasksPanel),
     PanelSpec("map", "Map", MapScreen),
+    PanelSpec("reports", "Reports", ReportsPanel),
 ]
 
 

@@ -1,0 +1,161 @@
+"""Coverage: which active accounts were not visited within their visit frequency.
+
+An account is overdue on a day when its last visit done by the end of that day is
+older than its frequency (``accounts.visit_frequency_days``, 90 days by default) or
+when it was never visited. Inactive accounts are not expected to be visited and are
+left out. A rep's accounts are the ones they own; a territory's, the ones in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, case, func, select, type_coerce
+from sqlalchemy.orm import Session
+
+from fieldapp.domain.reports import (
+    DEFAULT_VISIT_FREQUENCY_DAYS,
+    CoverageReport,
+    CoverageRow,
+    ReportFilter,
+)
+from fieldapp.reports import filtering, people
+from fieldapp.store.models import Account, Visit
+from fieldapp.store.types import UTCDateTime
+
+
+def _accounts(flt: ReportFilter) -> list[ColumnElement[bool]]:
+    conds = [Account.deleted_at.is_(None), Account.status == "active"]
+    if flt.territory_id:
+        conds.append(Account.territory_id == flt.territory_id)
+    if flt.rep_id:
+        conds.append(Account.owner_id == flt.rep_id)
+    return conds
+
+
+def _last_visit(until: datetime) -> Any:
+    """The account's last visit done before ``until``, as the stored text (or NULL).
+
+    Text, not a datetime, so that SQL compares it with the cutoff as stored. One seek
+    in ``ix_visits_account_done`` (store migration 0008) per account.
+    """
+    return (
+        select(func.max(type_coerce(Visit.checkin_at, String)))
+        .where(
+            Visit.account_id == Account.id,
+            Visit.deleted_at.is_(None),
+            Visit.checkin_at.is_not(None),
+            Visit.checkin_at < until,
+        )
+        .scalar_subquery()
+    )
+
+
+def _states(session: Session, flt: ReportFilter, until: datetime, *columns: Any) -> Any:
+    """Per active account: ``columns``, its last visit and its cutoff, as a CTE.
+
+    Materialised: were SQLite to fold it into the query using it, the last-visit
+    subquery would run once for every mention of it there.
+    """
+    cutoff, _ = _cutoff(session, until)
+    return (
+        select(*columns, _last_visit(until).label("last"), cutoff.label("cutoff"))
+        .where(*_accounts(flt))
+        .cte("states")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _cutoff(session: Session, until: datetime) -> tuple[Any, bool]:
+    """The moment before which an account's last visit makes it overdue, as SQL."""
+    frequency, per_account = filtering.visit_frequency(session)
+    if not per_account:
+        days = DEFAULT_VISIT_FREQUENCY_DAYS
+        return filtering.instant(until - timedelta(days=days)), False
+    # datetime() writes 'YYYY-MM-DD HH:MM:SS', which compares with the stored text.
+    return func.datetime(filtering.instant(until), func.printf("-%d days", frequency)), True
+
+
+def _as_of(flt: ReportFilter, today: date | None) -> date:
+    """The period's last day, or today if that is earlier (no visits are known after it)."""
+    today = today or filtering.local_today(flt)
+    return min(flt.end, today) if flt.end else today
+
+
+def coverage(
+    session: Session,
+    flt: ReportFilter | None = None,
+    by: str = "territory",
+    *,
+    today: date | None = None,
+) -> CoverageReport:
+    """Accounts, overdue and never visited per territory or rep, on the period's last day
+    (or today, for a period that has not ended)."""
+    flt = flt or ReportFilter()
+    filtering.check("coverage", flt, by)
+    as_of = _as_of(flt, today)
+    until = filtering.day_start(as_of + timedelta(days=1), flt)
+    key = (Account.territory_id if by == "territory" else Account.owner_id).label("key")
+    states = _states(session, flt, until, key)
+    overdue = states.c.last.is_(None) | (states.c.last < states.c.cutoff)
+    query = select(
+        states.c.key,
+        func.count(),
+        func.sum(case((overdue, 1), else_=0)),
+        func.sum(case((states.c.last.is_(None), 1), else_=0)),
+    ).group_by(states.c.key)
+    labels = people.labeller(session, by)
+    rows = [
+        CoverageRow(group, labels(group), accounts, late or 0, never or 0)
+        for group, accounts, late, never in session.execute(query)
+    ]
+    # Most overdue first: that is where a manager looks.
+    rows.sort(key=lambda r: (-r.overdue, r.label.casefold()))
+    total = CoverageRow(
+        None,
+        "Total",
+        sum(r.accounts for r in rows),
+        sum(r.overdue for r in rows),
+        sum(r.never_visited for r in rows),
+    )
+    _, per_account = filtering.visit_frequency(session)
+    return CoverageReport(flt, by, as_of, per_account, rows, total)
+
+
+@dataclass(frozen=True)
+class OverdueAccount:
+    account_id: str
+    name: str
+    territory_id: str | None
+    owner_id: str | None
+    last_visit: datetime | None
+
+
+def overdue_accounts(
+    session: Session,
+    flt: ReportFilter | None = None,
+    *,
+    today: date | None = None,
+    limit: int = 500,
+) -> list[OverdueAccount]:
+    """The overdue accounts themselves: never visited first, then longest without a visit."""
+    flt = flt or ReportFilter()
+    until = filtering.day_start(_as_of(flt, today) + timedelta(days=1), flt)
+    states = _states(
+        session, flt, until, Account.id, Account.name, Account.territory_id, Account.owner_id
+    )
+    query = (
+        select(
+            states.c.id,
+            states.c.name,
+            states.c.territory_id,
+            states.c.owner_id,
+            type_coerce(states.c.last, UTCDateTime),
+        )
+        .where(states.c.last.is_(None) | (states.c.last < states.c.cutoff))
+        .order_by(states.c.last.is_not(None), states.c.last, states.c.name)
+        .limit(limit)
+    )
+    return [OverdueAccount(*row) for row in session.execute(query)]
