@@ -161,11 +161,11 @@ def test_console_script_and_env_data_dir(tmp_path: Path) -> None:
 
 
 def test_locked_data_dir_is_reported(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    import sqlite3
+    from fieldapp.store.encryption import connect_file
 
     cli("accounts", "add", "--name", "Acme")
     db = next(tmp_path.glob("data/replica.sqlite3"))
-    holder = sqlite3.connect(db, timeout=0)
+    holder = connect_file(db, timeout=0)
     holder.execute("BEGIN EXCLUSIVE")
     try:
         env = {**os.environ, "FIELDAPP_DATA_DIR": str(db.parent)}
