@@ -118,6 +118,16 @@ def forget_key(key: ReplicaKey) -> None:
     SECRETS.delete(KEY_SERVICE, key.salt)
 
 
+def remove_replica(db_path: Path) -> None:
+    """Delete the replica file with its WAL and wal-index, and forget its key."""
+    if file_state(db_path) == "encrypted":
+        salt = file_salt(db_path)
+        if salt is not None:
+            SECRETS.delete(KEY_SERVICE, salt)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+
+
 def _quiet() -> None:
     # SQLCipher logs a failed HMAC check (a wrong key, a damaged page) to stderr at
     # WARN; the user gets our sentence instead. The level is process-wide.
