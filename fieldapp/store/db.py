@@ -188,6 +188,8 @@ def make_engine(db_path: Path, key: ReplicaKey | None = None) -> Engine:
     engine = create_engine(
         encryption.engine_url(db_path, key), module=encryption.sqlcipher, poolclass=QueuePool
     )
+    if key is not None:
+        event.listen(engine, "connect", encryption.configure)  # before any read
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "begin", _begin)
     event.listen(engine.pool, "checkin", _restore_autocheckpoint)

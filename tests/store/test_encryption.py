@@ -67,8 +67,16 @@ def test_a_new_replica_is_encrypted_and_reopens_with_its_key(
         assert services.get(s, "accounts", ids[0])["city"] == "Aachen"
     with again.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA cipher_version").scalar()
+        assert conn.exec_driver_sql("PRAGMA cipher_hmac_algorithm").scalar() == "HMAC_SHA256"
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     again.close()
+    # The settings are the file's: with SQLCipher's defaults the right key fails too.
+    key = encryption.stored_key(db)
+    assert key is not None
+    with closing(encryption.sqlcipher.connect(str(db))) as con:
+        con.execute(f'PRAGMA key = "{key.pragma}"')
+        with pytest.raises(encryption.Error, match="not a database"):
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
 
 
 def test_the_wal_is_encrypted_too(data_dir: Path) -> None:
@@ -85,8 +93,9 @@ def test_the_wal_is_encrypted_too(data_dir: Path) -> None:
 def test_a_wrong_key_is_refused_and_the_file_left_alone(
     data_dir: Path, memory_keyring: MemoryKeyring
 ) -> None:
-    fill(open_replica(data_dir))
-    open_replica(data_dir).close()  # a clean close: everything in the main file
+    replica = open_replica(data_dir)
+    fill(replica)
+    replica.close()  # a clean close: everything in the main file, the WAL gone
     db = data_dir / DB_FILENAME
     salt = db.read_bytes()[:16].hex()
     memory_keyring.set_password(KEY_SERVICE, salt, ReplicaKey.new().key)
@@ -122,8 +131,9 @@ def test_an_encrypted_replica_without_a_usable_keyring_says_so(
 
 
 def test_a_damaged_encrypted_file_is_refused_and_kept(data_dir: Path) -> None:
-    fill(open_replica(data_dir))
-    open_replica(data_dir).close()
+    replica = open_replica(data_dir)
+    fill(replica)
+    replica.close()  # a clean close: everything in the main file, the WAL gone
     db = data_dir / DB_FILENAME
     damaged = bytearray(db.read_bytes())
     damaged[100:200] = bytes(100)  # page 1, past the salt: its HMAC no longer matches
