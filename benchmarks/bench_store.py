@@ -1,6 +1,7 @@
 """Replica store figures at 100k accounts: bulk insert, CSV import, search, open.
 
-Run: ``python -m benchmarks.bench_store [--accounts N] [--queries Q] [--ab-rounds R]``.
+Run: ``python -m benchmarks.bench_store [--accounts N] [--queries Q] [--ab-rounds R]
+[--ab-only]``.
 Prints one line per figure; the README and the issue notes quote them. Rates are given
 per wall-clock second and per CPU second: on a shared 2-core machine the second is the
 one that does not depend on what else is running.
@@ -170,9 +171,15 @@ def encryption_ab(rows: list[dict[str, Any]], qs: list[str], base: Path, rounds:
         plain, encrypted = median[False][key], median[True][key]
         slower = (plain / encrypted - 1) if higher_is_better else (encrypted / plain - 1)
         fmt = "{:,.0f}" if unit != "ms" else "{:.2f}"
+
+        def spread(mode: bool, key: str = key, fmt: str = fmt) -> str:
+            values = figures[mode][key]
+            return f"{fmt.format(min(values))}-{fmt.format(max(values))}"
+
         print(
-            f"  {label}: plain {fmt.format(plain)} {unit}, encrypted "
-            f"{fmt.format(encrypted)} {unit}: {slower * 100:+.1f}% slower"
+            f"  {label}: plain {fmt.format(plain)} {unit} ({spread(False)}), encrypted "
+            f"{fmt.format(encrypted)} {unit} ({spread(True)}): encrypted "
+            f"{abs(slower) * 100:.1f}% {'slower' if slower > 0 else 'faster'}"
         )
 
 
@@ -192,6 +199,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=600)
     parser.add_argument("--ab-rounds", type=int, default=4, help="plain/encrypted rounds")
+    parser.add_argument("--ab-only", action="store_true", help="only the encryption A/B")
     args = parser.parse_args()
     keyring.set_keyring(BenchKeyring())
     rng = random.Random(42)
@@ -199,6 +207,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
+        if args.ab_only:
+            encryption_ab(rows, queries(rows, args.queries, rng), base, args.ab_rounds)
+            return
         replica = open_replica(base / "bulk")
         started, cpu = time.perf_counter(), time.process_time()
         with replica.session() as session:

@@ -20,7 +20,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
 import fieldapp.store.outbox  # noqa: F401  (registers the outbox flush hook)
 from fieldapp.errors import DataDirError
-from fieldapp.store import encryption, private
+from fieldapp.store import db_errors, encryption, private
 from fieldapp.store.encryption import Protection, ReplicaKey
 from fieldapp.store.models import Base
 
@@ -404,9 +404,9 @@ def _open_engine(
         key, protection = encryption.prepare(db_path, encrypt=encrypt)
         private.private_file(db_path)
     except encryption.KeyMissing as missing:
-        raise DataDirError(_describe_missing_key(db_path, missing)) from None
+        raise DataDirError(db_errors.missing_key(db_path, missing)) from None
     except encryption.Error as exc:
-        raise DataDirError(_describe_db_error(db_path, exc, None)) from exc
+        raise DataDirError(db_errors.describe(db_path, exc, None)) from exc
     except OSError as exc:
         raise DataDirError(f"cannot open the replica {db_path}: {exc.strerror}") from exc
     engine = make_engine(db_path, key)
@@ -421,49 +421,5 @@ def _open_engine(
         raise
     except (OperationalError, DatabaseError) as exc:
         engine.dispose()
-        raise DataDirError(_describe_db_error(db_path, exc, key)) from exc
+        raise DataDirError(db_errors.describe(db_path, exc, key)) from exc
     return engine, protection, key
-
-
-def _error_name(exc: Exception) -> str:
-    """SQLite's error name (SQLITE_BUSY, SQLITE_NOTADB, ...) of a driver error."""
-    return str(getattr(getattr(exc, "orig", exc), "sqlite_errorname", ""))
-
-
-def _describe_missing_key(db_path: Path, missing: encryption.KeyMissing) -> str:
-    status = missing.keyring
-    if not status.secure:
-        return (
-            f"the replica {db_path} is encrypted (or damaged), and its key is kept in the OS "
-            f"keyring, which fieldapp cannot use now: {status.problem}. Start fieldapp where "
-            "your keyring is available (e.g. in your desktop session, with it unlocked); "
-            "nothing was changed"
-        )
-    return (
-        f"the replica {db_path} is damaged, or encrypted with a key that this keyring "
-        f"({status.backend}) does not hold, e.g. a replica copied from another user account "
-        "or computer. Nothing was changed: move it aside to start afresh (changes not yet "
-        "synced would be lost), or restore it and its keyring from a backup"
-    )
-
-
-def _describe_db_error(db_path: Path, exc: Exception, key: ReplicaKey | None) -> str:
-    name = _error_name(exc)
-    text = str(getattr(exc, "orig", exc))
-    if name in ("SQLITE_BUSY", "SQLITE_LOCKED") or "locked" in text:
-        return f"the replica {db_path} is locked by another program; close it and try again"
-    damaged = "not a database" in text or "malformed" in text
-    if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or damaged:
-        if key is not None:
-            return (
-                f"the replica {db_path} is damaged, or the key the keyring holds for it is "
-                "wrong; nothing was changed. Move it aside to start afresh (changes not yet "
-                "synced would be lost), or restore it from a backup"
-            )
-        return (
-            f"the replica {db_path} is damaged ({text}); move it aside to start "
-            "afresh, or restore it from a backup"
-        )
-    if name.startswith("SQLITE_READONLY") or "unable to open" in text:
-        return f"cannot write the replica {db_path}: {text}"
-    return f"cannot open the replica {db_path}: {text}"
