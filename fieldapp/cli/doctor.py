@@ -44,6 +44,8 @@ def _replica_text(report: DataDirReport) -> str:
         return "none yet (created encrypted when a secure keyring is there)"
     if replica.state == "plain":
         return "NOT encrypted (see below)"
+    if replica.key_problem:
+        return f"encrypted; its key cannot be read now ({replica.key_problem})"
     if not replica.key_in_keyring:
         return "encrypted, or damaged; its key is NOT in the keyring"
     if not replica.opens:

@@ -18,6 +18,11 @@ def error_name(exc: Exception) -> str:
 
 def missing_key(db_path: Path, missing: KeyMissing) -> str:
     status = missing.keyring
+    if missing.unavailable:
+        return (
+            f"the replica {db_path} is encrypted, and its key could not be read: "
+            f"{missing.unavailable} Unlock the keyring and try again; nothing was changed"
+        )
     if not status.secure:
         return (
             f"the replica {db_path} is encrypted (or damaged), and its key is kept in the OS "

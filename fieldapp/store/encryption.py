@@ -36,7 +36,7 @@ from sqlalchemy import URL
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from fieldapp.store import private
-from fieldapp.store.secrets import SECRETS, KeyringStatus, keyring_status
+from fieldapp.store.secrets import SECRETS, KeyringStatus, KeyringUnavailable, keyring_status
 
 KEY_SERVICE = "fieldapp:replica-key"
 # Fixed for every encrypted replica: SQLCipher must be told them at each open, after
@@ -112,7 +112,7 @@ def stored_key(db_path: Path) -> ReplicaKey | None:
     salt = file_salt(db_path)
     if salt is None:
         return None
-    key = SECRETS.get(KEY_SERVICE, salt)
+    key = SECRETS.get(KEY_SERVICE, salt, strict=True)
     return ReplicaKey(key, salt) if key else None
 
 
@@ -199,9 +199,10 @@ class KeyNotSaved(Exception):
 class KeyMissing(Exception):
     """An encrypted (or damaged) replica whose key the keyring does not give."""
 
-    def __init__(self, keyring: KeyringStatus) -> None:
-        super().__init__(keyring.problem or "key not in the keyring")
+    def __init__(self, keyring: KeyringStatus, unavailable: str | None = None) -> None:
+        super().__init__(unavailable or keyring.problem or "key not in the keyring")
         self.keyring = keyring
+        self.unavailable = unavailable  # why the keyring could not be asked, if so
 
 
 # Errors writing the encrypted copy that leave the plain replica usable.
@@ -258,7 +259,15 @@ def encrypt_in_place(db_path: Path, key: ReplicaKey) -> None:
         _fsync(copy)
         if not save_key(key):
             raise KeyNotSaved()
-        os.replace(copy, db_path)
+        if os.name == "nt":
+            # Windows renames no file that is open; another process that opens the
+            # plain file in this gap makes the rename fail, and it stays plain.
+            con.close()
+        try:
+            os.replace(copy, db_path)
+        except PermissionError as exc:
+            forget_key(key)
+            raise ReplicaInUse() from exc
         _fsync_dir(db_path.parent)
         # No WAL is left (journal mode DELETE); a stale wal-index would only be
         # rebuilt, but nothing else can have it open now, so it goes too.
@@ -303,7 +312,10 @@ def prepare(db_path: Path, *, encrypt: bool = True) -> tuple[ReplicaKey | None, 
     state = file_state(db_path)
     status = keyring_status()
     if state == "encrypted":
-        key = stored_key(db_path)
+        try:
+            key = stored_key(db_path)
+        except KeyringUnavailable as exc:
+            raise KeyMissing(status, str(exc)) from exc
         if key is None:
             raise KeyMissing(status)
         return key, Protection(True, status)

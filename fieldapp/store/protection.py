@@ -15,7 +15,7 @@ from typing import Any
 from fieldapp.store import encryption, private
 from fieldapp.store.db import DB_FILENAME
 from fieldapp.store.encryption import FileState
-from fieldapp.store.secrets import KeyringStatus, keyring_status
+from fieldapp.store.secrets import KeyringStatus, KeyringUnavailable, keyring_status
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,8 @@ class ReplicaReport:
     state: FileState  # "new" (no replica yet), "plain" or "encrypted"
     key_in_keyring: bool | None = None  # for an encrypted file
     opens: bool | None = None  # the file can be read (with its key, if encrypted)
-    cipher: str | None = None  # e.g. "SQLCipher 4.19.0 community, AES-256-CBC, HMAC_SHA512"
+    cipher: str | None = None  # e.g. "SQLCipher 4.19.0 community, AES-256-CBC, HMAC_SHA256"
+    key_problem: str | None = None  # the keyring could not be asked for the key
 
     @property
     def encrypted(self) -> bool:
@@ -51,6 +52,8 @@ class DataDirReport:
                 else "the replica is not encrypted yet: fieldapp encrypts it the next time "
                 "it opens the data dir while no other program has it open"
             )
+        elif replica.key_problem:
+            found.append(f"the replica cannot be opened now: {replica.key_problem}")
         elif replica.state == "encrypted" and not replica.key_in_keyring:
             found.append(
                 "the replica cannot be opened: it is damaged, or its key is not in the keyring"
@@ -118,7 +121,11 @@ def inspect(data_dir: Path) -> DataDirReport:
     state = encryption.file_state(db_path)
     if state == "new":
         return DataDirReport(data_dir, status, ReplicaReport("new"), modes)
-    key = encryption.stored_key(db_path) if state == "encrypted" else None
+    try:
+        key = encryption.stored_key(db_path) if state == "encrypted" else None
+    except KeyringUnavailable as exc:
+        report = ReplicaReport(state, None, False, key_problem=str(exc))
+        return DataDirReport(data_dir, status, report, modes)
     if state == "encrypted" and key is None:
         return DataDirReport(data_dir, status, ReplicaReport(state, False, False), modes)
     opens, cipher, account = _read(db_path, key)

@@ -90,6 +90,14 @@ def keyring_status() -> KeyringStatus:
     return _choose()[1]
 
 
+class KeyringUnavailable(Exception):
+    """The keyring backend failed to answer (e.g. it is locked)."""
+
+    def __init__(self, backend: str, error: Exception) -> None:
+        kind = type(error).__name__
+        super().__init__(f"the keyring ({backend}) did not answer ({kind}); is it locked?")
+
+
 class Secrets:
     """Secrets by (service, name): in the secure keyring, else in memory for this process.
 
@@ -120,7 +128,13 @@ class Secrets:
             self._memory[(service, name)] = value
         return False
 
-    def get(self, service: str, name: str) -> str | None:
+    def get(self, service: str, name: str, *, strict: bool = False) -> str | None:
+        """The secret, or None when there is none.
+
+        With ``strict`` a keyring that fails to answer (locked, its service gone) raises
+        :class:`KeyringUnavailable` instead, so a caller can tell "not there" from
+        "cannot ask now".
+        """
         if (service, name) in self._memory:
             return self._memory[(service, name)]
         backend, _status = _choose()
@@ -128,7 +142,9 @@ class Secrets:
             return None
         try:
             return backend.get_password(service, name)
-        except keyring.errors.KeyringError:
+        except keyring.errors.KeyringError as exc:
+            if strict:
+                raise KeyringUnavailable(_name(backend), exc) from exc
             return None
 
     def where(self, service: str, name: str) -> Where | None:

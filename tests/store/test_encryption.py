@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import keyring
+import keyring.errors
 import pytest
 from keyring.backends import fail
 
@@ -258,3 +259,20 @@ def test_remove_replica_forgets_its_key(data_dir: Path, memory_keyring: MemoryKe
     salt = db.read_bytes()[:16].hex()
     encryption.remove_replica(db)
     assert not db.exists() and memory_keyring.get_password(KEY_SERVICE, salt) is None
+
+
+class LockedKeyring(MemoryKeyring):
+    """A keyring that is there but locked (as Secret Service before the user unlocks it)."""
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise keyring.errors.KeyringLocked("the collection is locked")
+
+
+def test_a_locked_keyring_is_told_apart_from_a_missing_key(data_dir: Path) -> None:
+    open_replica(data_dir).close()
+    before = (data_dir / DB_FILENAME).read_bytes()
+    keyring.set_keyring(LockedKeyring())
+    with pytest.raises(DataDirError, match="its key could not be read") as err:
+        open_replica(data_dir)
+    assert "KeyringLocked" in str(err.value) and "Unlock the keyring" in str(err.value)
+    assert (data_dir / DB_FILENAME).read_bytes() == before
