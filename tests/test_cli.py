@@ -122,7 +122,10 @@ def test_lead_conversion(cli) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("accounts", "add", "--name", "X", "--email", "nope"), "invalid email"),
+        (
+            ("accounts", "add", "--name", "X", "--email", "nope"),
+            "Email must look like name@example.com (got nope)",
+        ),
         (("accounts", "add", "--name", "X", "--lat", "123", "--lon", "1"), "between -90 and 90"),
         (("accounts", "show", "nope"), "no account with id nope"),
         (("accounts", "update", "x", "--set", "novalue"), "--set expects FIELD=VALUE"),
@@ -165,7 +168,11 @@ def test_console_script_and_env_data_dir(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
     )
-    assert bad.returncode == 1 and "invalid website" in bad.stderr and "Traceback" not in bad.stderr
+    assert (
+        bad.returncode == 1
+        and "Website must look like https://example.com" in bad.stderr
+        and "Traceback" not in bad.stderr
+    )
 
 
 def test_locked_data_dir_is_reported(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -198,7 +205,11 @@ def test_import_export_and_demo_commands(cli, tmp_path: Path) -> None:  # type: 
     report = json.loads(out)
     assert code == 1 and report["imported"] == 0 and len(report["invalid"]) == 3
     code, out, _ = cli("import", "accounts", str(data / "invalid_rows.tsv"), "--dry-run")
-    assert code == 0 and "row 2 (line 3): email" in out and "1 rows would be imported" in out
+    assert (
+        code == 0
+        and "row 2 (line 3): Email must look like" in out
+        and "1 rows would be imported" in out
+    )
     code, out, _ = cli("import", "accounts", str(data / "salesforce_accounts.csv"))
     assert code == 0 and "imported 3 accounts" in out
     code, out, _ = cli(

@@ -11,7 +11,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from fieldapp.errors import FieldappError
+from fieldapp.errors import FieldappError, sentence
 from fieldapp.store import encryption, services
 from fieldapp.store.db import DB_FILENAME, Replica, default_data_dir
 
@@ -182,7 +182,7 @@ def _print_import_report(report: Any, *, dry_run: bool, skip_invalid: bool) -> N
     if report.unmapped:
         print(f"ignored columns: {', '.join(report.unmapped)} (use --map COLUMN=FIELD)")
     for error in report.invalid:
-        print(f"row {error.row} (line {error.line}): {error.field}: {error.message}")
+        print(f"row {error.row} (line {error.line}): {sentence(error.field, error.message)}")
     for dup in report.duplicates:
         print(f"possible duplicate: {dup}")
     if dry_run:

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError
 
 from fieldapp import __version__
-from fieldapp.errors import FieldappError, ValidationError
+from fieldapp.errors import FieldappError
 from fieldapp.store import private
 from fieldapp.store.db import Replica, default_data_dir, open_replica
 
@@ -111,12 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = data.run(args, _open)
         sys.stdout.flush()
         return code
-    except ValidationError as exc:
-        problems = "; ".join(f"invalid {e.field}: {e.message}" for e in exc.errors)
-        print(f"fieldapp: {problems}", file=sys.stderr)
-        return EXIT_USER_ERROR
     except FieldappError as exc:
-        print(f"fieldapp: {exc}", file=sys.stderr)
+        print(f"fieldapp: {exc.plain}", file=sys.stderr)
         return EXIT_USER_ERROR
     except OperationalError as exc:
         log.exception("database error")

@@ -10,7 +10,7 @@ import argparse
 from typing import Any
 
 from fieldapp.errors import FieldappError
-from fieldapp.store import fields, search, services
+from fieldapp.store import deals, fields, search, services
 from fieldapp.store.db import Replica
 
 from . import data
@@ -67,6 +67,12 @@ def add_parsers(sub: Any) -> None:
             help="repeatable; an empty value clears the field",
         )
         upd.add_argument("--json", action="store_true", help="print the record as JSON")
+        if entity == "opportunities":
+            upd.add_argument(
+                "--reopen",
+                action="store_true",
+                help="allow moving a won or lost deal back to an open stage",
+            )
 
         rm = actions.add_parser("delete", help=f"delete one of the {entity} (restorable)")
         rm.add_argument("id")
@@ -125,7 +131,13 @@ def run(args: argparse.Namespace, replica: Replica) -> int:
     if action == "update":
         values = parse_assignments(args.assignments)
         with replica.session() as session:
-            changed = services.update(session, entity, args.id, values)
+            if entity == "opportunities":
+                try:
+                    changed = deals.update(session, args.id, values, reopen=args.reopen)
+                except deals.ReopenRefused as exc:
+                    raise FieldappError(f"{exc}; add --reopen to do that") from exc
+            else:
+                changed = services.update(session, entity, args.id, values)
             record = services.get(session, entity, args.id)
         if args.json:
             print_json(record)

@@ -55,7 +55,7 @@ def _email(value: Any) -> str | None:
         else:
             validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValueError(f"not a valid email address ({exc})") from exc
+        raise ValueError(f"must look like name@example.com (got {text})") from exc
     return text
 
 
@@ -84,7 +84,7 @@ def _url(value: Any) -> str | None:
     parsed = urlparse(text if "://" in text else f"https://{text}")
     host = parsed.hostname or ""
     if parsed.scheme not in ("http", "https") or not _HOST.match(host):
-        raise ValueError("not a web address (expected e.g. https://example.com)")
+        raise ValueError(f"must look like https://example.com (got {text})")
     return text
 
 
@@ -99,9 +99,9 @@ def _number(low: float, high: float, what: str) -> Parser:
                 else float(value)
             )
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"not a number: {value!r}") from exc
+            raise ValueError(f"is not a number: {value}") from exc
         if not (low <= number <= high) or number != number:
-            raise ValueError(f"{what} must be between {low:g} and {high:g}, got {number:g}")
+            raise ValueError(f"must be between {low:g} and {high:g} (got {number:g})")
         return number
 
     return parse
@@ -114,9 +114,9 @@ def _integer(low: int, high: int) -> Parser:
         try:
             number = int(str(value).strip()) if not isinstance(value, int) else value
         except ValueError as exc:
-            raise ValueError(f"not a whole number: {value!r}") from exc
+            raise ValueError(f"is not a whole number: {value}") from exc
         if not low <= number <= high:
-            raise ValueError(f"must be between {low} and {high}, got {number}")
+            raise ValueError(f"must be between {low} and {high} (got {number})")
         return number
 
     return parse
@@ -128,9 +128,9 @@ def _decimal(value: Any) -> Decimal | None:
     try:
         number = Decimal(str(value).strip().replace(" ", ""))
     except InvalidOperation as exc:
-        raise ValueError(f"not an amount: {value!r}") from exc
+        raise ValueError(f"is not an amount: {value}") from exc
     if not number.is_finite() or number < 0:
-        raise ValueError(f"amount must be zero or more, got {value}")
+        raise ValueError(f"must be zero or more (got {value})")
     return number.quantize(Decimal("0.01"))
 
 
@@ -141,7 +141,9 @@ def _choice(choices: tuple[str, ...]) -> Parser:
             return None
         key = text.lower().replace(" ", "_")
         if key not in choices:
-            raise ValueError(f"must be one of {', '.join(choices)}; got {text!r}")
+            raise ValueError(
+                f"must be one of {', '.join(c.replace('_', ' ') for c in choices)} (got {text})"
+            )
         return key
 
     return parse
@@ -156,7 +158,7 @@ def _date(value: Any) -> date | None:
     try:
         return date.fromisoformat(text[:10])
     except ValueError as exc:
-        raise ValueError(f"not a date (expected YYYY-MM-DD): {text!r}") from exc
+        raise ValueError(f"is not a date (write it like 2026-11-24): {text}") from exc
 
 
 def _datetime(value: Any) -> datetime | None:
@@ -171,7 +173,9 @@ def _datetime(value: Any) -> datetime | None:
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError as exc:
-            raise ValueError(f"not a date and time (expected ISO 8601): {text!r}") from exc
+            raise ValueError(
+                f"is not a date and time (write it like 2026-11-24 14:30): {text}"
+            ) from exc
     if parsed.tzinfo is None:
         # Times typed by a person are in the laptop's local zone.
         parsed = parsed.astimezone()
@@ -186,7 +190,7 @@ def _bool(value: Any) -> bool | None:
         return True
     if text in ("0", "false", "no", "n", "off", ""):
         return False
-    raise ValueError(f"expected yes or no, got {value!r}")
+    raise ValueError(f"must be yes or no (got {value})")
 
 
 def _tags(value: Any) -> str | None:
@@ -206,7 +210,7 @@ def _currency(value: Any) -> str | None:
     if text is None:
         return None
     if not re.fullmatch(r"[A-Za-z]{3}", text):
-        raise ValueError(f"expected a three-letter currency code such as EUR, got {text!r}")
+        raise ValueError(f"must be a three-letter currency code such as EUR (got {text})")
     return text.upper()
 
 
@@ -216,7 +220,7 @@ def _ref(entity: str) -> Parser:
         if text is None:
             return None
         if not re.fullmatch(r"[0-9a-fA-F-]{36}", text):
-            raise ValueError(f"not a record id: {text!r}")
+            raise ValueError(f"is not a record id: {text}")
         return text.lower()
 
     parse.entity = entity  # type: ignore[attr-defined]
@@ -401,7 +405,7 @@ def clean(entity: str, values: dict[str, Any], *, creating: bool) -> dict[str, A
         rule = spec.get(field)
         if rule is None:
             errors.append(
-                FieldError(field, f"no such field on {entity} (fields: {', '.join(spec)})")
+                FieldError(field, f"is not a field of {entity} (they are: {', '.join(spec)})")
             )
             continue
         try:
@@ -430,7 +434,7 @@ def _check_record(
         and (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None)
         and not any(e.field in ("latitude", "longitude") for e in errors)
     ):
-        errors.append(FieldError("latitude", "latitude and longitude go together"))
+        errors.append(FieldError("latitude", "and longitude go together: give both or neither"))
     if errors:
         raise ValidationError(errors)
 

@@ -46,6 +46,16 @@ _KEEP_PREFIX = (
 _POSSIBLE = (ValidationResult.IS_POSSIBLE, ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
 
 
+# Why parse() refused a number, in our words (its own messages are for programmers).
+_PARSE_PROBLEMS = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "unknown country code",
+    phonenumbers.NumberParseException.NOT_A_NUMBER: "not digits",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "too short",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "too short",
+    phonenumbers.NumberParseException.TOO_LONG: "too long",
+}
+
+
 def check_possible(text: str, region: str) -> None:
     """Raise ValueError saying why, unless ``text`` is a possible phone number.
 
@@ -56,9 +66,10 @@ def check_possible(text: str, region: str) -> None:
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"not a phone number ({exc})") from exc
+        why = _PARSE_PROBLEMS.get(exc.error_type, "not readable")
+        raise ValueError(f"is not a valid phone number ({why}): {text}") from exc
     if not phonenumbers.is_possible_number(number):
-        raise ValueError("not a possible phone number (wrong number of digits)")
+        raise ValueError(f"is not a valid phone number (wrong number of digits): {text}")
 
 
 def _plainly_possible(text: str, region: str) -> bool:

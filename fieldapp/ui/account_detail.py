@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -28,12 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.store import models, services
-from fieldapp.store.types import utcnow
-from fieldapp.ui import dialogs, queries, visits
+from fieldapp.ui import dialogs, email_compose, links, queries, style, visits
+from fieldapp.ui.account_tabs import ContactsTab, DealsTab, TasksTab, TimelineTab
 from fieldapp.ui.background import user_message
 from fieldapp.ui.forms import RecordForm, display
 from fieldapp.ui.panel import AppContext
 from fieldapp.ui.position import Fix
+from fieldapp.ui.task_editor import TaskDialog, open_task_editor
 
 ACCOUNT_FIELDS: list[Any] = [
     ("name", "Name"),
@@ -77,11 +77,19 @@ class AccountDetail(QWidget):
         self.open_visit_id: str | None = None
         self._generation = 0
 
-        self.heading = QLabel("No account selected")
+        self.heading = QLabel(self.tr("No account selected"))
         self.heading.setObjectName("heading")
-        self.heading.setStyleSheet("font-size: 16px; font-weight: bold;")
+        style.set_role(self.heading, "heading")
         self.subheading = QLabel("")
-        self.subheading.setStyleSheet("color: #555;")
+        style.set_role(self.subheading, "subheading")
+        self.links = links.link_label()
+        self.links.setObjectName("account_links")
+        self.email_button = QPushButton(self.tr("Email…"))
+        self.email_button.setToolTip(self.tr("Write to the account or one of its contacts"))
+        self.email_button.clicked.connect(self.email)
+        links_row = QHBoxLayout()
+        links_row.addWidget(self.links, 1)
+        links_row.addWidget(self.email_button)
         self.visit_state = QLabel("")
         self.visit_state.setObjectName("visit_state")
         self.visit_state.setWordWrap(True)
@@ -120,7 +128,7 @@ class AccountDetail(QWidget):
         self.form.edited.connect(self._update_buttons)
         self.save_error = QLabel("")
         self.save_error.setObjectName("save_error")
-        self.save_error.setStyleSheet("color: #c0392b;")
+        style.set_role(self.save_error, "error")
         self.save_error.setWordWrap(True)
         self.save_error.hide()
         form_box = QWidget()
@@ -132,35 +140,35 @@ class AccountDetail(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(form_box)
 
-        self.contacts = _tree(["Name", "Title", "Email", "Phone"])
-        self.opportunities = _tree(["Opportunity", "Stage", "Amount", "Close"])
+        self.timeline_tab = TimelineTab(ctx)
+        self.contacts_tab = ContactsTab(ctx)
+        self.deals_tab = DealsTab(ctx)
+        self.tasks_tab = TasksTab(ctx)
+        self.record_tabs = (self.timeline_tab, self.contacts_tab, self.deals_tab, self.tasks_tab)
+        self.timeline = self.timeline_tab.tree
+        self.note_edit = self.timeline_tab.note_edit
+        self.contacts = self.contacts_tab.tree
+        self.opportunities = self.deals_tab.tree
+        self.tasks = self.tasks_tab.tree
         self.visits = _tree(["When", "Outcome", "Notes", "Next step"])
-        self.tasks = _tree(["Due", "Task", "Priority", "Done"])
-        self.timeline = _tree(["When", "What"])
-        self.note_edit = QLineEdit()
-        self.note_edit.setPlaceholderText("Add a note and press Enter")
-        self.note_edit.returnPressed.connect(self.add_note)
-        timeline_box = QWidget()
-        tl = QVBoxLayout(timeline_box)
-        tl.setContentsMargins(0, 0, 0, 0)
-        tl.addWidget(self.note_edit)
-        tl.addWidget(self.timeline)
         self.tabs = QTabWidget()
-        self.tabs.addTab(timeline_box, "Timeline")
-        self.tabs.addTab(self.contacts, "Contacts")
-        self.tabs.addTab(self.opportunities, "Opportunities")
+        self.tabs.setUsesScrollButtons(False)
+        self.tabs.addTab(self.timeline_tab, self.tr("Timeline"))
+        self.tabs.addTab(self.contacts_tab, self.tr("Contacts"))
+        self.tabs.addTab(self.deals_tab, self.tr("Deals"))
         self.tabs.addTab(self.visits, "Visits")
-        self.tabs.addTab(self.tasks, "Tasks")
+        self.tabs.addTab(self.tasks_tab, self.tr("Tasks"))
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(scroll)
         self.splitter.addWidget(self.tabs)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.subheading)
+        layout.addLayout(links_row)
         layout.addLayout(record_row)
         layout.addLayout(visit_row)
         layout.addWidget(self.visit_state)
@@ -188,8 +196,7 @@ class AccountDetail(QWidget):
         self.heading.setText("New account")
         self.subheading.setText("Fill in at least the name, then Save.")
         self.visit_state.setText("")
-        for tree in (self.contacts, self.opportunities, self.visits, self.tasks, self.timeline):
-            tree.clear()
+        self._clear_tabs()
         self.save_error.hide()
         self._update_buttons()
         self.form.editors["name"].setFocus()
@@ -234,22 +241,11 @@ class AccountDetail(QWidget):
             self.visit_state.setText(f"Checked in since {display(visit['checkin_at'])} ({where})")
         else:
             self.visit_state.setText("")
-        self._fill(
-            self.contacts,
-            [
-                (
-                    f"{c['first_name'] or ''} {c['last_name']}".strip(),
-                    c["title"],
-                    c["email"],
-                    c["phone"] or c["mobile"],
-                )
-                for c in detail.contacts
-            ],
+        self.links.setText(
+            links.links_html(phone=acc["phone"], email=acc["email"], website=acc["website"])
         )
-        self._fill(
-            self.opportunities,
-            [(o["name"], o["stage"], o["amount"], o["close_date"]) for o in detail.opportunities],
-        )
+        self.contacts_tab.set_contacts(acc["id"], acc["name"], detail.contacts)
+        self.deals_tab.set_deals(acc["id"], detail.opportunities)
         self._fill(
             self.visits,
             [
@@ -262,14 +258,8 @@ class AccountDetail(QWidget):
                 for v in detail.visits
             ],
         )
-        self._fill(
-            self.tasks,
-            [
-                (t["due_at"], t["title"], t["priority"], "yes" if t["done"] else "")
-                for t in detail.tasks
-            ],
-        )
-        self._fill(self.timeline, [(e.when, e.text) for e in detail.timeline])
+        self.tasks_tab.set_tasks(acc["id"], detail.tasks)
+        self.timeline_tab.set_entries(acc["id"], detail.timeline)
         self._update_buttons()
 
     @staticmethod
@@ -278,6 +268,14 @@ class AccountDetail(QWidget):
         tree.addTopLevelItems([QTreeWidgetItem([display(v) for v in row]) for row in rows])
         for col in range(tree.columnCount()):
             tree.resizeColumnToContents(col)
+
+    def _clear_tabs(self) -> None:
+        self.visits.clear()
+        self.links.setText("")
+        self.contacts_tab.set_contacts(None, "", [])
+        self.deals_tab.set_deals(None, [])
+        self.tasks_tab.set_tasks(None, [])
+        self.timeline_tab.set_entries(None, [])
 
     def _on_changed(self, entities: frozenset[str]) -> None:
         if self.account_id and entities & WATCHES:
@@ -293,6 +291,7 @@ class AccountDetail(QWidget):
         self.checkout_button.setEnabled(has and self.open_visit_id is not None)
         for button in (self.log_button, self.task_button, self.delete_button):
             button.setEnabled(has)
+        self.email_button.setEnabled(has)
         self.note_edit.setEnabled(has)
 
     # -- editing ------------------------------------------------------------------------------
@@ -359,39 +358,31 @@ class AccountDetail(QWidget):
         self.account_id = None
         self.heading.setText("No account selected")
         self.subheading.setText("")
+        self._clear_tabs()
         self._update_buttons()
         self.ctx.bg.write(
             lambda s: services.delete(s, "accounts", account_id), WATCHES, done, owner=self
         )
 
-    def add_note(self) -> None:
-        body = self.note_edit.text().strip()
-        account_id = self.account_id
-        if not body or account_id is None:
-            return
-        self.ctx.bg.write(
-            lambda s: services.create(s, "notes", {"body": body, "account_id": account_id}),
-            {"notes"},
-            lambda _r: self.note_edit.clear(),
-            owner=self,
-        )
+    def delete_selected(self) -> None:
+        """Delete key: the note, contact, deal or task selected in a focused tab, else
+        (after asking) the account."""
+        for tab in self.record_tabs:
+            if tab.isVisible() and tab.tree.hasFocus() and tab.delete_selected():
+                return
+        self.delete()
 
-    def new_task(self) -> None:
-        account_id = self.account_id
-        if account_id is None:
-            return
-        title = dialogs.ask_text(self, "New task", "What needs doing?")
-        if not title:
-            return
-        due = dialogs.ask_datetime(self, "Due", utcnow().replace(microsecond=0))
-        values = {"title": title, "account_id": account_id, "due_at": due}
-        self.ctx.bg.write(
-            lambda s: services.create(s, "tasks", values),
-            {"tasks"},
-            lambda _r: self.ctx.tell("Task added."),
-            on_error=lambda e: self.ctx.tell(f"Task not added: {user_message(e)}"),
-            owner=self,
-        )
+    def email(self) -> None:
+        if self.account_id is not None:
+            email_compose.open_email(self.ctx, self, self.account_id)
+
+    def add_note(self) -> None:
+        self.timeline_tab.add_note()
+
+    def new_task(self) -> TaskDialog | None:
+        if self.account_id is None:
+            return None
+        return open_task_editor(self.ctx, self, None, self.account_id)
 
     # -- visits -------------------------------------------------------------------------------
 

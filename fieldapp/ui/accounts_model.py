@@ -26,7 +26,7 @@ from PySide6.QtCore import (
 )
 from sqlalchemy.orm import Session
 
-from fieldapp.ui import queries
+from fieldapp.ui import fmt, queries
 from fieldapp.ui.background import Background
 from fieldapp.ui.headers import column_title
 from fieldapp.ui.queries import ACCOUNT_COLUMNS, ACCOUNT_HEADERS, AccountFilter
@@ -163,7 +163,7 @@ class AccountsModel(QAbstractTableModel):
         if value is None:
             return ""
         if column == _LAST_VISIT:
-            return value.astimezone().strftime("%Y-%m-%d")
+            return fmt.fmt_date(value)
         if column == _TAGS:
             return str(value).replace(",", ", ")
         return str(value)

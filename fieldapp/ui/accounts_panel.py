@@ -19,6 +19,7 @@ from fieldapp.store import models
 from fieldapp.ui import queries
 from fieldapp.ui.account_detail import AccountDetail
 from fieldapp.ui.accounts_model import AccountsModel
+from fieldapp.ui.empty_state import EmptyHint
 from fieldapp.ui.headers import record_table
 from fieldapp.ui.panel import AppContext, Panel
 from fieldapp.ui.queries import AccountFilter
@@ -91,11 +92,13 @@ class AccountsPanel(Panel):
         vh.setDefaultSectionSize(24)
         hh = self.table.horizontalHeader()
         hh.setSectionsMovable(True)
-        for column, width in enumerate((220, 80, 70, 110, 75, 140)):
+        # Widths that show every column at 1280×800 beside the account view.
+        for column, width in enumerate((170, 76, 62, 92, 66, 96, 84)):
             hh.resizeSection(column, width)
         hh.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
         self.table.selectionModel().selectionChanged.connect(self._selected)
+        self.hint = EmptyHint(self.table)
 
         self.detail = AccountDetail(ctx)
         self.detail.saved.connect(self._saved)
@@ -111,6 +114,7 @@ class AccountsPanel(Panel):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([720, 430])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)
@@ -152,10 +156,25 @@ class AccountsPanel(Panel):
         n = self.model.rowCount()
         capped = self.search.text().strip() and n >= queries.SEARCH_LIMIT
         self.count_label.setText(f"{n:,}{'+' if capped else ''} accounts")
+        self.hint.show_hint(None if n else self.empty_hint())
         # A reload resets the view: keep the account on the right selected on the left.
         target = self._pending_select or self.detail.account_id
         if target:
             self.select_account(target)
+
+    def empty_hint(self) -> str:
+        """Why the list is empty and what to do about it."""
+        text = self.search.text().strip()
+        filtered = not self.current_filter().is_plain()
+        if text and filtered:
+            return self.tr("No accounts match “{0}” with these filters.").format(text)
+        if text:
+            return self.tr(
+                "No accounts match “{0}”.\nCheck the spelling or clear the search."
+            ).format(text)
+        if filtered:
+            return self.tr("No accounts pass these filters — set them back to “Any”.")
+        return self.tr("No accounts yet — press Ctrl+N to add one.")
 
     # -- selection ----------------------------------------------------------------------------
 
@@ -189,7 +208,7 @@ class AccountsPanel(Panel):
         self.detail.new_account()
 
     def delete_selected(self) -> None:
-        self.detail.delete()
+        self.detail.delete_selected()
 
     def focus_search(self) -> None:
         self.search.setFocus()

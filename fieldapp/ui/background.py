@@ -46,7 +46,7 @@ OnError = Callable[[Exception], None]
 def user_message(exc: BaseException) -> str:
     """What to tell a person about ``exc``: the sentence for known errors, a hint for bugs."""
     if isinstance(exc, FieldappError):
-        return str(exc)
+        return exc.plain
     return f"Something went wrong ({type(exc).__name__}); the details are in fieldapp.log."
 
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.store.models import VISIT_OUTCOMES
+from fieldapp.ui import fmt
 
 
 def _aware(value: QDateTime) -> datetime:
@@ -41,12 +42,18 @@ def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> 
     return value if ok else None
 
 
+def ask_long_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
+    """Several lines of text (a note); None when cancelled."""
+    value, ok = QInputDialog.getMultiLineText(parent, title, label, text)
+    return value if ok else None
+
+
 def ask_datetime(parent: QWidget | None, title: str, initial: datetime) -> datetime | None:
     dialog = QDialog(parent)
     dialog.setWindowTitle(title)
     edit = QDateTimeEdit(QDateTime.fromSecsSinceEpoch(int(initial.timestamp())))
     edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+    edit.setDisplayFormat(fmt.datetime_format())
     buttons = QDialogButtonBox(
         QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
     )
@@ -85,6 +92,7 @@ class VisitDialog(QDialog):
         self.next_step = QLineEdit()
         self.follow = QCheckBox("Create a follow-up task due")
         self.follow_at = QDateTimeEdit(now.addDays(7))
+        self.follow_at.setDisplayFormat(fmt.datetime_format())
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -92,7 +100,7 @@ class VisitDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
         if self.when is not None:
-            self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
+            self.when.setDisplayFormat(fmt.datetime_format())
             form.addRow("Visited at", self.when)
         form.addRow("Outcome", self.outcome)
         form.addRow("Notes", self.notes)

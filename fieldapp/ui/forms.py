@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -27,19 +27,23 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from fieldapp.errors import ValidationError
+from fieldapp.errors import ValidationError, sentence
 from fieldapp.store import fields, services
+from fieldapp.ui import fmt, style
 from fieldapp.ui.background import user_message
 
-INVALID_STYLE = "border: 1px solid #c0392b; background: #fdecea;"
-ERROR_STYLE = "color: #c0392b; font-size: 11px;"
-
-# (field, label) or (field, label, choices) for combo boxes.
-FieldDef = tuple[str, str] | tuple[str, str, Sequence[str]]
+# (field, label), (field, label, choices) for a combo box, or (field, label, editor)
+# for a ready-made editor (a date picker, a record picker).
+FieldDef = tuple[str, str] | tuple[str, str, "Sequence[str] | FieldEditor"]
 
 
 def display(value: Any) -> str:
-    """A stored value as a person types it."""
+    """A stored value for a read-only view, in the user's locale (see :mod:`fmt`)."""
+    return fmt.display(value)
+
+
+def edit_text(value: Any) -> str:
+    """A stored value as a person types it into a text field (the form the rules parse)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -53,6 +57,32 @@ def display(value: Any) -> str:
     return str(value)
 
 
+class FieldEditor(QWidget):
+    """An editor a :class:`RecordForm` can hold besides line edits and combo boxes.
+
+    It shows and gives its value as the text the field's rule parses (an id, an ISO
+    date), whatever it shows the user.
+
+    Signals:
+        changed(): the user changed the value.
+    """
+
+    changed = Signal()
+
+    def text(self) -> str:
+        raise NotImplementedError
+
+    def set_text(self, value: str) -> None:
+        raise NotImplementedError
+
+    def focus_widget(self) -> QWidget:
+        """The widget that takes the keyboard focus and shows the invalid mark."""
+        return self
+
+
+Editor = QLineEdit | QComboBox | QPlainTextEdit | FieldEditor
+
+
 class RecordForm(QWidget):
     """Editors for some fields of ``entity``; see the module doc."""
 
@@ -64,32 +94,20 @@ class RecordForm(QWidget):
         super().__init__(parent)
         self.entity = entity
         self.spec = fields.SPECS[entity]
-        self.editors: dict[str, QLineEdit | QComboBox | QPlainTextEdit] = {}
+        self.editors: dict[str, Editor] = {}
         self.errors: dict[str, QLabel] = {}
+        self.labels: dict[str, str] = {}
         self._loaded: dict[str, str] = {}
-        layout = QFormLayout()
-        layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.layout_ = QFormLayout()
+        self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         for spec in defs:
-            name, label = spec[0], spec[1]
-            editor: QLineEdit | QComboBox | QPlainTextEdit
-            if len(spec) == 3:
-                editor = QComboBox()
-                editor.addItem("", "")
-                for choice in spec[2]:
-                    editor.addItem(choice.replace("_", " "), choice)
-                editor.currentIndexChanged.connect(lambda _i, n=name: self._changed(n))
-            elif name in ("description", "notes", "body"):
-                editor = QPlainTextEdit()
-                editor.setFixedHeight(60)
-                editor.textChanged.connect(lambda n=name: self._changed(n))
-            else:
-                editor = QLineEdit()
-                editor.textEdited.connect(lambda _t, n=name: self._changed(n))
-                editor.editingFinished.connect(lambda n=name: self.check_field(n))
+            # Labels may come from module-level lists: translated here, in one context.
+            name, label = spec[0], QCoreApplication.translate("RecordForm", spec[1])
+            editor = self._editor(name, spec[2] if len(spec) == 3 else None)
             editor.setObjectName(f"field_{name}")
             error = QLabel()
             error.setObjectName(f"error_{name}")
-            error.setStyleSheet(ERROR_STYLE)
+            style.set_role(error, "field-error")
             error.setWordWrap(True)
             error.hide()
             box = QWidget()
@@ -99,10 +117,39 @@ class RecordForm(QWidget):
             col.addWidget(editor)
             col.addWidget(error)
             required = self.spec[name].required
-            layout.addRow(f"{label}{' *' if required else ''}", box)
+            self.layout_.addRow(f"{label}{' *' if required else ''}", box)
             self.editors[name] = editor
             self.errors[name] = error
-        self.setLayout(layout)
+            self.labels[name] = label
+        self.setLayout(self.layout_)
+
+    def _editor(self, name: str, kind: Sequence[str] | FieldEditor | None) -> Editor:
+        if isinstance(kind, FieldEditor):
+            kind.changed.connect(lambda n=name: self._changed(n))
+            return kind
+        if kind is not None:
+            combo = QComboBox()
+            combo.addItem("", "")
+            for choice in kind:
+                combo.addItem(choice.replace("_", " "), choice)
+            combo.currentIndexChanged.connect(lambda _i, n=name: self._changed(n))
+            return combo
+        if name in ("description", "notes", "body"):
+            text = QPlainTextEdit()
+            text.setFixedHeight(60)
+            text.setTabChangesFocus(True)
+            text.textChanged.connect(lambda n=name: self._changed(n))
+            return text
+        line = QLineEdit()
+        line.textEdited.connect(lambda _t, n=name: self._changed(n))
+        line.editingFinished.connect(lambda n=name: self.check_field(n))
+        return line
+
+    def set_row_visible(self, name: str, visible: bool) -> None:
+        """Show or hide a field with its label (e.g. the won/lost reason of open deals)."""
+        box = self.editors[name].parentWidget()
+        assert box is not None
+        self.layout_.setRowVisible(box, visible)
 
     # -- values ---------------------------------------------------------------------------
 
@@ -122,12 +169,12 @@ class RecordForm(QWidget):
         elif isinstance(editor, QPlainTextEdit):
             editor.setPlainText(value)
         else:
-            editor.setText(value)
+            editor.setText(value) if isinstance(editor, QLineEdit) else editor.set_text(value)
 
     def load(self, record: dict[str, Any]) -> None:
         """Show a stored record; clears errors and the modified state."""
         for name in self.editors:
-            self.set_text(name, display(record.get(name)))
+            self.set_text(name, edit_text(record.get(name)))
         self._loaded = {name: self.text(name) for name in self.editors}
         self.clear_errors()
 
@@ -142,21 +189,26 @@ class RecordForm(QWidget):
     def is_modified(self) -> bool:
         return bool(self.changed_values())
 
+    def save_values(self, creating: bool) -> dict[str, str]:
+        """What a save writes: the filled-in fields of a new record, else the changed ones."""
+        if creating:
+            return {k: v for k, v in self.values().items() if v}
+        return self.changed_values()
+
     def save_job(self, entity: str, row_id: str | None) -> Callable[[Session], Any]:
         """The store write that saves the form: a new record from the filled-in fields
         when ``row_id`` is None, otherwise an update of the changed ones."""
+        values = self.save_values(row_id is None)
         if row_id is None:
-            values = {k: v for k, v in self.values().items() if v}
             return lambda s: services.create(s, entity, values)
-        changes = self.changed_values()
-        return lambda s: services.update(s, entity, row_id, changes)
+        return lambda s: services.update(s, entity, row_id, values)
 
     def failure_message(self, exc: Exception) -> str:
         """What to say when a save failed; fields the store refused are marked inline."""
         if isinstance(exc, ValidationError):
             rest = self.set_errors(exc.fields)
-            return "Not saved: " + ("; ".join(rest) or "fix the marked fields.")
-        return f"Not saved: {user_message(exc)}"
+            return self.tr("Not saved: ") + ("; ".join(rest) or self.tr("fix the marked fields."))
+        return self.tr("Not saved: ") + user_message(exc)
 
     # -- validation -------------------------------------------------------------------------
 
@@ -179,23 +231,26 @@ class RecordForm(QWidget):
         return all([self.check_field(name) for name in self.editors])
 
     def set_error(self, name: str, message: str | None) -> None:
+        """Mark a field with the store's message (shown as a sentence), or clear it."""
         editor = self.editors.get(name)
         label = self.errors.get(name)
         if editor is None or label is None:
             return
-        editor.setStyleSheet(INVALID_STYLE if message else "")
-        editor.setToolTip(message or "")
-        label.setText(message or "")
+        text = sentence(name, message, self.labels[name]) if message else ""
+        target = editor.focus_widget() if isinstance(editor, FieldEditor) else editor
+        style.set_invalid(target, bool(message))
+        editor.setToolTip(text)
+        label.setText(text)
         label.setVisible(bool(message))
 
     def set_errors(self, errors: dict[str, str]) -> list[str]:
-        """Mark the fields named in a ValidationError; return messages for other fields."""
+        """Mark the fields named in a ValidationError; return sentences for other fields."""
         rest = []
         for name, message in errors.items():
             if name in self.editors:
                 self.set_error(name, message)
             else:
-                rest.append(f"{name}: {message}")
+                rest.append(sentence(name, message))
         return rest
 
     def clear_errors(self) -> None:
@@ -205,6 +260,10 @@ class RecordForm(QWidget):
     def error_text(self, name: str) -> str:
         label = self.errors[name]
         return label.text() if label.isVisibleTo(self) else ""
+
+    def focus(self, name: str) -> None:
+        editor = self.editors[name]
+        (editor.focus_widget() if isinstance(editor, FieldEditor) else editor).setFocus()
 
     def _changed(self, name: str) -> None:
         if self.errors[name].isVisibleTo(self):

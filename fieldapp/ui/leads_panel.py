@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import (
@@ -13,7 +12,6 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -24,10 +22,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
 from fieldapp.store import models, services
-from fieldapp.ui import dialogs, queries
+from fieldapp.ui import conversion, dialogs, queries, style
+from fieldapp.ui.empty_state import EmptyHint
 from fieldapp.ui.forms import RecordForm
 from fieldapp.ui.headers import column_title, record_table
 from fieldapp.ui.panel import AppContext, Panel
@@ -47,7 +45,6 @@ LEAD_FIELDS: list[Any] = [
     ("source", "Source"),
     ("description", "Description"),
 ]
-RATING_COLORS = {"hot": "#c0392b", "warm": "#d68910", "cold": "#2e86c1"}
 
 
 class LeadsModel(QAbstractTableModel):
@@ -83,7 +80,7 @@ class LeadsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return str(value) if value is not None else ""
         if role == Qt.ItemDataRole.ForegroundRole and column == "rating":
-            return QColor(RATING_COLORS.get(str(value), "#000000"))
+            return style.color(str(value)) if value in models.LEAD_RATINGS else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column == "score":
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -107,25 +104,28 @@ class LeadsPanel(Panel):
         super().__init__(ctx, parent)
         self.model = LeadsModel()
         self.lead_id: str | None = None
+        self.creating = False  # a new lead's form is shown
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search leads")
+        self.search.setPlaceholderText(self.tr("Search leads"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.refresh)
         self.table = record_table(self.model)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.selectionModel().selectionChanged.connect(self._selected)
+        self.hint = EmptyHint(self.table)
 
-        self.heading = QLabel("No lead selected")
-        self.heading.setStyleSheet("font-size: 16px; font-weight: bold;")
+        self.heading = QLabel(self.tr("No lead selected"))
+        style.set_role(self.heading, "heading")
         self.form = RecordForm("leads", LEAD_FIELDS)
         self.error = QLabel("")
-        self.error.setStyleSheet("color: #c0392b;")
+        self.error.setObjectName("lead_error")
+        style.set_role(self.error, "error")
         self.error.setWordWrap(True)
         self.error.hide()
-        self.save_button = QPushButton("Save")
+        self.save_button = QPushButton(self.tr("Save"))
         self.save_button.clicked.connect(self.save)
-        self.convert_button = QPushButton("Convert…")
-        self.convert_button.setToolTip("Make an account, a contact and an opportunity")
+        self.convert_button = QPushButton(self.tr("Convert…"))
+        self.convert_button.setToolTip(self.tr("Make an account, a contact and an opportunity"))
         self.convert_button.clicked.connect(self.convert)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_button)
@@ -160,6 +160,13 @@ class LeadsPanel(Panel):
 
     def _rows(self, rows: list[tuple[Any, ...]]) -> None:
         self.model.set_rows(rows)
+        text = self.search.text().strip()
+        if rows:
+            self.hint.show_hint(None)
+        elif text:
+            self.hint.show_hint(self.tr("No open leads match “{0}”.").format(text))
+        else:
+            self.hint.show_hint(self.tr("No open leads — press Ctrl+N to add one."))
         for col in range(self.model.columnCount() - 1):
             self.table.resizeColumnToContents(col)
         if self.lead_id is not None:
@@ -178,6 +185,7 @@ class LeadsPanel(Panel):
 
     def show_lead(self, lead_id: str) -> None:
         self.lead_id = lead_id
+        self.creating = False
         self.ctx.bg.read(lambda s: services.get(s, "leads", lead_id), self._show, owner=self)
 
     def _show(self, lead: dict[str, Any]) -> None:
@@ -190,7 +198,7 @@ class LeadsPanel(Panel):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        creating = self.lead_id is None and self.heading.text() == "New lead"
+        creating = self.lead_id is None and self.creating
         self.form.setEnabled(self.lead_id is not None or creating)
         self.save_button.setEnabled(self.lead_id is not None or creating)
         self.convert_button.setEnabled(self.lead_id is not None)
@@ -198,7 +206,8 @@ class LeadsPanel(Panel):
     def new_record(self) -> None:
         self.lead_id = None
         self.table.clearSelection()
-        self.heading.setText("New lead")
+        self.creating = True
+        self.heading.setText(self.tr("New lead"))
         self.form.load({"rating": "warm", "status": "new", "score": 50})
         self._update_buttons()
         self.form.editors["first_name"].setFocus()
@@ -220,47 +229,39 @@ class LeadsPanel(Panel):
         self.error.show()
 
     def convert(self) -> None:
+        """Convert… : ask where the contact goes (a new or an existing account), then do it."""
         lead_id = self.lead_id
         if lead_id is None:
             return
-        amount = dialogs.ask_text(
-            self,
-            "Convert lead",
-            "Creates an account, a contact and an opportunity.\n"
-            "Opportunity amount (leave empty if unknown):",
-        )
-        if amount is None:
-            return
-        try:
-            value = Decimal(amount.replace(",", ".")) if amount.strip() else None
-        except ArithmeticError:
-            self.error.setText(f"Not converted: {amount!r} is not an amount.")
-            self.error.show()
-            return
-
-        def job(session: Session) -> services.Conversion:
-            return services.convert_lead(session, lead_id, amount=value)
-
-        def done(result: services.Conversion) -> None:
-            self.lead_id = None
-            self.heading.setText("No lead selected")
-            self.form.load({})
-            self._update_buttons()
-            self.ctx.tell("Lead converted to an account, a contact and an opportunity.")
-            self.converted.emit(result)
-            self.ctx.open_account.emit(result.account_id)
-
-        self.ctx.bg.write(
-            job,
-            {"leads", "accounts", "contacts", "opportunities"},
-            done,
+        self.ctx.bg.read(
+            lambda s: services.get(s, "leads", lead_id),
+            self._ask_conversion,
             on_error=self._failed,
             owner=self,
         )
 
+    def _ask_conversion(self, lead: dict[str, Any]) -> None:
+        choice = conversion.ask(self.ctx, self, lead)
+        if choice is not None:
+            self.convert_with(lead, choice)
+
+    def convert_with(self, lead: dict[str, Any], choice: conversion.ConversionChoice) -> None:
+        def done(result: services.Conversion) -> None:
+            self.lead_id = None
+            self.heading.setText(self.tr("No lead selected"))
+            self.form.load({})
+            self._update_buttons()
+            self.ctx.tell(self.tr("Lead converted."))
+            self.converted.emit(result)
+            self.ctx.open_account.emit(result.account_id)
+
+        conversion.convert(self.ctx, self, lead, choice, done, self._failed)
+
     def delete_selected(self) -> None:
         lead_id = self.lead_id
-        if lead_id is None or not dialogs.confirm(self, "Delete lead", "Delete this lead?"):
+        if lead_id is None or not dialogs.confirm(
+            self, self.tr("Delete lead"), self.tr("Delete this lead?")
+        ):
             return
 
         def undo() -> None:
@@ -270,7 +271,7 @@ class LeadsPanel(Panel):
         self.ctx.bg.write(
             lambda s: services.delete(s, "leads", lead_id),
             {"leads"},
-            lambda _r: self.ctx.tell("Lead deleted.", undo),
+            lambda _r: self.ctx.tell(self.tr("Lead deleted."), undo),
             owner=self,
         )
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.store.db import Replica
 from fieldapp.store.private import private_file
-from fieldapp.ui import queries
+from fieldapp.ui import queries, style
 from fieldapp.ui.accounts_panel import AccountsPanel
 from fieldapp.ui.background import Background
 from fieldapp.ui.map_screen import MapScreen
@@ -80,12 +80,8 @@ class MainWindow(QMainWindow):
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
+        style.set_role(self.sidebar, "sidebar")
         self.sidebar.setFixedWidth(130)
-        self.sidebar.setStyleSheet(
-            "QListWidget { font-size: 14px; background: #1f3a5f; color: white; border: none; }"
-            "QListWidget::item { padding: 10px 8px; }"
-            "QListWidget::item:selected { background: #2e86c1; }"
-        )
         # Panels are built on first use, or one per event-loop turn after the window is
         # up: the landing page appears (and loads) without waiting for the others.
         self.stack = QStackedWidget()
@@ -99,7 +95,7 @@ class MainWindow(QMainWindow):
             page_layout.setContentsMargins(0, 0, 0, 0)
             self._pages.append(page)
             self.stack.addWidget(page)
-            self.sidebar.addItem(spec.title)
+            self.sidebar.addItem(QCoreApplication.translate("panels", spec.title))
         self.sidebar.currentRowChanged.connect(self._switch)
         central = QWidget()
         row = QHBoxLayout(central)

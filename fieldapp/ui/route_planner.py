@@ -51,7 +51,7 @@ from fieldapp.maps.routing import (
 )
 from fieldapp.maps.settings import MapSettings
 from fieldapp.store.files import atomic_text
-from fieldapp.ui import solver_process
+from fieldapp.ui import fmt, solver_process
 from fieldapp.ui.background import user_message
 from fieldapp.ui.panel import AppContext
 
@@ -111,8 +111,8 @@ class RoutePlanner(QWidget):
 
         self.date = QDateEdit(QDate.currentDate())
         self.date.setCalendarPopup(True)
-        # The weekday matters when planning a day; ISO order like the rest of the app.
-        self.date.setDisplayFormat("ddd yyyy-MM-dd")
+        # The weekday matters when planning a day; the date as the locale writes it.
+        self.date.setDisplayFormat(f"ddd {fmt.date_format()}")
         self.start = QLineEdit()
         self.start.setPlaceholderText("LAT, LON of home or office (default: first stop)")
         self.end = QLineEdit()
@@ -394,7 +394,7 @@ class RoutePlanner(QWidget):
         self.ctx.bg.write(
             lambda s: planner.save_plan(s, plan),
             {"route_plans", "route_stops"},
-            lambda _id: self.ctx.tell(f"Route for {plan.request.plan_date} saved."),
+            lambda _id: self.ctx.tell(f"Route for {fmt.fmt_date(plan.request.plan_date)} saved."),
             on_error=lambda e: self.ctx.tell(f"Route not saved: {user_message(e)}"),
             owner=self,
         )

@@ -18,7 +18,6 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -29,16 +28,17 @@ from PySide6.QtWidgets import (
 
 from fieldapp.store import services
 from fieldapp.store.types import utcnow
-from fieldapp.ui import dialogs, queries
+from fieldapp.ui import dialogs, queries, style
 from fieldapp.ui.background import Background, user_message
+from fieldapp.ui.empty_state import EmptyHint
 from fieldapp.ui.forms import display
 from fieldapp.ui.headers import column_title, record_table
 from fieldapp.ui.panel import AppContext, Panel
 from fieldapp.ui.queries import TaskRow
+from fieldapp.ui.task_editor import TaskDialog, open_task_editor
 
 Index = QModelIndex | QPersistentModelIndex
 HEADERS = ("When", "Due", "Priority", "Account", "Task")
-BUCKET_COLORS = {"overdue": "#c0392b", "today": "#b9770e", "upcoming": "#1f618d"}
 VIEWS = (
     ("Overdue and today", ("overdue", "today")),
     ("Upcoming", ("upcoming", "someday")),
@@ -79,7 +79,7 @@ class TasksModel(QAbstractTableModel):
                 index.column()
             ]
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 0:
-            return QColor(BUCKET_COLORS.get(bucket, "#555555"))
+            return style.color(bucket if bucket in style.COLORS else "muted")
         return None
 
     def headerData(
@@ -123,22 +123,29 @@ class TasksPanel(Panel):
         super().__init__(ctx, parent)
         self.model = TasksModel()
         self._tasks: list[TaskRow] = []
+        self.editor: TaskDialog | None = None  # the last task editor opened
         self.view_combo = QComboBox()
         for label, _b in VIEWS:
-            self.view_combo.addItem(label)
+            self.view_combo.addItem(self.tr(label))
         self.view_combo.currentIndexChanged.connect(self._apply)
         self.table = record_table(self.model)
-        self.table.doubleClicked.connect(self._open)
-        self.complete_button = QPushButton("Complete")
+        self.table.doubleClicked.connect(lambda _i: self.edit_selected())
+        self.hint = EmptyHint(self.table)
+        self.complete_button = QPushButton(self.tr("Complete"))
         self.complete_button.clicked.connect(self.complete_selected)
-        self.snooze_button = QPushButton("Snooze 1 h")
+        self.snooze_button = QPushButton(self.tr("Snooze 1 h"))
         self.snooze_button.clicked.connect(lambda: self.snooze_selected(timedelta(hours=1)))
-        self.tomorrow_button = QPushButton("Tomorrow")
+        self.tomorrow_button = QPushButton(self.tr("Tomorrow"))
         self.tomorrow_button.clicked.connect(self.tomorrow_selected)
-        self.reschedule_button = QPushButton("Reschedule…")
+        self.reschedule_button = QPushButton(self.tr("Reschedule…"))
         self.reschedule_button.clicked.connect(self.reschedule_selected)
-        self.new_button = QPushButton("New task…")
+        self.new_button = QPushButton(self.tr("New task…"))
+        self.new_button.setToolTip(self.tr("Add a task (Ctrl+N)"))
         self.new_button.clicked.connect(self.new_record)
+        self.edit_button = QPushButton(self.tr("Edit…"))
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.account_button = QPushButton(self.tr("Open account"))
+        self.account_button.clicked.connect(self.open_selected_account)
         bar = QHBoxLayout()
         bar.addWidget(self.view_combo)
         for b in (
@@ -149,6 +156,8 @@ class TasksPanel(Panel):
         ):
             bar.addWidget(b)
         bar.addStretch(1)
+        bar.addWidget(self.edit_button)
+        bar.addWidget(self.account_button)
         bar.addWidget(self.new_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -164,25 +173,40 @@ class TasksPanel(Panel):
         self._apply()
 
     def _apply(self) -> None:
-        self.model.set_tasks(self._tasks, VIEWS[self.view_combo.currentIndex()][1])
+        view = self.view_combo.currentIndex()
+        self.model.set_tasks(self._tasks, VIEWS[view][1])
         for col in range(self.model.columnCount() - 1):
             self.table.resizeColumnToContents(col)
+        if self.model.rowCount():
+            self.hint.show_hint(None)
+        elif view == 0:
+            self.hint.show_hint(self.tr("No tasks due — press Ctrl+N to add one."))
+        elif view == 1:
+            self.hint.show_hint(self.tr("Nothing planned ahead — press Ctrl+N to add a task."))
+        else:
+            self.hint.show_hint(self.tr("No open tasks — press Ctrl+N to add one."))
 
     def selected(self) -> TaskRow | None:
         rows = self.table.selectionModel().selectedRows()
         return self.model.task(rows[0].row()) if rows else None
 
-    def _open(self, index: QModelIndex) -> None:
-        task = self.model.task(index.row())
+    def open_selected_account(self) -> None:
+        task = self.selected()
         if task is not None and task.account_id:
             self.ctx.open_account.emit(task.account_id)
+
+    def edit_selected(self) -> None:
+        """Double-click / Edit…: the task editor."""
+        task = self.selected()
+        if task is not None:
+            self.editor = open_task_editor(self.ctx, self, task.id)
 
     def _write(self, task_id: str, values: dict[str, Any], message: str) -> None:
         self.ctx.bg.write(
             lambda s: services.update(s, "tasks", task_id, values),
             {"tasks"},
             lambda _r: self.ctx.tell(message),
-            on_error=lambda e: self.ctx.tell(f"Not changed: {user_message(e)}"),
+            on_error=lambda e: self.ctx.tell(self.tr("Not changed: {0}").format(user_message(e))),
             owner=self,
         )
 
@@ -198,7 +222,7 @@ class TasksPanel(Panel):
         self.ctx.bg.write(
             lambda s: services.complete_task(s, task_id),
             {"tasks"},
-            lambda _r: self.ctx.tell(f"Done: {task.title}", undo),
+            lambda _r: self.ctx.tell(self.tr("Done: {0}").format(task.title), undo),
             owner=self,
         )
 
@@ -206,38 +230,36 @@ class TasksPanel(Panel):
         task = self.selected()
         if task is not None:
             base = max(task.due_at or utcnow(), utcnow())
-            self._write(task.id, {"due_at": base + delta}, f"Snoozed: {task.title}")
+            self._write(
+                task.id, {"due_at": base + delta}, self.tr("Snoozed: {0}").format(task.title)
+            )
 
     def tomorrow_selected(self) -> None:
         task = self.selected()
         if task is not None:
             local = datetime.now().astimezone() + timedelta(days=1)
             when = local.replace(hour=9, minute=0, second=0, microsecond=0)
-            self._write(task.id, {"due_at": when}, f"Moved to tomorrow: {task.title}")
+            self._write(
+                task.id, {"due_at": when}, self.tr("Moved to tomorrow: {0}").format(task.title)
+            )
 
     def reschedule_selected(self) -> None:
         task = self.selected()
         if task is None:
             return
-        when = dialogs.ask_datetime(self, "Reschedule", task.due_at or utcnow())
+        when = dialogs.ask_datetime(self, self.tr("Reschedule"), task.due_at or utcnow())
         if when is not None:
-            self._write(task.id, {"due_at": when}, f"Rescheduled: {task.title}")
+            self._write(task.id, {"due_at": when}, self.tr("Rescheduled: {0}").format(task.title))
 
     def new_record(self) -> None:
-        title = dialogs.ask_text(self, "New task", "What needs doing?")
-        if not title:
-            return
-        due = dialogs.ask_datetime(self, "Due", utcnow() + timedelta(hours=1))
-        self.ctx.bg.write(
-            lambda s: services.create(s, "tasks", {"title": title, "due_at": due}),
-            {"tasks"},
-            lambda _r: self.ctx.tell("Task added."),
-            owner=self,
-        )
+        """Ctrl+N: the task editor, due by default at the end of the day (or tomorrow)."""
+        self.editor = open_task_editor(self.ctx, self)
 
     def delete_selected(self) -> None:
         task = self.selected()
-        if task is None or not dialogs.confirm(self, "Delete task", f"Delete “{task.title}”?"):
+        if task is None or not dialogs.confirm(
+            self, self.tr("Delete task"), self.tr("Delete “{0}”?").format(task.title)
+        ):
             return
         task_id = task.id
 
@@ -247,6 +269,6 @@ class TasksPanel(Panel):
         self.ctx.bg.write(
             lambda s: services.delete(s, "tasks", task_id),
             {"tasks"},
-            lambda _r: self.ctx.tell("Task deleted.", undo),
+            lambda _r: self.ctx.tell(self.tr("Task deleted."), undo),
             owner=self,
         )

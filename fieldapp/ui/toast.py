@@ -7,6 +7,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from fieldapp.ui import style
+
 
 class Toast(QFrame):
     """Shown by :meth:`show_message`; hides itself after ``timeout_ms``."""
@@ -14,15 +16,12 @@ class Toast(QFrame):
     def __init__(self, parent: QWidget, timeout_ms: int = 8000) -> None:
         super().__init__(parent)
         self.setObjectName("toast")
-        self.setStyleSheet(
-            "#toast { background: #2c3e50; border-radius: 6px; }"
-            "#toast QLabel { color: white; padding: 4px; }"
-            "#toast QPushButton { color: #f4d03f; font-weight: bold; border: none; padding: 4px; }"
-        )
+        style.set_role(self, "toast")
         self.label = QLabel()
         self.action = QPushButton()
         self.action.clicked.connect(self._act)
         self.close_button = QPushButton("✕")
+        self.close_button.setToolTip(self.tr("Close"))
         self.close_button.clicked.connect(self.hide)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 2, 4, 2)

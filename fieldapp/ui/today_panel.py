@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -13,7 +12,8 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.store.types import utcnow
-from fieldapp.ui import queries
+from fieldapp.ui import fmt, queries, style
+from fieldapp.ui.closing_deals import ClosingDeals
 from fieldapp.ui.forms import display
 from fieldapp.ui.panel import AppContext, Panel
 
@@ -22,7 +22,7 @@ ACCOUNT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 def _section(title: str) -> QLabel:
     label = QLabel(title)
-    label.setStyleSheet("font-size: 15px; font-weight: bold; margin-top: 6px;")
+    style.set_role(label, "section")
     return label
 
 
@@ -33,7 +33,7 @@ class TodayPanel(Panel):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.greeting = QLabel("")
-        self.greeting.setStyleSheet("font-size: 20px; font-weight: bold;")
+        style.set_role(self.greeting, "title")
         self.planned = QListWidget()
         self.planned.setObjectName("today_planned")
         self.due = QListWidget()
@@ -49,22 +49,28 @@ class TodayPanel(Panel):
         grid.addWidget(_section("Tasks due and overdue"), 1, 1)
         grid.addWidget(self.planned, 2, 0)
         grid.addWidget(self.due, 2, 1)
-        grid.addWidget(_section("Recent activity"), 3, 0, 1, 2)
-        grid.addWidget(self.recent, 4, 0, 1, 2)
+        grid.addWidget(_section("Recent activity"), 3, 0)
+        grid.addWidget(self.recent, 4, 0)
+        self.closing = ClosingDeals(ctx)
+        grid.addWidget(self.closing.heading, 3, 1)
+        grid.addWidget(self.closing, 4, 1)
         grid.setRowStretch(2, 3)
         grid.setRowStretch(4, 2)
         self.refresh()
 
     def refresh(self) -> None:
         self.ctx.bg.read(queries.today, self._show, owner=self)
+        self.closing.refresh()
 
     def _show(self, today: queries.Today) -> None:
         now = utcnow()
-        self.greeting.setText(now.astimezone().strftime("Today, %A %d %B %Y"))
+        self.greeting.setText(
+            self.tr("Today, {0}").format(fmt.fmt_long_date(now.astimezone().date()))
+        )
         self.planned.clear()
         for v in today.planned:
             state = "done" if v.checkout_at else "checked in" if v.checkin_at else "planned"
-            item = QListWidgetItem(f"{display(v.planned_start)[-5:]}  {v.account}  ({state})")
+            item = QListWidgetItem(f"{fmt.fmt_time(v.planned_start)}  {v.account}  ({state})")
             item.setData(ACCOUNT_ROLE, v.account_id)
             self.planned.addItem(item)
         if not today.planned:
@@ -77,10 +83,10 @@ class TodayPanel(Panel):
             )
             item.setData(ACCOUNT_ROLE, t.account_id)
             if bucket == "overdue":
-                item.setForeground(QColor("#c0392b"))
+                item.setForeground(style.color("overdue"))
             self.due.addItem(item)
         if not today.due:
-            self.due.addItem("Nothing due. Well done.")
+            self.due.addItem(self.tr("Nothing due. Well done — press Ctrl+N in Tasks to add one."))
         self.recent.clear()
         for e in today.recent:
             item = QListWidgetItem(f"{display(e.when)}  {e.text}")

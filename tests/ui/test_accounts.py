@@ -151,8 +151,9 @@ def test_edit_marks_bad_fields_and_keeps_typing(
     form.editors["city"].clear()
     qtbot.keyClicks(form.editors["city"], "Neustadt")
     qtbot.mouseClick(panel.detail.save_button, Qt.MouseButton.LeftButton)
-    assert "not a valid email" in form.error_text("email")
-    assert "between -90 and 90" in form.error_text("latitude")
+    # Plain sentences naming the field as the form labels it.
+    assert form.error_text("email") == "Email must look like name@example.com (got not-an-email)"
+    assert form.error_text("latitude") == "Latitude must be between -90 and 90 (got 123)"
     assert panel.detail.save_error.isVisible()
     assert form.text("city") == "Neustadt"  # nothing typed is lost
     with replica.read_session() as s:

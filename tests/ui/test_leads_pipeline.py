@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from fieldapp.store import services
 from fieldapp.store.db import Replica
-from fieldapp.ui import dialogs
+from fieldapp.ui import conversion, dialogs
 from fieldapp.ui.accounts_panel import AccountsPanel
 from fieldapp.ui.leads_panel import LeadsPanel
 from fieldapp.ui.main_window import MainWindow
@@ -84,17 +84,18 @@ def test_convert_lead_opens_the_new_account(
     panel.table.selectRow(0)
     lead_id = panel.lead_id
     qtbot.waitUntil(lambda: panel.convert_button.isEnabled())
-    monkeypatch.setattr(dialogs, "ask_text", lambda *_a, **_k: "12500")
+    choice = conversion.ConversionChoice(None, amount=Decimal("12500"))
+    monkeypatch.setattr(conversion, "ask", lambda *_a, **_k: choice)
     with qtbot.waitSignal(panel.converted) as signal:
         qtbot.mouseClick(panel.convert_button, Qt.MouseButton.LeftButton)
-    conversion = signal.args[0]
+    result = signal.args[0]
     with replica.read_session() as s:
         lead = services.get(s, "leads", lead_id or "")
-        opp = services.get(s, "opportunities", conversion.opportunity_id)
-        contact = services.get(s, "contacts", conversion.contact_id)
+        opp = services.get(s, "opportunities", result.opportunity_id)
+        contact = services.get(s, "contacts", result.contact_id)
     assert lead["status"] == "converted"
     assert opp["amount"] == Decimal("12500.00") and opp["stage"] == "Prospecting"
-    assert contact["account_id"] == conversion.account_id
+    assert contact["account_id"] == result.account_id
     accounts = window.current_panel()
     assert isinstance(accounts, AccountsPanel)  # the window switched to the new account
     qtbot.waitUntil(lambda: accounts.detail.heading.text() == lead["company"])
@@ -192,7 +193,7 @@ def test_new_lead_then_delete_and_undo(
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert panel.heading.text() == "New lead"
     qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
-    assert panel.form.error_text("last_name") == "is required"  # nothing was written
+    assert panel.form.error_text("last_name") == "Last name is required"  # nothing was written
     qtbot.keyClicks(panel.form.editors["last_name"], "Krause")
     qtbot.keyClicks(panel.form.editors["company"], "Krause Kaffee")
     qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)

@@ -24,7 +24,14 @@ from tests.ui.conftest import drain
 
 
 def test_window_opens_on_today_with_counts(qtbot: QtBot, window: MainWindow) -> None:
-    assert [s.key for s in PANELS][:5] == ["today", "accounts", "leads", "pipeline", "tasks"]
+    assert [s.key for s in PANELS][:6] == [
+        "today",
+        "accounts",
+        "contacts",
+        "leads",
+        "pipeline",
+        "tasks",
+    ]
     assert window.current_panel() is window.panel("today")
     qtbot.waitUntil(lambda: "40 accounts" in window.counts_label.text())
     assert "12 leads" in window.counts_label.text()
@@ -59,7 +66,7 @@ def test_recent_activity_names_and_opens_the_account(
 
 
 def test_shortcuts_switch_panels_and_focus_search(qtbot: QtBot, window: MainWindow) -> None:
-    qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
     assert window.current_panel() is window.panel("pipeline")
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     accounts = window.panel("accounts")

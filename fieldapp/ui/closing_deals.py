@@ -1,0 +1,75 @@
+"""Today's "deals closing soon": open deals due to close within 30 days (or overdue).
+
+Each shows its amount in its own currency; the heading totals them per currency.
+Activating one opens the deal editor, to move the close date or update the amount.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QWidget
+from sqlalchemy.orm import Session
+
+from fieldapp.ui import fmt, lookups, style
+from fieldapp.ui.deal_editor import open_deal_editor
+from fieldapp.ui.panel import AppContext
+
+DEAL_ROLE = Qt.ItemDataRole.UserRole + 2
+DAYS = 30
+
+
+class ClosingDeals(QListWidget):
+    """The list; :attr:`heading` is its title with the totals, for the caller to place."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("today_closing")
+        self.setAlternatingRowColors(True)
+        self.heading = QLabel(self.tr("Deals closing in {0} days").format(DAYS))
+        self.heading.setObjectName("closing_heading")
+        self.heading.setWordWrap(True)
+        style.set_role(self.heading, "section")
+        self.itemActivated.connect(self._activate)
+        ctx.bg.changed.connect(self._on_changed)
+
+    def _on_changed(self, entities: frozenset[str]) -> None:
+        if entities & {"opportunities", "accounts", "pipeline_stages"}:
+            self.refresh()
+
+    def refresh(self) -> None:
+        def job(session: Session) -> list[lookups.ClosingDeal]:
+            found = lookups.deals_closing(session, DAYS)
+            if found:
+                fmt.prepare_money()  # on the worker, not when the page is painted
+            return found
+
+        self.ctx.bg.read(job, self._show, owner=self)
+
+    def _show(self, found: list[lookups.ClosingDeal]) -> None:
+        self.clear()
+        today = date.today()
+        for deal in found:
+            parts = [f"{fmt.fmt_date(deal.close_date)}  {deal.name} — {deal.account}"]
+            if deal.amount is not None:
+                parts.append(fmt.fmt_money(deal.amount, deal.currency))
+            if deal.probability is not None:
+                parts.append(f"{deal.probability}%")
+            item = QListWidgetItem(" · ".join(parts))
+            item.setData(DEAL_ROLE, deal.id)
+            if deal.close_date is not None and deal.close_date < today:
+                item.setForeground(style.color("overdue"))
+                item.setToolTip(self.tr("The close date has passed: win it, lose it or move it."))
+            self.addItem(item)
+        if not found:
+            self.addItem(self.tr("No open deals close in the next {0} days.").format(DAYS))
+        totals = fmt.money_totals((d.amount, d.currency) for d in found)
+        title = self.tr("Deals closing in {0} days").format(DAYS)
+        self.heading.setText(f"{title} — {totals}" if totals else title)
+
+    def _activate(self, item: QListWidgetItem) -> None:
+        deal_id = item.data(DEAL_ROLE)
+        if deal_id:
+            open_deal_editor(self.ctx, self, str(deal_id))
