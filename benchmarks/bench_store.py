@@ -1,9 +1,14 @@
 """Replica store figures at 100k accounts: bulk insert, CSV import, search, open.
 
-Run: ``python -m benchmarks.bench_store [--accounts N] [--queries Q]``. Prints one
-line per figure; the README and the issue notes quote them. Rates are given per
-wall-clock second and per CPU second: on a shared 2-core machine the second is the
+Run: ``python -m benchmarks.bench_store [--accounts N] [--queries Q] [--ab-rounds R]
+[--ab-only]``.
+Prints one line per figure; the README and the issue notes quote them. Rates are given
+per wall-clock second and per CPU second: on a shared 2-core machine the second is the
 one that does not depend on what else is running.
+
+Replicas are encrypted, as on a machine with a keyring (the benchmark gives itself an
+in-memory one); the last section measures bulk insert and search with and without
+encryption side by side, alternating the two, so both see the same machine load.
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import keyring
+import keyring.backend
 
 from fieldapp.store import csv_io, demo, services
 from fieldapp.store.db import Replica, open_replica
@@ -91,6 +99,90 @@ def report_rate(
     )
 
 
+class BenchKeyring(keyring.backend.KeyringBackend):
+    """Keys of the benchmark's throw-away replicas, in memory for the run."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.store.pop((service, username), None)
+
+
+def search_timings(replica: Replica, qs: list[str]) -> tuple[list[float], dict[int, list[float]]]:
+    """Milliseconds per query (after one warm-up query), overall and by query length."""
+    timings: list[float] = []
+    by_length: dict[int, list[float]] = {}
+    with replica.read_session() as session:
+        search_ids(session, "accounts", "warm")  # first query loads the FTS pages
+        for q in qs:
+            started = time.perf_counter()
+            search_ids(session, "accounts", q, limit=50)
+            ms = (time.perf_counter() - started) * 1000
+            timings.append(ms)
+            by_length.setdefault(len(q), []).append(ms)
+    return timings, by_length
+
+
+def encryption_ab(rows: list[dict[str, Any]], qs: list[str], base: Path, rounds: int) -> None:
+    """Bulk insert and search, plain vs encrypted, alternating which goes first."""
+    figures: dict[bool, dict[str, list[float]]] = {
+        mode: {"commit": [], "total": [], "cpu": [], "p50": [], "p95": [], "p99": []}
+        for mode in (False, True)
+    }
+    for r in range(rounds):
+        for encrypt in (False, True) if r % 2 == 0 else (True, False):
+            replica = open_replica(base / f"ab-{r}-{int(encrypt)}", encrypt=encrypt)
+            assert replica.protection.encrypted is encrypt
+            started, cpu = time.perf_counter(), time.process_time()
+            with replica.session() as session:
+                services.bulk_create(session, "accounts", rows)
+            commit = time.perf_counter() - started
+            replica.wait_for_checkpoint()  # its thread's CPU time counts in process_time
+            total = time.perf_counter() - started
+            cpu_used = time.process_time() - cpu
+            timings, _ = search_timings(replica, qs)
+            replica.close()
+            mine = figures[encrypt]
+            mine["commit"].append(len(rows) / commit)
+            mine["total"].append(len(rows) / total)
+            mine["cpu"].append(len(rows) / cpu_used)
+            for p in (50, 95, 99):
+                mine[f"p{p}"].append(percentile(timings, p))
+    median = {mode: {k: statistics.median(v) for k, v in f.items()} for mode, f in figures.items()}
+    print(f"encryption cost, {len(rows)} accounts, {rounds} rounds alternating (medians):")
+    for key, label, unit, higher_is_better in (
+        ("commit", "bulk insert until the commit", "rows/s", True),
+        ("total", "bulk insert counting the checkpoint", "rows/s", True),
+        ("cpu", "bulk insert per CPU second (checkpoint included)", "rows", True),
+        ("p50", "search p50", "ms", False),
+        ("p95", "search p95", "ms", False),
+        ("p99", "search p99", "ms", False),
+    ):
+        plain, encrypted = median[False][key], median[True][key]
+        slower = (plain / encrypted - 1) if higher_is_better else (encrypted / plain - 1)
+        fmt = "{:,.0f}" if unit != "ms" else "{:.2f}"
+
+        def spread(mode: bool, key: str = key, fmt: str = fmt) -> str:
+            values = figures[mode][key]
+            return f"{fmt.format(min(values))}-{fmt.format(max(values))}"
+
+        print(
+            f"  {label}: plain {fmt.format(plain)} {unit} ({spread(False)}), encrypted "
+            f"{fmt.format(encrypted)} {unit} ({spread(True)}): encrypted "
+            f"{abs(slower) * 100:.1f}% {'slower' if slower > 0 else 'faster'}"
+        )
+
+
 def time_import(what: str, csv_file: Path, data_dir: Path, rows: int) -> None:
     """Import the ``rows`` rows of ``csv_file`` into a new replica and print the rate."""
     target = open_replica(data_dir)
@@ -106,12 +198,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=600)
+    parser.add_argument("--ab-rounds", type=int, default=4, help="plain/encrypted rounds")
+    parser.add_argument("--ab-only", action="store_true", help="only the encryption A/B")
     args = parser.parse_args()
+    keyring.set_keyring(BenchKeyring())
     rng = random.Random(42)
     rows = account_rows(args.accounts, rng)
 
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
+        if args.ab_only:
+            encryption_ab(rows, queries(rows, args.queries, rng), base, args.ab_rounds)
+            return
         replica = open_replica(base / "bulk")
         started, cpu = time.perf_counter(), time.process_time()
         with replica.session() as session:
@@ -150,16 +248,7 @@ def main() -> None:
         )
 
         qs = queries(rows, args.queries, rng)
-        timings: list[float] = []
-        by_length: dict[int, list[float]] = {}
-        with replica.read_session() as session:
-            search_ids(session, "accounts", "warm")  # first query loads the FTS pages
-            for q in qs:
-                started = time.perf_counter()
-                search_ids(session, "accounts", q, limit=50)
-                ms = (time.perf_counter() - started) * 1000
-                timings.append(ms)
-                by_length.setdefault(len(q), []).append(ms)
+        timings, by_length = search_timings(replica, qs)
         replica.close()
         print(
             f"search over {len(rows)} accounts, {len(qs)} queries of 1-6 chars: "
@@ -171,6 +260,20 @@ def main() -> None:
             print(
                 f"  {length} char(s): p95 {percentile(values, 95):.2f} ms ({len(values)} queries)"
             )
+
+        plain = open_replica(base / "to-encrypt", encrypt=False)
+        with plain.session() as session:
+            services.bulk_create(session, "accounts", rows)
+        plain.close()
+        started = time.perf_counter()
+        open_replica(base / "to-encrypt").close()
+        print(
+            f"encrypt a plain {len(rows)}-account replica in place (first open with a keyring): "
+            f"{time.perf_counter() - started:.2f} s"
+        )
+
+        if args.ab_rounds:
+            encryption_ab(rows, qs, base, args.ab_rounds)
 
 
 if __name__ == "__main__":

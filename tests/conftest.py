@@ -1,6 +1,8 @@
-"""Shared fixtures: a real replica in a fresh data dir per test.
+"""Shared fixtures: a real replica in a fresh data dir per test, a keyring.
 
-After every test, each replica the test left under its tmp_path is checked for the
+Every test runs with the in-memory keyring of tests/testkeyring.py, so replicas are
+encrypted as on a user's machine; processes a test starts share it (through the
+environment). After every test, each replica the test left under its tmp_path is checked for the
 outbox invariant: every record created on the device and not yet synced has exactly
 one insert entry, and no record has more than one.
 """
@@ -13,14 +15,47 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
 
-import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
+import keyring
 import pytest
 
+from fieldapp.store import encryption
 from fieldapp.store.db import DB_FILENAME, Replica, open_replica
 from fieldapp.store.models import ENTITIES
+from tests import testkeyring
+from tests.testkeyring import MemoryKeyring
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture(scope="session")
+def _suite_keyring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MemoryKeyring]:
+    mirror = tmp_path_factory.getbasetemp() / "keyring.json"
+    backend = MemoryKeyring(mirror)
+    previous = keyring.get_keyring()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(testkeyring.ENV_FILE, str(mirror))
+        env.setenv("PYTHON_KEYRING_BACKEND", testkeyring.BACKEND)
+        env.setenv(
+            "PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+        )
+        keyring.set_keyring(backend)
+        yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring(_suite_keyring: MemoryKeyring) -> Iterator[MemoryKeyring]:
+    """The suite's keyring, in place for this test (a test may swap in another)."""
+    keyring.set_keyring(_suite_keyring)
+    yield _suite_keyring
+    keyring.set_keyring(_suite_keyring)
+    # Sign-ins do not outlive their test; replica keys do (a module's fixtures may
+    # keep a replica for several tests).
+    _suite_keyring.keep_only(encryption.KEY_SERVICE)
 
 
 @pytest.fixture
@@ -38,7 +73,7 @@ def replica(data_dir: Path) -> Iterator[Replica]:
 def outbox_violations(db: Path) -> list[str]:
     """Records in ``db`` whose outbox insert entries are not exactly one."""
     problems = []
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+    with closing(encryption.connect_file(db)) as con:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if "outbox" not in tables:
             return []
@@ -63,6 +98,6 @@ def _outbox_invariant(tmp_path: Path, request: pytest.FixtureRequest) -> Iterato
     for db in tmp_path.rglob(DB_FILENAME):
         try:
             problems = outbox_violations(db)
-        except sqlite3.DatabaseError:
+        except encryption.Error:
             continue  # tests that damage a replica on purpose
         assert not problems, f"{db}: " + "; ".join(problems[:5])

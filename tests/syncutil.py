@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,34 +13,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import keyring
-import keyring.backend
 import requests
 from sqlalchemy import create_engine, text
+
+from fieldapp.store.encryption import connect_file
+from tests.testkeyring import MemoryKeyring
+
+__all__ = ["MemoryKeyring"]  # re-exported: the sync suites import it from here
 
 PG_ADMIN_URL = os.environ.get(
     "FIELDAPP_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 PASSWORD = "correct horse"
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """An in-memory keyring for tests (a real keyring backend, not a mock)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
 
 
 @contextmanager
@@ -110,7 +93,7 @@ class ServerProcess:
 
 
 def index_names(db_path: Path) -> set[str]:
-    """The indexes a replica file has, read with plain sqlite3."""
-    with contextlib.closing(sqlite3.connect(db_path)) as raw:
+    """The indexes a replica file has, read on a connection of its own."""
+    with contextlib.closing(connect_file(db_path)) as raw:
         rows = raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
         return {row[0] for row in rows}

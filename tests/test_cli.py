@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from fieldapp.cli.main import main
+from fieldapp.store import encryption, services
+from fieldapp.store.db import open_replica
 
 
 @pytest.fixture
@@ -153,7 +155,13 @@ def test_console_script_and_env_data_dir(tmp_path: Path) -> None:
         check=True,
     )
     assert len(done.stdout.strip()) == 36
-    assert (tmp_path / "envdir" / "replica.sqlite3").exists()
+    # The command made an encrypted replica and kept its key in the keyring the test
+    # suite shares with its subprocesses, so this process can open it.
+    assert encryption.file_state(tmp_path / "envdir" / "replica.sqlite3") == "encrypted"
+    replica = open_replica(tmp_path / "envdir")
+    with replica.read_session() as session:
+        assert services.get(session, "accounts", done.stdout.strip())["name"] == "Env Firm"
+    replica.close()
     bad = subprocess.run(
         [str(exe), "accounts", "add", "--name", "X", "--website", "::"],
         env=env,
@@ -168,11 +176,11 @@ def test_console_script_and_env_data_dir(tmp_path: Path) -> None:
 
 
 def test_locked_data_dir_is_reported(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    import sqlite3
+    from fieldapp.store.encryption import connect_file
 
     cli("accounts", "add", "--name", "Acme")
     db = next(tmp_path.glob("data/replica.sqlite3"))
-    holder = sqlite3.connect(db, timeout=0)
+    holder = connect_file(db, timeout=0)
     holder.execute("BEGIN EXCLUSIVE")
     try:
         env = {**os.environ, "FIELDAPP_DATA_DIR": str(db.parent)}

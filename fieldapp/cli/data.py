@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldapp.errors import FieldappError, sentence
-from fieldapp.store import services
+from fieldapp.store import encryption, services
 from fieldapp.store.db import DB_FILENAME, Replica, default_data_dir
 
 from .output import print_json, print_table
@@ -221,8 +221,7 @@ def _demo(args: argparse.Namespace, open_replica: Opener) -> int:
         raise FieldappError("--accounts must be at least 1")
     data_dir = Path(args.data_dir or default_data_dir())
     if args.replace:
-        for suffix in ("", "-wal", "-shm"):
-            (data_dir / f"{DB_FILENAME}{suffix}").unlink(missing_ok=True)
+        encryption.remove_replica(data_dir / DB_FILENAME)
     with closing(open_replica(args)) as replica:
         with replica.read_session() as session:
             existing = services.count(session, "accounts")

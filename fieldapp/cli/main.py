@@ -20,9 +20,10 @@ from sqlalchemy.exc import OperationalError
 
 from fieldapp import __version__
 from fieldapp.errors import FieldappError
+from fieldapp.store import private
 from fieldapp.store.db import Replica, default_data_dir, open_replica
 
-from . import data, maps_cmds, records, report_cmds, sync_cmds
+from . import data, doctor, maps_cmds, records, report_cmds, sync_cmds
 
 log = logging.getLogger("fieldapp")
 
@@ -48,11 +49,21 @@ def build_parser() -> argparse.ArgumentParser:
     maps_cmds.add_parsers(sub)
     sync_cmds.add_parsers(sub)
     report_cmds.add_parsers(sub)
+    doctor.add_parsers(sub)
     return parser
 
 
+_warned: set[str] = set()
+
+
 def _open(args: argparse.Namespace) -> Replica:
-    return open_replica(args.data_dir or default_data_dir())
+    replica = open_replica(args.data_dir or default_data_dir())
+    # Said once per run (a command may open the replica more than once).
+    warning = replica.protection.warning
+    if warning and warning not in _warned:
+        _warned.add(warning)
+        print(f"fieldapp: warning: {warning}", file=sys.stderr)
+    return replica
 
 
 def _log_file(args: argparse.Namespace) -> Path:
@@ -61,7 +72,8 @@ def _log_file(args: argparse.Namespace) -> Path:
 
 def _setup_logging(path: Path) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private.private_dir(path.parent)
+        private.private_file(path)  # the log names records and errors: 0600, as the replica
         handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
     except OSError:
         handler = logging.NullHandler()
@@ -82,6 +94,7 @@ def _describe_operational(exc: OperationalError) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _warned.clear()
     if args.command is None:
         return data.launch_gui(args, parser)
     _setup_logging(_log_file(args))
@@ -95,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = sync_cmds.run(args, _open)
         elif args.command in report_cmds.COMMANDS:
             code = report_cmds.run(args, _open)
+        elif args.command in doctor.COMMANDS:
+            code = doctor.run(args)
         else:
             code = data.run(args, _open)
         sys.stdout.flush()

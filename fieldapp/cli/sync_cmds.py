@@ -11,6 +11,7 @@ from typing import Any
 
 from fieldapp.errors import FieldappError
 from fieldapp.store.db import Replica
+from fieldapp.store.secrets import keyring_status
 from fieldapp.sync import state
 from fieldapp.sync.account import (
     CREDENTIALS,
@@ -33,8 +34,6 @@ from .output import print_json, print_table
 
 COMMANDS = ("login", "logout", "sync", "conflicts")
 Opener = Callable[[argparse.Namespace], Replica]
-
-# One per process: with no keyring backend a token lives here for this command only.
 
 
 def add_parsers(sub: Any) -> None:
@@ -96,8 +95,9 @@ def _login(args: argparse.Namespace, replica: Replica) -> int:
         print(f"signed in to {server} as {args.user} ({reply.user.role})")
     else:
         print(
-            f"signed in to {server} as {args.user}, but no usable keyring backend was found: "
-            "the token is kept for this command only and is not saved",
+            f"signed in to {server} as {args.user}, but there is no usable keyring backend "
+            f"({keyring_status().problem}): the token is kept for this command only and is "
+            "not saved",
             file=sys.stderr,
         )
     return 0

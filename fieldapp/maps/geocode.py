@@ -29,6 +29,7 @@ from fieldapp.maps.settings import GEOCODE_CACHE_FILE, MapSettings
 from fieldapp.store import services
 from fieldapp.store.db import Replica
 from fieldapp.store.models import Account
+from fieldapp.store.private import private_file
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class GeocodeCache:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        private_file(self.path)  # looked-up addresses: as private as the replica
         self._db = sqlite3.connect(self.path, check_same_thread=False)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS geocode (server TEXT, query TEXT, lat REAL, lon REAL,"

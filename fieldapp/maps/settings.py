@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldapp import __version__
+from fieldapp.store.private import private_file
 
 # What the map can colour accounts by (key -> legend title). Kept here, away from the
 # page builder and its folium import, so the app can offer the choice cheaply.
@@ -72,5 +73,6 @@ class MapSettings:
     def save(self, data_dir: Path) -> None:
         path = Path(data_dir) / SETTINGS_FILE
         tmp = path.with_suffix(".tmp")
+        private_file(tmp)
         tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
         tmp.replace(path)

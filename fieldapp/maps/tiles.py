@@ -25,6 +25,7 @@ import requests
 
 from fieldapp.errors import FieldappError
 from fieldapp.maps.settings import TILE_CACHE_FILE, MapSettings
+from fieldapp.store.private import private_file
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class MBTiles:
     def __init__(self, path: Path, *, name: str = "fieldapp tile cache") -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        private_file(self.path)  # the areas a rep works in: as private as the replica
         self._db = sqlite3.connect(self.path, check_same_thread=False)
         with self._lock:
             self._db.executescript(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -17,10 +16,12 @@ import platformdirs
 from sqlalchemy import Connection, Engine, Index, Table, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
 import fieldapp.store.outbox  # noqa: F401  (registers the outbox flush hook)
 from fieldapp.errors import DataDirError
+from fieldapp.store import db_errors, encryption, private
+from fieldapp.store.encryption import Protection, ReplicaKey
 from fieldapp.store.models import Base
 
 if TYPE_CHECKING:
@@ -52,16 +53,17 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("fieldapp", appauthor=False))
 
 
-def _set_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+def _set_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN (below) instead of the sqlite3
     # module, which only begins before INSERT/UPDATE/DELETE: DDL and reads would
     # otherwise run outside the transaction and survive its rollback.
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     # Takes effect only when the file is created (before the switch to WAL); an
-    # existing replica keeps the page size it was made with. 16 KB pages instead of
-    # 4 KB: a bulk insert writes a quarter of the WAL frames and b-tree pages
-    # (~14% less CPU for 100k accounts); single-record edits cost the same.
+    # existing plain replica keeps the page size it was made with (an encrypted one
+    # has SQLCipher's CIPHER_PAGE_SIZE, the same). 16 KB pages instead of 4 KB: a
+    # bulk insert writes a quarter of the WAL frames and b-tree pages (~14% less CPU
+    # for 100k accounts); single-record edits cost the same.
     cur.execute(f"PRAGMA page_size={PAGE_SIZE}")
     cur.execute("PRAGMA journal_mode=WAL")
     # NORMAL is durable across application crashes in WAL mode; only a power cut can
@@ -119,8 +121,9 @@ class _Checkpointer:
     are folded into one more run. :meth:`join` waits for the work to finish.
     """
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, key: ReplicaKey | None) -> None:
         self._db_path = db_path
+        self._key = key
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._again = False
@@ -140,7 +143,7 @@ class _Checkpointer:
         while True:
             started, cpu = time.perf_counter(), time.thread_time()
             try:
-                con = sqlite3.connect(self._db_path, timeout=5, isolation_level=None)
+                con = encryption.connect(self._db_path, self._key, timeout=5)
                 try:
                     busy, frames, done = con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                 finally:
@@ -152,7 +155,7 @@ class _Checkpointer:
                     frames,
                     done,
                 )
-            except sqlite3.Error:
+            except encryption.Error:
                 # The data is safe in the WAL; the next commit's autocheckpoint retries.
                 log.exception("background WAL checkpoint of %s failed", self._db_path)
             with self._lock:
@@ -174,8 +177,19 @@ def _begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(db_path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{db_path}")
+def make_engine(db_path: Path, key: ReplicaKey | None = None) -> Engine:
+    """The replica's engine: SQLCipher's driver, keyed when ``key`` is given.
+
+    Plain replicas use the same driver (and SQLite build) without a key, so both
+    kinds behave alike. A pool of connections as for plain SQLite files, not the
+    pysqlcipher dialect's one-connection-per-thread default: with a raw key there is
+    no key derivation to save.
+    """
+    engine = create_engine(
+        encryption.engine_url(db_path, key), module=encryption.sqlcipher, poolclass=QueuePool
+    )
+    if key is not None:
+        event.listen(engine, "connect", encryption.configure)  # before any read
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "begin", _begin)
     event.listen(engine.pool, "checkin", _restore_autocheckpoint)
@@ -292,14 +306,21 @@ def indexes_dropped(engine: Engine, tables: Iterable[Table]) -> Iterator[None]:
 class Replica:
     """One opened data dir. Hands out short-lived sessions (one per operation)."""
 
-    def __init__(self, data_dir: Path, engine: Engine) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        engine: Engine,
+        protection: Protection,
+        key: ReplicaKey | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.engine = engine
+        self.protection = protection  # encrypted or not, and why not (fieldapp doctor)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(
             engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"}), expire_on_commit=False
         )
-        self._checkpointer = _Checkpointer(self.db_path)
+        self._checkpointer = _Checkpointer(self.db_path, key)
 
     @property
     def db_path(self) -> Path:
@@ -333,19 +354,62 @@ class Replica:
         self.engine.dispose()
 
 
-def open_replica(data_dir: Path | None = None, *, migrate_to: str = "head") -> Replica:
+def open_replica(
+    data_dir: Path | None = None, *, migrate_to: str = "head", encrypt: bool = True
+) -> Replica:
     """Open (creating if needed) the replica in ``data_dir`` and upgrade its schema.
 
-    Raises :class:`DataDirError` with a sentence for the user when the dir cannot be
-    created, the file is not a database, or it is locked by another program.
+    The data dir is made private (0700, files 0600) and the replica encrypted when a
+    secure keyring allows it (see store/encryption.py; ``encrypt=False`` leaves a
+    plain or new replica plain, for benchmarks). Raises :class:`DataDirError` with a
+    sentence for the user when the dir cannot be created, the file is not a database
+    or its key is missing or wrong, or it is locked by another program; the file is
+    then left as it was.
     """
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private.private_dir(data_dir)
+        private.tighten(data_dir)
     except OSError as exc:
         raise DataDirError(f"cannot create data dir {data_dir}: {exc.strerror}") from exc
     db_path = data_dir / DB_FILENAME
-    engine = make_engine(db_path)
+    # Another fieldapp may swap in an encrypted copy of a plain replica while this
+    # one opens it; the old file then refuses writes (SQLite notices it was
+    # replaced), and opening again finds the new one.
+    for attempt in range(3):
+        identity = _identity(db_path)
+        try:
+            engine, protection, key = _open_engine(db_path, migrate_to, encrypt)
+        except DataDirError:
+            if attempt == 2 or _identity(db_path) == identity:
+                raise
+            continue
+        break
+    private.tighten(data_dir)  # the WAL and SHM files SQLite made
+    return Replica(data_dir, engine, protection, key)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _open_engine(
+    db_path: Path, migrate_to: str, encrypt: bool
+) -> tuple[Engine, Protection, ReplicaKey | None]:
+    try:
+        key, protection = encryption.prepare(db_path, encrypt=encrypt)
+        private.private_file(db_path)
+    except encryption.KeyMissing as missing:
+        raise DataDirError(db_errors.missing_key(db_path, missing)) from None
+    except encryption.Error as exc:
+        raise DataDirError(db_errors.describe(db_path, exc, None)) from exc
+    except OSError as exc:
+        raise DataDirError(f"cannot open the replica {db_path}: {exc.strerror}") from exc
+    engine = make_engine(db_path, key)
     try:
         migrate(engine, migrate_to)
         if migrate_to in ("head", SCHEMA_HEAD):
@@ -357,19 +421,5 @@ def open_replica(data_dir: Path | None = None, *, migrate_to: str = "head") -> R
         raise
     except (OperationalError, DatabaseError) as exc:
         engine.dispose()
-        raise DataDirError(_describe_db_error(db_path, exc)) from exc
-    return Replica(data_dir, engine)
-
-
-def _describe_db_error(db_path: Path, exc: Exception) -> str:
-    text = str(getattr(exc, "orig", exc))
-    if "locked" in text:
-        return f"the replica {db_path} is locked by another program; close it and try again"
-    if "not a database" in text or "malformed" in text:
-        return (
-            f"the replica {db_path} is damaged ({text}); move it aside to start "
-            "afresh, or restore it from a backup"
-        )
-    if "readonly" in text or "unable to open" in text:
-        return f"cannot write the replica {db_path}: {text}"
-    return f"cannot open the replica {db_path}: {text}"
+        raise DataDirError(db_errors.describe(db_path, exc, key)) from exc
+    return engine, protection, key

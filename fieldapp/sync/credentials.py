@@ -1,33 +1,17 @@
-"""The sync token in the OS keyring (never in a file in plain text).
+"""The sync token, kept through the store's one secrets interface (``store/secrets.py``).
 
-With no usable keyring backend the token is kept in memory, for this process only, and
-:meth:`Credentials.save` says so.
+In the OS keyring when a secure backend is there; otherwise in memory, for this process
+only, and :meth:`Credentials.save` says so. Never in a file in plain text.
 """
 
 from __future__ import annotations
 
-import contextlib
-
-import keyring
-import keyring.errors
-from keyring.backends import fail
-
-SERVICE_PREFIX = "fieldapp:"
-
-
-def keyring_usable() -> bool:
-    backend = keyring.get_keyring()
-    if isinstance(backend, fail.Keyring):
-        return False
-    try:
-        return float(getattr(backend, "priority", 1)) > 0
-    except Exception:  # a backend whose priority probe fails is not usable
-        return False
+from fieldapp.store.secrets import SECRETS, SERVICE_PREFIX, Secrets, Where
 
 
 class Credentials:
-    def __init__(self) -> None:
-        self._memory: dict[tuple[str, str], str] = {}
+    def __init__(self, secrets: Secrets = SECRETS) -> None:
+        self._secrets = secrets
 
     @staticmethod
     def _service(server: str) -> str:
@@ -35,28 +19,14 @@ class Credentials:
 
     def save(self, server: str, username: str, token: str) -> bool:
         """Store the token; False when it could only be kept in memory."""
-        self._memory[(server, username)] = token
-        if not keyring_usable():
-            return False
-        try:
-            keyring.set_password(self._service(server), username, token)
-        except keyring.errors.KeyringError:
-            return False
-        return True
+        return self._secrets.put(self._service(server), username, token)
 
     def load(self, server: str, username: str) -> str | None:
-        if (server, username) in self._memory:
-            return self._memory[(server, username)]
-        if not keyring_usable():
-            return None
-        try:
-            return keyring.get_password(self._service(server), username)
-        except keyring.errors.KeyringError:
-            return None
+        return self._secrets.get(self._service(server), username)
+
+    def where(self, server: str, username: str) -> Where | None:
+        """Where the token is kept now ("keyring", "memory"), None when there is none."""
+        return self._secrets.where(self._service(server), username)
 
     def delete(self, server: str, username: str) -> None:
-        self._memory.pop((server, username), None)
-        if not keyring_usable():
-            return
-        with contextlib.suppress(keyring.errors.KeyringError):
-            keyring.delete_password(self._service(server), username)
+        self._secrets.delete(self._service(server), username)

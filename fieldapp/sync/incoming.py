@@ -26,6 +26,7 @@ from typing import Any
 import msgspec
 from sqlalchemy import JSON, Boolean, Date, Table
 
+from fieldapp.store import encryption
 from fieldapp.store.models import ENTITIES
 from fieldapp.store.types import Money, UTCDateTime
 from fieldapp.sync.errors import SyncError
@@ -93,11 +94,13 @@ def _null(value: None) -> None:
 # or bytearray, None included: two failed attribute look-ups per NULL, each raising and
 # formatting an AttributeError. Pulled rows are about half NULLs, and that cost a tenth
 # of an initial sync's client CPU time; with an adapter registered for None it is one dict hit
-# and a call. None still binds as NULL, for every user of sqlite3 in the process.
-sqlite3.register_adapter(type(None), _null)
+# and a call. None still binds as NULL, for every user of sqlite3 in the process. The
+# replica's driver is SQLCipher's (a fork of the sqlite3 module, with its own table).
+for _driver in (sqlite3, encryption.sqlcipher):
+    _driver.register_adapter(type(None), _null)
 
 
-def prepare_connection(driver: sqlite3.Connection) -> None:
+def prepare_connection(driver: Any) -> None:
     """Register what the staging insert calls on the writer's sqlite3 connection."""
     driver.create_function(DATETIME_FUNCTION, 1, stored_datetime, deterministic=True)
 

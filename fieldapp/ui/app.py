@@ -7,7 +7,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
 
 from fieldapp.errors import DataDirError
 from fieldapp.store.db import Replica, open_replica
@@ -31,6 +32,23 @@ def open_or_ask(data_dir: Path, ask: Ask | None = None) -> Replica | None:
             if chosen is None:
                 return None
             data_dir = chosen
+
+
+def warn_if_unprotected(window: MainWindow) -> QLabel | None:
+    """Say once, at start, that the replica is not encrypted, and keep a mark in the status bar.
+
+    The mark's tooltip repeats why (no secure keyring, another program had it open);
+    ``fieldapp doctor`` tells the rest.
+    """
+    warning = window.replica.protection.warning
+    if warning is None:
+        return None
+    mark = QLabel(QCoreApplication.translate("app", "Not encrypted"))
+    mark.setObjectName("unprotected")
+    mark.setToolTip(warning)
+    window.statusBar().addPermanentWidget(mark)
+    window.ctx.tell(QCoreApplication.translate("app", "Warning: %1").replace("%1", warning))
+    return mark
 
 
 def application() -> QApplication:
@@ -75,6 +93,7 @@ def run_app(data_dir: Path) -> int:
 
         window.switch_data_dir.connect(choose)
         window.show()
+        warn_if_unprotected(window)
         status = app.exec()
         window.shutdown()
         window.deleteLater()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.store.db import Replica
+from fieldapp.store.private import private_file
 from fieldapp.ui import queries, style
 from fieldapp.ui.accounts_panel import AccountsPanel
 from fieldapp.ui.background import Background
@@ -46,7 +47,8 @@ SETTINGS_FILE = "fieldapp-ui.ini"
 
 
 def settings_for(data_dir: Path) -> QSettings:
-    """Window layout is kept per data dir, next to the replica."""
+    """Window layout is kept per data dir, next to the replica (0600, as its other files)."""
+    private_file(data_dir / SETTINGS_FILE)
     return QSettings(str(data_dir / SETTINGS_FILE), QSettings.Format.IniFormat)
 
 

@@ -6,14 +6,14 @@ finished when the replica closes.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from fieldapp.store import db as store_db
-from fieldapp.store import search, services
+from fieldapp.store import encryption, search, services
 from fieldapp.store.db import DB_FILENAME, Replica, open_replica
 
 ROWS = 3000  # a few MB of WAL: far above the 1000-page autocheckpoint
@@ -85,7 +85,7 @@ def test_writes_and_reads_during_the_checkpoint_succeed_and_nothing_is_lost(
     replica.close()  # waits for the checkpoint thread
     assert not replica._checkpointer._thread or not replica._checkpointer._thread.is_alive()
 
-    with sqlite3.connect(data_dir / DB_FILENAME) as con:
+    with closing(encryption.connect_file(data_dir / DB_FILENAME)) as con:
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         ids = {row[0] for row in con.execute("SELECT id FROM accounts")}
         entries = con.execute("SELECT count(*) FROM outbox").fetchone()[0]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from fieldapp.errors import DataDirError
-from fieldapp.store import search, services
+from fieldapp.store import encryption, search, services
 from fieldapp.store.db import DB_FILENAME, PAGE_SIZE, open_replica
 
 FIXTURES = Path(__file__).parent.parent / "data"
@@ -52,16 +52,21 @@ def test_search_indexes_batch_bulk_inserts_in_memory_after_upgrade(tmp_path: Pat
 
 
 @pytest.mark.outbox_unchecked  # rows written by hand into an old schema
-def test_kept_database_of_release_0_1_upgrades(tmp_path: Path) -> None:
+@pytest.mark.parametrize("encrypt", [True, False], ids=["encrypted", "left plain"])
+def test_kept_database_of_release_0_1_upgrades(tmp_path: Path, encrypt: bool) -> None:
     shutil.copy(FIXTURES / "replica-0001.sqlite3", tmp_path / DB_FILENAME)
-    replica = open_replica(tmp_path)
+    replica = open_replica(tmp_path, encrypt=encrypt)
+    assert replica.protection.encrypted is encrypt
+    assert encryption.file_state(tmp_path / DB_FILENAME) == ("encrypted" if encrypt else "plain")
     with replica.read_session() as s:
         [row] = services.list_records(s, "accounts")
         assert row["name"] == "Kept Since Release 0.1"
         assert search.search_ids(s, "accounts", "kept") == [row["id"]]
     with replica.engine.connect() as conn:
-        # Never rewritten for the larger pages of new replicas.
-        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+        # A plain replica is never rewritten for the larger pages of new ones; the
+        # encrypted copy is a new file, written with them.
+        page_size = int(conn.exec_driver_sql("PRAGMA page_size").scalar())
+        assert page_size == (PAGE_SIZE if encrypt else 4096)
     with replica.session() as s:
         services.bulk_create(s, "accounts", [{"name": f"Later {i}"} for i in range(300)])
     with replica.read_session() as s:
@@ -75,7 +80,7 @@ def test_open_is_idempotent_and_wal(tmp_path: Path) -> None:
     with replica.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == PAGE_SIZE == 16384
+        assert int(conn.exec_driver_sql("PRAGMA page_size").scalar()) == PAGE_SIZE == 16384
     replica.close()
 
 
@@ -88,7 +93,7 @@ def test_corrupt_file_gives_a_clear_error_and_is_kept(tmp_path: Path) -> None:
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     open_replica(tmp_path).close()
-    with sqlite3.connect(tmp_path / DB_FILENAME) as conn:
+    with closing(encryption.connect_file(tmp_path / DB_FILENAME)) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
     with pytest.raises(DataDirError, match="newer fieldapp"):
         open_replica(tmp_path)

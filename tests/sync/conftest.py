@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 
 from fieldapp.server import admin
@@ -13,16 +12,7 @@ from fieldapp.server.db import Database
 from fieldapp.store.db import Replica, open_replica
 from fieldapp.sync.engine import SyncEngine
 from fieldapp.sync.transport import Transport
-from tests.syncutil import PASSWORD, MemoryKeyring, ServerProcess, database_url
-
-
-@pytest.fixture(autouse=True)
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+from tests.syncutil import PASSWORD, ServerProcess, database_url
 
 
 class World:

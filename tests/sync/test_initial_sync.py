@@ -18,6 +18,7 @@ from sqlalchemy import text
 from fieldapp.server import admin
 from fieldapp.server.db import next_seqs
 from fieldapp.server.models import Record
+from fieldapp.store import encryption
 from fieldapp.store.types import utcnow
 from fieldapp.sync import incoming
 from fieldapp.sync.engine import CATCH_UP_CHUNKS, Progress, SyncEngine
@@ -233,7 +234,7 @@ def test_pulled_timestamps_of_every_shape_are_stored_as_the_store_writes_them(
                    account=acc, territory=t["north"])  # fmt: skip
     alice, engine = world.client("alice")
     engine.sync()
-    with contextlib.closing(sqlite3.connect(alice.db_path)) as raw:
+    with contextlib.closing(encryption.connect_file(alice.db_path)) as raw:
         stored = dict(raw.execute("SELECT id, checkin_at FROM visits").fetchall())
     for vid, expected in visits.items():
         assert get(alice, "visits", vid)["checkin_at"] == expected
@@ -248,10 +249,11 @@ def test_a_pull_reply_that_cannot_be_read_is_a_sync_error_naming_it() -> None:
         incoming.decode(b'{"changes": [{"entity": "accounts", "id": "x", "version": "v"}]}')
 
 
-def test_none_binds_as_null_through_a_registered_adapter() -> None:
-    """The engine spares sqlite3 its slow adaptation detour for None (see incoming.py)."""
-    assert sqlite3.adapters.get((type(None), sqlite3.PrepareProtocol)) is not None
-    with contextlib.closing(sqlite3.connect(":memory:")) as conn:
+@pytest.mark.parametrize("driver", [sqlite3, encryption.sqlcipher], ids=["sqlite3", "sqlcipher3"])
+def test_none_binds_as_null_through_a_registered_adapter(driver: Any) -> None:
+    """The engine spares the driver its slow adaptation detour for None (see incoming.py)."""
+    assert driver.adapters.get((type(None), driver.PrepareProtocol)) is not None
+    with contextlib.closing(driver.connect(":memory:")) as conn:
         conn.execute("CREATE TABLE t (a, b)")
         conn.executemany("INSERT INTO t VALUES (?, ?)", [(None, 1), (2, None)])
         assert conn.execute("SELECT a IS NULL, b IS NULL FROM t").fetchall() == [(1, 0), (0, 1)]

@@ -5,19 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import keyring
 import pytest
+from keyring.backends import fail
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from fieldapp.store import services
-from fieldapp.store.db import DB_FILENAME
+from fieldapp.store.db import DB_FILENAME, open_replica
 from fieldapp.ui import dialogs
-from fieldapp.ui.app import open_or_ask, run_app
+from fieldapp.ui.app import open_or_ask, run_app, warn_if_unprotected
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.panels import PANELS
 from fieldapp.ui.today_panel import ACCOUNT_ROLE, TodayPanel
 from tests.ui.builders import Demo
+from tests.ui.conftest import drain
 
 
 def test_window_opens_on_today_with_counts(qtbot: QtBot, window: MainWindow) -> None:
@@ -121,6 +124,7 @@ def test_run_app_opens_and_closes(
     QTimer.singleShot(50, close_soon)
     assert run_app(data_dir) == 0
     assert shown and (data_dir / "fieldapp-ui.ini").exists()
+    assert (data_dir / "fieldapp-ui.ini").stat().st_mode & 0o077 == 0  # private, as the replica
     assert (data_dir / DB_FILENAME).exists()
 
 
@@ -134,3 +138,28 @@ def test_run_app_quits_when_data_dir_is_refused(
     monkeypatch.setattr(dialogs, "data_dir_problem", lambda _p, message, _d: asked.append(message))
     assert run_app(bad) == 1
     assert "damaged" in asked[0]
+
+
+def test_an_unencrypted_replica_is_flagged_once_at_start(
+    qtbot: QtBot,
+    tmp_path: Path,
+    settings: QSettings,
+    window: MainWindow,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert warn_if_unprotected(window) is None  # encrypted (the suite has a keyring)
+    assert window.statusBar().findChild(QLabel, "unprotected") is None
+    with monkeypatch.context() as m:
+        m.setattr(keyring, "get_keyring", fail.Keyring)
+        replica = open_replica(tmp_path / "plain")
+    plain = MainWindow(replica, settings=settings)
+    qtbot.addWidget(plain)
+    plain.show()
+    mark = warn_if_unprotected(plain)
+    assert mark is not None and mark.text() == "Not encrypted"
+    assert "no keyring backend" in mark.toolTip() and "fieldapp doctor" in mark.toolTip()
+    assert plain.statusBar().findChild(QLabel, "unprotected") is mark
+    assert "the replica is not encrypted" in plain.toast.label.text()
+    drain(qtbot, plain.bg)
+    plain.shutdown()
+    replica.close()
