@@ -6,7 +6,6 @@ report that counts the wrong thing, mixes currencies or drops a filter fails.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -24,7 +23,7 @@ from fieldapp.domain.reports import (
     to_wire,
 )
 from fieldapp.errors import FieldappError
-from fieldapp.store import services
+from fieldapp.store import encryption, services
 from fieldapp.store.db import DB_FILENAME, Replica
 from tests.reports.fixture import Known, build
 
@@ -200,10 +199,12 @@ def test_coverage_reads_each_accounts_frequency_once_the_column_exists(
     replica: Replica, known: Known
 ) -> None:
     # The agenda work adds accounts.visit_frequency_days (NULL: 90 days); simulate it.
-    with sqlite3.connect(replica.data_dir / DB_FILENAME) as con:
+    con = encryption.connect_file(replica.data_dir / DB_FILENAME)
+    with con:
         con.execute("ALTER TABLE accounts ADD COLUMN visit_frequency_days INTEGER")
         con.execute("UPDATE accounts SET visit_frequency_days = 7 WHERE name = 'Beta'")
         con.execute("UPDATE accounts SET visit_frequency_days = 365 WHERE name = 'Zeta'")
+    con.close()
     with replica.read_session() as s:
         report = reports.coverage(s, ReportFilter(end=date(2026, 3, 31)), "rep")
         late = reports.overdue_accounts(s, ReportFilter(end=date(2026, 3, 31)))
