@@ -190,18 +190,19 @@ def test_import_export_and_demo_commands(cli, tmp_path: Path) -> None:  # type: 
     report = json.loads(out)
     assert code == 1 and report["imported"] == 0 and len(report["invalid"]) == 3
     code, out, _ = cli("import", "accounts", str(data / "invalid_rows.tsv"), "--dry-run")
-    assert code == 0 and "row 2 (line 3): email" in out and "1 rows would be imported" in out
+    assert code == 0 and "row 2 (line 3): email" in out
+    assert "1 new account would be imported; 3 invalid rows would be refused" in out
     code, out, _ = cli("import", "accounts", str(data / "salesforce_accounts.csv"))
-    assert code == 0 and "imported 3 accounts" in out
+    assert code == 0 and "imported 6 new accounts" in out
     code, out, _ = cli(
         "import", "accounts", str(data / "invalid_rows.tsv"), "--skip-invalid", "--map", "x=y"
     )
     assert code == 1
     code, out, _ = cli("export", "accounts", str(tmp_path / "a.csv"))
-    assert code == 0 and "exported 3 accounts" in out
+    assert code == 0 and "exported 6 accounts" in out
     assert "Müller Bau GmbH" in (tmp_path / "a.csv").read_text(encoding="utf-8")
     code, _, err = cli("demo", "--accounts", "50")
-    assert code == 1 and "already holds 3 accounts" in err
+    assert code == 1 and "already holds 6 accounts" in err
     code, out, _ = cli("demo", "--accounts", "50", "--replace", "--seed", "3")
     assert code == 0 and "50 accounts" in out
     code, out, _ = cli("export", "contacts", str(tmp_path / "c.vcf"))

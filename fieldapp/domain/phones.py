@@ -1,0 +1,26 @@
+"""Is this text a possible phone number? phonenumbers' verdict, through its public API.
+
+Every phone field (the command line, forms, CSV imports on the laptop and on the
+server) is checked with ``phonenumbers.parse`` and ``is_possible_number``: the
+right number of digits for the country. ``parse`` costs about 12 µs a number,
+about a third of what validating a typical account row costs; an earlier quick
+path that ran the library's private helpers was faster, and was dropped so that
+an update of phonenumbers can never change a verdict behind our back.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+
+
+def check_possible(text: str, region: str) -> None:
+    """Raise ValueError saying why, unless ``text`` is a possible phone number.
+
+    ``region`` (e.g. "DE") is the country assumed for numbers without a country code.
+    """
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"not a phone number ({exc})") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise ValueError("not a possible phone number (wrong number of digits)")
