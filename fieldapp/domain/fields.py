@@ -42,7 +42,7 @@ class Field:
 
 
 def _text(max_length: int, *, required: bool = False, kind: str = "text") -> Field:
-    return Field(kind, p.limited(p.text, max_length), required, max_length)
+    return Field(kind, p.bounded_text(max_length), required, max_length)
 
 
 def _checked(kind: str, parse: Parser, max_length: int) -> Field:
@@ -205,7 +205,7 @@ SPECS: dict[str, dict[str, Field]] = {
     },
     "users": {
         "username": _text(80, required=True),
-        "display_name": Field("text", p.limited(p.text, 200), max_length=200, default=""),
+        "display_name": Field("text", p.bounded_text(200), max_length=200, default=""),
         "email": EMAIL,
         "role": _choice(v.USER_ROLES, v.DEFAULT_USER_ROLE),
         "manager_id": OWNER,

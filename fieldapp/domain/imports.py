@@ -245,8 +245,10 @@ class RowReader:
                 for i, target in self.by_index.items()
                 if i < len(record)
             }
-        if has_quote:
-            raw = {target: unescape_formula(cell) for target, cell in raw.items()}
+        if has_quote:  # undo the formula escaping of an export (most rows have none)
+            for target, cell in raw.items():
+                if cell.startswith("'"):
+                    raw[target] = unescape_formula(cell)
         return raw
 
     def _row(self, number: int, line: int, raw: dict[str, str]) -> Row | None:
@@ -271,6 +273,7 @@ class RowReader:
                     raw[target] = resolve(raw[target])
                 except _Unknown:
                     self._note_unknown(target, column, raw[target].strip(), number, line)
+                    raw[target] = ""  # reported once per value, not once per row
                     unknown = True
         try:
             values = self.clean(raw)
@@ -286,7 +289,8 @@ class RowReader:
         return Row(number, line, values, record_id)
 
     def _note_unknown(self, target: str, column: str, value: str, number: int, line: int) -> None:
-        seen = self._unknown.get((column, value))
+        key = (column, normalise(value))  # the spellings one --map-value covers
+        seen = self._unknown.get(key)
         if seen is not None:
             seen.rows += 1
             return
@@ -304,7 +308,7 @@ class RowReader:
             flag(column, value, suggestion),
             choices,
         )
-        self._unknown[(column, value)] = entry
+        self._unknown[key] = entry
         self.report.unknown_values.append(entry)
 
 
