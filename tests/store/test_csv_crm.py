@@ -148,7 +148,7 @@ def test_the_suggested_flag_makes_the_file_import(replica: Replica, tmp_path: Pa
 
 def test_map_value_mistakes_are_one_sentence(replica: Replica, tmp_path: Path) -> None:
     path = other_types(tmp_path)
-    with pytest.raises(FieldappError, match="'friend' is not a type .one of customer, prospect"):
+    with pytest.raises(FieldappError, match=r"'friend' is not a type \(one of customer, prospect"):
         imported(replica, "accounts", path, value_maps=["Type:Other=friend"])
     with pytest.raises(FieldappError, match="with a column of the file, got 'Kind:Other=partner'"):
         imported(replica, "accounts", path, value_maps=["Kind:Other=partner"])
