@@ -44,6 +44,13 @@ _WIRE_TYPES: dict[str, tuple[type, ...]] = {
     "json": (dict,),
 }
 _JSON_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false"}
+_EXPECTED = {
+    "number": "a number",
+    "integer": "a whole number",
+    "amount": "an amount (a decimal string or a number)",
+    "bool": "true or false",
+    "json": "an object",
+}
 
 
 def check_document(
@@ -81,8 +88,8 @@ def _wire_value(rule: Field, value: Any) -> Any:
         return None
     allowed = _WIRE_TYPES[rule.kind]
     if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
-        names = " or ".join(_JSON_NAMES.get(t, t.__name__) for t in allowed)
-        raise ValueError(f"expected {names}, got {_json_type(value)}")
+        expected = _EXPECTED.get(rule.kind, "text")
+        raise ValueError(f"expected {expected}, got {_json_type(value)}")
     if rule.kind == "id" and not p.is_canonical_id(value):
         raise ValueError(f"not a record id in canonical form (lower-case UUID): {p.shown(value)}")
     parsed = rule.parse(value)
