@@ -247,7 +247,8 @@ def guarded(work: Callable[[], int], log_path: Path) -> int:
     except Exception:
         _setup_logging(log_path)
         log.exception("unexpected error running %s", sys.argv)
-        return _say(f"internal error (a bug); details were written to {log_path}")
+        _say(f"internal error (a bug); details were written to {log_path}")
+        return EXIT_BUG
 
 
 def main(argv: Sequence[str] | None = None) -> int:
