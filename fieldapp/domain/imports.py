@@ -20,8 +20,10 @@ from fieldapp.domain.csvfile import unescape_formula
 from fieldapp.domain.fields import SPECS, row_cleaner
 from fieldapp.domain.headers import ALIASES, ID, LINKS, map_columns, targets
 from fieldapp.domain.matching import (
+    KEY_FIELDS,
     KEY_WORDS,
     Existing,
+    KeyIndex,
     Repeats,
     Row,
     changes,
@@ -318,9 +320,11 @@ def _check_required(entity: str, mapped: set[str]) -> None:
 
 
 __all__ = [
+    "KEY_FIELDS",
     "KEY_WORDS",
     "REQUIRED_COLUMNS",
     "Existing",
+    "KeyIndex",
     "LinkResolver",
     "Repeats",
     "Row",

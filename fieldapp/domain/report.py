@@ -75,6 +75,10 @@ class ImportReport:
         if len(self.duplicates) < MAX_DETAILS:
             self.duplicates.append(message)
 
+    def finish(self) -> None:
+        """Put the listed errors in file order (repeats are found a batch later)."""
+        self.invalid.sort(key=lambda e: e.row)
+
     @property
     def matched_rows(self) -> int:
         return sum(self.matched.values())

@@ -35,6 +35,7 @@ from fieldapp.server.sync import _Batch  # the writer admin.py uses too
 
 ENTITY = "accounts"
 _IN_CHUNK = 500
+_BATCH = 5000  # rows checked against the earlier ones and the records at a time
 
 
 def import_accounts(
@@ -50,13 +51,16 @@ def import_accounts(
 ) -> ImportReport:
     """Check ``path`` and load its accounts (new ones placed in territories); the report."""
     existing = _ServerRecords(db)
-    report = _pass(db, existing, path, encoding, mapping, value_maps, write=None)
-    if dry_run or (report.invalid_rows and not skip_invalid):
+    try:
+        report = _pass(db, existing, path, encoding, mapping, value_maps, write=None)
+        if dry_run or (report.invalid_rows and not skip_invalid):
+            return report
+        writer = _Writer(db, existing, chunk)
+        report = _pass(db, existing, path, encoding, mapping, value_maps, write=writer)
+        writer.finish(report)
         return report
-    writer = _Writer(db, existing, chunk)
-    report = _pass(db, existing, path, encoding, mapping, value_maps, write=writer)
-    writer.finish(report)
-    return report
+    finally:
+        existing.keys.close()
 
 
 def _pass(
@@ -74,14 +78,16 @@ def _pass(
         reader = RowReader(ENTITY, source.header, report, mapping=mapping, value_maps=value_maps)
         repeats = imports.Repeats(ENTITY, report)
         batch: list[tuple[Row, bytes]] = []
-        for row in _known_territories(reader.rows(source.records()), existing, report):
-            digest = imports.key_digest(ENTITY, row.values)
-            if repeats.check(row, digest):
-                batch.append((row, digest))
-            if len(batch) >= _IN_CHUNK:
-                _matched(batch, existing, report, write)
-                batch = []
-        _matched(batch, existing, report, write)
+        try:
+            for row in _known_territories(reader.rows(source.records()), existing, report):
+                batch.append((row, imports.key_digest(ENTITY, row.values)))
+                if len(batch) >= _BATCH:
+                    _matched(repeats.screen(batch), existing, report, write)
+                    batch = []
+            _matched(repeats.screen(batch), existing, report, write)
+        finally:
+            repeats.close()
+    report.finish()
     return report
 
 
@@ -114,7 +120,8 @@ class _ServerRecords:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.sources: dict[str, str] = {}
-        self.keys: dict[bytes, tuple[str, str | None]] = {}
+        self.keys = imports.KeyIndex(ENTITY)
+        records: list[tuple[str, str | None, dict[str, Any]]] = []
         self.live: set[str] = set()
         self.territories: dict[str, dict[str, Any]] = {}
         with db.session() as session:
@@ -133,7 +140,13 @@ class _ServerRecords:
                 source = doc.get("source_id")
                 if source:
                     self.sources.setdefault(source, rec_id)
-                self.keys.setdefault(imports.key_digest(ENTITY, doc), (rec_id, source))
+                records.append(
+                    (rec_id, source, {k: doc.get(k) for k in imports.KEY_FIELDS[ENTITY]})
+                )
+                if len(records) >= _BATCH:
+                    self.keys.add(records)
+                    records = []
+        self.keys.add(records)
 
     def present_ids(self, ids: list[str]) -> dict[str, bool]:
         found = {i: True for i in ids if i in self.live}
@@ -151,8 +164,8 @@ class _ServerRecords:
     def present_sources(self, source_ids: list[str]) -> dict[str, str]:
         return {s: self.sources[s] for s in source_ids if s in self.sources}
 
-    def by_key(self, digest: bytes) -> tuple[str, str | None] | None:
-        return self.keys.get(digest)
+    def by_keys(self, digests: list[bytes]) -> dict[bytes, tuple[str, str | None]]:
+        return self.keys.by_keys(digests)
 
 
 class _Writer:

@@ -36,13 +36,6 @@ from fieldapp.store.models import Account, Synced
 BATCH = 10_000
 _IN_CHUNK = 500  # ids per "IN (...)" query
 IMPORTABLE = imports.KEY_WORDS.keys()
-# Columns natural_key reads, per entity.
-_KEY_COLUMNS = {
-    "accounts": ("name", "street", "postcode", "city"),
-    "contacts": ("first_name", "last_name", "email", "account_id", "street", "postcode"),
-    "leads": ("first_name", "last_name", "company", "email"),
-    "opportunities": ("name", "account_id"),
-}
 # Referenced records the replica may not hold (see models): not checked.
 _UNCHECKED_REFERENCES = ("users", "territories")
 
@@ -126,18 +119,21 @@ class _Writer:
 
     def run(self, rows: Iterator[Row]) -> None:
         batch: list[tuple[Row, bytes]] = []
-        for row in rows:
-            if not self.references.check(row, self.report):
-                continue
-            digest = imports.key_digest(self.entity, row.values)
-            if self.repeats.check(row, digest):
-                batch.append((row, digest))
-            if len(batch) >= BATCH:
-                self._flush(batch)
-                batch = []
-        self._flush(batch)
+        try:
+            for row in rows:
+                if self.references.check(row, self.report):
+                    batch.append((row, imports.key_digest(self.entity, row.values)))
+                if len(batch) >= BATCH:
+                    self._flush(batch)
+                    batch = []
+            self._flush(batch)
+        finally:
+            self.repeats.close()
+            self.existing.close()
+        self.report.finish()
 
     def _flush(self, batch: list[tuple[Row, bytes]]) -> None:
+        batch = self.repeats.screen(batch)
         if not batch:
             return
         matched = imports.match_rows(self.entity, batch, self.existing, self.report)
@@ -196,13 +192,15 @@ class _ReplicaRecords:
         self.session = session
         self.table: Table = services.model_for(entity).__table__  # type: ignore[attr-defined]
         c = self.table.c
-        query = select(c.id, c.source_id, *[c[name] for name in _KEY_COLUMNS[entity]]).where(
+        query = select(c.id, c.source_id, *[c[name] for name in imports.KEY_FIELDS[entity]]).where(
             c.deleted_at.is_(None)
         )
-        self.keys: dict[bytes, tuple[str, str | None]] = {}
-        for row in session.execute(query.execution_options(yield_per=10_000)):
-            values = dict(zip(_KEY_COLUMNS[entity], row[2:], strict=True))
-            self.keys.setdefault(imports.key_digest(entity, values), (row[0], row[1]))
+        self.keys = imports.KeyIndex(entity)
+        names = imports.KEY_FIELDS[entity]
+        self.keys.add(
+            (row[0], row[1], dict(zip(names, row[2:], strict=True)))
+            for row in session.execute(query.execution_options(yield_per=10_000))
+        )
 
     def _rows(self, query: Callable[[list[str]], Any], values: list[str]) -> Iterator[Any]:
         for start in range(0, len(values), _IN_CHUNK):
@@ -225,8 +223,11 @@ class _ReplicaRecords:
         )
         return {row[0]: row[1] for row in rows}
 
-    def by_key(self, digest: bytes) -> tuple[str, str | None] | None:
-        return self.keys.get(digest)
+    def by_keys(self, digests: list[bytes]) -> dict[bytes, tuple[str, str | None]]:
+        return self.keys.by_keys(digests)
+
+    def close(self) -> None:
+        self.keys.close()
 
 
 class _AccountLinks:
