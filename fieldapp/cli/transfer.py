@@ -11,10 +11,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from fieldapp.domain.imports import parse_mappings
 from fieldapp.domain.report import add_import_options, report_lines
-from fieldapp.store.csv_export import EXPORTABLE
-from fieldapp.store.csv_import import IMPORTABLE
+from fieldapp.domain.values import EXPORTABLE, IMPORTABLE
 from fieldapp.store.db import Replica
 
 from .output import print_json
@@ -44,6 +42,7 @@ def add_parsers(sub: Any) -> None:
 
 
 def run_import(args: argparse.Namespace, replica: Replica) -> int:
+    from fieldapp.domain.imports import parse_mappings
     from fieldapp.store import csv_import
 
     with replica.session() as session:

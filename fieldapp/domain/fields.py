@@ -78,7 +78,7 @@ STREET = 500
 TAGS = 1000
 LONG_TEXT = 20_000
 SHORT_TEXT = 2000
-SOURCE_ID = 64  # the CRM's own record id: Salesforce 18, Dynamics 38 with braces
+SOURCE_ID = v.SOURCE_ID_LENGTH
 
 EMAIL = _checked("email", p.email, 254)
 PHONE = _checked("phone", p.phone, 40)

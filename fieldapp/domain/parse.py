@@ -17,8 +17,6 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
-from email_validator import EmailNotValidError, validate_email
-
 from fieldapp.domain import phones
 
 Parser = Callable[[Any], Any]
@@ -78,10 +76,15 @@ _PLAIN_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+
 
 @lru_cache(maxsize=4096)
 def _check_domain(domain: str) -> None:
+    from email_validator import validate_email
+
     validate_email(f"x@{domain}", check_deliverability=False)
 
 
 def email(value: Any) -> str | None:
+    # Imported here, as phonenumbers is: only commands that check an address load it.
+    from email_validator import EmailNotValidError, validate_email
+
     address = text(value)
     if address is None:
         return None

@@ -10,14 +10,16 @@ an update of phonenumbers can never change a verdict behind our back.
 
 from __future__ import annotations
 
-import phonenumbers
-
 
 def check_possible(text: str, region: str) -> None:
     """Raise ValueError saying why, unless ``text`` is a possible phone number.
 
     ``region`` (e.g. "DE") is the country assumed for numbers without a country code.
     """
+    # Imported here: loading its metadata takes longer than most commands run, and
+    # only those that check a phone number need it.
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:

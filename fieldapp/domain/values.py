@@ -31,6 +31,14 @@ DEFAULT_TASK_PRIORITY = "normal"
 DEFAULT_USER_ROLE = "rep"
 DEFAULT_CURRENCY = "EUR"
 
+# Longest CRM record id kept (``source_id``): Salesforce's are 18 characters,
+# Dynamics' GUIDs 38 with braces.
+SOURCE_ID_LENGTH = 64
+
+# What CSV import and export handle.
+IMPORTABLE = ("accounts", "contacts", "leads", "opportunities")
+EXPORTABLE = (*IMPORTABLE, "visits", "tasks")
+
 # The opportunity stages every replica and the server start with (migration 0002 of
 # the replica seeds them with fixed ids); admins may rename or add stages later.
 DEFAULT_STAGES = (

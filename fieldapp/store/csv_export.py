@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import String, Text, or_, select
 from sqlalchemy.orm import Session
 
+from fieldapp.domain import values
 from fieldapp.domain.csvfile import escape_formula, open_csv
 from fieldapp.domain.fields import SPECS
 from fieldapp.domain.parse import record_id
@@ -28,7 +29,7 @@ from fieldapp.store.files import atomic_text
 from fieldapp.store.models import Account, Territory, User
 from fieldapp.store.types import to_wire
 
-EXPORTABLE = ("accounts", "contacts", "leads", "opportunities", "visits", "tasks")
+EXPORTABLE = values.EXPORTABLE
 _ORDER = {
     "accounts": "name",
     "contacts": "last_name",

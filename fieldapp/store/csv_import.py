@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from fieldapp.domain import imports
+from fieldapp.domain import imports, values
 from fieldapp.domain.csvfile import open_csv
 from fieldapp.domain.fields import SPECS
 from fieldapp.domain.imports import Row, RowReader
@@ -35,7 +35,7 @@ from fieldapp.store.models import Account, Synced
 
 BATCH = 10_000
 _IN_CHUNK = 500  # ids per "IN (...)" query
-IMPORTABLE = imports.KEY_WORDS.keys()
+IMPORTABLE = values.IMPORTABLE
 # Referenced records the replica may not hold (see models): not checked.
 _UNCHECKED_REFERENCES = ("users", "territories")
 

@@ -30,7 +30,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from fieldapp.domain import values
-from fieldapp.domain.fields import SOURCE_ID
 
 # The closed value sets live in fieldapp.domain.values; re-exported for the store.
 from fieldapp.domain.values import ACCOUNT_STATUSES as ACCOUNT_STATUSES
@@ -119,7 +118,7 @@ class Account(Synced, Base):
     tags: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
     # The record's id in the CRM it was imported from (a re-import updates it).
-    source_id: Mapped[str | None] = mapped_column(String(SOURCE_ID), index=True)
+    source_id: Mapped[str | None] = mapped_column(String(values.SOURCE_ID_LENGTH), index=True)
 
 
 class Contact(Synced, Base):
@@ -138,7 +137,7 @@ class Contact(Synced, Base):
     owner_id: Mapped[str | None] = mapped_column(String(36))
     description: Mapped[str | None] = mapped_column(Text)
     # The record's id in the CRM it was imported from (a re-import updates it).
-    source_id: Mapped[str | None] = mapped_column(String(SOURCE_ID), index=True)
+    source_id: Mapped[str | None] = mapped_column(String(values.SOURCE_ID_LENGTH), index=True)
 
 
 class Lead(Synced, Base):
@@ -164,7 +163,7 @@ class Lead(Synced, Base):
     converted_contact_id: Mapped[str | None] = mapped_column(String(36))
     converted_opportunity_id: Mapped[str | None] = mapped_column(String(36))
     # The record's id in the CRM it was imported from (a re-import updates it).
-    source_id: Mapped[str | None] = mapped_column(String(SOURCE_ID), index=True)
+    source_id: Mapped[str | None] = mapped_column(String(values.SOURCE_ID_LENGTH), index=True)
 
 
 class PipelineStage(Synced, Base):
@@ -192,7 +191,7 @@ class Opportunity(Synced, Base):
     owner_id: Mapped[str | None] = mapped_column(String(36))
     description: Mapped[str | None] = mapped_column(Text)
     # The record's id in the CRM it was imported from (a re-import updates it).
-    source_id: Mapped[str | None] = mapped_column(String(SOURCE_ID), index=True)
+    source_id: Mapped[str | None] = mapped_column(String(values.SOURCE_ID_LENGTH), index=True)
 
 
 class RoutePlan(Synced, Base):

@@ -24,6 +24,10 @@ def test_an_alias_names_one_target_and_every_target_exists(entity: str) -> None:
             assert seen.setdefault(alias, target) == target, f"{alias}: {seen[alias]}, {target}"
 
 
+def test_every_importable_entity_has_its_header_table() -> None:
+    assert tuple(headers.ALIASES) == values.IMPORTABLE
+
+
 def test_id_means_fieldapps_id_only_when_spelt_so() -> None:
     assert headers.automatic_target("accounts", "id") == ("id", 0)
     assert headers.automatic_target("accounts", "Id") == ("source_id", 0)

@@ -119,9 +119,7 @@ def test_an_unknown_stage_is_reported_with_a_stage_of_the_pipeline(
         with_accounts, "opportunities", path, value_maps=["Stage:Verbal Commitment=negotiation"]
     )
     assert report.imported == 2
-    assert {d["stage"] for d in by_name(with_accounts, "opportunities").values()} == {
-        "Negotiation"
-    }
+    assert {d["stage"] for d in by_name(with_accounts, "opportunities").values()} == {"Negotiation"}
 
 
 def test_opportunities_need_an_account_column(with_accounts: Replica, tmp_path: Path) -> None:
