@@ -49,34 +49,29 @@ class Row:
 
 
 def natural_key(entity: str, values: Mapping[str, Any]) -> tuple[str, ...]:
-    """What identifies a record when it has no id in common with the file."""
-    get = values.get
-    if entity == "accounts":
-        return (
-            _fold(get("name")),
-            _fold(get("street")),
-            _fold(get("postcode")),
-            _fold(get("city")),
-        )
-    if entity == "contacts":
-        name = (_fold(get("first_name")), _fold(get("last_name")))
-        if get("email"):
-            return (*name, "@", _fold(get("email")))
-        return (*name, _fold(get("account_id")), _fold(get("street")), _fold(get("postcode")))
-    if entity == "leads":
-        return (
-            _fold(get("first_name")),
-            _fold(get("last_name")),
-            _fold(get("company")),
-            _fold(get("email")),
-        )
-    return (_fold(get("name")), _fold(get("account_id")))
+    """What identifies a record when it has no id in common with the file.
+
+    Compared folded: case and runs of white space do not count ("Hauptstr.  1" is
+    "hauptstr. 1"; "Straße" is "strasse").
+    """
+    return tuple(_fold(part) for part in _key_parts(entity, values))
 
 
 def key_digest(entity: str, values: Mapping[str, Any]) -> bytes:
     """:func:`natural_key` in 16 bytes: what an index of a million keys holds."""
-    text = "\x1f".join(natural_key(entity, values))
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+    # Folded once, joined: the parts are stripped values, so a NUL between two of
+    # them never has white space beside it and folding the whole equals folding each.
+    text = "\x00".join(_key_parts(entity, values))
+    folded = " ".join(text.casefold().split())
+    return hashlib.blake2b(folded.encode(), digest_size=16).digest()
+
+
+def _key_parts(entity: str, values: Mapping[str, Any]) -> tuple[str, ...]:
+    get = values.get
+    if entity == "contacts" and get("email"):
+        names = ("first_name", "last_name", "email")
+        return (*(str(get(n) or "") for n in names), "@")
+    return tuple(str(get(name) or "") for name in KEY_FIELDS[entity])
 
 
 def _fold(value: Any) -> str:
@@ -87,36 +82,59 @@ class ValueIndex:
     """Values seen so far, each with the row (and record) it came with, held compactly.
 
     A million-row import remembers a million ids, source ids and natural keys; as
-    Python dicts they took ~230 bytes a row, most of the 400 MB such an import may use.
-    Here they live in a private in-memory SQLite table, ~40-100 bytes a row, looked
-    up a batch at a time. Exact: nothing is hashed away.
+    Python dicts they take ~230 bytes a row, most of the 400 MB such an import may
+    use. So a dict holds the first :data:`SPILL` values (a 100k-row file never
+    leaves it: the fast case), and beyond that they move to a private in-memory
+    SQLite table, ~40-100 bytes a value, looked up a batch at a time. Exact: nothing
+    is hashed away. A value keeps the first row it was added with.
     """
 
+    SPILL = 131_072
+
     def __init__(self) -> None:
-        self._db = sqlite3.connect(":memory:")
-        self._db.execute(
-            "CREATE TABLE seen (value BLOB PRIMARY KEY, row INTEGER, a TEXT, b TEXT) WITHOUT ROWID"
-        )
+        self._recent: dict[Any, tuple[int, str | None, str | None]] = {}
+        self._db: sqlite3.Connection | None = None
 
     def find(self, values: Iterable[Any]) -> dict[Any, tuple[int, str | None, str | None]]:
         """``{value: (row, a, b)}`` for those of ``values`` added before."""
-        wanted = list({v for v in values if v is not None})
-        found: dict[Any, tuple[int, str | None, str | None]] = {}
-        for start in range(0, len(wanted), _IN_CHUNK):
-            part = wanted[start : start + _IN_CHUNK]
+        recent = self._recent
+        wanted = {v for v in values if v is not None}
+        found = {v: recent[v] for v in wanted if v in recent}
+        rest = [v for v in wanted if v not in found] if self._db is not None else []
+        for start in range(0, len(rest), _IN_CHUNK):
+            part = rest[start : start + _IN_CHUNK]
             marks = ",".join("?" * len(part))
-            for value, row, a, b in self._db.execute(
+            for value, row, a, b in self._db.execute(  # type: ignore[union-attr]
                 f"SELECT value, row, a, b FROM seen WHERE value IN ({marks})", part
             ):
                 found[value] = (row, a, b)
         return found
 
     def add(self, items: Iterable[tuple[Any, int, str | None, str | None]]) -> None:
-        """Remember ``(value, row, a, b)``; a value added before keeps its first row."""
-        self._db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?, ?, ?)", items)
+        """Remember ``(value, row, a, b)`` for values not added before."""
+        recent = self._recent
+        for value, row, a, b in items:
+            recent.setdefault(value, (row, a, b))
+        if len(recent) >= self.SPILL:
+            self._spill()
+
+    def _spill(self) -> None:
+        if self._db is None:
+            self._db = sqlite3.connect(":memory:")
+            self._db.execute(
+                "CREATE TABLE seen (value BLOB PRIMARY KEY, row INTEGER, a TEXT, b TEXT) "
+                "WITHOUT ROWID"
+            )
+        self._db.executemany(
+            "INSERT OR IGNORE INTO seen VALUES (?, ?, ?, ?)",
+            ((value, *rest) for value, rest in self._recent.items()),
+        )
+        self._recent = {}
 
     def close(self) -> None:
-        self._db.close()
+        if self._db is not None:
+            self._db.close()
+        self._recent = {}
 
 
 class Existing(Protocol):
@@ -176,6 +194,7 @@ class Repeats:
             for k, v in self.sources.find(r.values.get("source_id") for r, _ in rows).items()
         }
         keys = {k: v[0] for k, v in self.keys.find(d for _, d in rows).items()}
+        earlier_keys = set(keys)
         kept: list[tuple[Row, bytes]] = []
         for row, digest in rows:
             source = row.values.get("source_id")
@@ -203,7 +222,9 @@ class Repeats:
         self.sources.add(
             (s, r.number, None, None) for r, _ in kept if (s := r.values.get("source_id"))
         )
-        self.keys.add((d, r.number, None, None) for r, d in kept)
+        self.keys.add(
+            (d, number, None, None) for d, number in keys.items() if d not in earlier_keys
+        )
         return kept
 
     def close(self) -> None:

@@ -76,14 +76,15 @@ _PLAIN_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+
 
 @lru_cache(maxsize=4096)
 def _check_domain(domain: str) -> None:
-    from email_validator import validate_email
+    import email_validator
 
-    validate_email(f"x@{domain}", check_deliverability=False)
+    email_validator.validate_email(f"x@{domain}", check_deliverability=False)
 
 
 def email(value: Any) -> str | None:
-    # Imported here, as phonenumbers is: only commands that check an address load it.
-    from email_validator import EmailNotValidError, validate_email
+    # Imported here, as phonenumbers is: only commands that check an address load it
+    # (a plain "import" of a loaded module is a dict lookup; "from ... import" is not).
+    import email_validator
 
     address = text(value)
     if address is None:
@@ -95,8 +96,8 @@ def email(value: Any) -> str | None:
         if at and len(local) <= 64 and len(address) <= 254 and _PLAIN_LOCAL.fullmatch(local):
             _check_domain(domain)
         else:
-            validate_email(address, check_deliverability=False)
-    except EmailNotValidError as exc:
+            email_validator.validate_email(address, check_deliverability=False)
+    except email_validator.EmailNotValidError as exc:
         raise ValueError(f"not a valid email address ({exc})") from exc
     return address
 
@@ -236,10 +237,13 @@ def yes_no(value: Any) -> bool | None:
     raise ValueError(f"expected yes or no, got {shown(value)}")
 
 
+_TAG_SEPARATORS = re.compile(r"[,;|]")
+
+
 def tags(value: Any) -> str | None:
     if value is None:
         return None
-    items = value if isinstance(value, list | tuple) else re.split(r"[,;|]", str(value))
+    items = value if isinstance(value, list | tuple) else _TAG_SEPARATORS.split(str(value))
     found: list[str] = []
     for item in items:
         tag = " ".join(str(item).split()).lower()
@@ -248,11 +252,14 @@ def tags(value: Any) -> str | None:
     return ",".join(found) or None
 
 
+_CURRENCY = re.compile(r"[A-Za-z]{3}")
+
+
 def currency(value: Any) -> str | None:
     code = text(value)
     if code is None:
         return None
-    if not re.fullmatch(r"[A-Za-z]{3}", code):
+    if not _CURRENCY.fullmatch(code):
         raise ValueError(f"expected a three-letter currency code such as EUR, got {shown(code)}")
     return code.upper()
 

@@ -12,6 +12,8 @@ from fieldapp.domain import headers, picklists, values
 from fieldapp.domain.csvfile import FORMULA_STARTS, escape_formula, unescape_formula
 from fieldapp.domain.fields import SPECS
 from fieldapp.domain.geojson import parse_geojson
+from fieldapp.domain.imports import new_report
+from fieldapp.domain.matching import Repeats, Row, ValueIndex, key_digest
 
 
 @pytest.mark.parametrize("entity", headers.IMPORTABLE)
@@ -122,3 +124,28 @@ def test_what_is_not_a_polygon_is_refused_in_one_sentence(text: str, message: st
         parse_geojson(text)
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_repeats_are_found_before_and_after_the_index_spills(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ValueIndex, "SPILL", 3)
+    report = new_report("accounts")
+    repeats = Repeats("accounts", report)
+
+    def row(number: int, source: str, name: str) -> tuple[Row, bytes]:
+        values = {"name": name, "source_id": source}
+        return Row(number, number + 1, values, None), key_digest("accounts", values)
+
+    first = repeats.screen([row(i, f"S{i}", f"Firm {i}") for i in range(1, 8)])
+    assert len(first) == 7  # seven values: spilled twice
+    later = repeats.screen([row(8, "S2", "Other"), row(9, "S9", "firm  7"), row(10, "S7", "x")])
+    assert [r.number for r, _ in later] == [9]
+    assert [(e.row, e.message) for e in report.invalid] == [
+        (8, "the same source id as row 2"),
+        (10, "the same source id as row 7"),
+    ]
+    assert report.duplicates == [
+        "row 9 (line 10): 'firm  7' has the same name and address as row 7"
+    ]
+    repeats.close()
