@@ -383,5 +383,5 @@ def row_cleaner(entity: str, names: Sequence[str]) -> Callable[[dict[str, Any]],
 
 def _parser_for(rule: Field, region: str) -> Parser:
     if rule.kind == "phone" and rule.max_length is not None:
-        return p.limited(partial(p.phone, region=region), rule.max_length)
+        return p.phone_in(region, rule.max_length)
     return rule.parse

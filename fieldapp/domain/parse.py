@@ -115,6 +115,27 @@ def phone(value: Any, region: str | None = None) -> str | None:
     return number
 
 
+def phone_in(region: str, max_length: int) -> Parser:
+    """:func:`phone` for one region, refusing more than ``max_length`` characters.
+
+    What a CSV import runs for every number: the region is read once per file.
+    """
+    check = phones.check_possible
+
+    def parse(value: Any) -> str | None:
+        if value is None:
+            return None
+        number = str(value).strip()
+        if not number:
+            return None
+        if len(number) > max_length:
+            raise ValueError(f"too long: {len(number):,} characters, at most {max_length:,}")
+        check(number, region)
+        return number
+
+    return parse
+
+
 _HOST = re.compile(
     r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$"
 )
