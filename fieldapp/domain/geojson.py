@@ -18,7 +18,8 @@ def parse_geojson(text: str) -> dict[str, Any]:
     """The GeoJSON object in ``text``; ValueError (one sentence) unless it holds polygons.
 
     Accepted: a Polygon or MultiPolygon geometry, a Feature with one, or a
-    FeatureCollection of such Features. The object is returned as written.
+    FeatureCollection of such Features; rings of at least 3 corners, closed or not.
+    The object is returned as written.
     """
     try:
         value = json.loads(text)
@@ -70,8 +71,10 @@ def _geometry(geometry: Any, where: str) -> None:
 
 
 def _ring(ring: Any, label: str) -> None:
-    if not isinstance(ring, list) or len(ring) < 4:
-        raise ValueError(f"{label}: a ring needs at least 4 positions (the first repeated last)")
+    # RFC 7946 wants the first position repeated last; a ring without it is read as
+    # closed (what the placement rule does anyway) rather than refused.
+    if not isinstance(ring, list) or len(ring) < 3:
+        raise ValueError(f"{label}: a ring needs at least 3 corners")
     for position in ring:
         if (
             not isinstance(position, list)
@@ -82,8 +85,9 @@ def _ring(ring: Any, label: str) -> None:
         lon, lat = position[0], position[1]
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise ValueError(f"{label}: [{lon}, {lat}] is outside longitude ±180, latitude ±90")
-    if ring[0][:2] != ring[-1][:2]:
-        raise ValueError(f"{label}: not closed (the last position must repeat the first)")
+    corners = {tuple(position[:2]) for position in ring}
+    if len(corners) < 3:
+        raise ValueError(f"{label}: a ring needs at least 3 corners")
 
 
 def _finite(value: Any) -> bool:

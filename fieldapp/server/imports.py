@@ -193,9 +193,10 @@ class _Writer:
         self._write(report)
         report.written = True
         if self.unassigned:
+            one = self.unassigned == 1
             report.notes.append(
-                f"{self.unassigned:,} of the new accounts are in no territory "
-                "(no polygon or postcode of a territory holds them)"
+                f"{self.unassigned:,} of the new accounts {'is' if one else 'are'} in no "
+                f"territory (no polygon or postcode of a territory holds {'it' if one else 'them'})"
             )
 
     def _new_document(self, record_id: str | None, wire: dict[str, Any]) -> dict[str, Any]:
