@@ -1,9 +1,10 @@
 """Replica store figures at 100k accounts: bulk insert, CSV import, search, open.
 
 Run: ``python -m benchmarks.bench_store [--accounts N] [--queries Q] [--ab-rounds R]
-[--ab-only]``.
-Prints one line per figure; the README and the issue notes quote them. Rates are given
-per wall-clock second and per CPU second: on a shared 2-core machine the second is the
+[--ab-only]``. Prints one
+line per figure (the CSV import of a million rows, with its peak memory, is
+``benchmarks.bench_import``); the README and the issue notes quote them. Rates are given per
+wall-clock second and per CPU second: on a shared 2-core machine the second is the
 one that does not depend on what else is running.
 
 Replicas are encrypted, as on a machine with a keyring (the benchmark gives itself an
@@ -14,7 +15,6 @@ encryption side by side, alternating the two, so both see the same machine load.
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 import statistics
 import tempfile
@@ -27,7 +27,6 @@ import keyring.backend
 
 from fieldapp.store import csv_io, demo, services
 from fieldapp.store.db import Replica, open_replica
-from fieldapp.store.files import atomic_text
 from fieldapp.store.search import search_ids
 
 
@@ -222,22 +221,6 @@ def main() -> None:
         replica.close()
 
         time_import("CSV import (parse + validate + insert)", export, base / "import", len(rows))
-
-        # The same file with phones written "+49-2345-1234567": a form the quick
-        # check (fieldapp.store.phones) leaves to phonenumbers' full parse.
-        dashed = base / "accounts-dashed.csv"
-        with export.open(encoding="utf-8", newline="") as src, atomic_text(dashed) as out:
-            reader, writer = csv.DictReader(src), csv.writer(out)
-            writer.writerow(reader.fieldnames or [])
-            for record in reader:
-                record["phone"] = record["phone"].replace(" ", "-")
-                writer.writerow(record.values())
-        time_import(
-            "CSV import, phones written with dashes (each through phonenumbers.parse)",
-            dashed,
-            base / "import-dashed",
-            len(rows),
-        )
 
         started = time.perf_counter()
         replica = open_replica(base / "bulk")

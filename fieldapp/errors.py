@@ -33,6 +33,8 @@ _LABELS = {
     "done_at": "Done at",
     "won_lost_reason": "Won/lost reason",
     "owner_id": "Owner",
+    "source_id": "Source id",
+    "id": "Id",
 }
 # Messages that read on after the field's name ("Name is required").
 _CONTINUES = ("is ", "must ", "has ", "does ", "needs ", "and ")

@@ -205,23 +205,55 @@ def test_import_export_and_demo_commands(cli, tmp_path: Path) -> None:  # type: 
     report = json.loads(out)
     assert code == 1 and report["imported"] == 0 and len(report["invalid"]) == 3
     code, out, _ = cli("import", "accounts", str(data / "invalid_rows.tsv"), "--dry-run")
-    assert (
-        code == 0
-        and "row 2 (line 3): Email must look like" in out
-        and "1 rows would be imported" in out
-    )
+    assert code == 0 and "row 2 (line 3): Email must look like" in out
+    assert "1 new account would be imported; 3 invalid rows would be refused" in out
     code, out, _ = cli("import", "accounts", str(data / "salesforce_accounts.csv"))
-    assert code == 0 and "imported 3 accounts" in out
+    assert code == 0 and "imported 6 new accounts" in out
     code, out, _ = cli(
         "import", "accounts", str(data / "invalid_rows.tsv"), "--skip-invalid", "--map", "x=y"
     )
     assert code == 1
     code, out, _ = cli("export", "accounts", str(tmp_path / "a.csv"))
-    assert code == 0 and "exported 3 accounts" in out
+    assert code == 0 and "exported 6 accounts" in out
     assert "Müller Bau GmbH" in (tmp_path / "a.csv").read_text(encoding="utf-8")
     code, _, err = cli("demo", "--accounts", "50")
-    assert code == 1 and "already holds 3 accounts" in err
+    assert code == 1 and "already holds 6 accounts" in err
     code, out, _ = cli("demo", "--accounts", "50", "--replace", "--seed", "3")
     assert code == 0 and "50 accounts" in out
     code, out, _ = cli("export", "contacts", str(tmp_path / "c.vcf"))
     assert code == 0 and (tmp_path / "c.vcf").read_text(encoding="utf-8").count("BEGIN:VCARD") > 50
+
+
+def test_import_and_export_every_entity_from_the_command_line(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = Path(__file__).parent / "data" / "csv"
+    assert cli("import", "accounts", str(data / "salesforce_accounts.csv"))[0] == 0
+    code, out, _ = cli("import", "contacts", str(data / "salesforce_contacts.csv"), "--dry-run")
+    assert code == 0 and out.strip().endswith("dry run: 4 new contacts would be imported")
+    for kind, name in (("contacts", "salesforce_contacts.csv"), ("leads", "salesforce_leads.csv"),
+                       ("opportunities", "salesforce_opportunities.csv")):  # fmt: skip
+        code, out, _ = cli("import", kind, str(data / name))
+        assert code == 0 and f"imported {'4' if kind != 'leads' else '3'} new {kind}" in out
+    code, out, _ = cli("import", "accounts", str(data / "salesforce_accounts.csv"), "--json")
+    assert json.loads(out)["matched"]["source id"] == 6
+
+    other = tmp_path / "other.csv"
+    other.write_text("Account Name,Type\nNew One,Other\n", encoding="utf-8")
+    code, out, _ = cli("import", "accounts", str(other))
+    assert code == 1 and "add --map-value Type:Other=prospect" in out
+    code, out, _ = cli("import", "accounts", str(other), "--map-value", "Type:Other=prospect")
+    assert code == 0 and "imported 1 new account" in out
+
+    code, out, _ = cli("export", "opportunities", str(tmp_path / "o.csv"), "--search", "müller")
+    assert (code, out.strip()) == (0, f"exported 1 opportunities to {tmp_path / 'o.csv'}")
+    cli("export", "accounts", str(tmp_path / "a.csv"), "--search", "bau")
+    code, out, _ = cli(
+        "export", "contacts", str(tmp_path / "c.vcf"), "--ids-from", str(tmp_path / "a.csv")
+    )
+    assert code == 0 and "exported 0 contacts" in out  # the file holds account ids
+    code, out, _ = cli("export", "contacts", str(tmp_path / "c.vcf"), "--search", "anna")
+    assert (tmp_path / "c.vcf").read_text(encoding="utf-8").count("BEGIN:VCARD") == 1
+    for kind in ("leads", "visits", "tasks"):
+        code, out, _ = cli("export", kind, str(tmp_path / f"{kind}.csv"))
+        assert code == 0, kind
+    code, _, err = cli("export", "accounts", str(tmp_path / "x.csv"), "--territory", "Nowhere")
+    assert code == 1 and err.strip() == "fieldapp: no territory named 'Nowhere' in this replica"

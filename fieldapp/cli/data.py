@@ -1,4 +1,4 @@
-"""``fieldapp visits|leads convert|import|export|demo`` and launching the app."""
+"""``fieldapp visits|leads convert|demo``, the import and export groups, and launching the app."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from fieldapp.errors import FieldappError, sentence
+from fieldapp.errors import FieldappError
 from fieldapp.store import encryption, services
 from fieldapp.store.db import DB_FILENAME, Replica, default_data_dir
 
+from . import transfer
 from .output import print_json, print_table
 
 Opener = Callable[[argparse.Namespace], Replica]
@@ -37,31 +38,7 @@ def add_parsers(sub: Any) -> None:
     vlist.add_argument("--limit", type=int, default=50)
     vlist.add_argument("--json", action="store_true")
 
-    imp = sub.add_parser("import", help="import records from a file")
-    imp_kind = imp.add_subparsers(dest="kind", required=True, metavar="KIND")
-    imp_acc = imp_kind.add_parser("accounts", help="accounts from CSV (Salesforce, HubSpot, ...)")
-    imp_acc.add_argument("file", type=Path)
-    imp_acc.add_argument("--dry-run", action="store_true", help="check only; write nothing")
-    imp_acc.add_argument(
-        "--skip-invalid", action="store_true", help="import the valid rows, skip the rest"
-    )
-    imp_acc.add_argument("--encoding", help="file encoding (default: detected)")
-    imp_acc.add_argument(
-        "--map",
-        dest="mappings",
-        action="append",
-        default=[],
-        metavar="COLUMN=FIELD",
-        help="map a CSV column to a field (repeatable)",
-    )
-    imp_acc.add_argument("--json", action="store_true")
-
-    exp = sub.add_parser("export", help="export records to a file")
-    exp_kind = exp.add_subparsers(dest="kind", required=True, metavar="KIND")
-    exp_acc = exp_kind.add_parser("accounts", help="accounts as CSV")
-    exp_acc.add_argument("file", type=Path)
-    exp_con = exp_kind.add_parser("contacts", help="contacts as vCard (.vcf)")
-    exp_con.add_argument("file", type=Path)
+    transfer.add_parsers(sub)
 
     demo = sub.add_parser("demo", help="fill a data dir with a realistic demo territory")
     demo.add_argument("--accounts", type=int, default=2000, metavar="N")
@@ -76,8 +53,8 @@ def run(args: argparse.Namespace, open_replica: Opener) -> int:
     with closing(open_replica(args)) as replica:
         handler = {
             "visits": _visits,
-            "import": _import,
-            "export": _export,
+            "import": transfer.run_import,
+            "export": transfer.run_export,
         }[args.command]
         return handler(args, replica)
 
@@ -141,76 +118,6 @@ def convert_lead(args: argparse.Namespace, replica: Replica) -> int:
         print(f"contact      {result.contact_id}")
         if result.opportunity_id:
             print(f"opportunity  {result.opportunity_id}")
-    return 0
-
-
-def _parse_mappings(items: list[str]) -> dict[str, str]:
-    mapping = {}
-    for item in items:
-        column, sep, field = item.rpartition("=")
-        if not sep or not column or not field:
-            raise FieldappError(f"--map expects COLUMN=FIELD, got {item!r}")
-        mapping[column] = field.strip()
-    return mapping
-
-
-def _import(args: argparse.Namespace, replica: Replica) -> int:
-    from fieldapp.store import csv_io
-
-    with replica.session() as session:
-        report = csv_io.import_accounts(
-            session,
-            args.file,
-            encoding=args.encoding,
-            mapping=_parse_mappings(args.mappings),
-            dry_run=args.dry_run,
-            skip_invalid=args.skip_invalid,
-        )
-    if args.json:
-        print_json(dataclasses.asdict(report))
-    else:
-        _print_import_report(report, dry_run=args.dry_run, skip_invalid=args.skip_invalid)
-    if report.invalid and not args.skip_invalid and not args.dry_run:
-        return 1
-    return 0
-
-
-def _print_import_report(report: Any, *, dry_run: bool, skip_invalid: bool) -> None:
-    print(f"read {report.total_rows} rows ({report.encoding}, delimiter {report.delimiter!r})")
-    mapped = ", ".join(f"{col} -> {field}" for col, field in report.column_map.items())
-    print(f"columns: {mapped}")
-    if report.unmapped:
-        print(f"ignored columns: {', '.join(report.unmapped)} (use --map COLUMN=FIELD)")
-    for error in report.invalid:
-        print(f"row {error.row} (line {error.line}): {sentence(error.field, error.message)}")
-    for dup in report.duplicates:
-        print(f"possible duplicate: {dup}")
-    if dry_run:
-        print(f"dry run: {report.total_rows - _bad_rows(report)} rows would be imported")
-    elif report.invalid and not skip_invalid:
-        print(
-            f"nothing imported: {_bad_rows(report)} invalid row(s); fix them, "
-            "or add --skip-invalid to import the valid rows"
-        )
-    else:
-        print(f"imported {report.imported} accounts")
-
-
-def _bad_rows(report: Any) -> int:
-    return len({error.row for error in report.invalid})
-
-
-def _export(args: argparse.Namespace, replica: Replica) -> int:
-    with replica.read_session() as session:
-        if args.kind == "accounts":
-            from fieldapp.store import csv_io
-
-            n = csv_io.export_accounts(session, args.file)
-        else:
-            from fieldapp.store import vcard_io
-
-            n = vcard_io.export_contacts_vcf(session, args.file)
-    print(f"exported {n} {args.kind} to {args.file}")
     return 0
 
 

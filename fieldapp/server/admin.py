@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import uuid
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from fieldapp.domain.report import ImportReport
 from fieldapp.server.auth import Principal, hash_password, utcnow
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.models import Assignment, Record, ScopeExit, User
@@ -234,80 +234,11 @@ def territory_for(
     return None
 
 
-ACCOUNT_FIELDS = (
-    "name",
-    "type",
-    "industry",
-    "phone",
-    "email",
-    "website",
-    "street",
-    "city",
-    "region",
-    "postcode",
-    "country",
-    "latitude",
-    "longitude",
-    "status",
-    "tags",
-    "description",
-)
+def import_accounts(db: Database, path: Path, **options: Any) -> ImportReport:
+    """Load accounts from a CRM export: :func:`fieldapp.server.imports.import_accounts`."""
+    from fieldapp.server import imports  # it places accounts by this module's territory rules
 
-
-def import_accounts(db: Database, path: Path, chunk: int = 5000) -> dict[str, int]:
-    """Bulk-load accounts from CSV (header names = field names; ``name`` required)."""
-    with db.session() as session:
-        territories = [
-            (r.id, json.loads(r.data))
-            for r in session.scalars(select(Record).where(Record.entity == "territories"))
-        ]
-    counts = {"imported": 0, "unassigned": 0}
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        if not reader.fieldnames or "name" not in reader.fieldnames:
-            raise ServerError(f"{path}: the CSV needs a 'name' column")
-        rows: list[dict[str, Any]] = []
-        for line in reader:
-            rows.append(_account_row(line, territories, counts))
-            if len(rows) >= chunk:
-                _insert_accounts(db, rows)
-                rows = []
-        if rows:
-            _insert_accounts(db, rows)
-    return counts
-
-
-def _account_row(
-    line: dict[str, str], territories: list[tuple[str, dict[str, Any]]], counts: dict[str, int]
-) -> dict[str, Any]:
-    data: dict[str, Any] = {f: (line.get(f) or None) for f in ACCOUNT_FIELDS}
-    if not data["name"]:
-        raise ServerError(f"an account without a name: {line}")
-    for f in ("latitude", "longitude"):
-        data[f] = float(data[f]) if data[f] else None
-    data["type"] = data["type"] or "prospect"
-    data["status"] = data["status"] or "active"
-    data["id"] = line.get("id") or str(uuid.uuid4())
-    data["geocode_precision"] = "manual" if data["latitude"] is not None else None
-    data["owner_id"] = None
-    data["territory_id"] = territory_for(
-        territories, data["postcode"], data["latitude"], data["longitude"]
-    )
-    counts["imported"] += 1
-    if data["territory_id"] is None:
-        counts["unassigned"] += 1
-    return _stamp(data)
-
-
-def _insert_accounts(db: Database, rows: list[dict[str, Any]]) -> None:
-    def work(session: Session) -> None:
-        batch = _Batch(SYSTEM, None)  # type: ignore[arg-type]
-        for data in rows:
-            _new_record(batch, session, "accounts", data)
-        batch.scope_changed = True
-        batch.finish(session)
-
-    db.transaction(work, attempts=1)
+    return imports.import_accounts(db, path, **options)
 
 
 def assign_accounts(db: Database, territory: str | None, account_ids: list[str]) -> int:

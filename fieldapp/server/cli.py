@@ -1,17 +1,38 @@
-"""The ``fieldapp-server`` command."""
+"""The ``fieldapp-server`` command.
+
+Like ``fieldapp`` (:mod:`fieldapp.cli.main`): a failure the operator can fix (a
+missing file, a bad GeoJSON or CSV file, an unknown user or territory, an
+unreachable database) is one line on stderr and exit status 1; anything else is a
+bug, whose traceback goes to ``fieldapp-server.log`` in the server's data dir and
+whose exit status is 70.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import json
+import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import platformdirs
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from fieldapp.domain.geojson import parse_geojson
+from fieldapp.domain.imports import parse_mappings
+from fieldapp.domain.report import add_import_options, report_lines
+from fieldapp.errors import FieldappError
 from fieldapp.server import admin
 from fieldapp.server.db import ENV_DATABASE_URL, Database, ServerError
+
+log = logging.getLogger("fieldapp.server")
+
+EXIT_USER_ERROR = 1
+EXIT_BUG = 70  # EX_SOFTWARE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,8 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     acc = sub.add_parser("accounts", help="bulk account operations").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
-    imp = acc.add_parser("import", help="load accounts from CSV into territories")
-    imp.add_argument("file", type=Path)
+    imp = acc.add_parser(
+        "import", help="load accounts from CSV (Salesforce, HubSpot, Dynamics) into territories"
+    )
+    add_import_options(imp)
     assign = acc.add_parser(
         "assign", help="move accounts to a territory (default: by polygon / postcode)"
     )
@@ -65,7 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
-        return sys.stdin.readline().rstrip("\n")
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise ServerError("no password on standard input (--password-stdin reads one line)")
+        return password
+    if not sys.stdin.isatty():
+        raise ServerError("no terminal to ask for the password; pipe it in with --password-stdin")
     first = getpass.getpass("Password: ")
     if getpass.getpass("Again: ") != first:
         raise ServerError("the passwords differ")
@@ -91,25 +119,59 @@ def run(args: argparse.Namespace) -> int:
                 terr = ", ".join(u["territories"]) or "-"
                 print(f"{u['username']:<20} {u['role']:<8} {u['manager'] or '-':<20} {terr}")
         elif args.command == "territory" and args.action == "add":
-            polygon = json.loads(args.polygon.read_text()) if args.polygon else None
-            if polygon is not None:
-                admin._polygons(polygon)  # validate
+            polygon = read_polygon(args.polygon) if args.polygon else None
             admin.add_territory(db, args.name, polygon, args.postcodes)
             print(f"added territory {args.name}")
         elif args.command == "territory":
             admin.assign_territory(db, args.name, args.rep)
             print(f"territory {args.name} now belongs to {args.rep}")
         elif args.command == "accounts" and args.action == "import":
-            counts = admin.import_accounts(db, args.file)
-            print(
-                f"imported {counts['imported']} accounts ({counts['unassigned']} in no territory)"
-            )
+            return _import(db, args)
         else:
             moved = admin.assign_accounts(db, args.territory, args.ids)
             print(f"moved {moved} accounts")
     finally:
         db.close()
     return 0
+
+
+def _import(db: Database, args: argparse.Namespace) -> int:
+    report = admin.import_accounts(
+        db,
+        args.file,
+        encoding=args.encoding,
+        mapping=parse_mappings(args.mappings),
+        value_maps=args.value_maps,
+        dry_run=args.dry_run,
+        skip_invalid=args.skip_invalid,
+    )
+    if args.json:
+        print(json.dumps(dataclasses.asdict(report), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(report_lines(report, dry_run=args.dry_run, skip_invalid=args.skip_invalid)))
+    return 1 if report.invalid_rows and not args.skip_invalid and not args.dry_run else 0
+
+
+def read_polygon(path: Path) -> dict[str, object]:
+    """The territory shape in a GeoJSON file; ServerError (one line) for anything else."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ServerError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise ServerError(f"{path} is a folder, not a GeoJSON file") from None
+    except PermissionError:
+        raise ServerError(f"{path} cannot be read (permission denied)") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ServerError(
+            f"{path} is not UTF-8 text (byte {exc.start}); GeoJSON is UTF-8"
+        ) from None
+    try:
+        return parse_geojson(text)
+    except ValueError as exc:
+        raise ServerError(f"{path}: {exc}") from None
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -135,16 +197,63 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def log_file() -> Path:
+    return (
+        Path(platformdirs.user_data_dir("fieldapp-server", appauthor=False)) / "fieldapp-server.log"
+    )
+
+
+def _setup_logging(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+
+
+def _say(message: str) -> int:
+    print(f"fieldapp-server: {message}", file=sys.stderr)
+    return EXIT_USER_ERROR
+
+
+def guarded(work: Callable[[], int], log_path: Path) -> int:
+    """Run a command: user errors as one line (exit 1), bugs to the log (exit 70)."""
+    try:
+        code = work()
+        sys.stdout.flush()
+        return code
+    except (ServerError, FieldappError) as exc:
+        return _say(str(exc))
+    except ArgumentError:
+        return _say("not a database URL (expected e.g. postgresql://user@host/fieldapp)")
+    except OperationalError as exc:
+        _setup_logging(log_path)
+        log.warning("database error: %s", exc)
+        return _say(
+            "the database cannot be reached or opened (is it running, and is the URL right?); "
+            f"details in {log_path}"
+        )
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        return _say(f"{exc.strerror or 'input/output error'}{where}")
+    except (EOFError, KeyboardInterrupt):
+        print("fieldapp-server: interrupted", file=sys.stderr)
+        return 130
+    except Exception:
+        _setup_logging(log_path)
+        log.exception("unexpected error running %s", sys.argv)
+        _say(f"internal error (a bug); details were written to {log_path}")
+        return EXIT_BUG
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return run(args)
-    except ServerError as exc:
-        print(f"fieldapp-server: {exc}", file=sys.stderr)
-        return 1
-    except (OSError, json.JSONDecodeError) as exc:
-        print(f"fieldapp-server: {exc}", file=sys.stderr)
-        return 1
+    return guarded(lambda: run(args), log_file())
 
 
 if __name__ == "__main__":

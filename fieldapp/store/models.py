@@ -31,6 +31,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from fieldapp.domain import values
+
+# The closed value sets live in fieldapp.domain.values; re-exported for the store.
+from fieldapp.domain.values import ACCOUNT_STATUSES as ACCOUNT_STATUSES
+from fieldapp.domain.values import ACCOUNT_TYPES as ACCOUNT_TYPES
+from fieldapp.domain.values import GEOCODE_PRECISIONS as GEOCODE_PRECISIONS
+from fieldapp.domain.values import LEAD_RATINGS as LEAD_RATINGS
+from fieldapp.domain.values import LEAD_STATUSES as LEAD_STATUSES
+from fieldapp.domain.values import TASK_PRIORITIES as TASK_PRIORITIES
+from fieldapp.domain.values import USER_ROLES as USER_ROLES
+from fieldapp.domain.values import VISIT_OUTCOMES as VISIT_OUTCOMES
 from fieldapp.store.types import Money, UTCDateTime, new_id, utcnow
 
 NAMING = {
@@ -40,22 +51,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-ACCOUNT_TYPES = ("customer", "prospect", "partner")
-ACCOUNT_STATUSES = ("active", "inactive")
-GEOCODE_PRECISIONS = ("house", "street", "postcode", "town", "manual", "approximate")
-LEAD_STATUSES = ("new", "contacted", "qualified", "unqualified", "converted")
-LEAD_RATINGS = ("hot", "warm", "cold")
-VISIT_OUTCOMES = (
-    "successful",
-    "follow_up",
-    "no_decision",
-    "not_interested",
-    "no_show",
-    "rescheduled",
-)
-TASK_PRIORITIES = ("low", "normal", "high")
-USER_ROLES = ("rep", "manager", "admin")
 
 
 class Base(DeclarativeBase):
@@ -87,7 +82,7 @@ class User(Synced, Base):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(254))
-    role: Mapped[str] = mapped_column(String(16), default="rep")
+    role: Mapped[str] = mapped_column(String(16), default=values.DEFAULT_USER_ROLE)
     manager_id: Mapped[str | None] = mapped_column(String(36))
 
 
@@ -105,7 +100,7 @@ class Territory(Synced, Base):
 class Account(Synced, Base):
     __tablename__ = "accounts"
     name: Mapped[str] = mapped_column(String(255))
-    type: Mapped[str] = mapped_column(String(16), default="prospect")
+    type: Mapped[str] = mapped_column(String(16), default=values.DEFAULT_ACCOUNT_TYPE)
     industry: Mapped[str | None] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -120,10 +115,12 @@ class Account(Synced, Base):
     geocode_precision: Mapped[str | None] = mapped_column(String(16))
     territory_id: Mapped[str | None] = mapped_column(String(36), index=True)
     owner_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=values.DEFAULT_ACCOUNT_STATUS)
     # Normalised, comma separated: "key account,retail".
     tags: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
+    # The record's id in the CRM it was imported from (a re-import updates it).
+    source_id: Mapped[str | None] = mapped_column(String(values.SOURCE_ID_LENGTH), index=True)
 
 
 class Contact(Synced, Base):
@@ -141,6 +138,8 @@ class Contact(Synced, Base):
     country: Mapped[str | None] = mapped_column(String(80))
     owner_id: Mapped[str | None] = mapped_column(String(36))
     description: Mapped[str | None] = mapped_column(Text)
+    # The record's id in the CRM it was imported from (a re-import updates it).
+    source_id: Mapped[str | None] = mapped_column(String(values.SOURCE_ID_LENGTH), index=True)
 
 
 class Lead(Synced, Base):
@@ -156,15 +155,17 @@ class Lead(Synced, Base):
     postcode: Mapped[str | None] = mapped_column(String(20))
     country: Mapped[str | None] = mapped_column(String(80))
     source: Mapped[str | None] = mapped_column(String(60))
-    status: Mapped[str] = mapped_column(String(16), default="new")
+    status: Mapped[str] = mapped_column(String(16), default=values.DEFAULT_LEAD_STATUS)
     score: Mapped[int] = mapped_column(Integer, default=0)
-    rating: Mapped[str] = mapped_column(String(8), default="cold")
+    rating: Mapped[str] = mapped_column(String(8), default=values.DEFAULT_LEAD_RATING)
     owner_id: Mapped[str | None] = mapped_column(String(36))
     description: Mapped[str | None] = mapped_column(Text)
     converted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     converted_account_id: Mapped[str | None] = mapped_column(String(36))
     converted_contact_id: Mapped[str | None] = mapped_column(String(36))
     converted_opportunity_id: Mapped[str | None] = mapped_column(String(36))
+    # The record's id in the CRM it was imported from (a re-import updates it).
+    source_id: Mapped[str | None] = mapped_column(String(values.SOURCE_ID_LENGTH), index=True)
 
 
 class PipelineStage(Synced, Base):
@@ -185,12 +186,14 @@ class Opportunity(Synced, Base):
     name: Mapped[str] = mapped_column(String(255))
     stage: Mapped[str] = mapped_column(String(60), index=True)
     amount: Mapped[Decimal | None] = mapped_column(Money)
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    currency: Mapped[str] = mapped_column(String(3), default=values.DEFAULT_CURRENCY)
     probability: Mapped[int | None] = mapped_column(Integer)
     close_date: Mapped[date | None] = mapped_column(Date)
     won_lost_reason: Mapped[str | None] = mapped_column(Text)
     owner_id: Mapped[str | None] = mapped_column(String(36))
     description: Mapped[str | None] = mapped_column(Text)
+    # The record's id in the CRM it was imported from (a re-import updates it).
+    source_id: Mapped[str | None] = mapped_column(String(values.SOURCE_ID_LENGTH), index=True)
 
     # The activity feed's most recently changed deals (store migration 0008).
     __table_args__ = (
@@ -277,7 +280,7 @@ class Task(Synced, Base):
     opportunity_id: Mapped[str | None] = mapped_column(ForeignKey("opportunities.id"))
     visit_id: Mapped[str | None] = mapped_column(ForeignKey("visits.id"))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    priority: Mapped[str] = mapped_column(String(8), default="normal")
+    priority: Mapped[str] = mapped_column(String(8), default=values.DEFAULT_TASK_PRIORITY)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     owner_id: Mapped[str | None] = mapped_column(String(36))

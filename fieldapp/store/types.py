@@ -6,12 +6,15 @@ import os
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
+
+from fieldapp.domain.wire import to_wire
+
+__all__ = ["IdBlock", "Money", "UTCDateTime", "new_id", "to_wire", "utcnow"]
 
 
 def new_id() -> str:
@@ -110,14 +113,3 @@ class Money(TypeDecorator[Decimal]):
         if value is None:
             return None
         return (Decimal(value) / 100).quantize(Decimal("0.01"))
-
-
-def to_wire(value: Any) -> Any:
-    """A JSON-safe form of a column value (for the outbox and ``--json`` output)."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 
 import vobject
 from sqlalchemy import select
@@ -43,8 +44,10 @@ def _card(contact: Contact, organisation: str | None) -> str:
     return str(card.serialize())
 
 
-def export_contacts_vcf(session: Session, path: str | os.PathLike[str]) -> int:
-    """Write every live contact to ``path`` as vCards; return how many.
+def export_contacts_vcf(
+    session: Session, path: str | os.PathLike[str], ids: Collection[str] | None = None
+) -> int:
+    """Write every live contact (or those of ``ids``) to ``path`` as vCards; return how many.
 
     Written to a temporary file beside the target and renamed, so the target is
     either the complete export or untouched.
@@ -58,6 +61,8 @@ def export_contacts_vcf(session: Session, path: str | os.PathLike[str]) -> int:
     count = 0
     with atomic_text(path) as out:
         for contact, organisation in session.execute(query):
+            if ids is not None and contact.id not in ids:
+                continue
             out.write(_card(contact, organisation))
             count += 1
     return count

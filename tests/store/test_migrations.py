@@ -125,3 +125,29 @@ def test_opening_an_up_to_date_replica_does_not_load_alembic(tmp_path: Path) -> 
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.outbox_unchecked  # a row written by hand into the 0004 schema
+def test_source_ids_are_added_in_place(tmp_path: Path) -> None:
+    old = open_replica(tmp_path, migrate_to="0004")
+    with old.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO accounts (id, name, type, status, created_at, updated_at) VALUES "
+            "('a0000000-0000-4000-8000-000000000004', 'Before Source Ids', 'customer', "
+            "'active', '2026-01-01 10:00:00', '2026-01-01 10:00:00')"
+        )
+    old.close()
+    replica = open_replica(tmp_path)
+    with replica.read_session() as s:
+        [row] = services.list_records(s, "accounts")
+        assert (row["name"], row["source_id"]) == ("Before Source Ids", None)
+        assert search.search_ids(s, "accounts", "before") == [row["id"]]  # triggers kept
+    with replica.engine.connect() as conn:
+        for table in ("accounts", "contacts", "leads", "opportunities"):
+            indexes = {r[1] for r in conn.exec_driver_sql(f"PRAGMA index_list({table})")}
+            assert f"ix_{table}_source_id" in indexes
+    with replica.session() as s:
+        services.update(s, "accounts", row["id"], {"source_id": "SF-1", "name": "After"})
+    with replica.read_session() as s:
+        assert search.search_ids(s, "accounts", "after") == [row["id"]]
+    replica.close()

@@ -76,7 +76,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Serv
     )
     done = server_cli(url, "accounts", "import", str(csv_file))
     assert done.returncode == 0, done.stderr
-    assert "imported 3 accounts (1 in no territory)" in done.stdout
+    assert "imported 3 new accounts" in done.stdout
+    assert "1 of the new accounts is in no territory" in done.stdout
     proc = ServerProcess(url)
     yield url, proc
     proc.stop()

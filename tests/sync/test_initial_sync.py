@@ -40,7 +40,9 @@ def import_server_accounts(world: World, n: int, name: str = "a.csv") -> None:
         writer = csv.writer(handle)
         writer.writerow(["name", "city", "postcode"])
         for i in range(n):
-            writer.writerow([f"Account {i:04d}", "Leeds", "N1"])
+            # Named after the file: a second file of the same names and addresses
+            # would update these accounts instead of adding new ones.
+            writer.writerow([f"Account {i:04d} of {name}", "Leeds", "N1"])
     admin.import_accounts(world.db, path)
 
 

@@ -1,0 +1,52 @@
+"""The closed sets of values some fields take, and what a new record starts with.
+
+The replica's columns (:mod:`fieldapp.store.models`), the field declarations
+(:mod:`fieldapp.domain.fields`) and the CRM picklist table
+(:mod:`fieldapp.domain.picklists`) all take them from here.
+"""
+
+from __future__ import annotations
+
+ACCOUNT_TYPES = ("customer", "prospect", "partner")
+ACCOUNT_STATUSES = ("active", "inactive")
+GEOCODE_PRECISIONS = ("house", "street", "postcode", "town", "manual", "approximate")
+LEAD_STATUSES = ("new", "contacted", "qualified", "unqualified", "converted")
+LEAD_RATINGS = ("hot", "warm", "cold")
+VISIT_OUTCOMES = (
+    "successful",
+    "follow_up",
+    "no_decision",
+    "not_interested",
+    "no_show",
+    "rescheduled",
+)
+TASK_PRIORITIES = ("low", "normal", "high")
+USER_ROLES = ("rep", "manager", "admin")
+
+DEFAULT_ACCOUNT_TYPE = "prospect"
+DEFAULT_ACCOUNT_STATUS = "active"
+DEFAULT_LEAD_STATUS = "new"
+DEFAULT_LEAD_RATING = "cold"
+DEFAULT_TASK_PRIORITY = "normal"
+DEFAULT_USER_ROLE = "rep"
+DEFAULT_CURRENCY = "EUR"
+
+# Longest CRM record id kept (``source_id``): Salesforce's are 18 characters,
+# Dynamics' GUIDs 38 with braces.
+SOURCE_ID_LENGTH = 64
+
+# What CSV import and export handle.
+IMPORTABLE = ("accounts", "contacts", "leads", "opportunities")
+EXPORTABLE = (*IMPORTABLE, "visits", "tasks")
+
+# The opportunity stages every replica and the server start with (migration 0002 of
+# the replica seeds them with fixed ids); admins may rename or add stages later.
+DEFAULT_STAGES = (
+    "Prospecting",
+    "Qualification",
+    "Needs Analysis",
+    "Proposal",
+    "Negotiation",
+    "Closed Won",
+    "Closed Lost",
+)
