@@ -10,13 +10,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex
 
 from fieldapp import reports
 from fieldapp.domain.reports import ReportFilter
-from fieldapp.store import services
 from fieldapp.store.db import Replica, create_missing_indexes, open_replica
 from fieldapp.store.models import Base
 
@@ -55,11 +55,22 @@ def test_migration_and_models_declare_the_same_indexes(tmp_path: Path) -> None:
     assert {name: sql.replace("ifnotexists", "") for name, sql in made.items()} == declared
 
 
+@pytest.mark.outbox_unchecked  # rows written by hand into the 0004 schema
 def test_an_older_replica_gains_the_indexes(tmp_path: Path) -> None:
     old = open_replica(tmp_path, migrate_to="0004")
-    with old.session() as s:
-        account = services.create(s, "accounts", {"name": "Kept"})
-        services.log_visit(s, account, outcome="successful", checkin_at="2026-03-02T09:00+00:00")
+    with old.engine.begin() as conn:
+        # By hand: today's models have columns the 0004 schema lacks.
+        conn.exec_driver_sql(
+            "INSERT INTO accounts (id, name, type, status, created_at, updated_at) VALUES "
+            "('a0000000-0000-4000-8000-000000000008', 'Kept', 'customer', 'active', "
+            "'2026-01-01 10:00:00', '2026-01-01 10:00:00')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO visits (id, account_id, checkin_at, checkout_at, outcome, created_at, "
+            "updated_at) VALUES ('b0000000-0000-4000-8000-000000000008', "
+            "'a0000000-0000-4000-8000-000000000008', '2026-03-02 09:00:00', "
+            "'2026-03-02 09:00:00', 'successful', '2026-03-02 09:00:00', '2026-03-02 09:00:00')"
+        )
     assert index_sql(old) == {}
     old.close()
     replica = open_replica(tmp_path)
