@@ -1,4 +1,4 @@
-"""``fieldapp visits|leads convert|demo``, the import and export groups, and launching the app."""
+"""``fieldapp leads convert|demo``, the import and export groups, and launching the app."""
 
 from __future__ import annotations
 
@@ -16,28 +16,12 @@ from fieldapp.store import encryption, services
 from fieldapp.store.db import DB_FILENAME, Replica, default_data_dir
 
 from . import transfer
-from .output import print_json, print_table
+from .output import print_json
 
 Opener = Callable[[argparse.Namespace], Replica]
 
 
 def add_parsers(sub: Any) -> None:
-    visits = sub.add_parser("visits", help="log and list visits")
-    actions = visits.add_subparsers(dest="action", required=True, metavar="ACTION")
-    log = actions.add_parser("log", help="log a visit to an account (now, unless --at)")
-    log.add_argument("account_id")
-    log.add_argument("--outcome", required=True, help="successful, follow_up, no_decision, ...")
-    log.add_argument("--notes")
-    log.add_argument("--next-step")
-    log.add_argument("--at", metavar="WHEN", help="check-in time, ISO 8601 (default: now)")
-    log.add_argument("--until", metavar="WHEN", help="check-out time, ISO 8601")
-    log.add_argument("--follow-up", metavar="WHEN", help="also create a follow-up task due then")
-    log.add_argument("--json", action="store_true")
-    vlist = actions.add_parser("list", help="visits of an account, newest first")
-    vlist.add_argument("account_id")
-    vlist.add_argument("--limit", type=int, default=50)
-    vlist.add_argument("--json", action="store_true")
-
     transfer.add_parsers(sub)
 
     demo = sub.add_parser("demo", help="fill a data dir with a realistic demo territory")
@@ -52,43 +36,10 @@ def run(args: argparse.Namespace, open_replica: Opener) -> int:
         return _demo(args, open_replica)
     with closing(open_replica(args)) as replica:
         handler = {
-            "visits": _visits,
             "import": transfer.run_import,
             "export": transfer.run_export,
         }[args.command]
         return handler(args, replica)
-
-
-def _visits(args: argparse.Namespace, replica: Replica) -> int:
-    if args.action == "list":
-        with replica.read_session() as session:
-            services.get(session, "accounts", args.account_id)
-            rows = services.list_records(
-                session, "visits", limit=None, where={"account_id": args.account_id}
-            )
-        rows.sort(
-            key=lambda r: r["checkin_at"] or r["planned_start"] or r["created_at"], reverse=True
-        )
-        rows = rows[: args.limit]
-        if args.json:
-            print_json(rows)
-        else:
-            print_table(rows, ("id", "checkin_at", "outcome", "notes", "next_step"))
-        return 0
-    with replica.session() as session:
-        visit_id = services.log_visit(
-            session,
-            args.account_id,
-            outcome=args.outcome,
-            notes=args.notes,
-            next_step=args.next_step,
-            checkin_at=args.at,
-            checkout_at=args.until,
-            follow_up_due=args.follow_up,
-        )
-        record = services.get(session, "visits", visit_id)
-    print_json(record) if args.json else print(visit_id)
-    return 0
 
 
 def add_convert_parser(actions: Any) -> None:

@@ -23,7 +23,7 @@ from fieldapp.errors import FieldappError
 from fieldapp.store import private
 from fieldapp.store.db import Replica, default_data_dir, open_replica
 
-from . import data, doctor, maps_cmds, records, report_cmds, sync_cmds
+from . import data, doctor, maps_cmds, records, report_cmds, sync_cmds, visits_cmds
 
 log = logging.getLogger("fieldapp")
 
@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     records.add_parsers(sub)
+    visits_cmds.add_parsers(sub)
     data.add_parsers(sub)
     maps_cmds.add_parsers(sub)
     sync_cmds.add_parsers(sub)
@@ -102,6 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in records.ENTITIES:
             with closing(_open(args)) as replica:
                 code = records.run(args, replica)
+        elif args.command in visits_cmds.COMMANDS:
+            with closing(_open(args)) as replica:
+                code = visits_cmds.run(args, replica)
         elif args.command in maps_cmds.COMMANDS:
             code = maps_cmds.run(args, _open)
         elif args.command in sync_cmds.COMMANDS:

@@ -113,6 +113,8 @@ SPECS: dict[str, dict[str, Field]] = {
         "tags": Field("tags", p.limited(p.tags, TAGS), max_length=TAGS),
         "description": DESCRIPTION,
         "source_id": _text(SOURCE_ID),
+        # Visit every N days (None: the default, fieldapp.domain.visits); "4w" is typed.
+        "visit_frequency_days": Field("integer", p.frequency),
     },
     "contacts": {
         "account_id": _ref("accounts"),
@@ -170,6 +172,8 @@ SPECS: dict[str, dict[str, Field]] = {
         "checkin_latitude": LAT,
         "checkin_longitude": LON,
         "checkin_accuracy_m": _number(0, 1e6, "accuracy"),
+        "checkin_distance_m": _number(0, 2.1e7, "distance"),
+        "checkin_flag": _choice(v.CHECKIN_FLAGS),
         "outcome": _choice(v.VISIT_OUTCOMES),
         "notes": _text(LONG_TEXT),
         "next_step": _text(SHORT_TEXT),

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
-from fieldapp.domain import phones
+from fieldapp.domain import phones, visits
 
 Parser = Callable[[Any], Any]
 
@@ -322,6 +322,14 @@ def record_id(value: Any) -> str | None:
     raise ValueError(
         f"is not a record id (a UUID such as 0190b4c2-7a3e-7d3c-9f00-0123456789ab): {plain(given)}"
     )
+
+
+def frequency(value: Any) -> int | None:
+    """Days between visits: a whole number of days, or "4w", "4 weeks", "30d"."""
+    if value is None or isinstance(value, bool):
+        return None
+    given = text(value)
+    return None if given is None else visits.parse_frequency(given)
 
 
 def json_object(value: Any) -> dict[str, Any] | None:

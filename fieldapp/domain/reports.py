@@ -19,8 +19,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-# An account with no visit frequency of its own is due a visit every 90 days.
-DEFAULT_VISIT_FREQUENCY_DAYS = 90
+from fieldapp.domain.visits import DEFAULT_FREQUENCY_DAYS
 
 # Report -> the groupings it offers, the default first.
 GROUPINGS: dict[str, tuple[str, ...]] = {
@@ -145,11 +144,10 @@ class CoverageReport:
     filter: ReportFilter
     by: str
     as_of: date
-    # False while the replica has no per-account frequency: every account used the default.
-    per_account_frequency: bool
     rows: list[CoverageRow]
     total: CoverageRow
-    default_frequency_days: int = DEFAULT_VISIT_FREQUENCY_DAYS
+    # What an account without a visit frequency of its own is due by.
+    default_frequency_days: int = DEFAULT_FREQUENCY_DAYS
     kind: str = "coverage"
 
 

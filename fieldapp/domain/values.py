@@ -7,6 +7,8 @@ The replica's columns (:mod:`fieldapp.store.models`), the field declarations
 
 from __future__ import annotations
 
+from typing import Literal
+
 ACCOUNT_TYPES = ("customer", "prospect", "partner")
 ACCOUNT_STATUSES = ("active", "inactive")
 GEOCODE_PRECISIONS = ("house", "street", "postcode", "town", "manual", "approximate")
@@ -20,6 +22,9 @@ VISIT_OUTCOMES = (
     "no_show",
     "rescheduled",
 )
+# What a check-in's position says about it (fieldapp.domain.visits.checkin_flag).
+CheckinFlag = Literal["ok", "far", "no_fix", "no_location"]
+CHECKIN_FLAGS: tuple[CheckinFlag, ...] = ("ok", "far", "no_fix", "no_location")
 TASK_PRIORITIES = ("low", "normal", "high")
 USER_ROLES = ("rep", "manager", "admin")
 

@@ -6,20 +6,10 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-EARTH_RADIUS_M = 6_371_008.8
-
-LatLon = tuple[float, float]
-
-
-def haversine_m(a: LatLon, b: LatLon) -> float:
-    """Great-circle distance in metres between two (lat, lon) points."""
-    lat1, lon1 = math.radians(a[0]), math.radians(a[1])
-    lat2, lon2 = math.radians(b[0]), math.radians(b[1])
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+# The distance itself is shared with the store (check-in distances): see domain.geo.
+from fieldapp.domain.geo import EARTH_RADIUS_M as EARTH_RADIUS_M
+from fieldapp.domain.geo import LatLon as LatLon
+from fieldapp.domain.geo import haversine_m as haversine_m
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,14 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from fieldapp.domain.visits import VISIT_MINUTES
 from fieldapp.errors import FieldappError
 from fieldapp.maps import vrp
 from fieldapp.maps.geo import LatLon
 from fieldapp.maps.matrix import Matrix, MatrixProvider, StraightLine
 
-# Default visit length by account type, in minutes.
-DEFAULT_SERVICE_MINUTES = {"customer": 45, "prospect": 30, "partner": 60}
+# Default visit length by account type, in minutes (the agenda's too).
+DEFAULT_SERVICE_MINUTES = VISIT_MINUTES
 FIXED_PRIORITY = 100  # appointments are served before optional visits
 
 

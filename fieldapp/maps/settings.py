@@ -55,6 +55,9 @@ class MapSettings:
     day_start: str = "08:00"
     day_end: str = "17:00"
     timezone: str | None = None
+    # A check-in whose fix lies more than this beyond its accuracy from the account's
+    # pin is flagged "far from the account" (fieldapp.domain.visits).
+    checkin_far_m: float = 300.0
 
     @classmethod
     def load(cls, data_dir: Path) -> MapSettings:

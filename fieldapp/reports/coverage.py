@@ -16,7 +16,6 @@ from sqlalchemy import ColumnElement, String, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from fieldapp.domain.reports import (
-    DEFAULT_VISIT_FREQUENCY_DAYS,
     CoverageReport,
     CoverageRow,
     ReportFilter,
@@ -39,7 +38,7 @@ def _last_visit(until: datetime) -> Any:
     """The account's last visit done before ``until``, as the stored text (or NULL).
 
     Text, not a datetime, so that SQL compares it with the cutoff as stored. One seek
-    in ``ix_visits_account_done`` (store migration 0008) per account.
+    in ``ix_visits_account_checkin`` (store migration 0007) per account.
     """
     return (
         select(func.max(type_coerce(Visit.checkin_at, String)))
@@ -53,13 +52,13 @@ def _last_visit(until: datetime) -> Any:
     )
 
 
-def _states(session: Session, flt: ReportFilter, until: datetime, *columns: Any) -> Any:
+def _states(flt: ReportFilter, until: datetime, *columns: Any) -> Any:
     """Per active account: ``columns``, its last visit and its cutoff, as a CTE.
 
     Materialised: were SQLite to fold it into the query using it, the last-visit
     subquery would run once for every mention of it there.
     """
-    cutoff, _ = _cutoff(session, until)
+    cutoff = _cutoff(until)
     return (
         select(*columns, _last_visit(until).label("last"), cutoff.label("cutoff"))
         .where(*_accounts(flt))
@@ -68,14 +67,11 @@ def _states(session: Session, flt: ReportFilter, until: datetime, *columns: Any)
     )
 
 
-def _cutoff(session: Session, until: datetime) -> tuple[Any, bool]:
+def _cutoff(until: datetime) -> Any:
     """The moment before which an account's last visit makes it overdue, as SQL."""
-    frequency, per_account = filtering.visit_frequency(session)
-    if not per_account:
-        days = DEFAULT_VISIT_FREQUENCY_DAYS
-        return filtering.instant(until - timedelta(days=days)), False
+    frequency = filtering.visit_frequency()
     # datetime() writes 'YYYY-MM-DD HH:MM:SS', which compares with the stored text.
-    return func.datetime(filtering.instant(until), func.printf("-%d days", frequency)), True
+    return func.datetime(filtering.instant(until), func.printf("-%d days", frequency))
 
 
 def _as_of(flt: ReportFilter, today: date | None) -> date:
@@ -98,7 +94,7 @@ def coverage(
     as_of = _as_of(flt, today)
     until = filtering.day_start(as_of + timedelta(days=1), flt)
     key = (Account.territory_id if by == "territory" else Account.owner_id).label("key")
-    states = _states(session, flt, until, key)
+    states = _states(flt, until, key)
     overdue = states.c.last.is_(None) | (states.c.last < states.c.cutoff)
     query = select(
         states.c.key,
@@ -120,8 +116,7 @@ def coverage(
         sum(r.overdue for r in rows),
         sum(r.never_visited for r in rows),
     )
-    _, per_account = filtering.visit_frequency(session)
-    return CoverageReport(flt, by, as_of, per_account, rows, total)
+    return CoverageReport(flt, by, as_of, rows, total)
 
 
 @dataclass(frozen=True)
@@ -143,9 +138,7 @@ def overdue_accounts(
     """The overdue accounts themselves: never visited first, then longest without a visit."""
     flt = flt or ReportFilter()
     until = filtering.day_start(_as_of(flt, today) + timedelta(days=1), flt)
-    states = _states(
-        session, flt, until, Account.id, Account.name, Account.territory_id, Account.owner_id
-    )
+    states = _states(flt, until, Account.id, Account.name, Account.territory_id, Account.owner_id)
     query = (
         select(
             states.c.id,

@@ -11,11 +11,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, inspect, literal, literal_column
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, func, literal
+from sqlalchemy.orm import InstrumentedAttribute
 
-from fieldapp.domain.reports import DEFAULT_VISIT_FREQUENCY_DAYS, GROUPINGS, ReportFilter
+from fieldapp.domain.reports import GROUPINGS, ReportFilter
+from fieldapp.domain.visits import DEFAULT_FREQUENCY_DAYS
 from fieldapp.errors import FieldappError
+from fieldapp.store.models import Account
 from fieldapp.store.types import UTCDateTime
 
 # A column or an SQL expression over columns.
@@ -104,16 +106,7 @@ def next_month(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
-def visit_frequency(session: Session) -> tuple[ColumnElement[int], bool]:
-    """Each account's visit frequency in days, as SQL over ``accounts``; and whether
-    the replica keeps one per account.
-
-    The agenda work adds ``accounts.visit_frequency_days`` (NULL: the default). Until
-    a replica has that column every account is due a visit every 90 days; once it
-    has, this reads it, and nothing else in the reports needs to change.
-    """
-    columns = {c["name"] for c in inspect(session.connection()).get_columns("accounts")}
-    if "visit_frequency_days" in columns:
-        stored: ColumnElement[int] = literal_column("accounts.visit_frequency_days")
-        return func.coalesce(stored, DEFAULT_VISIT_FREQUENCY_DAYS), True
-    return literal(DEFAULT_VISIT_FREQUENCY_DAYS), False
+def visit_frequency() -> ColumnElement[int]:
+    """Each account's visit frequency in days, as SQL over ``accounts``: its own
+    ``visit_frequency_days``, or the default (fieldapp.domain.visits) where it has none."""
+    return func.coalesce(Account.visit_frequency_days, DEFAULT_FREQUENCY_DAYS)

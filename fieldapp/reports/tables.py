@@ -176,11 +176,7 @@ def _coverage(report: d.CoverageReport, subtitle: str) -> Table:
         return (r.label, r.accounts, r.covered, r.overdue, r.never_visited, r.coverage)
 
     days = report.default_frequency_days
-    rule = (
-        f"within each account's visit frequency ({days} days where none is set)"
-        if report.per_account_frequency
-        else f"in the last {days} days"
-    )
+    rule = f"within each account's visit frequency ({days} days where none is set)"
     return Table(
         _title(report),
         subtitle,

@@ -121,6 +121,9 @@ class Account(Synced, Base):
     description: Mapped[str | None] = mapped_column(Text)
     # The record's id in the CRM it was imported from (a re-import updates it).
     source_id: Mapped[str | None] = mapped_column(String(values.SOURCE_ID_LENGTH), index=True)
+    # The account's visit plan: visited every N days (None: due every 90 days, see
+    # fieldapp.domain.visits). A checked-in planned visit plans the next one N days on.
+    visit_frequency_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class Contact(Synced, Base):
@@ -231,12 +234,16 @@ class Visit(Synced, Base):
     checkin_latitude: Mapped[float | None] = mapped_column(Float)
     checkin_longitude: Mapped[float | None] = mapped_column(Float)
     checkin_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    # How far the check-in's fix lay from the account's pin, and what that says
+    # (fieldapp.domain.values.CHECKIN_FLAGS: ok, far, no_fix, no_location).
+    checkin_distance_m: Mapped[float | None] = mapped_column(Float)
+    checkin_flag: Mapped[str | None] = mapped_column(String(16))
     outcome: Mapped[str | None] = mapped_column(String(20))
     notes: Mapped[str | None] = mapped_column(Text)
     next_step: Mapped[str | None] = mapped_column(Text)
 
     # For reports (store migration 0008): visits done, in check-in order, holding what
-    # a visit report reads; and each account's visits done, for its last visit.
+    # a visit report reads.
     __table_args__ = (
         Index(
             "ix_visits_done",
@@ -247,12 +254,11 @@ class Visit(Synced, Base):
             "account_id",
             sqlite_where=text("deleted_at IS NULL AND checkin_at IS NOT NULL"),
         ),
-        Index(
-            "ix_visits_account_done",
-            "account_id",
-            "checkin_at",
-            sqlite_where=text("deleted_at IS NULL AND checkin_at IS NOT NULL"),
-        ),
+        # An account's last visit is one seek of this index, without reading the row
+        # (deleted_at in the key; tombstones are rare): the due-for-a-visit list, the
+        # accounts list's "last visit" column and the coverage report ask that of every
+        # account (store migration 0007).
+        Index("ix_visits_account_checkin", "account_id", "deleted_at", "checkin_at"),
     )
 
 

@@ -26,13 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.store import models, services
-from fieldapp.ui import dialogs, email_compose, links, queries, style, visits
+from fieldapp.store import due, models, scheduling, services
+from fieldapp.ui import account_visits, dialogs, email_compose, links, queries, style, visits
 from fieldapp.ui.account_tabs import ContactsTab, DealsTab, TasksTab, TimelineTab
 from fieldapp.ui.background import user_message
 from fieldapp.ui.forms import RecordForm, display
 from fieldapp.ui.panel import AppContext
-from fieldapp.ui.position import Fix
 from fieldapp.ui.task_editor import TaskDialog, open_task_editor
 
 ACCOUNT_FIELDS: list[Any] = [
@@ -51,17 +50,10 @@ ACCOUNT_FIELDS: list[Any] = [
     ("latitude", "Latitude"),
     ("longitude", "Longitude"),
     ("tags", "Tags"),
+    ("visit_frequency_days", "Visit every (days)"),
     ("description", "Description"),
 ]
 WATCHES = frozenset({"accounts", "contacts", "opportunities", "visits", "tasks", "notes"})
-
-
-def _tree(headers: list[str]) -> QTreeWidget:
-    tree = QTreeWidget()
-    tree.setHeaderLabels(headers)
-    tree.setRootIsDecorated(False)
-    tree.setAlternatingRowColors(True)
-    return tree
 
 
 class AccountDetail(QWidget):
@@ -93,12 +85,18 @@ class AccountDetail(QWidget):
         self.visit_state = QLabel("")
         self.visit_state.setObjectName("visit_state")
         self.visit_state.setWordWrap(True)
+        self.visit_plan = QLabel("")
+        self.visit_plan.setObjectName("visit_plan")
+        self.visit_plan.setWordWrap(True)
+        self.plan: due.VisitPlan | None = None
+        self._locating = False
 
         self.save_button = QPushButton("Save")
         self.revert_button = QPushButton("Revert")
         self.checkin_button = QPushButton("Check in")
         self.checkout_button = QPushButton("Check out")
         self.log_button = QPushButton("Log visit…")
+        self.schedule_button = QPushButton(self.tr("Schedule visit…"))
         self.task_button = QPushButton("New task…")
         self.delete_button = QPushButton("Delete")
         self.save_button.setDefault(True)
@@ -107,6 +105,7 @@ class AccountDetail(QWidget):
         self.checkin_button.clicked.connect(self.check_in)
         self.checkout_button.clicked.connect(self.check_out)
         self.log_button.clicked.connect(self.log_visit)
+        self.schedule_button.clicked.connect(self.schedule_visit)
         self.task_button.clicked.connect(self.new_task)
         self.delete_button.clicked.connect(self.delete)
         record_row = QHBoxLayout()
@@ -118,6 +117,7 @@ class AccountDetail(QWidget):
         for button in (
             self.checkin_button,
             self.checkout_button,
+            self.schedule_button,
             self.log_button,
             self.task_button,
         ):
@@ -150,7 +150,7 @@ class AccountDetail(QWidget):
         self.contacts = self.contacts_tab.tree
         self.opportunities = self.deals_tab.tree
         self.tasks = self.tasks_tab.tree
-        self.visits = _tree(["When", "Outcome", "Notes", "Next step"])
+        self.visits = account_visits.visits_tree()
         self.tabs = QTabWidget()
         self.tabs.setUsesScrollButtons(False)
         self.tabs.addTab(self.timeline_tab, self.tr("Timeline"))
@@ -172,6 +172,7 @@ class AccountDetail(QWidget):
         layout.addLayout(record_row)
         layout.addLayout(visit_row)
         layout.addWidget(self.visit_state)
+        layout.addWidget(self.visit_plan)
         layout.addWidget(self.splitter, 1)
         ctx.bg.changed.connect(self._on_changed)
         self._update_buttons()
@@ -212,6 +213,12 @@ class AccountDetail(QWidget):
             on_error=self._load_failed,
             owner=self,
         )
+        self.ctx.bg.read(
+            lambda s: due.visit_plan(s, account_id),
+            lambda plan: self._show_plan(gen, plan),
+            on_error=lambda _e: None,  # the detail read reports a vanished account
+            owner=self,
+        )
 
     def _load_failed(self, exc: Exception) -> None:
         self.account_id = None
@@ -233,12 +240,10 @@ class AccountDetail(QWidget):
         self.open_visit_id = detail.open_visit_id
         if detail.open_visit_id:
             visit = next(v for v in detail.visits if v["id"] == detail.open_visit_id)
-            where = (
-                f"at {visit['checkin_latitude']:.5f}, {visit['checkin_longitude']:.5f}"
-                if visit["checkin_latitude"] is not None
-                else "no fix"
+            self.visit_state.setText(
+                f"Checked in since {display(visit['checkin_at'])} · "
+                f"{account_visits.where(visit, self._locating)}"
             )
-            self.visit_state.setText(f"Checked in since {display(visit['checkin_at'])} ({where})")
         else:
             self.visit_state.setText("")
         self.links.setText(
@@ -246,31 +251,33 @@ class AccountDetail(QWidget):
         )
         self.contacts_tab.set_contacts(acc["id"], acc["name"], detail.contacts)
         self.deals_tab.set_deals(acc["id"], detail.opportunities)
-        self._fill(
-            self.visits,
-            [
-                (
-                    v["checkin_at"] or v["planned_start"],
-                    (v["outcome"] or "").replace("_", " "),
-                    v["notes"],
-                    v["next_step"],
-                )
-                for v in detail.visits
-            ],
-        )
+        self._fill(self.visits, account_visits.visit_rows(detail.visits))
         self.tasks_tab.set_tasks(acc["id"], detail.tasks)
         self.timeline_tab.set_entries(acc["id"], detail.timeline)
+        self._update_buttons()
+
+    def _show_plan(self, gen: int, plan: due.VisitPlan) -> None:
+        if gen != self._generation:
+            return
+        self.plan = plan
+        self.visit_plan.setText(plan.describe())
         self._update_buttons()
 
     @staticmethod
     def _fill(tree: QTreeWidget, rows: list[tuple[Any, ...]]) -> None:
         tree.clear()
-        tree.addTopLevelItems([QTreeWidgetItem([display(v) for v in row]) for row in rows])
-        for col in range(tree.columnCount()):
-            tree.resizeColumnToContents(col)
+        new = []
+        for row in rows:
+            item = QTreeWidgetItem([display(v) for v in row])
+            for col in range(len(row)):
+                item.setToolTip(col, item.text(col))  # a narrow column elides it
+            new.append(item)
+        tree.addTopLevelItems(new)
 
     def _clear_tabs(self) -> None:
         self.visits.clear()
+        self.visit_plan.setText("")
+        self.plan = None
         self.links.setText("")
         self.contacts_tab.set_contacts(None, "", [])
         self.deals_tab.set_deals(None, [])
@@ -288,6 +295,11 @@ class AccountDetail(QWidget):
         self.save_button.setEnabled(has or creating)
         self.revert_button.setEnabled(has and self.form.is_modified())
         self.checkin_button.setEnabled(has and self.open_visit_id is None)
+        planned = account_visits.planned_today(self.plan) if has else None
+        self.checkin_button.setText(
+            self.tr("Check in (%1)").replace("%1", planned[1]) if planned else self.tr("Check in")
+        )
+        self.schedule_button.setEnabled(has)
         self.checkout_button.setEnabled(has and self.open_visit_id is not None)
         for button in (self.log_button, self.task_button, self.delete_button):
             button.setEnabled(has)
@@ -387,16 +399,27 @@ class AccountDetail(QWidget):
     # -- visits -------------------------------------------------------------------------------
 
     def check_in(self) -> None:
+        """Check in: to today's planned visit when there is one, else a new visit."""
         if self.account_id is None:
             return
+        planned = account_visits.planned_today(self.plan)
         self.checkin_button.setEnabled(False)
-        visits.check_in(self.ctx, self, self.account_id, self._fix_arrived)
+        self._locating = True
+        visits.check_in(
+            self.ctx,
+            self,
+            self.account_id,
+            self._position_checked,
+            visit_id=planned[0] if planned else None,
+        )
 
-    def _fix_arrived(self, fix: Fix | None) -> None:
-        if fix is None:
-            self.ctx.tell("Checked in — no position fix.")
-        else:
-            self.ctx.tell(f"Checked in at {fix.describe()}.")
+    def _position_checked(self, _check: scheduling.PositionCheck) -> None:
+        self._locating = False
+        self.reload()
+
+    def schedule_visit(self) -> None:
+        if self.account_id is not None:
+            account_visits.schedule_for(self.ctx, self, self.account_id)
 
     def check_out(self) -> None:
         if self.account_id is None or self.open_visit_id is None:

@@ -35,6 +35,7 @@ from fieldapp.ui.background import Background
 from fieldapp.ui.map_screen import MapScreen
 from fieldapp.ui.panel import AppContext, Panel, UndoFn
 from fieldapp.ui.panels import PANELS
+from fieldapp.ui.position import PositionProvider
 from fieldapp.ui.queries import TaskRow
 from fieldapp.ui.sync_control import SyncControl, describe
 
@@ -65,13 +66,14 @@ class MainWindow(QMainWindow):
         *,
         settings: QSettings | None = None,
         notify_interval_ms: int = 30_000,
+        position: PositionProvider | None = None,
     ) -> None:
         super().__init__()
         self.replica = replica
         self.setWindowTitle(f"fieldapp — {replica.data_dir}")
         self.settings = settings or settings_for(replica.data_dir)
         self.bg = Background(replica, self)
-        self.ctx = AppContext(self.bg, self.settings, replica.data_dir, parent=self)
+        self.ctx = AppContext(self.bg, self.settings, replica.data_dir, position, parent=self)
         self.ctx.message.connect(self._message)
         self.ctx.open_account.connect(self.open_account)
         self.bg.changed.connect(lambda _e: self.refresh_status())

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fieldapp.ui.accounts_panel import AccountsPanel
+from fieldapp.ui.agenda_panel import AgendaPanel
 from fieldapp.ui.contacts_panel import ContactsPanel
 from fieldapp.ui.leads_panel import LeadsPanel
 from fieldapp.ui.map_screen import MapScreen
@@ -30,6 +31,7 @@ class PanelSpec:
 
 PANELS: list[PanelSpec] = [
     PanelSpec("today", "Today", TodayPanel),
+    PanelSpec("agenda", "Agenda", AgendaPanel),
     PanelSpec("accounts", "Accounts", AccountsPanel),
     PanelSpec("contacts", "Contacts", ContactsPanel),
     PanelSpec("leads", "Leads", LeadsPanel),

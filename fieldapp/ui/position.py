@@ -1,4 +1,9 @@
-"""Where the laptop is, when it can tell: one fix for a visit check-in, never blocking.
+"""Where the laptop is, when it can tell: one fix for a check-in, never tracking.
+
+The app takes a position at exactly one moment: when the user checks in (see
+:mod:`fieldapp.ui.visits`), and then one fix, with ``requestUpdate``. It never starts
+continuous updates, and the platform's source is not even created until the first
+check-in asks for it, so opening the app touches no positioning service.
 
 QtPositioning is not part of every Qt build (PySide6-Essentials lacks it). Without it,
 or without a fix within the timeout, the answer is ``None`` — "no fix" — and the
@@ -28,36 +33,54 @@ class Fix:
 
 
 FixCallback = Callable[[Fix | None], None]
+# Makes the position source (a QGeoPositionInfoSource) for a parent, or None.
+SourceFactory = Callable[[QObject], Any]
+
+
+def platform_source(parent: QObject) -> Any:
+    """The platform's default position source, or None where there is none."""
+    try:
+        positioning: Any = importlib.import_module("PySide6.QtPositioning")
+        return positioning.QGeoPositionInfoSource.createDefaultSource(parent)
+    except (ImportError, AttributeError):
+        return None
 
 
 class PositionProvider(QObject):
-    """Asks the platform's position source for one fix."""
+    """Asks a position source for one fix at a time, on request only."""
 
     def __init__(
-        self, parent: QObject | None = None, timeout_ms: int = 5000, *, platform: bool = True
+        self,
+        parent: QObject | None = None,
+        timeout_ms: int = 5000,
+        *,
+        platform: bool = True,
+        source: SourceFactory | None = None,
     ) -> None:
-        """``platform=False`` gives a provider with no source: every request says "no fix"."""
+        """``platform=False`` gives a provider with no source: every request says "no fix".
+        ``source`` makes another source than the platform's (an NMEA device or log)."""
         super().__init__(parent)
         self.timeout_ms = timeout_ms
+        self._factory: SourceFactory | None = source or (platform_source if platform else None)
         self._source: Any = None
-        if not platform:
-            return
-        try:
-            positioning: Any = importlib.import_module("PySide6.QtPositioning")
-            self._source = positioning.QGeoPositionInfoSource.createDefaultSource(self)
-        except (ImportError, AttributeError):
-            self._source = None
+        self._made = False
+
+    def _ensure_source(self) -> Any:
+        if not self._made:
+            self._made = True
+            self._source = self._factory(self) if self._factory is not None else None
+        return self._source
 
     def available(self) -> bool:
-        return self._source is not None
+        return self._ensure_source() is not None
 
     def request(self, callback: FixCallback) -> None:
         """Call ``callback`` once with a fix or None; always asynchronously."""
-        if self._source is None:
+        source = self._ensure_source()
+        if source is None:
             # With this provider as context: a window closed meanwhile cancels the call.
             QTimer.singleShot(0, self, lambda: callback(None))
             return
-        source = self._source
         answered = False
 
         def answer(fix: Fix | None) -> None:

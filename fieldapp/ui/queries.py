@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from fieldapp.store import search, services
+from fieldapp.store import scheduling, search, services
 from fieldapp.store.models import (
     Account,
     Contact,
@@ -191,6 +191,11 @@ def account_detail(session: Session, account_id: str) -> AccountDetail:
             continue
         outcome = visit["outcome"] or ("planned" if not visit["checkin_at"] else "open")
         text = f"Visit — {outcome.replace('_', ' ')}"
+        check = scheduling.describe_check(
+            visit["checkin_flag"], visit["checkin_distance_m"], visit["checkin_accuracy_m"]
+        )
+        if check:
+            text += f" ({check})"
         if visit["notes"]:
             text += f": {visit['notes']}"
         timeline.append(TimelineEntry(when, "visit", text, visit["id"]))

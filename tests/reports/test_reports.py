@@ -22,9 +22,10 @@ from fieldapp.domain.reports import (
     from_wire,
     to_wire,
 )
+from fieldapp.domain.visits import DEFAULT_FREQUENCY_DAYS
 from fieldapp.errors import FieldappError
-from fieldapp.store import encryption, services
-from fieldapp.store.db import DB_FILENAME, Replica
+from fieldapp.store import services
+from fieldapp.store.db import Replica
 from tests.reports.fixture import Known, build
 
 MARCH = ReportFilter(start=date(2026, 3, 1), end=date(2026, 3, 31))
@@ -156,7 +157,7 @@ def test_coverage_by_territory_as_of_the_end_of_march(replica: Replica, known: K
         report = reports.coverage(s, ReportFilter(end=date(2026, 3, 31)), "territory")
     assert isinstance(report, CoverageReport)
     assert report.as_of == date(2026, 3, 31)
-    assert not report.per_account_frequency
+    assert report.default_frequency_days == DEFAULT_FREQUENCY_DAYS == 90
     got = [(r.label, r.accounts, r.overdue, r.never_visited) for r in report.rows]
     # Epsilon is inactive; Delta's only visit was deleted; Zeta's is 200 days old.
     assert got == [
@@ -194,21 +195,14 @@ def test_coverage_of_a_period_not_over_yet_is_as_of_today(replica: Replica, know
     assert (report.total.accounts, report.total.overdue) == (5, 2)
 
 
-@pytest.mark.outbox_unchecked  # the agenda's column is added here by hand
-def test_coverage_reads_each_accounts_frequency_once_the_column_exists(
-    replica: Replica, known: Known
-) -> None:
-    # The agenda work adds accounts.visit_frequency_days (NULL: 90 days); simulate it.
-    con = encryption.connect_file(replica.data_dir / DB_FILENAME)
-    with con:
-        con.execute("ALTER TABLE accounts ADD COLUMN visit_frequency_days INTEGER")
-        con.execute("UPDATE accounts SET visit_frequency_days = 7 WHERE name = 'Beta'")
-        con.execute("UPDATE accounts SET visit_frequency_days = 365 WHERE name = 'Zeta'")
-    con.close()
+def test_coverage_reads_each_accounts_own_visit_frequency(replica: Replica, known: Known) -> None:
+    # Accounts without one (NULL) are due by the default of 90 days.
+    with replica.session() as s:
+        services.update(s, "accounts", known.accounts["Beta"], {"visit_frequency_days": 7})
+        services.update(s, "accounts", known.accounts["Zeta"], {"visit_frequency_days": 365})
     with replica.read_session() as s:
         report = reports.coverage(s, ReportFilter(end=date(2026, 3, 31)), "rep")
         late = reports.overdue_accounts(s, ReportFilter(end=date(2026, 3, 31)))
-    assert report.per_account_frequency
     # Beta (last visit 11 March) is now overdue within 7 days; Zeta (September) is not.
     assert [(r.label, r.overdue, r.never_visited) for r in report.rows] == [
         ("Ana Silva", 1, 0),

@@ -151,3 +151,35 @@ def test_source_ids_are_added_in_place(tmp_path: Path) -> None:
     with replica.read_session() as s:
         assert search.search_ids(s, "accounts", "after") == [row["id"]]
     replica.close()
+
+
+@pytest.mark.outbox_unchecked  # a replica of the schema before 0007, rows written by hand
+def test_replica_before_visit_plans_upgrades_with_its_visits(tmp_path: Path) -> None:
+    old = open_replica(tmp_path, migrate_to="0008")
+    with old.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO accounts (id, name, type, status, created_at, updated_at) VALUES "
+            "('a0000000-0000-4000-8000-000000000007', 'Before Plans', 'customer', 'active', "
+            "'2025-01-01 10:00:00', '2025-01-01 10:00:00')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO visits (id, account_id, checkin_at, checkin_latitude, "
+            "checkin_longitude, created_at, updated_at) VALUES "
+            "('b0000000-0000-4000-8000-000000000007', 'a0000000-0000-4000-8000-000000000007', "
+            "'2025-03-01 09:00:00', 50.9, 6.9, '2025-03-01 09:00:00', '2025-03-01 09:00:00')"
+        )
+    old.close()
+    replica = open_replica(tmp_path)
+    with replica.read_session() as s:
+        account = services.get(s, "accounts", "a0000000-0000-4000-8000-000000000007")
+        visit = services.get(s, "visits", "b0000000-0000-4000-8000-000000000007")
+    # Nothing is made up for what was never measured: no frequency, no verdict.
+    assert account["visit_frequency_days"] is None
+    assert visit["checkin_latitude"] == 50.9
+    assert (visit["checkin_distance_m"], visit["checkin_flag"]) == (None, None)
+    with replica.engine.connect() as conn:
+        names = set(
+            conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'").scalars()
+        )
+    assert "ix_visits_account_checkin" in names
+    replica.close()

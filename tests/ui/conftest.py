@@ -80,7 +80,9 @@ def make_window(
 
     def make(**kwargs: object) -> MainWindow:
         window = MainWindow(replica, settings=settings, **kwargs)  # type: ignore[arg-type]
-        qtbot.addWidget(window)
+        # Closed below, after its work has drained: qtbot.addWidget would close and
+        # deleteLater it first, and the drain's event loop would then delete it under
+        # shutdown() whenever a job was still running (a late change notice's reload).
         window.show()
         windows.append(window)
         drain(qtbot, window.bg)
@@ -90,6 +92,8 @@ def make_window(
     for window in windows:
         left = drain(qtbot, window.bg)
         window.shutdown()
+        window.close()
+        window.deleteLater()
         assert left == 0, f"{left} background jobs were still running after the test"
 
 

@@ -24,13 +24,20 @@ from tests.ui.conftest import drain
 
 
 def test_window_opens_on_today_with_counts(qtbot: QtBot, window: MainWindow) -> None:
-    assert [s.key for s in PANELS][:6] == [
+    assert [s.key for s in PANELS] == [
         "today",
+        "agenda",
         "accounts",
         "contacts",
         "leads",
         "pipeline",
         "tasks",
+        "map",
+        "reports",
+    ]
+    # Ctrl+1 … Ctrl+9 in sidebar order (the README's shortcut table).
+    assert [(a.text(), a.shortcut().toString()) for a in window.panel_actions] == [
+        (spec.title, f"Ctrl+{i}") for i, spec in enumerate(PANELS, 1)
     ]
     assert window.current_panel() is window.panel("today")
     qtbot.waitUntil(lambda: "40 accounts" in window.counts_label.text())
@@ -66,7 +73,9 @@ def test_recent_activity_names_and_opens_the_account(
 
 
 def test_shortcuts_switch_panels_and_focus_search(qtbot: QtBot, window: MainWindow) -> None:
-    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_panel() is window.panel("agenda")
+    qtbot.keyClick(window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
     assert window.current_panel() is window.panel("pipeline")
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     accounts = window.panel("accounts")
