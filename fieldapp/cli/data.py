@@ -15,7 +15,7 @@ from fieldapp.errors import FieldappError
 from fieldapp.store import encryption, services
 from fieldapp.store.db import DB_FILENAME, Replica, default_data_dir
 
-from . import transfer
+from . import bounds, transfer
 from .output import print_json
 
 Opener = Callable[[argparse.Namespace], Replica]
@@ -25,7 +25,7 @@ def add_parsers(sub: Any) -> None:
     transfer.add_parsers(sub)
 
     demo = sub.add_parser("demo", help="fill a data dir with a realistic demo territory")
-    demo.add_argument("--accounts", type=int, default=2000, metavar="N")
+    demo.add_argument("--accounts", type=bounds.count(1, 10**7), default=2000, metavar="N")
     demo.add_argument("--seed", type=int, default=1, metavar="S")
     demo.add_argument("--replace", action="store_true", help="discard the data dir's replica first")
     demo.add_argument("--launch", action="store_true", help="open the app afterwards")
@@ -47,7 +47,7 @@ def add_convert_parser(actions: Any) -> None:
     convert.add_argument("id")
     convert.add_argument("--account", metavar="ID", help="attach to this existing account")
     convert.add_argument("--opportunity-name")
-    convert.add_argument("--amount")
+    convert.add_argument("--amount", type=bounds.amount)
     convert.add_argument("--no-opportunity", action="store_true")
     convert.add_argument("--json", action="store_true")
 

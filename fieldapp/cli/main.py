@@ -23,7 +23,7 @@ from fieldapp.errors import FieldappError
 from fieldapp.store import private
 from fieldapp.store.db import Replica, default_data_dir, open_replica
 
-from . import data, doctor, maps_cmds, records, report_cmds, sync_cmds, visits_cmds
+from . import bounds, data, doctor, maps_cmds, records, report_cmds, sync_cmds, visits_cmds
 
 log = logging.getLogger("fieldapp")
 
@@ -32,7 +32,8 @@ EXIT_BUG = 70  # EX_SOFTWARE
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    # Subparsers are made of the same class: every usage error is one line, exit 2.
+    parser = bounds.Parser(
         prog="fieldapp",
         description="Offline-first field CRM. With no command, opens the desktop app.",
     )

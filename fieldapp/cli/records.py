@@ -13,7 +13,7 @@ from fieldapp.errors import FieldappError
 from fieldapp.store import deals, fields, search, services
 from fieldapp.store.db import Replica
 
-from . import data
+from . import bounds, data
 from .output import print_json, print_record, print_table
 
 # Columns shown by ``list``; the full record is in ``show`` and ``--json``.
@@ -34,8 +34,12 @@ def add_parsers(sub: Any) -> None:
 
         lister = actions.add_parser("list", help=f"list {entity}")
         lister.add_argument("--search", "-s", metavar="Q", help="full-text search (prefixes)")
-        lister.add_argument("--limit", type=int, default=50, help="at most N (default 50)")
-        lister.add_argument("--offset", type=int, default=0, help="skip the first N")
+        lister.add_argument(
+            "--limit", type=bounds.count(), default=50, help="at most N (default 50)"
+        )
+        lister.add_argument(
+            "--offset", type=bounds.count(0, 10**9), default=0, help="skip the first N"
+        )
         lister.add_argument("--json", action="store_true", help="print JSON")
 
         show = actions.add_parser("show", help=f"show one of the {entity}")

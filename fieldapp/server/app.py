@@ -3,24 +3,30 @@
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
 
-from fieldapp.server import auth, sync
+from fieldapp.server import auth, limits, sync
+from fieldapp.server.answers import answers
 from fieldapp.server.db import Database, ServerError
 from fieldapp.sync.protocol import (
     MAX_PULL_LIMIT,
+    MAX_SEQ,
     MIN_SCHEMA_VERSION,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     SCHEMA_HEADER,
     SCHEMA_VERSION,
+    UUID_PATTERN,
     ConflictInfo,
+    FetchReply,
     FetchRequest,
     Hello,
     HelloReply,
     LoginReply,
     LoginRequest,
+    PullReply,
     PushReply,
     PushRequest,
     ResolveRequest,
@@ -70,6 +76,18 @@ def create_app(db: Database) -> FastAPI:
             status = 426
         return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
 
+    @app.exception_handler(OperationalError)
+    def _database_down(request: Request, exc: OperationalError) -> JSONResponse:
+        # The database is unreachable or busy past its timeout: nothing was stored,
+        # and the client's retry (its outbox keeps everything) will get through.
+        return JSONResponse(
+            {"detail": "the server's database is unavailable; try again shortly"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    app.middleware("http")(limits.limit_body)
+
     def principal(authorization: Annotated[str | None, Header()] = None) -> auth.Principal:
         token = None
         if authorization and authorization.lower().startswith("bearer "):
@@ -93,49 +111,60 @@ def create_app(db: Database) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.post("/auth/login")
+    @app.post("/auth/login", responses=answers(400, 401, 413, 429, 503))
     def login(body: LoginRequest) -> LoginReply:
         return auth.login(db, body.username, body.password)
 
-    @app.post("/auth/logout", status_code=204)
+    @app.post("/auth/logout", status_code=204, responses=answers(401, 413, 503))
     def logout(who: Who, authorization: Annotated[str, Header()]) -> Response:
         with db.session() as session:
             auth.logout(session, authorization[7:].strip())
         return Response(status_code=204)
 
-    @app.post("/sync/hello")
+    @app.post("/sync/hello", responses=answers(400, 401, 413, 426, 503))
     def hello(body: Hello, who: Who) -> HelloReply:
         problem = compatibility_problem(body.protocol, body.schema_version)
         if problem:
             raise IncompatibleClient(problem)
         return HelloReply(protocol=PROTOCOL_VERSION, schema_version=SCHEMA_VERSION, user=who.info())
 
-    @app.post("/sync/push", dependencies=[Compatible])
+    @app.post("/sync/push", dependencies=[Compatible], responses=answers(400, 401, 413, 426, 503))
     def push(body: PushRequest, who: Who) -> PushReply:
+        limits.check_unique_mutations(body.mutations)
         return PushReply(results=sync.push(db, who, body.mutations, body.scope_seq, body.client_id))
 
-    @app.get("/sync/pull", dependencies=[Compatible])
+    @app.get(
+        "/sync/pull",
+        dependencies=[Compatible],
+        responses=answers(401, 426, 503, ok=PullReply),
+    )
     def pull(
         who: Who,
-        cursor: Annotated[int, Query(ge=0)] = 0,
+        cursor: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 2000,
-        scope_seq: Annotated[int, Query(ge=0)] = 0,
+        scope_seq: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
         total: bool = False,
-        client_id: Annotated[str | None, Query(max_length=36)] = None,
+        client_id: Annotated[str | None, Query(pattern=UUID_PATTERN)] = None,
     ) -> Response:
         body = sync.pull(db, who, cursor, limit, scope_seq, total, client_id)
         return Response(body, media_type="application/json")
 
-    @app.post("/sync/fetch", dependencies=[Compatible])
+    @app.post(
+        "/sync/fetch",
+        dependencies=[Compatible],
+        responses=answers(400, 401, 413, 426, 503, ok=FetchReply),
+    )
     def fetch(body: FetchRequest, who: Who) -> Response:
         return Response(sync.fetch(db, who, body.account_ids, []), media_type="application/json")
 
-    @app.get("/conflicts")
+    @app.get("/conflicts", responses=answers(401, 503))
     def conflicts(who: Who, all: bool = False) -> list[ConflictInfo]:
         return sync.list_conflicts(db, who, all)
 
-    @app.post("/conflicts/{conflict_id}/resolve")
-    def resolve(conflict_id: str, body: ResolveRequest, who: Who) -> ConflictInfo:
+    @app.post("/conflicts/{conflict_id}/resolve", responses=answers(400, 401, 403, 404, 413, 503))
+    def resolve(
+        conflict_id: Annotated[str, Path(pattern=UUID_PATTERN)], body: ResolveRequest, who: Who
+    ) -> ConflictInfo:
         return sync.resolve(db, who, conflict_id, body.keep)
 
     return app
