@@ -9,6 +9,7 @@ from collections.abc import Callable
 from contextlib import closing
 from typing import Any
 
+from fieldapp.errors import NotFoundError
 from fieldapp.store.db import Replica
 from fieldapp.sync.account import (
     signed_in_account,
@@ -132,7 +133,11 @@ def _conflicts(args: argparse.Namespace, replica: Replica) -> int:
         for r in rejections:
             print(f"rejected {r['op']} of {r['entity']} {r['row_id']}: {r['error']}")
         return 0
-    decide(replica, args.id, args.keep)
+    try:
+        decide(replica, args.id, args.keep)
+    except NotFoundError:
+        sync_now(replica)  # made since this laptop's last sync: pull it first
+        decide(replica, args.id, args.keep)
     sync_now(replica)  # sends the decision first; the pull brings the kept value
     print(f"resolved {args.id}: kept {args.keep}")
     return 0
