@@ -209,6 +209,7 @@ class ConflictsPanel(Panel):
             child = self.grid.takeAt(0)
             widget = child.widget() if child is not None else None
             if widget is not None:
+                widget.setParent(None)  # gone now, not at the next event-loop turn
                 widget.deleteLater()
         self.choices = []
         has = bool(group)
@@ -256,8 +257,9 @@ class ConflictsPanel(Panel):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setObjectName(("base", "mine", "theirs")[col - 1])
             self.grid.addWidget(value, row, col, Qt.AlignmentFlag.AlignTop)
-        group = QButtonGroup(self.grid_host)
-        line = QHBoxLayout()
+        holder = QWidget()
+        group = QButtonGroup(holder)
+        line = QHBoxLayout(holder)
         mine = QRadioButton(self.tr("Restore mine") if deleted else self.tr("Keep mine"))
         theirs = QRadioButton(self.tr("Keep it deleted") if deleted else self.tr("Keep theirs"))
         group.addButton(mine, MINE)
@@ -276,8 +278,6 @@ class ConflictsPanel(Panel):
         else:
             line.addStretch(1)
         {"mine": mine, "theirs": theirs}.get(c.decided or "mine", mine).setChecked(True)
-        holder = QWidget()
-        holder.setLayout(line)
         line.setContentsMargins(0, 0, 0, 8)
         self.grid.addWidget(holder, row + 1, 1, 1, 3)
         self.choices.append(FieldChoice(c, group, typed))

@@ -185,7 +185,9 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         self.panel_actions: list[QAction] = []
         for i, spec in enumerate(PANELS):
-            action = self._action(spec.title, self._panel_switcher(i), f"Ctrl+{i + 1}")
+            # Ctrl+1 … Ctrl+9; a tenth panel has none ("Ctrl+10" would be Ctrl+1, then 0).
+            key = f"Ctrl+{i + 1}" if i < 9 else None
+            action = self._action(spec.title, self._panel_switcher(i), key)
             view.addAction(action)
             self.panel_actions.append(action)
         sync_menu = menu.addMenu("&Sync")

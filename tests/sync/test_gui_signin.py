@@ -51,7 +51,11 @@ def error_after(qtbot: QtBot, dialog: SignInDialog) -> str:
 
 
 def test_sign_in_through_the_dialog_then_sync_and_sign_out(
-    qtbot: QtBot, pg_world: World, laptop: Replica, app_window: MainWindow
+    qtbot: QtBot,
+    pg_world: World,
+    laptop: Replica,
+    app_window: MainWindow,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     world = pg_world
     territories = setup_two_territories(world)
@@ -86,9 +90,7 @@ def test_sign_in_through_the_dialog_then_sync_and_sign_out(
         fill_in(dialog, world.server.base, "alice", PASSWORD)
     assert synced.args[0].pushed == 1
     assert window.sync_menu.dialog is None
-    qtbot.waitUntil(
-        lambda: window.sync_menu.account_label.text() == f"alice @ {world.server.base}"
-    )
+    qtbot.waitUntil(lambda: window.sync_menu.account_label.text() == f"alice @ {world.server.base}")
     assert CREDENTIALS.where(world.server.base, "alice") == "keyring"
     assert "Synced at" in window.sync.label.text()
     qtbot.waitUntil(lambda: window.outbox_label.text() == "all changes synced")
@@ -106,15 +108,11 @@ def test_sign_in_through_the_dialog_then_sync_and_sign_out(
     again.reject()
 
     # Sign out (confirmed): the token is forgotten, the records stay.
-    qtbot_confirm = dialogs.confirm
-    dialogs.confirm = lambda *_a: True  # type: ignore[assignment]
-    try:
-        window.sync_menu.sign_out_action.trigger()
-        qtbot.waitUntil(
-            lambda: window.sync_menu.account_label.text().startswith("Signed out"), timeout=15_000
-        )
-    finally:
-        dialogs.confirm = qtbot_confirm  # type: ignore[assignment]
+    monkeypatch.setattr(dialogs, "confirm", lambda *_a: True)
+    window.sync_menu.sign_out_action.trigger()
+    qtbot.waitUntil(
+        lambda: window.sync_menu.account_label.text().startswith("Signed out"), timeout=15_000
+    )
     assert CREDENTIALS.load(world.server.base, "alice") is None
     assert not window.sync_menu.sign_out_action.isEnabled()
     assert made_here in ids_of(laptop, "accounts")
