@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from fieldapp.errors import FieldappError
 from fieldapp.maps.geo import LatLon
 from fieldapp.maps.geocode import Gazetteer, Geocoder, Offline
 from fieldapp.maps.settings import MapSettings
@@ -40,7 +41,7 @@ def parse_point(text: str) -> LatLon | None:
         return None
     lat, lon = float(match.group(1)), float(match.group(2))
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValueError(f"{text.strip()} is not on Earth (latitude ±90, longitude ±180)")
+        raise FieldappError(f"{text.strip()} is not on Earth (latitude ±90, longitude ±180)")
     return (lat, lon)
 
 
@@ -49,7 +50,7 @@ def saved_place(settings: MapSettings, which: str) -> RouteEnd:
     address = settings.home if which == "home" else settings.office
     point = settings.home_point if which == "home" else settings.office_point
     if not point:
-        raise ValueError(
+        raise FieldappError(
             f"no {which} address is saved yet: set it under Home and office… in the route planner"
         )
     return RouteEnd((float(point[0]), float(point[1])), address or which)
@@ -74,7 +75,7 @@ def locate_address(text: str, geocoder: Geocoder | None) -> RouteEnd:
             hit = gazetteer.lookup(candidate, country) or gazetteer.lookup(candidate)
             if hit is not None:
                 return RouteEnd((hit.lat, hit.lon), f"{text} (near {hit.label})", True)
-    raise ValueError(f"cannot find {text!r}: check the address, or type LAT, LON")
+    raise FieldappError(f"cannot find {text!r}: check the address, or type LAT, LON")
 
 
 def resolve(
@@ -96,8 +97,16 @@ def resolve(
     if word in HERE_WORDS:
         point = here() if here is not None else None
         if point is None:
-            raise ValueError("this laptop cannot tell where it is now; type an address instead")
+            raise FieldappError(
+                "“here” is where you last checked in today, and there is no check-in yet;"
+                " type an address instead"
+            )
         return RouteEnd(point, "current position")
+    return point_or_address(text, geocoder)
+
+
+def point_or_address(text: str, geocoder: Geocoder | None) -> RouteEnd:
+    """``LAT, LON`` as written, else the address looked up (see :func:`locate_address`)."""
     point = parse_point(text)
     if point is not None:
         return RouteEnd(point, text)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from fieldapp.errors import FieldappError
 from fieldapp.maps import route_ends, saved_plans
 from fieldapp.maps.geocode import open_geocoder
 from fieldapp.maps.planner import route_request, save_plan
@@ -27,13 +28,13 @@ def test_home_office_here_point_and_address(replica: Replica, data_dir: Path) ->
     settings = MapSettings(home="Am Hof 1, Bonn", home_point=[50.73, 7.10])
     home = route_ends.resolve("Home", settings)
     assert home is not None and home.point == (50.73, 7.10) and home.label == "Am Hof 1, Bonn"
-    with pytest.raises(ValueError, match="no office address is saved"):
+    with pytest.raises(FieldappError, match="no office address is saved"):
         route_ends.resolve("office", settings)
     assert route_ends.resolve("here", settings, here=lambda: (50.0, 7.0)).point == (50.0, 7.0)
-    with pytest.raises(ValueError, match="cannot tell where it is"):
+    with pytest.raises(FieldappError, match="no check-in yet"):
         route_ends.resolve("here", settings, here=lambda: None)
     assert route_ends.resolve(" 50.94 , 6.96 ", settings).point == (50.94, 6.96)
-    with pytest.raises(ValueError, match="not on Earth"):
+    with pytest.raises(FieldappError, match="not on Earth"):
         route_ends.resolve("95, 6.96", settings)
     assert route_ends.resolve("  ", settings) is None
 
@@ -52,7 +53,7 @@ def test_home_office_here_point_and_address(replica: Replica, data_dir: Path) ->
     )
     assert town is not None and town.approximate
     assert abs(town.point[0] - 50.73) < 0.1 and abs(town.point[1] - 7.10) < 0.1
-    with pytest.raises(ValueError, match="cannot find"):
+    with pytest.raises(FieldappError, match="cannot find"):
         route_ends.resolve("Xyzzyplatz 3, Qwrtzhausen", MapSettings(), geocoder=offline)
 
 
