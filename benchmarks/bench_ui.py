@@ -411,9 +411,17 @@ def sync_stall(data_dir: Path) -> dict[str, Any]:
     window = MainWindow(replica, settings=settings)
     window.resize(1280, 800)
     window.show()
-    _wait(lambda: window.bg.pending() == 0)
+    # Every panel built first (one per event-loop turn after start-up; the map's web view
+    # alone takes a second): their building is start-up, not the sync screens.
+    _wait(lambda: len(window.panels) == len(window.specs) and window.bg.pending() == 0, 120)
     heartbeat = Heartbeat()
     started = time.perf_counter()
+    phases: dict[str, int] = {}
+
+    def phase(name: str) -> None:
+        phases[name] = heartbeat.worst
+        heartbeat.worst = 0
+
     conflicts = window.show_panel("conflicts")
     _wait(lambda: conflicts.records.count() == 100 and window.bg.pending() == 0)  # type: ignore[attr-defined]
     for row in range(100):
@@ -422,25 +430,30 @@ def sync_stall(data_dir: Path) -> dict[str, Any]:
         if row % 3 == 0:
             conflicts.resolve()  # type: ignore[attr-defined]
             _wait(lambda: window.bg.pending() == 0 and not window.sync.running, timeout=60)
+    phase("conflicts")
     if any(spec.key == "refused" for spec in panels.PANELS):
         refused = window.show_panel("refused")
         _wait(lambda: window.bg.pending() == 0)
         refused.refresh()
         _wait(lambda: window.bg.pending() == 0)
+    phase("refused")
     window.sync.start()
     _wait(lambda: not window.sync.running and window.bg.pending() == 0, timeout=60)
+    phase("sync")
     dialog = window.sync_menu.sign_in()
     dialog.password.setText("secret")
     dialog.ok.click()
     _wait(lambda: not dialog.busy and window.bg.pending() == 0, timeout=60)
     dialog.reject()
-    worst = heartbeat.stop()
+    phase("sign-in")
+    heartbeat.stop()
+    worst = max(phases.values())
     elapsed = time.perf_counter() - started
     window.shutdown()
     replica.close()
     CREDENTIALS.delete("http://127.0.0.1:9", "alice")
     shutil.rmtree(work.parent, ignore_errors=True)
-    return {"sync_worst_stall_ms": worst, "sync_seconds": elapsed}
+    return {"sync_worst_stall_ms": worst, "sync_seconds": elapsed, "sync_phases": phases}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -466,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
         sync = sync_stall(data_dir)
         print(
             f"longest GUI-thread stall, sync screens: {sync['sync_worst_stall_ms']} ms "
-            f"(target ≤ 100 ms; {sync['sync_seconds']:.1f} s)"
+            f"(target ≤ 100 ms; {sync['sync_seconds']:.1f} s; by step {sync['sync_phases']})"
         )
         return 0
     starts = [cold_start(data_dir) for _ in range(args.runs)]
