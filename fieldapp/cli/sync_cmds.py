@@ -15,6 +15,7 @@ from fieldapp.store.secrets import keyring_status
 from fieldapp.sync import state
 from fieldapp.sync.account import (
     CREDENTIALS,
+    refuse_sandbox,
     signed_in_account,
     signed_in_transport,
     signed_out,
@@ -71,6 +72,7 @@ def run(args: argparse.Namespace, open_replica: Opener) -> int:
 
 def _login(args: argparse.Namespace, replica: Replica) -> int:
     server = args.server.rstrip("/")
+    refuse_sandbox(replica)  # before asking for a password
     with replica.engine.connect() as conn:
         bound = state.get(conn, "user_id")
         old_server = state.get(conn, "server")

@@ -312,6 +312,11 @@ class MainWindow(QMainWindow):
             f"{counts['opportunities']:,} deals · {counts['tasks']:,} tasks"
         )
         pending = counts["outbox"]
+        if counts.get("sandbox"):
+            # A demo replica never syncs (store/sandbox.py): say so instead of a count.
+            self.outbox_label.setText("demo sandbox · nothing here is sent to a server")
+            self.setWindowTitle(f"fieldapp — demo sandbox — {self.replica.data_dir}")
+            return
         self.outbox_label.setText(
             f"{pending:,} changes not yet synced" if pending else "all changes synced"
         )
