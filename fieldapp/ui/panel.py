@@ -19,10 +19,12 @@ class AppContext(QObject):
 
     Signals:
         open_account(str): show this account's 360° view.
+        open_agenda(str, str): show this user's agenda (user id, their name).
         message(str, object): tell the user something; the object is an undo callable or None.
     """
 
     open_account = Signal(str)
+    open_agenda = Signal(str, str)
     message = Signal(str, object)
 
     def __init__(

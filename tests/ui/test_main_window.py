@@ -34,10 +34,14 @@ def test_window_opens_on_today_with_counts(qtbot: QtBot, window: MainWindow) -> 
         "tasks",
         "map",
         "reports",
+        "team",
     ]
-    # Ctrl+1 … Ctrl+9 in sidebar order (the README's shortcut table).
-    assert [(a.text(), a.shortcut().toString()) for a in window.panel_actions] == [
-        (spec.title, f"Ctrl+{i}") for i, spec in enumerate(PANELS, 1)
+    # Ctrl+1 … Ctrl+9 in sidebar order (the README's shortcut table), over the panels a
+    # rep sees (nobody has signed in to this replica): Team is a manager's.
+    shown = [spec for spec in PANELS if "rep" in spec.roles]
+    assert [spec.key for spec in PANELS if spec not in shown] == ["team"]
+    assert [(a.text(), a.shortcut().toString()) for a in window.panel_actions if a.isVisible()] == [
+        (spec.title, f"Ctrl+{i}") for i, spec in enumerate(shown, 1)
     ]
     assert window.current_panel() is window.panel("today")
     qtbot.waitUntil(lambda: "40 accounts" in window.counts_label.text())
