@@ -72,6 +72,7 @@ class TeamPanel(Panel):
         # The day the figures are for ("this week"); None: today.
         self.today: date | None = None
         self._stale = True
+        self._map_stale = False  # the map is built fresh
         self.map: MapPanel | None = None
         self.route: RepRoutePlanner | None = None
         self._timer = QTimer(self)
@@ -147,10 +148,15 @@ class TeamPanel(Panel):
     # --- the table ------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        self._stale = True
+        # Hidden, the panel only notes that it is behind; it catches up when shown.
+        self._stale = self._map_stale = True
         if self.isVisible():
             self._timer.start()
-        if self.map is not None:
+            self._reload_map()
+
+    def _reload_map(self) -> None:
+        if self.map is not None and self._map_stale:
+            self._map_stale = False
             self.map.reload()
 
     def run_now(self) -> None:
@@ -161,6 +167,7 @@ class TeamPanel(Panel):
         super().showEvent(event)
         if self._stale:
             self._timer.start(0)
+        self._reload_map()
         self._build_tab()
 
     def _run(self) -> None:
