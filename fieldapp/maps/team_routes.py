@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from fieldapp.errors import FieldappError
 from fieldapp.maps.planner import account_points, save_plan
 from fieldapp.maps.routing import DayPlan
-from fieldapp.store import scheduling
+from fieldapp.store import scheduling, services
 from fieldapp.store.agenda import MIN_VISIT_MINUTES
 from fieldapp.store.due import due_for_visit
 
@@ -73,3 +73,14 @@ def save_for_rep(session: Session, plan: DayPlan, rep_id: str) -> RepRoute:
         for stop in plan.stops
     ]
     return RepRoute(plan_id, visits)
+
+
+def undo_for_rep(session: Session, route: RepRoute) -> None:
+    """Take a saved route back: its planned visits cancelled, the plan and stops deleted.
+
+    Tombstones, as every delete: if the route already reached the server, the next
+    sync takes it off the rep's agenda too.
+    """
+    for visit_id in route.visit_ids:
+        scheduling.cancel_visit(session, visit_id)
+    services.delete(session, "route_plans", route.plan_id)

@@ -81,12 +81,24 @@ class RepRoutePlanner(RoutePlanner):
             return
         day = fmt.fmt_date(plan.request.plan_date)
 
+        def undo(route: RepRoute) -> None:
+            self.ctx.bg.write(
+                lambda s: team_routes.undo_for_rep(s, route),
+                {"route_plans", "route_stops", "visits"},
+                lambda _r: self.ctx.tell(
+                    self.tr("The route for %1 was taken back.").replace("%1", name)
+                ),
+                on_error=lambda e: self.ctx.tell(user_message(e)),
+                owner=self,
+            )
+
         def done(route: RepRoute) -> None:
             self.ctx.tell(
                 self.tr("%1 visits planned for %2 on %3; they reach %2 with the next sync.")
                 .replace("%1", str(len(route.visit_ids)))
                 .replace("%2", name)
-                .replace("%3", day)
+                .replace("%3", day),
+                lambda: undo(route),
             )
             self.saved.emit(route)
 

@@ -17,7 +17,7 @@ from fieldapp.maps.planner import route_request
 from fieldapp.maps.routing import optimise
 from fieldapp.store import services
 from fieldapp.store.db import Replica
-from fieldapp.store.models import Outbox, RoutePlan, Visit
+from fieldapp.store.models import Outbox, RoutePlan, RouteStop, Visit
 from fieldapp.store.types import utcnow
 
 SQUARE = {
@@ -152,6 +152,18 @@ def test_a_route_for_a_rep_becomes_their_planned_visits(replica: Replica) -> Non
         pending = s.scalars(select(Outbox).where(Outbox.row_id.in_(route.visit_ids))).all()
         assert len(pending) == 2
         assert all(e.changes["owner_id"] == [None, ids["ana"]] for e in pending)
+
+    # Taken back (the toast's Undo): tombstones for the visits, the plan and its stops.
+    with replica.session() as s:
+        team_routes.undo_for_rep(s, route)
+    with replica.read_session() as s:
+        gone = s.scalars(select(Visit.deleted_at).where(Visit.id.in_(route.visit_ids))).all()
+        assert len(gone) == 2 and all(when is not None for when in gone)
+        assert s.get(RoutePlan, route.plan_id).deleted_at is not None  # type: ignore[union-attr]
+        stops = s.scalars(
+            select(RouteStop.deleted_at).where(RouteStop.route_plan_id == route.plan_id)
+        )
+        assert [when is not None for when in stops] == [True, True]
 
 
 def test_an_empty_route_is_refused_in_words(replica: Replica) -> None:

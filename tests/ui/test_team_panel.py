@@ -271,6 +271,19 @@ def test_plan_a_route_for_a_rep_and_open_their_agenda(
     agenda_panel.mine_button.click()
     assert agenda_panel.owner_id is None and not agenda_panel.mine_button.isVisible()
 
+    # Ctrl+Z (the toast's Undo) takes the route back.
+    window.undo()
+    qtbot.waitUntil(
+        lambda: "route for Ana Silva was taken back" in window.statusBar().currentMessage()
+    )
+    with replica.read_session() as s:
+        left = s.scalars(
+            select(Visit.id).where(
+                Visit.route_plan_id == rep_route.plan_id, Visit.deleted_at.is_(None)
+            )
+        ).all()
+    assert left == []
+
 
 def test_a_rep_without_home_starts_at_the_territory_centre(
     qtbot: QtBot, replica: Replica, make_window: Callable[..., MainWindow]
