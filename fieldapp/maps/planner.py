@@ -135,15 +135,8 @@ def stop_requests(
     return out
 
 
-def save_plan(
-    session: Session, plan: DayPlan, *, name: str | None = None, owner_id: str | None = None
-) -> str:
-    """Store a plan as a RoutePlan with its RouteStops (outbox entries included).
-
-    ``owner_id`` makes it someone else's (a manager planning a rep's day); by default
-    it is the signed-in user's.
-    """
-    owner = {"owner_id": owner_id} if owner_id else {}
+def plan_values(plan: DayPlan, name: str | None = None) -> dict[str, Any]:
+    """A day plan as the fields of its RoutePlan row."""
     req = plan.request
     settings: dict[str, Any] = {
         "travel_times": plan.matrix_source,
@@ -157,24 +150,25 @@ def save_plan(
         "unserved": [{"account_id": u.account_id, "reason": u.reason} for u in plan.unserved],
         "problems": list(plan.problems),
     }
-    plan_id = services.create(
-        session,
-        "route_plans",
-        {
-            "plan_date": req.plan_date,
-            "name": name or f"Route {req.plan_date.isoformat()}",
-            "start_latitude": req.start[0],
-            "start_longitude": req.start[1],
-            "end_latitude": req.end_point[0],
-            "end_longitude": req.end_point[1],
-            "day_start": hhmm(req.day_start),
-            "day_end": hhmm(req.day_end),
-            "total_distance_m": float(plan.total_distance_m),
-            "total_duration_s": max(0, plan.back - plan.leave),
-            "settings": settings,
-            **owner,
-        },
-    )
+    values: dict[str, Any] = {
+        "plan_date": req.plan_date,
+        "start_latitude": req.start[0],
+        "start_longitude": req.start[1],
+        "end_latitude": req.end_point[0],
+        "end_longitude": req.end_point[1],
+        "day_start": hhmm(req.day_start),
+        "day_end": hhmm(req.day_end),
+        "total_distance_m": float(plan.total_distance_m),
+        "total_duration_s": max(0, plan.back - plan.leave),
+        "settings": settings,
+    }
+    if name is not None:
+        values["name"] = name
+    return values
+
+
+def write_stops(session: Session, plan_id: str, plan: DayPlan) -> None:
+    """The plan's stops as RouteStops of ``plan_id`` (outbox entries included)."""
     for s in plan.stops:
         services.create(
             session,
@@ -192,6 +186,21 @@ def save_plan(
                 "wait_s": s.wait_s,
             },
         )
+
+
+def save_plan(
+    session: Session, plan: DayPlan, *, name: str | None = None, owner_id: str | None = None
+) -> str:
+    """Store a plan as a RoutePlan with its RouteStops (outbox entries included).
+
+    ``owner_id`` makes it someone else's (a manager planning a rep's day); by default
+    it is the signed-in user's.
+    """
+    values = plan_values(plan, name or f"Route {plan.request.plan_date.isoformat()}")
+    if owner_id is not None:
+        values["owner_id"] = owner_id
+    plan_id = services.create(session, "route_plans", values)
+    write_stops(session, plan_id, plan)
     return plan_id
 
 

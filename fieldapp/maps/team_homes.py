@@ -18,9 +18,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fieldapp.errors import FieldappError
+from fieldapp.maps import route_ends
 from fieldapp.maps.geo import LatLon, geojson_rings
-from fieldapp.maps.geocode import Offline, open_geocoder
+from fieldapp.maps.geocode import open_geocoder
 from fieldapp.maps.planner import account_points
 from fieldapp.store.models import Account, Territory
 from fieldapp.store.private import private_file
@@ -128,45 +128,24 @@ def rep_start(session: Session, data_dir: Path, rep_id: str) -> Home | None:
     return load_homes(data_dir).get(rep_id) or territory_centre(session, rep_id)
 
 
-def parse_point(text: str) -> LatLon | None:
-    """``"50.94, 6.96"`` → (50.94, 6.96); anything that is not two numbers → None."""
-    parts = text.replace(";", ",").split(",")
-    if len(parts) != 2:
-        return None
-    try:
-        lat, lon = float(parts[0]), float(parts[1])
-    except ValueError:
-        return None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise FieldappError(f"{text} is not on Earth (latitude ±90, longitude ±180)")
-    return (lat, lon)
-
-
 def set_home(data_dir: Path, user_id: str, text: str) -> Home | None:
     """Keep ``text`` as the rep's home: ``LAT, LON`` as it is, an address looked up.
 
-    Empty forgets the home (the day then starts at the territory's centre). Returns
-    the home kept, or None.
+    An address is looked up as the route planner's start and end are
+    (:func:`route_ends.point_or_address`: the geocoder's cache, online, else the town's
+    centre from the offline gazetteer, marked "near …"). Empty forgets the home (the
+    day then starts at the territory's centre). Returns the home kept, or None.
     """
     text = " ".join(text.split())
     if not text:
         save_home(data_dir, user_id, None)
         return None
-    point = parse_point(text)
-    if point is None:
-        geocoder = open_geocoder(data_dir)
-        try:
-            found = geocoder.lookup(text)
-        except Offline as exc:
-            raise FieldappError(
-                "cannot look up the address now (the geocoder is offline or unreachable); "
-                "type the position as LAT, LON instead"
-            ) from exc
-        finally:
+    geocoder = None if route_ends.parse_point(text) else open_geocoder(data_dir)
+    try:
+        found = route_ends.point_or_address(text, geocoder)
+    finally:
+        if geocoder is not None:
             geocoder.cache.close()
-        if found is None:
-            raise FieldappError(f"no place found for {text!r}; check the address or type LAT, LON")
-        point = (found.lat, found.lon)
-    home = Home(point, "home", text)
+    home = Home(found.point, "home", found.label)
     save_home(data_dir, user_id, home)
     return home

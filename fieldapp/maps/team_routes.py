@@ -17,10 +17,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from fieldapp.errors import FieldappError
+from fieldapp.maps import saved_plans
 from fieldapp.maps.planner import account_points, save_plan
 from fieldapp.maps.routing import DayPlan
 from fieldapp.store import scheduling, services
-from fieldapp.store.agenda import MIN_VISIT_MINUTES
 from fieldapp.store.due import due_for_visit
 
 # Stops a new route for a rep starts with: about a day's work at 45 minutes a visit.
@@ -56,23 +56,12 @@ def save_for_rep(session: Session, plan: DayPlan, rep_id: str) -> RepRoute:
     """The plan as the rep's route plan and one planned visit per stop, owned by the rep.
 
     Each visit starts when the plan has the rep start it (after any wait for an
-    appointment) and lasts the stop's visit time.
+    appointment) and lasts the stop's visit time (:func:`saved_plans.plan_visits`).
     """
     if not plan.stops:
         raise FieldappError("the route has no stops to plan as visits")
     plan_id = save_plan(session, plan, owner_id=rep_id)
-    visits = [
-        scheduling.schedule_visit(
-            session,
-            stop.account_id,
-            plan.at(stop.start),
-            minutes=max(MIN_VISIT_MINUTES, stop.service_s // 60),
-            owner_id=rep_id,
-            route_plan_id=plan_id,
-        )
-        for stop in plan.stops
-    ]
-    return RepRoute(plan_id, visits)
+    return RepRoute(plan_id, saved_plans.plan_visits(session, plan_id, owner_id=rep_id))
 
 
 def undo_for_rep(session: Session, route: RepRoute) -> None:

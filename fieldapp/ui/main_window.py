@@ -35,12 +35,14 @@ from fieldapp.ui import queries, roles, style
 from fieldapp.ui.accounts_panel import AccountsPanel
 from fieldapp.ui.agenda_panel import AgendaPanel
 from fieldapp.ui.background import Background
+from fieldapp.ui.leads_panel import LeadsPanel
 from fieldapp.ui.map_screen import MapScreen
 from fieldapp.ui.panel import AppContext, Panel, UndoFn
 from fieldapp.ui.panels import PANELS, PanelSpec
 from fieldapp.ui.position import PositionProvider
 from fieldapp.ui.queries import TaskRow
 from fieldapp.ui.sync_control import SyncControl, describe
+from fieldapp.ui.sync_menu import SyncMenu
 
 if TYPE_CHECKING:
     from fieldapp.sync.engine import SyncReport
@@ -81,6 +83,7 @@ class MainWindow(QMainWindow):
         self.ctx.message.connect(self._message)
         self.ctx.open_account.connect(self.open_account)
         self.ctx.open_agenda.connect(self.open_agenda)
+        self.ctx.open_lead.connect(self.open_lead)
         self.bg.changed.connect(lambda _e: self.refresh_status())
         self.bg.failed.connect(lambda text: self._message(text, None))
         self._undo: UndoFn | None = None
@@ -122,7 +125,7 @@ class MainWindow(QMainWindow):
         self.outbox_label.setObjectName("outbox")
         self.statusBar().addPermanentWidget(self.counts_label)
         self.statusBar().addPermanentWidget(self.outbox_label)
-        self.sync = SyncControl(self.bg, self)
+        self.sync = SyncControl(self.bg, self.settings, self)
         self.sync.finished.connect(self._synced)
         self.sync.failed.connect(lambda message: self.ctx.tell(f"Not synced: {message}"))
         self.statusBar().addPermanentWidget(self.sync.label)
@@ -195,7 +198,9 @@ class MainWindow(QMainWindow):
             view.addAction(action)
             self.panel_actions.append(action)
         sync_menu = menu.addMenu("&Sync")
-        sync_menu.addAction(self.sync_action)
+        self.sync_menu = SyncMenu(self, self.ctx, self.sync, sync_menu, self.sync_action)
+        self.statusBar().addPermanentWidget(self.sync_menu.account_label)
+        self.ctx.sync_requested.connect(self.sync.start)
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&About fieldapp", self.about))
         toolbar = QToolBar("Main")
@@ -310,6 +315,11 @@ class MainWindow(QMainWindow):
         assert isinstance(panel, AgendaPanel)
         panel.set_owner(owner_id, name)
 
+    def open_lead(self, lead_id: str) -> None:
+        panel = self.show_panel("leads")
+        assert isinstance(panel, LeadsPanel)
+        panel.show_lead(lead_id)
+
     def new_record(self) -> None:
         self.current_panel().new_record()
 
@@ -360,10 +370,11 @@ class MainWindow(QMainWindow):
             f"{counts['accounts']:,} accounts · {counts['leads']:,} leads · "
             f"{counts['opportunities']:,} deals · {counts['tasks']:,} tasks"
         )
-        pending = counts["outbox"]
-        self.outbox_label.setText(
-            f"{pending:,} changes not yet synced" if pending else "all changes synced"
-        )
+        pending, refused = counts["outbox"], counts["refused"]
+        text = f"{pending:,} changes not yet synced" if pending else "all changes synced"
+        if refused:
+            text += f" · {refused:,} refused by the server"
+        self.outbox_label.setText(text)
 
     def about(self) -> None:
         QMessageBox.about(
@@ -404,6 +415,7 @@ class MainWindow(QMainWindow):
         """Save the layout and finish background work; the replica stays open."""
         self._closing = True
         self.notifier.timer.stop()
+        self.sync.timer.stop()
         self.save_layout()
         for panel in self.panels.values():
             if isinstance(panel, MapScreen | TeamPanel):

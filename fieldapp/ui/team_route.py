@@ -39,10 +39,23 @@ class RepRoutePlanner(RoutePlanner):
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)
         layout.insertWidget(0, self.whose)
+        # Saving is planning the rep's visits; what the rep's own planner keeps (their home
+        # and office, their saved routes, their day's visits) is not the manager's to use.
+        self.save_button.clicked.disconnect()
+        self.save_button.clicked.connect(self.save)
         self.save_button.setText(self.tr("Save as planned visits"))
         self.save_button.setToolTip(
-            self.tr("The rep gets them as planned visits on their next sync")
+            self.tr("The rep gets them as planned visits on their next sync (Ctrl+S)")
         )
+        for button in (
+            self.visits_button,
+            self.day_visits_button,
+            self.places_button,
+            self.saved_button,
+        ):
+            button.hide()
+        self.start.setPlaceholderText(self.tr("an address or LAT, LON (empty: the first stop)"))
+        self.end.setPlaceholderText(self.tr("as the start (default: back to the start)"))
         self.summary.setText(self.tr("Lasso more of the rep's accounts on the map, then Optimise."))
 
     def plan_for(self, rep_id: str, name: str, start: Home | None, stops: list[str]) -> None:
@@ -52,6 +65,7 @@ class RepRoutePlanner(RoutePlanner):
         self.stop_ids.clear()
         self.result.setRowCount(0)
         self.plan = None
+        self.plan_id = None
         self._enable_plan_actions()
         if start is None:
             self.start.clear()
