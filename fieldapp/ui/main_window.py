@@ -370,6 +370,11 @@ class MainWindow(QMainWindow):
             f"{counts['accounts']:,} accounts · {counts['leads']:,} leads · "
             f"{counts['opportunities']:,} deals · {counts['tasks']:,} tasks"
         )
+        if counts.get("sandbox"):
+            # A demo replica never syncs (store/sandbox.py): say so instead of a count.
+            self.outbox_label.setText("demo sandbox · nothing here is sent to a server")
+            self.setWindowTitle(f"fieldapp — demo sandbox — {self.replica.data_dir}")
+            return
         pending, refused = counts["outbox"], counts["refused"]
         text = f"{pending:,} changes not yet synced" if pending else "all changes synced"
         if refused:
