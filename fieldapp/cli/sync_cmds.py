@@ -10,27 +10,23 @@ from contextlib import closing
 from dataclasses import asdict
 from typing import Any
 
-from fieldapp.errors import FieldappError
+from fieldapp.errors import FieldappError, NotFoundError
 from fieldapp.store.db import Replica
-from fieldapp.store.secrets import keyring_status
 from fieldapp.sync import state
 from fieldapp.sync.account import (
-    CREDENTIALS,
     signed_in_account,
-    signed_in_transport,
     signed_out,
     sync_now,
 )
 from fieldapp.sync.engine import (
     Progress,
-    SyncEngine,
     conflict_rows,
-    record_resolution,
     rejection_rows,
 )
 from fieldapp.sync.errors import AuthRequired
 from fieldapp.sync.report import sync_history
-from fieldapp.sync.transport import Transport
+from fieldapp.sync.resolutions import decide
+from fieldapp.sync.signin import SignedIn, sign_in, sign_out
 
 from .output import print_json, print_table
 
@@ -83,51 +79,29 @@ def run(args: argparse.Namespace, open_replica: Opener) -> int:
 
 
 def _login(args: argparse.Namespace, replica: Replica) -> int:
-    server = args.server.rstrip("/")
-    where = _sign_in(replica, server, args.user, args.password_stdin)
-    if where == "keyring":
-        with replica.engine.connect() as conn:
-            role = state.get(conn, "role")
-        print(f"signed in to {server} as {args.user} ({role})")
+    done = _sign_in(replica, args.server, args.user, args.password_stdin)
+    if done.in_keyring:
+        print(f"signed in to {done.server} as {done.username} ({done.role})")
     return 0
 
 
-def _sign_in(replica: Replica, server: str, user: str, password_stdin: bool) -> str:
-    """Sign in and keep the token; "keyring", or "memory" (said once, on stderr)."""
-    with replica.engine.connect() as conn:
-        bound = state.get(conn, "user_id")
-        old_server = state.get(conn, "server")
-    password = _password(password_stdin)
-    transport = Transport(server)
-    try:
-        reply = transport.login(user, password)
-        hello = transport.hello()
-    finally:
-        transport.close()
-    if bound is not None and (bound != reply.user.id or old_server != server):
-        raise FieldappError(
-            "this data dir holds another user's or server's replica; "
-            "use another --data-dir for this account"
-        )
-    with replica.engine.begin() as conn:
-        state.put(conn, "server", server)
-        state.put(conn, "username", user)
-    adopted = state.remember_user(replica, reply.user, hello.territories)
-    if adopted:
+def _sign_in(replica: Replica, server: str, user: str, password_stdin: bool) -> SignedIn:
+    """Sign in; without a keyring say once (on stderr) that the token stays in memory."""
+    done = sign_in(replica, server, user, _password(password_stdin))
+    if done.adopted:
         print(
-            f"{adopted} record{'' if adopted == 1 else 's'} made on this laptop before signing "
-            f"in now belong{'s' if adopted == 1 else ''} to {user}",
+            f"{done.adopted} record{'' if done.adopted == 1 else 's'} made on this laptop "
+            f"before signing in now belong{'s' if done.adopted == 1 else ''} to {done.username}",
             file=sys.stderr,
         )
-    if CREDENTIALS.save(server, user, reply.token):
-        return "keyring"
-    print(
-        f"signed in to {server} as {user}, but there is no usable keyring backend "
-        f"({keyring_status().problem}): the token is kept in memory for this command only "
-        "and is not saved (fieldapp sync --password-stdin signs in for each run)",
-        file=sys.stderr,
-    )
-    return "memory"
+    if not done.in_keyring:
+        print(
+            f"signed in to {done.server} as {done.username}, but there is no usable keyring "
+            f"backend ({done.keyring_problem}): the token is kept in memory for this command "
+            "only and is not saved (fieldapp sync --password-stdin signs in for each run)",
+            file=sys.stderr,
+        )
+    return done
 
 
 def _password(from_stdin: bool) -> str:
@@ -140,17 +114,9 @@ def _password(from_stdin: bool) -> str:
 
 
 def _logout(replica: Replica) -> int:
-    server, user = signed_in_account(replica)
-    token = CREDENTIALS.load(server, user)
-    if token:
-        transport = Transport(server, token, retries=0, timeout=10)
-        try:
-            transport.logout()
-        except FieldappError:
-            pass  # revoked or unreachable: forgetting the token locally is what matters
-        finally:
-            transport.close()
-    CREDENTIALS.delete(server, user)
+    server = sign_out(replica)
+    if server is None:
+        signed_in_account(replica)  # raises: how to sign in
     print(f"signed out of {server}")
     return 0
 
@@ -235,12 +201,11 @@ def _conflicts(args: argparse.Namespace, replica: Replica) -> int:
         for r in rejections:
             print(f"rejected {r['op']} of {r['entity']} {r['row_id']}: {r['error']}")
         return 0
-    transport = signed_in_transport(replica)
     try:
-        info = transport.resolve(args.id, args.keep)
-        record_resolution(replica, info.model_dump())
-        SyncEngine(replica, transport).sync()
-    finally:
-        transport.close()
+        decide(replica, args.id, args.keep)
+    except NotFoundError:
+        sync_now(replica)  # made since this laptop's last sync: pull it first
+        decide(replica, args.id, args.keep)
+    sync_now(replica)  # sends the decision first; the pull brings the kept value
     print(f"resolved {args.id}: kept {args.keep}")
     return 0
