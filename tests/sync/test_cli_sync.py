@@ -244,7 +244,9 @@ def test_sync_password_stdin_without_keyring_history_and_refused_commands(
     assert done.returncode == 1 and "--all" in done.stderr
     done = run("refused", "discard", str(refused["outbox_id"]), "--yes")
     assert done.returncode == 0 and "deleted from this laptop" in done.stdout
-    assert json.loads(run("accounts", "list", "--json").stdout) == []
+    assert [a["name"] for a in json.loads(run("accounts", "list", "--json").stdout)] == [
+        "Suedhaus"  # bob's South account, from the server; the discarded one is gone
+    ]
     history = json.loads(run("sync", "--history", "--json").stdout)
     assert [h["ok"] for h in history] == [True, True]
     assert history[0]["counts"]["refused"] == 1 and history[1]["counts"]["refused"] == 0
