@@ -14,6 +14,7 @@ from fieldapp.errors import FieldappError, NotFoundError
 from fieldapp.store.db import Replica
 from fieldapp.sync import state
 from fieldapp.sync.account import (
+    refuse_sandbox,
     signed_in_account,
     signed_out,
     sync_now,
@@ -87,6 +88,7 @@ def _login(args: argparse.Namespace, replica: Replica) -> int:
 
 def _sign_in(replica: Replica, server: str, user: str, password_stdin: bool) -> SignedIn:
     """Sign in; without a keyring say once (on stderr) that the token stays in memory."""
+    refuse_sandbox(replica)  # before asking for a password
     done = sign_in(replica, server, user, _password(password_stdin))
     if done.adopted:
         print(
