@@ -15,8 +15,10 @@ from fieldapp.errors import FieldappError
 from fieldapp.store.db import Replica
 from fieldapp.store.secrets import Where, keyring_status
 from fieldapp.sync import state
-from fieldapp.sync.account import CREDENTIALS, refuse_sandbox
-from fieldapp.sync.transport import Transport
+
+# The sync client (sync.account: the engine; sync.transport: requests) is imported in
+# the functions: the app's Sync menu imports this module at start-up and pays for the
+# client only when someone signs in (tests/ui/test_map_screen.py checks the imports).
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ def server_address(text: str) -> str:
 
 
 def account_status(replica: Replica) -> AccountStatus:
+    from fieldapp.sync.account import CREDENTIALS
+
     with replica.engine.connect() as conn:
         server = state.get(conn, "server")
         user = state.get(conn, "username")
@@ -68,6 +72,9 @@ def account_status(replica: Replica) -> AccountStatus:
 
 def sign_in(replica: Replica, server: str, username: str, password: str) -> SignedIn:
     """Log in, check the server speaks our protocol, keep the token; raise in words."""
+    from fieldapp.sync.account import CREDENTIALS, refuse_sandbox
+    from fieldapp.sync.transport import Transport
+
     refuse_sandbox(replica)
     server = server_address(server)
     username = username.strip()
@@ -106,6 +113,9 @@ def sign_out(replica: Replica) -> str | None:
     The server and user name stay in the replica (the replica is still theirs), so the
     next sign-in is pre-filled.
     """
+    from fieldapp.sync.account import CREDENTIALS
+    from fieldapp.sync.transport import Transport
+
     status = account_status(replica)
     if status.server is None or status.username is None:
         return None
