@@ -30,6 +30,7 @@ class SignedIn:
     role: str
     in_keyring: bool
     keyring_problem: str | None
+    adopted: int = 0  # records made before the first sign-in, now this user's
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def sign_in(replica: Replica, server: str, username: str, password: str) -> Sign
     transport = Transport(server, retries=1, timeout=30)
     try:
         reply = transport.login(username, password)
-        transport.hello()
+        hello = transport.hello()
     finally:
         transport.close()
     if bound is not None and (bound != reply.user.id or old_server != server):
@@ -98,9 +99,12 @@ def sign_in(replica: Replica, server: str, username: str, password: str) -> Sign
     with replica.engine.begin() as conn:
         state.put(conn, "server", server)
         state.put(conn, "username", username)
+    # Who signed in (new records are theirs) and their territories (where new accounts
+    # land); the first sign-in adopts what was made on this replica before.
+    adopted = state.remember_user(replica, reply.user, hello.territories)
     kept = CREDENTIALS.save(server, username, reply.token)
     problem = None if kept else (keyring_status().problem or "no keyring backend is available")
-    return SignedIn(server, username, reply.user.role, kept, problem)
+    return SignedIn(server, username, reply.user.role, kept, problem, adopted)
 
 
 def sign_out(replica: Replica) -> str | None:
