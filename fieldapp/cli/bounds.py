@@ -12,10 +12,10 @@ import argparse
 from collections.abc import Callable
 from typing import NoReturn
 
-from fieldapp.domain import parse
-
 # More rows than any list or report shows; SQLite's LIMIT takes up to 2^63-1.
 MAX_COUNT = 1_000_000
+# A row number (e.g. an outbox entry's): SQLite's largest integer.
+MAX_ID = 2**63 - 1
 
 
 class Parser(argparse.ArgumentParser):
@@ -34,9 +34,8 @@ def count(low: int = 1, high: int = MAX_COUNT) -> Callable[[str], int]:
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if not low <= value <= high:
-            raise argparse.ArgumentTypeError(
-                f"must be between {low:,} and {high:,} (got {parse.plain(text)})"
-            )
+            shown = text if len(text) <= 40 else text[:39] + "…"
+            raise argparse.ArgumentTypeError(f"must be between {low:,} and {high:,} (got {shown})")
         return value
 
     check.__name__ = "count"  # argparse names the type in its messages
@@ -45,6 +44,8 @@ def count(low: int = 1, high: int = MAX_COUNT) -> Callable[[str], int]:
 
 def amount(text: str) -> str:
     """An argparse ``type`` for an amount: checked by the store's own rule, kept as typed."""
+    from fieldapp.domain import parse  # not at start-up: `fieldapp --help` needs none of it
+
     try:
         parse.amount(text)
     except ValueError as exc:

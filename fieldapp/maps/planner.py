@@ -36,6 +36,7 @@ class AccountPoint:
     precision: str | None
     territory_id: str | None
     last_visit: datetime | None
+    owner_id: str | None = None
 
 
 def account_points(
@@ -53,7 +54,7 @@ def account_points(
     """
     sql = (
         "SELECT a.id, a.name, a.latitude, a.longitude, a.type, a.status,"
-        " a.geocode_precision, a.territory_id, v.last FROM accounts AS a"
+        " a.geocode_precision, a.territory_id, v.last, a.owner_id FROM accounts AS a"
         " LEFT JOIN (SELECT account_id, max(checkin_at) AS last FROM visits"
         " WHERE deleted_at IS NULL GROUP BY account_id) AS v ON v.account_id = a.id"
         " WHERE a.deleted_at IS NULL"
@@ -79,7 +80,7 @@ def account_points(
             last = datetime.fromisoformat(last)
         if last is not None and last.tzinfo is None:
             last = last.replace(tzinfo=UTC)
-        out.append(AccountPoint(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], last))
+        out.append(AccountPoint(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], last, r[9]))
     return out
 
 
@@ -134,8 +135,8 @@ def stop_requests(
     return out
 
 
-def save_plan(session: Session, plan: DayPlan, *, name: str | None = None) -> str:
-    """Store a plan as a RoutePlan with its RouteStops (outbox entries included)."""
+def plan_values(plan: DayPlan, name: str | None = None) -> dict[str, Any]:
+    """A day plan as the fields of its RoutePlan row."""
     req = plan.request
     settings: dict[str, Any] = {
         "travel_times": plan.matrix_source,
@@ -149,23 +150,25 @@ def save_plan(session: Session, plan: DayPlan, *, name: str | None = None) -> st
         "unserved": [{"account_id": u.account_id, "reason": u.reason} for u in plan.unserved],
         "problems": list(plan.problems),
     }
-    plan_id = services.create(
-        session,
-        "route_plans",
-        {
-            "plan_date": req.plan_date,
-            "name": name or f"Route {req.plan_date.isoformat()}",
-            "start_latitude": req.start[0],
-            "start_longitude": req.start[1],
-            "end_latitude": req.end_point[0],
-            "end_longitude": req.end_point[1],
-            "day_start": hhmm(req.day_start),
-            "day_end": hhmm(req.day_end),
-            "total_distance_m": float(plan.total_distance_m),
-            "total_duration_s": max(0, plan.back - plan.leave),
-            "settings": settings,
-        },
-    )
+    values: dict[str, Any] = {
+        "plan_date": req.plan_date,
+        "start_latitude": req.start[0],
+        "start_longitude": req.start[1],
+        "end_latitude": req.end_point[0],
+        "end_longitude": req.end_point[1],
+        "day_start": hhmm(req.day_start),
+        "day_end": hhmm(req.day_end),
+        "total_distance_m": float(plan.total_distance_m),
+        "total_duration_s": max(0, plan.back - plan.leave),
+        "settings": settings,
+    }
+    if name is not None:
+        values["name"] = name
+    return values
+
+
+def write_stops(session: Session, plan_id: str, plan: DayPlan) -> None:
+    """The plan's stops as RouteStops of ``plan_id`` (outbox entries included)."""
     for s in plan.stops:
         services.create(
             session,
@@ -183,6 +186,21 @@ def save_plan(session: Session, plan: DayPlan, *, name: str | None = None) -> st
                 "wait_s": s.wait_s,
             },
         )
+
+
+def save_plan(
+    session: Session, plan: DayPlan, *, name: str | None = None, owner_id: str | None = None
+) -> str:
+    """Store a plan as a RoutePlan with its RouteStops (outbox entries included).
+
+    ``owner_id`` makes it someone else's (a manager planning a rep's day); by default
+    it is the signed-in user's.
+    """
+    values = plan_values(plan, name or f"Route {plan.request.plan_date.isoformat()}")
+    if owner_id is not None:
+        values["owner_id"] = owner_id
+    plan_id = services.create(session, "route_plans", values)
+    write_stops(session, plan_id, plan)
     return plan_id
 
 

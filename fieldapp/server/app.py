@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 from fieldapp.server import auth, limits, sync
 from fieldapp.server.answers import answers
 from fieldapp.server.db import Database, ServerError
+from fieldapp.server.scope import scope_of
 from fieldapp.sync.protocol import (
     MAX_PULL_LIMIT,
     MAX_SEQ,
@@ -126,7 +127,14 @@ def create_app(db: Database) -> FastAPI:
         problem = compatibility_problem(body.protocol, body.schema_version)
         if problem:
             raise IncompatibleClient(problem)
-        return HelloReply(protocol=PROTOCOL_VERSION, schema_version=SCHEMA_VERSION, user=who.info())
+        with db.session() as session:
+            territories = list(scope_of(session, who).territories)
+        return HelloReply(
+            protocol=PROTOCOL_VERSION,
+            schema_version=SCHEMA_VERSION,
+            user=who.info(),
+            territories=territories,
+        )
 
     @app.post("/sync/push", dependencies=[Compatible], responses=answers(400, 401, 413, 426, 503))
     def push(body: PushRequest, who: Who) -> PushReply:

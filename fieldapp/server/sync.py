@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from fieldapp.server import placing
 from fieldapp.server.auth import ForbiddenError, Principal, utcnow
 from fieldapp.server.db import Database, ServerError, counter, next_seqs
 from fieldapp.server.models import AppliedMutation, Conflict, Record, ScopeExit
+from fieldapp.server.moves import moves_since
 from fieldapp.server.scope import (
     Scope,
     anchors,
@@ -206,7 +208,9 @@ def _in_scope(
         return owner_of(entity, row_id, data) in scope.users
     if account_id is None:
         assert scope.users is not None
-        return owner_of(entity, row_id, data) in scope.users
+        return owner_of(entity, row_id, data) in scope.users or (
+            territory_id is not None and territory_id in scope.territories
+        )
     account = batch.load(session, account_id)
     if account is None:
         raise _Reject(f"account {account_id} is not on the server")
@@ -235,6 +239,7 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
     check_references(m.entity, new_values, lambda row_id: batch.entity_of(session, row_id))
     if rec is None:
         data = {"id": m.row_id, **new_values}
+        placed = placing.place_new(session, batch.scope, who, m.entity, data)
         if not _in_scope(session, batch, m.entity, m.row_id, data):
             raise _Reject(f"{_what(m.entity, m.row_id)} is outside your scope")
         rec = Record(id=m.row_id, entity=m.entity, version=0, deleted=False)
@@ -256,12 +261,13 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
                 {"deleted": "accounts", "id": parent.id},
             )
             conflicts.append(c.id)
-        # Values the server stored in canonical form differ from the client's copy:
-        # "merged" sends the record back on the pull.
-        batch.touch(rec, clean=not conflicts and not checked.normalised)
+        # A record the server placed (owner, territory) or stored in canonical form
+        # differs from the client's copy: "merged" sends it back on the pull.
+        changed = placed or checked.normalised
+        batch.touch(rec, clean=not conflicts and not changed)
         return MutationResult(
             mutation_id=m.mutation_id,
-            status="conflict" if conflicts else "merged" if checked.normalised else "applied",
+            status="conflict" if conflicts else "merged" if changed else "applied",
             conflicts=conflicts,
         )
     data = batch.data_of(rec)
@@ -481,9 +487,12 @@ def pull(
                 scope_part = ',"scope_changed":true,"scope_accounts":null,"scope_owners":null'
             else:
                 accounts = list(session.scalars(scope.accounts_query()))
+                moved = moves_since(session, scope, scope_seq, set(accounts))
                 scope_part = (
                     f',"scope_changed":true,"scope_accounts":{dumps(accounts)},'
-                    f'"scope_owners":{dumps(list(scope.users or ()))}'
+                    f'"scope_owners":{dumps(list(scope.users or ()))},'
+                    f'"scope_territories":{dumps(list(scope.territories))},'
+                    f'"scope_moves":{dumps(moved)}'
                 )
     changes = ",".join(_change_json(r.entity, r.id, r.version, r.data) for r in rows)
     conflict_json = ",".join(conflict_info(c).model_dump_json() for c in conflicts)

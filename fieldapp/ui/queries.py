@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from fieldapp.store import scheduling, search, services
+from fieldapp.store import refused, sandbox, scheduling, search, services
 from fieldapp.store.models import (
     Account,
     Contact,
@@ -434,4 +434,6 @@ def today(session: Session) -> Today:
 def counts(session: Session) -> dict[str, int]:
     out = {e: services.count(session, e) for e in ("accounts", "leads", "opportunities", "tasks")}
     out["outbox"] = services.pending_outbox(session)
+    out["sandbox"] = int(sandbox.is_sandbox(session))
+    out["refused"] = refused.refused_count(session)
     return out

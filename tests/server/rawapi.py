@@ -67,6 +67,10 @@ class Api:
         self.db.close()
 
 
+# A new record's answer: "merged" when the server filled in its owner or territory.
+STORED = ("applied", "merged")
+
+
 def insert(entity: str, row_id: str | None = None, **values: Any) -> dict[str, Any]:
     return {
         "mutation_id": str(uuid.uuid4()),

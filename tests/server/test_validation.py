@@ -5,18 +5,18 @@ from __future__ import annotations
 import uuid
 
 from fieldapp.server import admin
-from tests.server.rawapi import Api, change, insert
+from tests.server.rawapi import STORED, Api, change, insert
 
 
 def _setup(api: Api) -> dict[str, str]:
     api.user("boss", "admin")
-    api.user("alice")
+    alice = api.user("alice")
     north = admin.add_territory(api.db, "North", None, ["N"])
     admin.assign_territory(api.db, "North", "alice")
     account = str(uuid.uuid4())
     [result] = api.push("boss", insert("accounts", account, name="Nordwerk", territory_id=north))
-    assert result["status"] == "applied"
-    return {"north": north, "account": account}
+    assert result["status"] in STORED
+    return {"north": north, "account": account, "alice": alice}
 
 
 def test_invalid_records_are_refused_with_their_reason_and_the_rest_goes_on(api: Api) -> None:
@@ -43,8 +43,8 @@ def test_invalid_records_are_refused_with_their_reason_and_the_rest_goes_on(api:
     )
     results = api.push("alice", good_contact, *bad.values(), good_deal)
     by_id = {r["mutation_id"]: r for r in results}
-    assert by_id[good_contact["mutation_id"]]["status"] == "applied"
-    assert by_id[good_deal["mutation_id"]]["status"] == "applied"
+    assert by_id[good_contact["mutation_id"]]["status"] in STORED
+    assert by_id[good_deal["mutation_id"]]["status"] in STORED
     reasons = {what: by_id[m["mutation_id"]] for what, m in bad.items()}
     assert {r["status"] for r in reasons.values()} == {"rejected"}
     expected = {
@@ -92,8 +92,14 @@ def test_an_edit_that_breaks_a_record_is_refused_and_the_record_kept(api: Api) -
 def test_values_are_stored_in_canonical_form_and_sent_back(api: Api) -> None:
     ids = _setup(api)
     deal = insert(
-        "opportunities", account_id=ids["account"], name="  Padded  ", stage="Won", amount=1200
-    )
+        "opportunities", account_id=ids["account"], owner_id=ids["alice"], name="  Padded  ",
+        stage="Won", amount=1200,
+    )  # fmt: skip
+    exact = insert(
+        "opportunities", account_id=ids["account"], owner_id=ids["alice"], name="Exact",
+        stage="Won", amount="1200.00",
+    )  # fmt: skip
+    assert api.push("alice", exact)[0]["status"] == "applied"  # as stored: nothing to send back
     [result] = api.push("alice", deal)
     # The server's copy differs from what the client holds: "merged" makes it pull it.
     assert result["status"] == "merged"
