@@ -32,7 +32,7 @@ DB_FILENAME = "replica.sqlite3"
 ENV_DATA_DIR = "FIELDAPP_DATA_DIR"
 BEGIN_OPTION = "fieldapp_sqlite_begin"
 # The newest revision in migrations/versions (a test keeps the two equal).
-SCHEMA_HEAD = "0009"
+SCHEMA_HEAD = "0010"
 # Page size of replicas created from now on (see _set_pragmas).
 PAGE_SIZE = 16384
 # SQLite's default: a commit that leaves more WAL pages than this checkpoints.
