@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from fieldapp.domain.geo import EARTH_RADIUS_M, LatLon, haversine_m
@@ -49,7 +49,7 @@ def check_point(lat: float, lon: float) -> LatLon:
 
 
 def parse_point(text: str) -> LatLon | None:
-    """"50.73,7.10" (or "50.73 7.10", "50.73; 7.10") → (lat, lon); None if it is not one."""
+    """ "50.73,7.10" (or "50.73 7.10", "50.73; 7.10") → (lat, lon); None if it is not one."""
     parts = text.replace(";", ",").replace(",", " ").split()
     if len(parts) != 2:
         return None
@@ -91,7 +91,7 @@ def nearby(
     coslat = max(0.01, math.cos(math.radians(min(89.9, abs(lat0) + dlat))))
     dlon = math.degrees(radius_m / EARTH_RADIUS_M) / coslat
     cols = (Account.id, Account.name, Account.city, Account.latitude, Account.longitude)
-    where = [
+    where: list[ColumnElement[bool]] = [
         Account.deleted_at.is_(None),
         Account.latitude.is_not(None),
         Account.latitude.between(lat0 - dlat, lat0 + dlat),
@@ -109,7 +109,7 @@ def nearby(
             where.append(Account.longitude.between(west, east))
     found = []
     for row_id, name, city, lat, lon in session.execute(select(*cols).where(*where)):
-        if row_id == exclude:
+        if row_id == exclude or lat is None or lon is None:
             continue
         d = haversine_m((lat0, lon0), (lat, lon))
         if d <= radius_m:

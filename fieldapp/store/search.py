@@ -2,11 +2,12 @@
 
 Every word of the query is a prefix ("acm" finds "Acme", "ac mü" finds "Acme
 München"); umlauts match written out ("baeck" finds "Bäckerei"), and phone numbers
-match in any spelling (see search_terms). Results are ranked by bm25 with the name weighted highest. For short
-queries (up to three characters in all) ranking every match would cost a scan of
-thousands of rows at 100k accounts (p95 50 ms for three characters); there we take
-matches in the name column first, in index order, which is both fast and what a
-person typing "a" or "mül" expects to see. Ranking starts at the fourth character.
+match in any spelling (see search_terms). Results are ranked by bm25 with the name
+weighted highest. For short queries (up to three characters in all) ranking every
+match would cost a scan of thousands of rows at 100k accounts (p95 50 ms for three
+characters); there we take matches in the name column first, in index order, which
+is both fast and what a person typing "a" or "mül" expects to see.
+Ranking starts at the fourth character.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ FTS_COLUMNS: dict[str, tuple[str, ...]] = {
     **{table: (*plain, "folded", "phone_digits") for table, (plain, _, _) in SOURCES.items()},
     "notes": ("body",),
 }
-UMLAUTS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("Ä", "Ae"), ("Ö", "Oe"), ("Ü", "Ue"))
-UMLAUTS += (("ß", "ss"), ("ẞ", "SS"))
+UMLAUTS: tuple[tuple[str, str], ...] = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("Ä", "Ae"))
+UMLAUTS += (("Ö", "Oe"), ("Ü", "Ue"), ("ß", "ss"), ("ẞ", "SS"))
 PHONE_PUNCTUATION = (" ", "-", "/", "(", ")", ".", "+", "\u00a0")
 # Below this many rows the per-row triggers are cheaper than dropping them.
 BULK_INDEX_THRESHOLD = 200

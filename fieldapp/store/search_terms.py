@@ -71,7 +71,7 @@ def digit_spellings(query: str, region: str | None = None) -> list[str]:
     significant = phonenumbers.national_significant_number(number)
     international = f"{number.country_code}{significant}"
     # The trunk prefix the number's country dials nationally ("0" in Germany).
-    region_code = phonenumbers.region_code_for_country_code(number.country_code)
+    region_code = phonenumbers.region_code_for_country_code(number.country_code or 0)
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region_code)
     prefix = (metadata.national_prefix or "") if metadata else ""
     spellings += [international, "00" + international, prefix + significant, significant]

@@ -35,9 +35,7 @@ def test_nearest_first_within_the_radius(replica: Replica) -> None:
     with replica.read_session() as s:
         found = places.nearby(s, BONN, 30)
         assert [n.id for n in found] == [centre, siegburg, koeln]
-        assert found[1].distance_m == pytest.approx(
-            haversine_m(BONN, (50.7998, 7.2079)), rel=1e-9
-        )
+        assert found[1].distance_m == pytest.approx(haversine_m(BONN, (50.7998, 7.2079)), rel=1e-9)
         assert 9_000 < found[1].distance_m < 11_000
         assert [n.id for n in places.nearby(s, BONN, 12)] == [centre, siegburg]
         assert [n.id for n in places.nearby(s, BONN, 30, limit=1)] == [centre]
