@@ -125,14 +125,14 @@ class Account(Synced, Base):
     # fieldapp.domain.visits). A checked-in planned visit plans the next one N days on.
     visit_frequency_days: Mapped[int | None] = mapped_column(Integer)
 
-    # "Nearby" reads a latitude band of this index and tests the longitude in it,
-    # touching only the rows inside the box (store migration 0010).
+    # "Nearby" reads a latitude band of this index and tests the longitude and the
+    # tombstone in it, without reading the table (store migration 0010).
     __table_args__ = (
         Index(
             "ix_accounts_location",
             "latitude",
             "longitude",
-            sqlite_where=text("deleted_at IS NULL AND latitude IS NOT NULL"),
+            "deleted_at",
         ),
     )
 

@@ -11,8 +11,8 @@ the index):
   number's international spellings (fieldapp.store.search).
 - accounts also index ``email`` and ``website``.
 
-And ``ix_accounts_location`` (latitude, longitude) over live located accounts, for
-"Nearby" (fieldapp.store.places): a latitude band of the index, longitude tested in it.
+And ``ix_accounts_location`` (latitude, longitude, deleted_at), for "Nearby"
+(fieldapp.store.places): a latitude band of the index, the rest tested inside it.
 
 Contentless instead of external content (0002): the extra columns are not columns of
 the table, and FTS5 reads an external-content table's columns by name. Deletes still
@@ -24,7 +24,6 @@ Revises: 0009
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
@@ -125,8 +124,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_accounts_location",
         "accounts",
-        ["latitude", "longitude"],
-        sqlite_where=sa.text("deleted_at IS NULL AND latitude IS NOT NULL"),
+        ["latitude", "longitude", "deleted_at"],
     )
 
 
