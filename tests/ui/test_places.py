@@ -215,3 +215,21 @@ def test_pin_typed_by_hand_with_undo(
     qtbot.waitUntil(lambda: "Pin moved" in window.toast.label.text())
     assert window.toast.trigger()  # Undo
     qtbot.waitUntil(lambda: _position(replica, ids["Köln Dom"]) == (50.9413, 6.9583, None))
+
+
+def test_a_pin_dragged_on_the_map_can_be_undone(
+    qtbot: QtBot, replica: Replica, make_window
+) -> None:  # type: ignore[no-untyped-def]
+    from fieldapp.maps import geocode
+    from fieldapp.ui import locating
+
+    ids = _accounts(replica)
+    window = make_window()
+    # What the map panel does on a drag: note the old position, save the new one.
+    before = geocode.location_of(replica, ids["Köln Dom"])
+    geocode.set_location(replica, ids["Köln Dom"], 50.5, 7.5)
+    locating.undo_offer(window.ctx, ids["Köln Dom"], before, "Pin moved on the map.")
+    qtbot.waitUntil(lambda: "Pin moved on the map" in window.toast.label.text())
+    assert _position(replica, ids["Köln Dom"]) == (50.5, 7.5, "manual")
+    assert window.toast.trigger()
+    qtbot.waitUntil(lambda: _position(replica, ids["Köln Dom"]) == (50.9413, 6.9583, None))
