@@ -103,6 +103,7 @@ class NearbyDialog(QDialog):
         self.setObjectName("nearby_dialog")
         self.ctx = ctx
         self.account_id = account_id
+        self._account_name = account_name
         self._generation = 0
 
         self.where = QLineEdit(account_name)
@@ -164,6 +165,8 @@ class NearbyDialog(QDialog):
 
     def search_nearby(self) -> None:
         typed = self.where.text().strip()
+        if typed != self._account_name.strip():
+            self.account_id = None  # something else was typed over the account's name
         if self.account_id is None and not typed:
             self.status.setText(self.tr("Type an address or a point (lat, lon)."))
             return

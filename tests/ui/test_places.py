@@ -73,6 +73,12 @@ def test_nearby_from_the_selected_account_nearest_first(
     assert dialog.selected_id() == ids["Siegburg Eisen"]
     dialog.open_button.click()
     qtbot.waitUntil(lambda: panel.detail.heading.text() == "Siegburg Eisen")
+    # A point typed over the account's name: measured from the point.
+    dialog.where.setText("50.7998, 7.2079")
+    dialog.km.setValue(1)
+    dialog.search_nearby()
+    qtbot.waitUntil(lambda: _names(dialog.results) == ["Siegburg Eisen"])
+    assert dialog.results.topLevelItem(0).text(0) == "0 m"  # type: ignore[union-attr]
     dialog.close()
 
 
