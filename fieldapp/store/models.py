@@ -126,7 +126,7 @@ class Account(Synced, Base):
     visit_frequency_days: Mapped[int | None] = mapped_column(Integer)
 
     # "Nearby" reads a latitude band of this index and tests the longitude and the
-    # tombstone in it, without reading the table (store migration 0010).
+    # tombstone in it, without reading the table (store migration 0011).
     __table_args__ = (
         Index(
             "ix_accounts_location",
