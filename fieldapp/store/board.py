@@ -13,9 +13,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Integer, and_, false, func, not_, or_, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from fieldapp.domain.reports import amount as cents_to_amount
@@ -24,6 +35,7 @@ from fieldapp.store import services
 from fieldapp.store.models import Account, Opportunity, User
 
 FOLD_DAYS = 90
+SelectT = TypeVar("SelectT", bound=Select)
 # Raw integer cents (the Money type would turn a sum of cents × percent into an amount).
 _CENTS = func.coalesce(type_coerce(Opportunity.amount, Integer), 0)
 
@@ -105,22 +117,40 @@ def _folded(stages: list[services.Stage], today: date) -> ColumnElement[bool]:
     return and_(Opportunity.stage.in_(closed), closed_on < cutoff.isoformat())
 
 
+def _filtered(query: SelectT, flt: BoardFilter) -> SelectT:
+    """``query`` over opportunities with the filter's conditions.
+
+    Joined to accounts only to search their names: the join costs a primary-key
+    lookup per deal, a third of the board's read at 50k deals.
+    """
+    if flt.text.strip():
+        query = query.join(Account, Account.id == Opportunity.account_id)
+    return query.where(*_conditions(flt))
+
+
+def board_ids(
+    session: Session, flt: BoardFilter, today: date | None = None
+) -> dict[str, list[str]]:
+    """Every column's deal ids, biggest first (then by name), from one scan and sort."""
+    today = today or date.today()
+    stages = services.pipeline(session)
+    out: dict[str, list[str]] = {s.name: [] for s in stages}
+    query = _filtered(select(Opportunity.stage, Opportunity.id), flt)
+    if not flt.show_old_closed:
+        query = query.where(not_(_folded(stages, today)))
+    query = query.order_by(_CENTS.desc(), Opportunity.name, Opportunity.id)
+    for stage, opp_id in session.execute(query):
+        column = out.get(stage)
+        if column is not None:
+            column.append(opp_id)
+    return out
+
+
 def stage_ids(
     session: Session, stage: str, flt: BoardFilter, today: date | None = None
 ) -> list[str]:
     """The ids of one column's deals, biggest first (then by name)."""
-    today = today or date.today()
-    stages = services.pipeline(session)
-    conds = _conditions(flt)
-    if not flt.show_old_closed:
-        conds.append(not_(_folded(stages, today)))
-    query = (
-        select(Opportunity.id)
-        .join(Account, Account.id == Opportunity.account_id)
-        .where(Opportunity.stage == stage, *conds)
-        .order_by(_CENTS.desc(), Opportunity.name, Opportunity.id)
-    )
-    return list(session.scalars(query))
+    return board_ids(session, flt, today).get(stage, [])
 
 
 def totals(session: Session, flt: BoardFilter, today: date | None = None) -> list[StageTotals]:
@@ -130,21 +160,17 @@ def totals(session: Session, flt: BoardFilter, today: date | None = None) -> lis
     probability = {s.name: s.probability for s in stages}
     folded = _folded(stages, today)
     percent = func.coalesce(Opportunity.probability, -1)
-    query = (
-        select(
-            Opportunity.stage,
-            Opportunity.currency,
-            folded,
-            func.count(),
-            func.sum(_CENTS),
-            # Deals without their own probability are weighted by their stage's below.
-            func.sum(func.iif(percent >= 0, _CENTS * percent, 0)),
-            func.sum(func.iif(percent < 0, _CENTS, 0)),
-        )
-        .join(Account, Account.id == Opportunity.account_id)
-        .where(*_conditions(flt))
-        .group_by(Opportunity.stage, Opportunity.currency, folded)
+    query = select(
+        Opportunity.stage,
+        Opportunity.currency,
+        folded,
+        func.count(),
+        func.sum(_CENTS),
+        # Deals without their own probability are weighted by their stage's below.
+        func.sum(func.iif(percent >= 0, _CENTS * percent, 0)),
+        func.sum(func.iif(percent < 0, _CENTS, 0)),
     )
+    query = _filtered(query, flt).group_by(Opportunity.stage, Opportunity.currency, folded)
     counts: dict[str, list[Any]] = {s.name: [0, 0, {}] for s in stages}
     for stage, currency, is_folded, n, cents, own_weighted, unweighted in session.execute(query):
         if stage not in counts:

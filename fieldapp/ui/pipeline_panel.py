@@ -34,11 +34,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
-    QListView,
     QPushButton,
     QScrollArea,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -157,10 +158,13 @@ BoardRead = tuple[
 def _read_board(session: Session, flt: board.BoardFilter) -> BoardRead:
     """Totals, owners and each column's ids with its first screenful, in one read."""
     totals = board.totals(session, flt)
-    columns = {}
-    for t in totals:
-        ids = board.stage_ids(session, t.stage.name, flt)
-        columns[t.stage.name] = (ids, dict(board.cards(session, ids[:FIRST_ROWS])))
+    ids = board.board_ids(session, flt)
+    first = [i for column in ids.values() for i in column[:FIRST_ROWS]]
+    cards = board.cards(session, first)
+    columns = {
+        stage: (column, {i: cards[i] for i in column[:FIRST_ROWS] if i in cards})
+        for stage, column in ids.items()
+    }
     return totals, board.owners(session), columns
 
 
@@ -179,18 +183,26 @@ class StageColumn(QFrame):
         self.totals = QLabel("")
         self.totals.setObjectName(f"totals_{stage.name}")
         self.totals.setWordWrap(True)
-        self.view = QListView()
+        # A one-column table rather than a QListView: a list view lays out every row
+        # (a Python rowCount() call per row, ~1 s for a 20k-deal column), a table
+        # with fixed row heights only the rows on screen.
+        self.view = QTableView()
         self.view.setModel(self.model)
-        self.view.setModelColumn(0)
-        # Every card is two lines of the same height: the view need not measure each
-        # row, so a column of 20,000 deals scrolls like one of 20.
-        self.view.setUniformItemSizes(True)
+        self.view.horizontalHeader().hide()
+        self.view.horizontalHeader().setStretchLastSection(True)
+        rows = self.view.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(2 * self.fontMetrics().height() + 8)
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setDragEnabled(True)
         self.view.setAcceptDrops(True)
         self.view.setDropIndicatorShown(True)
         self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.view.setDefaultDropAction(Qt.DropAction.MoveAction)
-        self.view.setSpacing(2)
         self.view.setAlternatingRowColors(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
