@@ -74,6 +74,7 @@ class SyncReport:
     conflicts: int = 0  # new conflicts received in this sync
     rejections: list[Rejection] = field(default_factory=list)
     cursor: int = 0
+    attachments_sent: int = 0  # blobs uploaded after the push (sync/blobs.py)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +85,7 @@ class SyncReport:
             "conflicts": self.conflicts,
             "rejections": [r.__dict__ for r in self.rejections],
             "cursor": self.cursor,
+            "attachments_sent": self.attachments_sent,
         }
 
 
