@@ -28,6 +28,7 @@ from fieldapp.store.private import private_file
 
 SETTINGS_FILE = "attachments.json"
 # Pillow formats kept as they are when small enough; larger ones are re-encoded.
+EXIF_ORIENTATION = 0x0112
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
@@ -108,10 +109,10 @@ def _downscaled(
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         return None
     kind = IMAGE_FORMATS.get(image.format or "")
+    upright = image.getexif().get(EXIF_ORIENTATION, 1) == 1
+    if kind is not None and upright and max(image.size) <= settings.image_max_px:
+        return data, kind, image.width, image.height  # kept byte for byte
     oriented = ImageOps.exif_transpose(image)
-    too_big = max(oriented.size) > settings.image_max_px
-    if kind is not None and not too_big and oriented is image:
-        return data, kind, image.width, image.height
     oriented.thumbnail((settings.image_max_px, settings.image_max_px))
     out = io.BytesIO()
     if oriented.mode in ("RGBA", "LA", "P") and image.format == "PNG":

@@ -201,3 +201,21 @@ def test_limits_are_said_in_words(replica: Replica, tmp_path: Path) -> None:
     assert (info.width, info.height) == (640, 480) and info.filename == "p.jpg"
     with replica.session() as s:
         assert len(pending_uploads(s)) == 1
+
+
+def test_a_sideways_photo_is_turned_upright(replica: Replica) -> None:
+    image = Image.new("RGB", (300, 200), (10, 200, 10))
+    exif = image.getexif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to view", as phones write it
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    with replica.session() as s:
+        account = services.create(s, "accounts", {"name": "Nordwerk"})
+        photo = attach_bytes(s, replica.data_dir, "accounts", account, out.getvalue(), "p.jpg")
+    with replica.read_session() as s:
+        (info,) = [
+            a for a in attachments_of(s, replica.data_dir, parent_id=account) if a.id == photo
+        ]
+    assert (info.width, info.height) == (200, 300)
+    with Image.open(blobs.blob_path(replica.data_dir, info.sha256)) as kept:
+        assert kept.size == (200, 300)
