@@ -59,7 +59,14 @@ def print_startup(data_dir: Path, env: dict[str, str], runs: int) -> None:
         f"{base_cpu:.3f} s CPU (best of {runs})"
     )
     commands = {
-        "accounts list --limit 5": ["--data-dir", str(data_dir), "accounts", "list", "--limit", "5"],
+        "accounts list --limit 5": [
+            "--data-dir",
+            str(data_dir),
+            "accounts",
+            "list",
+            "--limit",
+            "5",
+        ],
         "--version": ["--version"],
     }
     for label, args in commands.items():

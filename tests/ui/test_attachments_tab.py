@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PIL import Image
@@ -58,6 +59,13 @@ def test_files_tab_adds_pastes_opens_and_deletes(
         files = attachments_of(s, replica.data_dir, account_id=account)
         assert len(pending_uploads(s)) == 2
     by_parent = {f.parent_entity: f for f in files}
+    detail.tabs.setCurrentWidget(tab)
+    qtbot.wait(50)
+    shot = window.grab().toImage()
+    assert not shot.isNull()
+    if folder := os.environ.get("FIELDAPP_SCREENSHOTS"):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        assert shot.save(str(Path(folder) / "account-files.png"))
     assert (
         by_parent["visits"].parent_id == visit_id and by_parent["visits"].filename == "pasted.png"
     )
