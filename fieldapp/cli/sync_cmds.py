@@ -12,6 +12,7 @@ from typing import Any
 from fieldapp.errors import NotFoundError
 from fieldapp.store.db import Replica
 from fieldapp.sync.account import (
+    refuse_sandbox,
     signed_in_account,
     signed_out,
     sync_now,
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace, open_replica: Opener) -> int:
 
 
 def _login(args: argparse.Namespace, replica: Replica) -> int:
+    refuse_sandbox(replica)  # before asking for a password
     password = (
         sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fieldapp.errors import FieldappError
+from fieldapp.store import sandbox
 from fieldapp.store.db import Replica
 from fieldapp.sync import blobs, state
 from fieldapp.sync.credentials import Credentials
@@ -15,8 +17,16 @@ from fieldapp.sync.transport import Transport
 CREDENTIALS = Credentials()
 
 
+def refuse_sandbox(replica: Replica) -> None:
+    """A demo sandbox never talks to a server (see fieldapp.store.sandbox): say so."""
+    with replica.engine.connect() as conn:
+        if sandbox.is_sandbox(conn):
+            raise FieldappError(sandbox.REFUSAL)
+
+
 def signed_in_account(replica: Replica) -> tuple[str, str]:
     """(server, user name) this replica was signed in with, or a sentence saying how."""
+    refuse_sandbox(replica)
     with replica.engine.connect() as conn:
         server = state.get(conn, "server")
         user = state.get(conn, "username")

@@ -15,7 +15,7 @@ from fieldapp.errors import FieldappError
 from fieldapp.store.db import Replica
 from fieldapp.store.secrets import Where, keyring_status
 from fieldapp.sync import state
-from fieldapp.sync.account import CREDENTIALS
+from fieldapp.sync.account import CREDENTIALS, refuse_sandbox
 from fieldapp.sync.transport import Transport
 
 
@@ -67,6 +67,7 @@ def account_status(replica: Replica) -> AccountStatus:
 
 def sign_in(replica: Replica, server: str, username: str, password: str) -> SignedIn:
     """Log in, check the server speaks our protocol, keep the token; raise in words."""
+    refuse_sandbox(replica)
     server = server_address(server)
     username = username.strip()
     if not username:
