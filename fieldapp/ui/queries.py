@@ -15,14 +15,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from fieldapp.store import sandbox, scheduling, search, services
+from fieldapp.store import refused, sandbox, scheduling, search, services
 from fieldapp.store.models import (
     Account,
     Contact,
     Lead,
     Note,
     Opportunity,
-    Outbox,
     Task,
     Territory,
     Visit,
@@ -436,5 +435,5 @@ def counts(session: Session) -> dict[str, int]:
     out = {e: services.count(session, e) for e in ("accounts", "leads", "opportunities", "tasks")}
     out["outbox"] = services.pending_outbox(session)
     out["sandbox"] = int(sandbox.is_sandbox(session))
-    out["refused"] = session.scalar(select(func.count()).where(Outbox.state == "rejected")) or 0
+    out["refused"] = refused.refused_count(session)
     return out
