@@ -41,6 +41,7 @@ from fieldapp.domain.reports import RepSummary
 from fieldapp.reports.team import team
 from fieldapp.ui import fmt, style
 from fieldapp.ui.background import user_message
+from fieldapp.ui.empty_state import EmptyHint
 from fieldapp.ui.headers import record_table
 from fieldapp.ui.panel import AppContext, Panel
 from fieldapp.ui.team_model import TeamModel
@@ -99,6 +100,7 @@ class TeamPanel(Panel):
         self.table = record_table(self.model)
         self.table.setObjectName("team_table")
         self.table.setWordWrap(False)
+        self.hint = EmptyHint(self.table)
         self.table.activated.connect(lambda _i: self.open_agenda())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable())
         self.agenda_button = QPushButton(self.tr("Open agenda"))
@@ -189,6 +191,13 @@ class TeamPanel(Panel):
         selected = self.selected_rep()
         self.model.set_rows(rows)
         self.table.resizeColumnsToContents()
+        self.hint.show_hint(
+            None
+            if rows
+            else self.tr(
+                "No reps yet: your team's accounts, visits and deals arrive with a sync (F9)."
+            )
+        )
         if selected is not None and (row := self.model.row_of(selected.rep_id or "")) is not None:
             self.table.selectRow(row)
         elif rows and rows[0].rep_id is not None:
