@@ -19,6 +19,7 @@ Signals:
 
 from __future__ import annotations
 
+import importlib
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +63,10 @@ def compute(session: Session, today: date | None = None) -> list[RepSummary]:
     return team(session, today=today)
 
 
+def _import_route_planner(_session: Session) -> None:
+    importlib.import_module("fieldapp.ui.team_route")
+
+
 class TeamPanel(Panel):
     title = "Team"
     watches = frozenset({"visits", "accounts", "opportunities", "users", "territories"})
@@ -74,6 +79,7 @@ class TeamPanel(Panel):
         self.today: date | None = None
         self._stale = True
         self._map_stale = False  # the map is built fresh
+        self._warmed = False
         self.map: MapPanel | None = None
         self.route: RepRoutePlanner | None = None
         self._timer = QTimer(self)
@@ -169,6 +175,12 @@ class TeamPanel(Panel):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if not self._warmed:
+            # The route planner's modules (VROOM, PyVRP, NumPy) load on a worker while
+            # the table computes: importing them when Plan route is pressed held the GUI
+            # thread for seconds.
+            self._warmed = True
+            self.ctx.bg.read(_import_route_planner, priority=-1, owner=self)
         if self._stale:
             self._timer.start(0)
         self._reload_map()
