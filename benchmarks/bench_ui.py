@@ -432,7 +432,15 @@ def team_stall(data_dir: Path) -> dict[str, Any]:
     window = MainWindow(replica, settings=settings)
     window.resize(1280, 800)
     window.show()
-    _wait(lambda: window.role == "manager" and window.bg.pending() == 0)
+    # Every panel the manager sees is built and has loaded (one per event-loop turn after
+    # the window shows): what is measured below is the Team panel's work, not theirs.
+    shown = [spec.key for spec in window.specs if window.allowed(spec)]
+
+    def settled() -> bool:
+        return window.role == "manager" and set(shown) <= set(window.panels)
+
+    _wait(settled, timeout=120)
+    _wait(lambda: window.bg.pending() == 0, timeout=120)
     panel = window.panel("team")
     assert isinstance(panel, TeamPanel)
     panel.tabs.setCurrentWidget(panel.route_page)

@@ -20,6 +20,7 @@ Signals:
 from __future__ import annotations
 
 import importlib
+import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -63,8 +64,11 @@ def compute(session: Session, today: date | None = None) -> list[RepSummary]:
     return team(session, today=today)
 
 
+ROUTE_MODULE = "fieldapp.ui.team_route"
+
+
 def _import_route_planner(_session: Session) -> None:
-    importlib.import_module("fieldapp.ui.team_route")
+    importlib.import_module(ROUTE_MODULE)
 
 
 class TeamPanel(Panel):
@@ -180,7 +184,9 @@ class TeamPanel(Panel):
             # the table computes: importing them when Plan route is pressed held the GUI
             # thread for seconds.
             self._warmed = True
-            self.ctx.bg.read(_import_route_planner, priority=-1, owner=self)
+            self.ctx.bg.read(
+                _import_route_planner, lambda _r: self._build_tab(), priority=-1, owner=self
+            )
         if self._stale:
             self._timer.start(0)
         self._reload_map()
@@ -258,8 +264,9 @@ class TeamPanel(Panel):
             return
         if self.tabs.currentWidget() is self.map_page:
             self._build_map()
-        else:
+        elif ROUTE_MODULE in sys.modules:
             self._build_route()
+        # else: built when the worker has imported the planner (see showEvent)
 
     def _build_map(self) -> None:
         if self.map is not None:
@@ -275,6 +282,8 @@ class TeamPanel(Panel):
         self.map.account_activated.connect(self.ctx.open_account)
         self.map.selection_changed.connect(self._lassoed)
         self.map_layout.addWidget(self.map)
+        if self.route is not None:
+            self.route.plan_changed.connect(self.map.show_plan)
 
     def _build_route(self) -> RepRoutePlanner:
         if self.route is None:
@@ -303,8 +312,6 @@ class TeamPanel(Panel):
             return
         rep_id, name, data_dir = rep.rep_id, rep.label, self.ctx.data_dir
         route = self._build_route()
-        if self.map is not None:
-            route.plan_changed.connect(self.map.show_plan, Qt.ConnectionType.UniqueConnection)
         if day is not None:
             route.date.setDate(fmt.qdate(day))
         self.tabs.setCurrentWidget(self.route_page)
