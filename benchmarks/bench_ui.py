@@ -1,6 +1,6 @@
 """Desktop app figures on a 100k-account replica.
 
-    python -m benchmarks.bench_ui [--accounts N] [--data-dir DIR] [--runs N]
+    python -m benchmarks.bench_ui [--accounts N] [--data-dir DIR] [--runs N] [--only team|sync]
 
 Prints:
 - cold start to an interactive main window: a fresh Python process, from spawn until
@@ -20,6 +20,13 @@ Prints:
   the team map built (page data and HTML in the background), loaded and recoloured.
   QtWebEngine's one-time start (making the first web view) is shown apart; target ≤
   100 ms for the rest.
+- the longest GUI-thread stall in the sync screens: the Conflicts panel over 300
+  conflicts on 100 accounts (each record shown, a third of them decided), the Refused
+  panel once it exists, a sync that cannot reach its server and the sign-in dialog
+  failing the same way; target ≤ 100 ms (``--only sync``).
+- the Pipeline panel's first open over 50k deals, a search, and the longest stall
+  meanwhile (benchmarks/ui_pipeline.py); target ≤ 200 ms to the board, ≤ 100 ms stall
+  (``--only pipeline``).
 
 Runs offscreen unless QT_QPA_PLATFORM says otherwise.
 """
@@ -38,6 +45,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from benchmarks import ui_pipeline
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The team map: Chromium refuses its sandbox as root and there is no GPU.
@@ -499,12 +508,117 @@ def team_stall(data_dir: Path) -> dict[str, Any]:
     }
 
 
+def _store_conflicts(replica: Any, count: int, records: int) -> None:
+    """Conflicts as a pull stores them: ``count`` field conflicts over ``records`` accounts."""
+    from sqlalchemy import select
+
+    from fieldapp.store.models import Account
+    from fieldapp.sync import state
+
+    with replica.engine.begin() as conn:
+        ids = list(conn.scalars(select(Account.id).limit(records)))
+        fields = ["city", "phone", "name", "email", "website", "street"]
+        rows = []
+        for i in range(count):
+            field = fields[(i // len(ids)) % len(fields)]
+            rows.append(
+                {
+                    "id": f"00000000-0000-4000-8000-{i:012d}",
+                    "seq": i + 1,
+                    "entity": "accounts",
+                    "row_id": ids[i % len(ids)],
+                    "kind": "field",
+                    "field": field,
+                    "base": f"before {i}",
+                    "mine": f"mine {i}",
+                    "theirs": f"theirs {i}",
+                    "created_at": "2026-12-01T09:00:00+00:00",
+                }
+            )
+        conn.execute(state.conflicts.insert(), rows)
+
+
+def sync_stall(data_dir: Path) -> dict[str, Any]:
+    """The sync screens under a heartbeat (see the module doc)."""
+    import shutil
+
+    from PySide6.QtCore import QSettings
+
+    from fieldapp.store.db import open_replica
+    from fieldapp.sync import state
+    from fieldapp.ui import panels
+    from fieldapp.ui.main_window import MainWindow
+
+    _app()
+    # A copy: the conflicts and the sign-in must not stay in the shared replica.
+    work = Path(tempfile.mkdtemp(prefix="fieldapp-bench-sync-")) / "data"
+    shutil.copytree(data_dir, work)
+    replica = open_replica(work)
+    _store_conflicts(replica, 300, 100)
+    with replica.engine.begin() as conn:
+        state.put(conn, "server", "http://127.0.0.1:9")  # the discard port: nobody answers
+        state.put(conn, "username", "alice")
+    from fieldapp.sync.account import CREDENTIALS
+
+    CREDENTIALS.save("http://127.0.0.1:9", "alice", "token")
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "ui.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(replica, settings=settings)
+    window.resize(1280, 800)
+    window.show()
+    # Every panel built first (one per event-loop turn after start-up; the map's web view
+    # alone takes a second): their building is start-up, not the sync screens.
+    built = [s.key for s in window.specs if window.allowed(s)]
+    _wait(lambda: all(k in window.panels for k in built) and window.bg.pending() == 0, 120)
+    heartbeat = Heartbeat()
+    started = time.perf_counter()
+    phases: dict[str, int] = {}
+
+    def phase(name: str) -> None:
+        phases[name] = heartbeat.worst
+        heartbeat.worst = 0
+
+    conflicts = window.show_panel("conflicts")
+    _wait(lambda: conflicts.records.count() == 100 and window.bg.pending() == 0)  # type: ignore[attr-defined]
+    for row in range(100):
+        conflicts.records.setCurrentRow(row)  # type: ignore[attr-defined]
+        _app().processEvents()
+        if row % 3 == 0:
+            conflicts.resolve()  # type: ignore[attr-defined]
+            _wait(lambda: window.bg.pending() == 0 and not window.sync.running, timeout=60)
+    phase("conflicts")
+    if any(spec.key == "refused" for spec in panels.PANELS):
+        refused = window.show_panel("refused")
+        _wait(lambda: window.bg.pending() == 0)
+        refused.refresh()
+        _wait(lambda: window.bg.pending() == 0)
+    phase("refused")
+    window.sync.start()
+    _wait(lambda: not window.sync.running and window.bg.pending() == 0, timeout=60)
+    phase("sync")
+    dialog = window.sync_menu.sign_in()
+    dialog.password.setText("secret")
+    dialog.ok.click()
+    _wait(lambda: not dialog.busy and window.bg.pending() == 0, timeout=60)
+    dialog.reject()
+    phase("sign-in")
+    heartbeat.stop()
+    worst = max(phases.values())
+    elapsed = time.perf_counter() - started
+    window.shutdown()
+    replica.close()
+    CREDENTIALS.delete("http://127.0.0.1:9", "alice")
+    shutil.rmtree(work.parent, ignore_errors=True)
+    return {"sync_worst_stall_ms": worst, "sync_seconds": elapsed, "sync_phases": phases}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--data-dir", type=Path, help="reuse (or fill) this data dir")
     parser.add_argument("--runs", type=int, default=3, help="cold starts to time")
-    parser.add_argument("--only", choices=["team"], help="run only this measurement")
+    parser.add_argument(
+        "--only", choices=["team", "sync", "pipeline"], help="run only this measurement"
+    )
     parser.add_argument("--cold-start-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--spawned", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -518,8 +632,16 @@ def main(argv: list[str] | None = None) -> int:
         f"replica: {data_dir} ({args.accounts:,} accounts, ready in "
         f"{time.perf_counter() - t0:.1f} s)"
     )
+    deals = ui_pipeline.prepare_deals(data_dir)
     if args.only == "team":
         _print_rows(_team_rows(team_stall(data_dir)))
+        return 0
+    if args.only == "sync":
+        _print_rows(_sync_rows(sync_stall(data_dir)))
+        return 0
+    if args.only == "pipeline":
+        _print_rows(ui_pipeline.rows(ui_pipeline.pipeline_open(data_dir, Heartbeat, _wait)))
+        print(f"({deals:,} deals)")
         return 0
     starts = [cold_start(data_dir) for _ in range(args.runs)]
     best = min(s["interactive"] for s in starts)
@@ -530,6 +652,8 @@ def main(argv: list[str] | None = None) -> int:
     figures = search_and_scroll(data_dir)
     figures.update(reports_stall(data_dir))
     team_figures = team_stall(data_dir)
+    sync_figures = sync_stall(data_dir)
+    pipeline_figures = ui_pipeline.pipeline_open(data_dir, Heartbeat, _wait)
     rows = [
         ("cold start to interactive main window", "≤ 1.0 s", f"{median:.2f} s (best {best:.2f})"),
         ("  … CPU time used by then (load-independent)", "", f"{cpu:.2f} s"),
@@ -557,12 +681,25 @@ def main(argv: list[str] | None = None) -> int:
             f"{figures['reports_seconds']:.1f} s",
         ),
     ]
-    _print_rows(rows + _team_rows(team_figures))
+    _print_rows(
+        rows
+        + _team_rows(team_figures)
+        + _sync_rows(sync_figures)
+        + ui_pipeline.rows(pipeline_figures)
+    )
     print(
         f"({figures['accounts']:,} rows, {figures['keystrokes']} keystrokes, "
         f"{figures['scroll_steps']} scroll steps)"
     )
     return 0
+
+
+def _sync_rows(f: dict[str, Any]) -> list[tuple[str, str, str]]:
+    steps = ", ".join(f"{k} {v} ms" for k, v in f["sync_phases"].items())
+    return [
+        ("longest GUI-thread stall, sync screens", "≤ 100 ms", f"{f['sync_worst_stall_ms']} ms"),
+        (f"  … by step: {steps}", "", f"{f['sync_seconds']:.1f} s"),
+    ]
 
 
 def _team_rows(f: dict[str, Any]) -> list[tuple[str, str, str]]:
