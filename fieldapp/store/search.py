@@ -23,7 +23,7 @@ from fieldapp.store import search_terms
 
 # Indexed columns per table, in FTS column order: (plain columns, columns written
 # into `folded` with umlauts spelled out, phone columns written into `phone_digits`).
-# Migration 0011 made these indexes, contentless: the two extra columns exist only in
+# Migration 0012 made these indexes, contentless: the two extra columns exist only in
 # the index. Notes keep 0002's external-content index over `body`.
 SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "accounts": (
@@ -81,7 +81,7 @@ def fts_query(query: str, entity: str = "accounts") -> str | None:
 def index_values(table: str, row: str) -> str:
     """SQL for the index columns of ``row`` (e.g. "new", or the table), in FTS order.
 
-    The same expressions as migration 0011's triggers: a bulk index must write what
+    The same expressions as migration 0012's triggers: a bulk index must write what
     the triggers would, or their 'delete' would later not match.
     """
     if table not in SOURCES:

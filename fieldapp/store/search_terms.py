@@ -1,6 +1,6 @@
 """What a typed query becomes in FTS5: folded words and a phone number's spellings.
 
-The search indexes (migration 0011) hold each text column as the tokenizer sees it
+The search indexes (migration 0012) hold each text column as the tokenizer sees it
 (lower case, accents dropped: "Bäckerei" → "backerei"), a ``folded`` column with
 umlauts written out ("baeckerei") and a ``phone_digits`` column with each phone
 number's digits only. A word is looked up both ways, so "bäck", "baeck" and "back"

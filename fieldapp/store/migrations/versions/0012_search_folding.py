@@ -18,16 +18,16 @@ Contentless instead of external content (0002): the extra columns are not column
 the table, and FTS5 reads an external-content table's columns by name. Deletes still
 give the old values through the 'delete' command, as before.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
