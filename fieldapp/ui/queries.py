@@ -15,13 +15,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from fieldapp.store import scheduling, search, services
+from fieldapp.store import sandbox, scheduling, search, services
 from fieldapp.store.models import (
     Account,
     Contact,
     Lead,
     Note,
     Opportunity,
+    Outbox,
     Task,
     Territory,
     Visit,
@@ -434,4 +435,6 @@ def today(session: Session) -> Today:
 def counts(session: Session) -> dict[str, int]:
     out = {e: services.count(session, e) for e in ("accounts", "leads", "opportunities", "tasks")}
     out["outbox"] = services.pending_outbox(session)
+    out["sandbox"] = int(sandbox.is_sandbox(session))
+    out["refused"] = session.scalar(select(func.count()).where(Outbox.state == "rejected")) or 0
     return out

@@ -215,3 +215,43 @@ def test_server_unreachable_is_one_clear_line(
     )  # fmt: skip
     assert code != 0 and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1 and "fieldapp:" in err
+
+
+def test_a_demo_sandbox_never_signs_in(
+    served: tuple[str, ServerProcess],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`fieldapp demo` makes a local sandbox: nothing waits to sync, sign-in is refused."""
+    _, proc = served
+    sandbox_dir, syncable_dir = tmp_path / "sandbox", tmp_path / "syncable"
+    code, out, err = client(capsys, monkeypatch, sandbox_dir, "demo", "--accounts", "20")
+    assert code == 0, err
+    assert "demo sandbox" in out and "nothing here is sent to a server" in out
+    replica = open_replica(sandbox_dir)
+    with replica.read_session() as s:
+        assert services.count(s, "accounts") == 20
+        assert services.pending_outbox(s) == 0
+    replica.close()
+    for args in (
+        ["login", "--server", proc.base, "--user", "alice", "--password-stdin"],
+        ["sync"],
+    ):
+        code, out, err = client(capsys, monkeypatch, sandbox_dir, *args, stdin=PASSWORD + "\n")
+        assert code == 1 and "demo sandbox" in err and "fieldapp demo --syncable" in err
+        assert "Traceback" not in err and "signed in" not in out
+    # Asked for, a demo's records wait in the outbox for the server the user signs in to.
+    code, out, err = client(
+        capsys, monkeypatch, syncable_dir, "demo", "--accounts", "20", "--syncable"
+    )
+    assert code == 0 and "demo sandbox" not in out
+    replica = open_replica(syncable_dir)
+    with replica.read_session() as s:
+        assert services.pending_outbox(s) > 20
+    replica.close()
+    code, out, err = client(
+        capsys, monkeypatch, syncable_dir, "login", "--server", proc.base, "--user", "alice",
+        "--password-stdin", stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert code == 0 and "signed in" in out, err
