@@ -47,7 +47,8 @@ def erase(db: Database, who: Principal, kind: str, record_id: str) -> Erased:
         raise ServerError(f"only contacts and leads can be erased, not {kind!r}")
 
     def work(session: Session) -> Erased:
-        if session.get(Erasure, record_id) is not None:
+        before = session.get(Erasure, record_id)
+        if before is not None and before.entity == entity:
             return Erased(entity, record_id, 0, already=True)
         rec = session.scalar(select(Record).where(Record.id == record_id).with_for_update())
         if rec is None or rec.entity != entity:

@@ -105,7 +105,6 @@ class HistoryTab(QWidget):
 
 
 def _unreachable(exc: Exception) -> bool:
-    from fieldapp.sync.errors import SyncError
+    from fieldapp.sync.errors import SyncError, Unreachable
 
-    text = str(exc)
-    return isinstance(exc, SyncError) and ("cannot reach" in text or "damaged" in text)
+    return isinstance(exc, Unreachable) or (isinstance(exc, SyncError) and "damaged" in str(exc))
