@@ -141,6 +141,8 @@ SPECS: dict[str, dict[str, Field]] = {
         "status": _choice(v.LEAD_STATUSES, v.DEFAULT_LEAD_STATUS),
         "score": _integer(0, 100, default=0),
         "rating": _choice(v.LEAD_RATINGS, v.DEFAULT_LEAD_RATING),
+        # Where the address lies (fieldapp.domain.placement): that territory's reps see it.
+        "territory_id": _ref("territories"),
         "owner_id": OWNER,
         "description": DESCRIPTION,
         "source_id": _text(SOURCE_ID),

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, Response
 
 from fieldapp.server import auth, erasure, history, login, sync
 from fieldapp.server.db import Database, ServerError
+from fieldapp.server.scope import scope_of
 from fieldapp.sync.protocol import (
     MAX_PULL_LIMIT,
     MIN_SCHEMA_VERSION,
@@ -116,7 +117,14 @@ def create_app(db: Database) -> FastAPI:
         problem = compatibility_problem(body.protocol, body.schema_version)
         if problem:
             raise IncompatibleClient(problem)
-        return HelloReply(protocol=PROTOCOL_VERSION, schema_version=SCHEMA_VERSION, user=who.info())
+        with db.session() as session:
+            territories = list(scope_of(session, who).territories)
+        return HelloReply(
+            protocol=PROTOCOL_VERSION,
+            schema_version=SCHEMA_VERSION,
+            user=who.info(),
+            territories=territories,
+        )
 
     @app.post("/sync/push", dependencies=[Compatible])
     def push(body: PushRequest, who: Who) -> PushReply:

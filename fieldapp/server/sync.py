@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from fieldapp.server import erasure, history
+from fieldapp.server import erasure, history, placing
 from fieldapp.server.auth import ForbiddenError, Principal, utcnow
 from fieldapp.server.db import Database, ServerError, counter, next_seqs
 from fieldapp.server.models import AppliedMutation, Conflict, Record, ScopeExit
+from fieldapp.server.moves import moves_since
 from fieldapp.server.scope import (
     Scope,
     anchors,
@@ -206,7 +207,9 @@ def _in_scope(
         return owner_of(entity, row_id, data) in scope.users
     if account_id is None:
         assert scope.users is not None
-        return owner_of(entity, row_id, data) in scope.users
+        return owner_of(entity, row_id, data) in scope.users or (
+            territory_id is not None and territory_id in scope.territories
+        )
     account = batch.load(session, account_id)
     if account is None:
         raise _Reject(f"account {account_id} is not on the server")
@@ -236,6 +239,7 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
         if m.op != "insert":
             raise _Reject(f"{_what(m.entity, m.row_id)} is not on the server")
         data = {"id": m.row_id, **new_values}
+        placed = placing.place_new(session, batch.scope, who, m.entity, data)
         if not _in_scope(session, batch, m.entity, m.row_id, data, batch.known_scope):
             raise _Reject(f"{_what(m.entity, m.row_id)} is outside your scope")
         rec = Record(id=m.row_id, entity=m.entity, version=0, deleted=False)
@@ -257,10 +261,12 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
                 {"deleted": "accounts", "id": parent.id},
             )
             conflicts.append(c.id)
-        batch.touch(rec, clean=not conflicts)
+        # A record the server placed (owner, territory) differs from the client's
+        # copy: "merged" sends it back on the pull.
+        batch.touch(rec, clean=not conflicts and not placed)
         return MutationResult(
             mutation_id=m.mutation_id,
-            status="conflict" if conflicts else "applied",
+            status="conflict" if conflicts else "merged" if placed else "applied",
             conflicts=conflicts,
         )
     data = batch.data_of(rec)
@@ -485,9 +491,12 @@ def pull(
                 scope_part = ',"scope_changed":true,"scope_accounts":null,"scope_owners":null'
             else:
                 accounts = list(session.scalars(scope.accounts_query()))
+                moved = moves_since(session, scope, scope_seq, set(accounts))
                 scope_part = (
                     f',"scope_changed":true,"scope_accounts":{dumps(accounts)},'
-                    f'"scope_owners":{dumps(list(scope.users or ()))}'
+                    f'"scope_owners":{dumps(list(scope.users or ()))},'
+                    f'"scope_territories":{dumps(list(scope.territories))},'
+                    f'"scope_moves":{dumps(moved)}'
                 )
     changes = ",".join(_change_json(r.entity, r.id, r.version, r.data) for r in rows)
     conflict_json = ",".join(conflict_info(c).model_dump_json() for c in conflicts)

@@ -162,6 +162,9 @@ class Lead(Synced, Base):
     score: Mapped[int] = mapped_column(Integer, default=0)
     rating: Mapped[str] = mapped_column(String(8), default=values.DEFAULT_LEAD_RATING)
     owner_id: Mapped[str | None] = mapped_column(String(36))
+    # The territory the lead's address lies in (fieldapp.domain.placement): its reps
+    # see the lead as well as its owner (store migration 0010).
+    territory_id: Mapped[str | None] = mapped_column(String(36), index=True)
     description: Mapped[str | None] = mapped_column(Text)
     converted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     converted_account_id: Mapped[str | None] = mapped_column(String(36))
@@ -335,9 +338,11 @@ class Outbox(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
     base_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # pending | sent | rejected; the sync issue fills in the later states.
+    # pending | refused (the server said no; ``error`` holds its reason, and the entry
+    # waits for a person to resend or discard it: fieldapp.store.refused).
     state: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     error: Mapped[str | None] = mapped_column(Text)
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # Entity name (as used on the command line, in the outbox and on the wire) -> model.

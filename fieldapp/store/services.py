@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from fieldapp.errors import FieldError, NotFoundError, ValidationError
-from fieldapp.store import fields, search
+from fieldapp.store import fields, ownership, search
 from fieldapp.store.db import defer_checkpoint
 from fieldapp.store.models import (
     ENTITIES,
@@ -396,6 +396,7 @@ def bulk_create(
     table: Table = model.__table__  # type: ignore[attr-defined]
     if not rows:
         return []
+    ownership.stamp_rows(session, entity, rows)
     now = utcnow()
     if len(rows) >= search.BULK_INDEX_THRESHOLD:
         defer_checkpoint(session)

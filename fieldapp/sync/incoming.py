@@ -211,6 +211,8 @@ class _Envelope(msgspec.Struct, kw_only=True):
     scope_changed: bool = False
     scope_accounts: list[str] | None = None
     scope_owners: list[str] | None = None
+    scope_territories: list[str] | None = None
+    scope_moves: list[dict[str, Any]] | None = None
 
 
 class _Reply(_Envelope, kw_only=True):

@@ -64,6 +64,9 @@ class HelloReply(BaseModel):
     protocol: int
     schema_version: int
     user: UserInfo
+    # The territories in the user's scope (a rep's own; a manager's and their reps'):
+    # a new account the address places nowhere goes to the one territory, if just one.
+    territories: list[str] = []
 
 
 class LoginRequest(BaseModel):
@@ -159,7 +162,8 @@ class PullReply(BaseModel):
     is above the client's, ``scope_accounts`` / ``scope_owners`` give the client's whole
     scope (``None`` for an admin: everything) and ``left`` lists the accounts the client
     must evict (after pushing its pending edits for them); accounts that entered are
-    fetched in full with ``/sync/fetch``.
+    fetched in full with ``/sync/fetch``. ``scope_moves`` says where the accounts that
+    left went and whom the ones that entered came from, so the client can tell its user.
     """
 
     changes: list[RecordChange]
@@ -173,6 +177,12 @@ class PullReply(BaseModel):
     scope_seq: int
     scope_accounts: list[str] | None = None
     scope_owners: list[str] | None = None
+    # The territories in scope (their leads are seen as well as the owners').
+    scope_territories: list[str] | None = None
+    # Accounts that changed hands since the client's scope sequence, from the server's
+    # own state: ``{"account_id", "territory_id", "owner_id", "to_users", "from_users",
+    # "from_territory_id"}`` — where each went, and whom it came from.
+    scope_moves: list[dict[str, Any]] | None = None
 
 
 class FetchRequest(BaseModel):

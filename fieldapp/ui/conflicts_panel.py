@@ -296,7 +296,8 @@ class ConflictsPanel(Panel):
             decisions.append((choice.item, *picked))
         if not decisions:
             return
-        entities = {"sync_conflicts"} | {item.entity for item, _keep, _typed in decisions}
+        # A typed value is an edit of the record too; keeping a side touches no record yet.
+        entities = {"sync_conflicts"} | {i.entity for i, keep, _t in decisions if keep == "typed"}
         replica = self.ctx.bg.replica
 
         def work(_session: object) -> int:

@@ -436,5 +436,5 @@ def counts(session: Session) -> dict[str, int]:
     out = {e: services.count(session, e) for e in ("accounts", "leads", "opportunities", "tasks")}
     out["outbox"] = services.pending_outbox(session)
     out["sandbox"] = int(sandbox.is_sandbox(session))
-    out["refused"] = session.scalar(select(func.count()).where(Outbox.state == "rejected")) or 0
+    out["refused"] = session.scalar(select(func.count()).where(Outbox.state == "refused")) or 0
     return out

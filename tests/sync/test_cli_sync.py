@@ -151,7 +151,7 @@ def test_client_login_sync_conflicts_logout(
                   "city=Kiel")[0] == 0  # fmt: skip
     assert client(capsys, monkeypatch, boss_dir, "sync")[0] == 0
     code, out, _ = client(capsys, monkeypatch, alice_dir, "sync")
-    assert code == 0 and "conflicts 1" in out
+    assert code == 0 and "1 conflict to resolve (fieldapp conflicts list)" in out
     code, out, _ = client(capsys, monkeypatch, alice_dir, "conflicts", "list", "--json")
     [conflict] = json.loads(out)["conflicts"]
     assert (conflict["field"], conflict["mine"], conflict["theirs"]) == ("city", "Hamburg", "Kiel")
@@ -202,6 +202,55 @@ def test_login_without_keyring_keeps_the_token_for_this_command_only(
     done = run("sync")
     assert done.returncode != 0 and "sign in first" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_sync_password_stdin_without_keyring_history_and_refused_commands(
+    served: tuple[str, ServerProcess], tmp_path: Path
+) -> None:
+    _, proc = served
+    env = dict(os.environ, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    data_dir = tmp_path / "script"
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "fieldapp", "--data-dir", str(data_dir), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+
+    done = run("sync", "--password-stdin", stdin="")
+    assert done.returncode == 1 and "--server URL --user NAME" in done.stderr
+    sync = ("sync", "--password-stdin", "--server", proc.base, "--user", "bob")
+    done = run(*sync, stdin=PASSWORD + "\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("token is kept in memory") == 1 and "Traceback" not in done.stderr
+    assert "Sent 0 changes, received" in done.stdout
+    # Made offline, by its point inside North's polygon: bob (South) may not write there.
+    done = run("accounts", "add", "--name", "Far Away", "--lat", "55", "--lon", "5")
+    assert done.returncode == 0, done.stderr
+    done = run(*sync[:2], stdin=PASSWORD + "\n")  # the server and user are remembered
+    assert done.returncode == 0, done.stderr
+    assert "1 change refused by the server and kept on this laptop" in done.stdout
+    done = run("refused", "list", "--json")
+    [refused] = json.loads(done.stdout)
+    assert refused["label"] == "Far Away" and "outside your scope" in refused["reason"]
+    assert "Far Away" in run("refused", "list").stdout
+    done = run("refused", "discard", str(refused["outbox_id"]))
+    assert done.returncode == 1 and "--yes" in done.stderr
+    done = run("refused", "resend")
+    assert done.returncode == 1 and "--all" in done.stderr
+    done = run("refused", "discard", str(refused["outbox_id"]), "--yes")
+    assert done.returncode == 0 and "deleted from this laptop" in done.stdout
+    assert [a["name"] for a in json.loads(run("accounts", "list", "--json").stdout)] == [
+        "Suedhaus"  # bob's South account, from the server; the discarded one is gone
+    ]
+    history = json.loads(run("sync", "--history", "--json").stdout)
+    assert [h["ok"] for h in history] == [True, True]
+    assert history[0]["counts"]["refused"] == 1 and history[1]["counts"]["refused"] == 0
+    assert "refused" in run("sync", "--history").stdout
 
 
 def test_server_unreachable_is_one_clear_line(

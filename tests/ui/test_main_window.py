@@ -35,11 +35,16 @@ def test_window_opens_on_today_with_counts(qtbot: QtBot, window: MainWindow) -> 
         "tasks",
         "map",
         "reports",
+        "team",
         "conflicts",
     ]
-    # Ctrl+1 … Ctrl+9 in sidebar order (the README's shortcut table), none after.
-    assert [(a.text(), a.shortcut().toString()) for a in window.panel_actions] == [
-        (spec.title, f"Ctrl+{i}" if i < 10 else "") for i, spec in enumerate(PANELS, 1)
+    # Ctrl+1 … Ctrl+9, Ctrl+0 in sidebar order (the README's shortcut table), over the
+    # panels a rep sees (nobody has signed in to this replica): Team is a manager's.
+    shown = [spec for spec in PANELS if "rep" in spec.roles]
+    assert [spec.key for spec in PANELS if spec not in shown] == ["team"]
+    keys = [f"Ctrl+{i % 10}" if i <= 10 else "" for i in range(1, len(shown) + 1)]
+    assert [(a.text(), a.shortcut().toString()) for a in window.panel_actions if a.isVisible()] == [
+        (spec.title, key) for spec, key in zip(shown, keys, strict=True)
     ]
     assert window.current_panel() is window.panel("today")
     qtbot.waitUntil(lambda: "40 accounts" in window.counts_label.text())
