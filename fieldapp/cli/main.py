@@ -56,6 +56,10 @@ COMMANDS: dict[str, Command] = {
     **{name: _entity(name) for name in ("accounts", "contacts", "leads", "opportunities", "tasks")},
     "visits": Command("visits_cmds", "log, list and schedule visits", "replica"),
     "agenda": Command("visits_cmds", "planned visits and tasks of a day or a week", "replica"),
+    "attach": Command(
+        "attach_cmds", "attach photos or files to an account, visit or deal", "replica"
+    ),
+    "attachments": Command("attach_cmds", "an account's photos and files", "replica"),
     "import": Command("transfer", "import records from CSV (Salesforce, HubSpot, Dynamics)"),
     "export": Command("transfer", "export records to CSV (contacts also to vCard)"),
     "demo": Command("demo_cmd", "fill a data dir with a realistic demo territory"),

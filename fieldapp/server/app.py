@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from fieldapp.server import auth, erasure, history, login, sync
+from fieldapp.server import auth, blobs, erasure, history, login, sync
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.scope import scope_of
 from fieldapp.sync.protocol import (
@@ -149,6 +149,8 @@ def create_app(db: Database) -> FastAPI:
     @app.get("/conflicts")
     def conflicts(who: Who, all: bool = False) -> list[ConflictInfo]:
         return sync.list_conflicts(db, who, all)
+
+    app.include_router(blobs.router(db, principal))
 
     @app.post("/conflicts/{conflict_id}/resolve")
     def resolve(conflict_id: str, body: ResolveRequest, who: Who) -> ConflictInfo:

@@ -40,6 +40,7 @@ ACCOUNT_ANCHOR: dict[str, str | None] = {
     "tasks": "account_id",
     "notes": "account_id",
     "route_stops": "account_id",
+    "attachments": "account_id",
     "leads": None,
     "route_plans": None,
 }
