@@ -27,6 +27,8 @@ Prints:
 - the Pipeline panel's first open over 50k deals, a search, and the longest stall
   meanwhile (benchmarks/ui_pipeline.py); target ≤ 200 ms to the board, ≤ 100 ms stall
   (``--only pipeline``).
+- memory after opening every panel: PSS of the app and its web engine processes
+  (benchmarks/ui_memory.py); target ≤ 400 MB together (``--only memory``).
 
 Runs offscreen unless QT_QPA_PLATFORM says otherwise.
 """
@@ -46,7 +48,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks import ui_pipeline
+from benchmarks import ui_memory, ui_pipeline
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The team map: Chromium refuses its sandbox as root and there is no GPU.
@@ -617,7 +619,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, help="reuse (or fill) this data dir")
     parser.add_argument("--runs", type=int, default=3, help="cold starts to time")
     parser.add_argument(
-        "--only", choices=["team", "sync", "pipeline"], help="run only this measurement"
+        "--only",
+        choices=["team", "sync", "pipeline", "memory"],
+        help="run only this measurement",
     )
     parser.add_argument("--cold-start-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--spawned", type=float, help=argparse.SUPPRESS)
@@ -639,6 +643,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.only == "sync":
         _print_rows(_sync_rows(sync_stall(data_dir)))
         return 0
+    if args.only == "memory":
+        _print_rows(ui_memory.rows(ui_memory.memory_after_panels(data_dir, _wait)))
+        return 0
     if args.only == "pipeline":
         _print_rows(ui_pipeline.rows(ui_pipeline.pipeline_open(data_dir, Heartbeat, _wait)))
         print(f"({deals:,} deals)")
@@ -654,6 +661,7 @@ def main(argv: list[str] | None = None) -> int:
     team_figures = team_stall(data_dir)
     sync_figures = sync_stall(data_dir)
     pipeline_figures = ui_pipeline.pipeline_open(data_dir, Heartbeat, _wait)
+    memory_figures = ui_memory.memory_after_panels(data_dir, _wait)
     rows = [
         ("cold start to interactive main window", "≤ 1.0 s", f"{median:.2f} s (best {best:.2f})"),
         ("  … CPU time used by then (load-independent)", "", f"{cpu:.2f} s"),
@@ -686,6 +694,7 @@ def main(argv: list[str] | None = None) -> int:
         + _team_rows(team_figures)
         + _sync_rows(sync_figures)
         + ui_pipeline.rows(pipeline_figures)
+        + ui_memory.rows(memory_figures)
     )
     print(
         f"({figures['accounts']:,} rows, {figures['keystrokes']} keystrokes, "
