@@ -37,7 +37,7 @@ from fieldapp.store.db import Replica, indexes_dropped
 from fieldapp.store.models import ENTITIES, Outbox
 from fieldapp.store.refused import record_label
 from fieldapp.store.types import to_wire, utcnow
-from fieldapp.sync import incoming, state
+from fieldapp.sync import incoming, purge, state
 from fieldapp.sync.eviction import UNSENT, evict
 from fieldapp.sync.protocol import MAX_PULL_LIMIT, Mutation, MutationResult
 from fieldapp.sync.report import Rejection, SyncReport, describe_moves, record_run
@@ -272,6 +272,7 @@ class SyncEngine:
                     )
                 with self._writer() as conn:
                     self._apply(conn, chunk.rows)
+                    purge.purge(conn, chunk.purged)
                     report.conflicts += self._store_conflicts(conn, chunk.conflicts)
                     state.put(conn, "cursor", str(chunk.cursor))
                     state.put(conn, "scope_seq", str(chunk.scope_seq))

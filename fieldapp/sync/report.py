@@ -82,6 +82,7 @@ class SyncReport:
     kept: list[tuple[str, str]] = field(default_factory=list)
     kept_labels: list[str] = field(default_factory=list)
     cursor: int = 0
+    attachments_sent: int = 0  # blobs uploaded after the push (sync/blobs.py)
 
     @property
     def sent(self) -> int:
@@ -120,6 +121,7 @@ class SyncReport:
             "entered": [_moved_dict(m) for m in self.entered],
             "kept": [{"entity": e, "id": i} for e, i in self.kept],
             "cursor": self.cursor,
+            "attachments_sent": self.attachments_sent,
             "sentences": self.sentences(),
         }
 
@@ -155,6 +157,8 @@ class SyncReport:
         if self.merged:
             sent += f" ({self.merged} merged with edits made elsewhere)"
         out.append(f"{sent[0].upper()}{sent[1:]}, received {_count(self.received, 'record')}")
+        if self.attachments_sent:
+            out.append(f"{_count(self.attachments_sent, 'attachment')} uploaded")
         return out
 
 

@@ -200,6 +200,8 @@ class ConflictsPanel(Panel):
         key = item.data(KEY_ROLE) if item is not None else None
         self.current = tuple(key) if key else None
         group = [c for c in self.items if (c.entity, c.row_id) == self.current]
+        if group and group == [choice.item for choice in self.choices]:
+            return  # a reload brought the same: keep the widgets and what was typed in them
         self._show_record(group)
 
     # -- the comparison -------------------------------------------------------------------

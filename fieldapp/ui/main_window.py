@@ -201,6 +201,8 @@ class MainWindow(QMainWindow):
         self.sync_menu = SyncMenu(self, self.ctx, self.sync, sync_menu, self.sync_action)
         self.statusBar().addPermanentWidget(self.sync_menu.account_label)
         self.ctx.sync_requested.connect(self.sync.start)
+        # Signing in or out may change the role, hence the panels shown.
+        self.sync_menu.account_changed.connect(lambda _status: self.load_role())
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&About fieldapp", self.about))
         toolbar = QToolBar("Main")

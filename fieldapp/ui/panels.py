@@ -20,6 +20,7 @@ from fieldapp.ui.leads_panel import LeadsPanel
 from fieldapp.ui.map_screen import MapScreen
 from fieldapp.ui.panel import AppContext, Panel
 from fieldapp.ui.pipeline_panel import PipelinePanel
+from fieldapp.ui.refused_panel import RefusedPanel
 from fieldapp.ui.reports_panel import ReportsPanel
 from fieldapp.ui.roles import EVERYONE, MANAGERS
 from fieldapp.ui.tasks_panel import TasksPanel
@@ -47,6 +48,7 @@ PANELS: list[PanelSpec] = [
     PanelSpec("reports", "Reports", ReportsPanel),
     PanelSpec("team", "Team", TeamPanel, MANAGERS),
     PanelSpec("conflicts", "Conflicts", ConflictsPanel),
+    PanelSpec("refused", "Refused", RefusedPanel),
 ]
 
 

@@ -132,3 +132,36 @@ def test_a_decision_made_offline_waits_and_can_be_taken_back(
     panel.take_back_button.click()
     qtbot.waitUntil(lambda: "decided" not in panel.records.item(0).text())
     assert [c["resolution"] for c in conflict_rows(alice)] == [None]
+
+
+def test_automatic_sync_is_off_by_default_and_skips_an_unreachable_server(
+    qtbot: QtBot, alice_window: tuple[World, Replica, MainWindow]
+) -> None:
+    world, alice, window = alice_window
+    north = world.territories["north"]  # type: ignore[attr-defined]
+    menu = window.sync_menu
+    assert not window.sync.timer.isActive() and menu.auto_actions[0].isChecked()
+
+    # Every 5 minutes (a 300 ms period here): the laptop's work goes without F9.
+    made = create(alice, "accounts", name="Auto Sent", territory_id=north)
+    menu.auto_actions[5].trigger()
+    assert window.settings.value("sync/auto_minutes") in (5, "5")
+    window.sync.set_auto_minutes(5, interval_ms=300)
+    with qtbot.waitSignal(window.sync.finished, timeout=60_000):
+        pass
+    boss, boss_sync = world.client("boss")
+    boss_sync.sync()
+    assert get(boss, "accounts", made)["name"] == "Auto Sent"
+
+    # Offline: the timer's runs find the server unreachable and neither sync nor nag.
+    world.server.stop()
+    failures: list[str] = []
+    window.sync.failed.connect(failures.append)
+    told: list[str] = []
+    window.ctx.message.connect(lambda text, _undo: told.append(text))
+    qtbot.waitUntil(lambda: "offline" in window.sync.label.text(), timeout=30_000)
+    qtbot.wait(1000)  # a few more ticks
+    assert failures == [] and not [t for t in told if "Not synced" in t]
+    assert "could not be reached" in window.sync.label.toolTip()
+    menu.auto_actions[0].trigger()
+    assert not window.sync.timer.isActive()

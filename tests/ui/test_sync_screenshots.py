@@ -1,4 +1,4 @@
-"""The sync screens at 1280×800 (Conflicts panel, sign-in dialog, sync history): saved for
+"""The sync screens at 1280×800 (Conflicts and Refused panels, sign-in dialog, history): saved for
 a person to look at (to the folder named by FIELDAPP_SCREENSHOTS) and checked for
 clipped buttons, labels and tabs, as tests/ui/test_editor_screenshots.py does."""
 
@@ -10,12 +10,16 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select, update
 
 from fieldapp.store.db import Replica
+from fieldapp.store.models import Outbox
+from fieldapp.store.types import utcnow
 from fieldapp.sync import state
-from fieldapp.sync.engine import SyncReport
+from fieldapp.sync.report import SyncReport, record_run
 from fieldapp.ui.conflicts_panel import ConflictsPanel
 from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.refused_panel import RefusedPanel
 from tests.syncutil import free_port
 from tests.ui.builders import fill
 from tests.ui.test_editor_screenshots import SIZE, clipped
@@ -103,14 +107,42 @@ def test_sync_screens_fit_at_1280x800(
     shoot("32-sign-in", dialog)
     dialog.reject()
 
-    window.sync.finished.emit(SyncReport(pushed=3, pulled=120, conflicts=2))
-    window.sync.failed.emit(
-        "The server at https://crm.example.com cannot be reached; "
-        "your changes are kept and will be sent later"
+    started = "2026-12-01T09:00:00+00:00"
+    record_run(replica, started, SyncReport(pushed=3, pulled=120, conflicts=2))
+    record_run(
+        replica,
+        started,
+        SyncReport(),
+        "the server at https://crm.example.com cannot be reached; "
+        "your changes are kept and will be sent later",
     )
     history = window.sync_menu.show_history()
-    assert history.list.topLevelItemCount() == 2
+    qtbot.waitUntil(lambda: history.list.topLevelItemCount() == 2)
+    newest = history.list.topLevelItem(0)
+    assert newest is not None and newest.text(1) == "not synced"
+    assert newest.text(2).startswith("The server at https://crm.example.com cannot be reached")
     shoot("33-sync-history", history)
     history.reject()
+
+    # Refused changes, as a push stores the server's answers (the engine's own states).
+    with replica.engine.begin() as conn:
+        entries = conn.execute(
+            select(Outbox.seq).where(Outbox.entity == "accounts").order_by(Outbox.seq).limit(3)
+        ).scalars()
+        for seq in list(entries):
+            conn.execute(
+                update(Outbox)
+                .where(Outbox.seq == seq)
+                .values(
+                    state="refused",
+                    error="the account is outside your scope (territory South)",
+                    refused_at=utcnow(),
+                )
+            )
+    refused = window.show_panel("refused")
+    assert isinstance(refused, RefusedPanel)
+    refused.refresh()
+    qtbot.waitUntil(lambda: refused.list.topLevelItemCount() == 3)
+    shoot("34-refused")
 
     assert not problems, problems
