@@ -51,7 +51,7 @@ class AccountsPanel(Panel):
 
         self.search = QLineEdit()
         self.search.setObjectName("account_search")
-        self.search.setPlaceholderText("Search accounts (Ctrl+F) — name, city, postcode, tags…")
+        self.search.setPlaceholderText("Search accounts (Ctrl+F) — name, town, phone, email, tags…")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._apply_filter)
         self.type_filter = _combo("type", models.ACCOUNT_TYPES)

@@ -132,9 +132,15 @@ class UnplottedDialog(QDialog):
             item.setData(0, ID_ROLE, row["id"])
             self.list.addTopLevelItem(item)
         missing = sum(1 for r in rows if r["geocode_precision"] != "approximate")
-        if rows:
+        approximate = len(rows) - missing
+        if missing and approximate:
             text = self.tr("{0} accounts have no location and {1} only their town's.")
-            self.summary.setText(text.format(missing, len(rows) - missing))
+            self.summary.setText(text.format(missing, approximate))
+        elif missing:
+            self.summary.setText(self.tr("{0} accounts have no location.").format(missing))
+        elif approximate:
+            text = self.tr("{0} accounts are placed at their town's centre only.")
+            self.summary.setText(text.format(approximate))
         else:
             self.summary.setText(self.tr("Every account is on the map."))
         self.geocode_button.setEnabled(bool(rows) and not self.running)
