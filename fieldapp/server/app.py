@@ -7,7 +7,7 @@ from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
 
-from fieldapp.server import auth, limits, sync
+from fieldapp.server import auth, blobs, erasure, history, limits, login, sync
 from fieldapp.server.answers import answers
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.scope import scope_of
@@ -21,10 +21,12 @@ from fieldapp.sync.protocol import (
     SCHEMA_VERSION,
     UUID_PATTERN,
     ConflictInfo,
+    ErasureReply,
     FetchReply,
     FetchRequest,
     Hello,
     HelloReply,
+    HistoryReply,
     LoginReply,
     LoginRequest,
     PullReply,
@@ -69,9 +71,12 @@ def create_app(db: Database) -> FastAPI:
         elif isinstance(exc, auth.ThrottledError):
             status = 429
             headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+        elif isinstance(exc, login.Busy):
+            status = 503
+            headers["Retry-After"] = str(max(1, round(exc.retry_after)))
         elif isinstance(exc, auth.ForbiddenError):
             status = 403
-        elif isinstance(exc, sync.NotFound):
+        elif isinstance(exc, sync.NotFound | history.HistoryNotFound | erasure.NothingToErase):
             status = 404
         elif isinstance(exc, IncompatibleClient):
             status = 426
@@ -112,9 +117,12 @@ def create_app(db: Database) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    gate = login.LoginGate()
+
     @app.post("/auth/login", responses=answers(400, 401, 413, 429, 503))
-    def login(body: LoginRequest) -> LoginReply:
-        return auth.login(db, body.username, body.password)
+    async def sign_in(body: LoginRequest, request: Request) -> LoginReply:
+        address = request.client.host if request.client else ""
+        return await gate.login(db, body.username, body.password, address)
 
     @app.post("/auth/logout", status_code=204, responses=answers(401, 413, 503))
     def logout(who: Who, authorization: Annotated[str, Header()]) -> Response:
@@ -128,12 +136,12 @@ def create_app(db: Database) -> FastAPI:
         if problem:
             raise IncompatibleClient(problem)
         with db.session() as session:
-            territories = list(scope_of(session, who).territories)
+            territories = scope_of(session, who).territories
         return HelloReply(
             protocol=PROTOCOL_VERSION,
             schema_version=SCHEMA_VERSION,
             user=who.info(),
-            territories=territories,
+            sole_territory=territories[0] if len(territories) == 1 else None,
         )
 
     @app.post("/sync/push", dependencies=[Compatible], responses=answers(400, 401, 413, 426, 503))
@@ -169,11 +177,28 @@ def create_app(db: Database) -> FastAPI:
     def conflicts(who: Who, all: bool = False) -> list[ConflictInfo]:
         return sync.list_conflicts(db, who, all)
 
+    app.include_router(blobs.router(db, principal))
+
     @app.post("/conflicts/{conflict_id}/resolve", responses=answers(400, 401, 403, 404, 413, 503))
     def resolve(
         conflict_id: Annotated[str, Path(pattern=UUID_PATTERN)], body: ResolveRequest, who: Who
     ) -> ConflictInfo:
         return sync.resolve(db, who, conflict_id, body.keep)
+
+    Kind = Annotated[str, Path(max_length=40, pattern=r"^[a-z_]+$")]
+    RecordId = Annotated[str, Path(pattern=UUID_PATTERN)]
+
+    @app.get("/history/{entity}/{record_id}", responses=answers(400, 401, 403, 404, 503))
+    def record_history(entity: Kind, record_id: RecordId, who: Who) -> HistoryReply:
+        entries = history.of_record(db, who, entity, record_id)
+        return HistoryReply(entity=entity, id=record_id, entries=entries)
+
+    @app.post("/admin/erase/{kind}/{record_id}", responses=answers(400, 401, 403, 404, 413, 503))
+    def erase(kind: Kind, record_id: RecordId, who: Who) -> ErasureReply:
+        done = erasure.erase(db, who, kind, record_id)
+        return ErasureReply(
+            entity=done.entity, id=done.id, redacted=done.redacted, already=done.already
+        )
 
     return app
 

@@ -125,6 +125,17 @@ class Account(Synced, Base):
     # fieldapp.domain.visits). A checked-in planned visit plans the next one N days on.
     visit_frequency_days: Mapped[int | None] = mapped_column(Integer)
 
+    # "Nearby" reads a latitude band of this index and tests the longitude and the
+    # tombstone in it, without reading the table (store migration 0012).
+    __table_args__ = (
+        Index(
+            "ix_accounts_location",
+            "latitude",
+            "longitude",
+            "deleted_at",
+        ),
+    )
+
 
 class Contact(Synced, Base):
     __tablename__ = "contacts"
@@ -345,6 +356,38 @@ class Outbox(Base):
     refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class Attachment(Synced, Base):
+    """A photo or file on an account, a visit or a deal.
+
+    The record syncs like any other; the bytes are a content-addressed blob (its SHA-256)
+    kept in the data dir (``store/blobs.py``) and uploaded in the background
+    (``sync/blobs.py``). ``account_id`` is the account it belongs to, whatever it is
+    attached to, so it travels with that account's scope.
+    """
+
+    __tablename__ = "attachments"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    parent_entity: Mapped[str] = mapped_column(String(20))  # accounts | visits | opportunities
+    parent_id: Mapped[str] = mapped_column(String(36), index=True)
+    owner_id: Mapped[str | None] = mapped_column(String(36))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+
+
+class BlobUpload(Base):
+    """This device's blobs still to send to the server (device state: never synced)."""
+
+    __tablename__ = "blob_uploads"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
 # Entity name (as used on the command line, in the outbox and on the wire) -> model.
 ENTITIES: dict[str, type[Synced]] = {
     "users": User,
@@ -359,6 +402,7 @@ ENTITIES: dict[str, type[Synced]] = {
     "route_stops": RouteStop,
     "tasks": Task,
     "notes": Note,
+    "attachments": Attachment,
 }
 
 

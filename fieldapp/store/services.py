@@ -48,6 +48,7 @@ CASCADE: dict[str, tuple[tuple[str, str], ...]] = {
         ("visits", "account_id"),
         ("tasks", "account_id"),
         ("notes", "account_id"),
+        ("attachments", "account_id"),
     ),
     "route_plans": (("route_stops", "route_plan_id"),),
 }

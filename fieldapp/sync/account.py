@@ -7,7 +7,7 @@ from collections.abc import Callable
 from fieldapp.errors import FieldappError
 from fieldapp.store import sandbox
 from fieldapp.store.db import Replica
-from fieldapp.sync import state
+from fieldapp.sync import blobs, state
 from fieldapp.sync.credentials import Credentials
 from fieldapp.sync.engine import Progress, SyncEngine, SyncReport
 from fieldapp.sync.errors import AuthRequired, NotSignedIn
@@ -58,8 +58,12 @@ def sync_now(replica: Replica, progress: Callable[[Progress], None] | None = Non
     try:
         send_decisions(replica, transport)
         if progress is None:
-            return SyncEngine(replica, transport).sync()
-        return SyncEngine(replica, transport, progress=progress).sync()
+            report = SyncEngine(replica, transport).sync()
+        else:
+            report = SyncEngine(replica, transport, progress=progress).sync()
+        # After the push, so the server knows the attachment records the blobs belong to.
+        report.attachments_sent = blobs.upload_pending(replica, transport).uploaded
+        return report
     except AuthRequired:
         raise signed_out(replica) from None
     finally:

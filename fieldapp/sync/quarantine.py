@@ -28,7 +28,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-# Created by store migration 0011.
+# Created by store migration 0013.
 quarantine = Table(
     "sync_quarantine",
     metadata,

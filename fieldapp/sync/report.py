@@ -85,6 +85,7 @@ class SyncReport:
     # Pulled records this replica could not store, kept aside (fieldapp.sync.quarantine).
     quarantined: list[Quarantined] = field(default_factory=list)
     cursor: int = 0
+    attachments_sent: int = 0  # blobs uploaded after the push (sync/blobs.py)
 
     @property
     def sent(self) -> int:
@@ -128,6 +129,7 @@ class SyncReport:
                 for q in self.quarantined
             ],
             "cursor": self.cursor,
+            "attachments_sent": self.attachments_sent,
             "sentences": self.sentences(),
         }
 
@@ -171,6 +173,8 @@ class SyncReport:
         if self.merged:
             sent += f" ({self.merged} merged with edits made elsewhere)"
         out.append(f"{sent[0].upper()}{sent[1:]}, received {_count(self.received, 'record')}")
+        if self.attachments_sent:
+            out.append(f"{_count(self.attachments_sent, 'attachment')} uploaded")
         return out
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, select
@@ -249,56 +248,7 @@ def leads(
     ]
 
 
-# --- pipeline ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Card:
-    id: str
-    name: str
-    account: str
-    amount: Decimal
-    probability: int
-
-
-@dataclass(frozen=True)
-class Column:
-    stage: services.Stage
-    cards: list[Card]
-
-    @property
-    def total(self) -> Decimal:
-        return sum((c.amount for c in self.cards), Decimal(0))
-
-    @property
-    def weighted(self) -> Decimal:
-        return sum(
-            (c.amount * c.probability / Decimal(100) for c in self.cards), Decimal(0)
-        ).quantize(Decimal("0.01"))
-
-
-def board(session: Session) -> list[Column]:
-    stages = services.pipeline(session)
-    rows = session.execute(
-        select(
-            Opportunity.id,
-            Opportunity.name,
-            Account.name,
-            Opportunity.amount,
-            Opportunity.probability,
-            Opportunity.stage,
-        )
-        .join(Account, Account.id == Opportunity.account_id)
-        .where(Opportunity.deleted_at.is_(None))
-        .order_by(Opportunity.amount.desc(), Opportunity.name)
-    )
-    by_stage: dict[str, list[Card]] = {s.name: [] for s in stages}
-    probs = {s.name: s.probability for s in stages}
-    for oid, name, account, amount, prob, stage in rows:
-        if stage in by_stage:
-            p = prob if prob is not None else probs[stage]
-            by_stage[stage].append(Card(oid, name, account, amount or Decimal(0), p))
-    return [Column(s, by_stage[s.name]) for s in stages]
+# --- pipeline: see fieldapp/store/board.py ---------------------------------------------
 
 
 # --- tasks and today --------------------------------------------------------------------

@@ -37,6 +37,9 @@ def test_territory_reassignment_pushes_pending_edits_then_evicts(world: World) -
     assert get(alice, "accounts", acc)["description"] == "edited offline before the move"
     report = bob_sync.sync()
     assert acc in ids_of(bob, "accounts") and contact in ids_of(bob, "contacts")
+    # Told from the server's own state: what came, and from whom (issue 13 item 6).
+    assert "1 account you gained from alice's territory (North): Moving Co" in report.sentences()
+    assert report.as_dict()["entered_scope"] == 1
     assert get(bob, "accounts", acc)["description"] is None
 
 

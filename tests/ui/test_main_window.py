@@ -95,7 +95,12 @@ def test_shortcuts_switch_panels_and_focus_search(qtbot: QtBot, window: MainWind
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     assert window.current_panel() is window.panel("agenda")
     qtbot.keyClick(window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
-    assert window.current_panel() is window.panel("pipeline")
+    pipeline = window.panel("pipeline")
+    assert window.current_panel() is pipeline
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_panel() is pipeline  # the board has its own search
+    assert pipeline.search.hasFocus()  # type: ignore[attr-defined]
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     accounts = window.panel("accounts")
     assert window.current_panel() is accounts
