@@ -194,7 +194,9 @@ def create_app(db: Database) -> FastAPI:
         return HistoryReply(entity=entity, id=record_id, entries=entries)
 
     @app.post("/admin/erase/{kind}/{record_id}", responses=answers(400, 401, 403, 404, 413, 503))
-    def erase(kind: Kind, record_id: RecordId, who: Who) -> ErasureReply:
+    def erase(
+        kind: Annotated[str, Path(pattern=r"^(contact|lead)s?$")], record_id: RecordId, who: Who
+    ) -> ErasureReply:
         done = erasure.erase(db, who, kind, record_id)
         return ErasureReply(
             entity=done.entity, id=done.id, redacted=done.redacted, already=done.already

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from fieldapp.domain.parse import is_canonical_id
 from fieldapp.server import erasure, history, placing
 from fieldapp.server.auth import ForbiddenError, Principal, utcnow
 from fieldapp.server.db import Database, ServerError, counter, next_seqs
@@ -366,7 +367,11 @@ def push(
             )
         }
         batch = _Batch(who, scope_of(session, who), known_scope, client_id)
-        erased = erasure.erased_among(session, (m.row_id for m in mutations))
+        # Only ids that can name a record: anything else is refused by check_target,
+        # and a NUL character would make PostgreSQL fail the whole query.
+        erased = erasure.erased_among(
+            session, (m.row_id for m in mutations if is_canonical_id(m.row_id))
+        )
         results: list[MutationResult | None] = []
         pending: list[tuple[int, Mutation, MutationResult]] = []
         for m in mutations:

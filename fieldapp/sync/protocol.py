@@ -31,7 +31,8 @@ MAX_SEQ = 2**53 - 1
 # A record, mutation or client id: a UUID as fieldapp writes it (lower case, hyphens).
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 Uuid = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
-Seq = Annotated[int, Field(ge=0, le=MAX_SEQ)]
+# Strict: true/false or 5.0 are not sequence numbers (pydantic would take them as 1, 0, 5).
+Seq = Annotated[int, Field(ge=0, le=MAX_SEQ, strict=True)]
 # Text with no NUL character (PostgreSQL cannot store one), at most ``n`` characters.
 NO_NUL = r"^[^\x00]*$"
 
@@ -61,8 +62,8 @@ ENTITIES = GLOBAL_ENTITIES + tuple(ACCOUNT_ANCHOR)
 
 
 class Hello(BaseModel):
-    protocol: int
-    schema_version: int
+    protocol: Annotated[int, Field(strict=True)]
+    schema_version: Annotated[int, Field(strict=True)]
     client_id: Uuid | None = None
 
 
