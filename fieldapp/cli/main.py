@@ -70,6 +70,7 @@ COMMANDS: dict[str, Command] = {
     "logout": Command("sync_cmds", "sign out and forget the token"),
     "sync": Command("sync_cmds", "send local changes and receive the server's"),
     "conflicts": Command("sync_cmds", "clashes kept for a person to resolve"),
+    "history": Command("history_cmds", "a record's changes, from the server's audit trail"),
     "refused": Command("refused_cmds", "changes the server refused, kept to fix"),
     "report": Command(
         "report_cmds", "visits, coverage, pipeline, forecast, won/lost and activity reports"

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from fieldapp.server import placing
+from fieldapp.server import erasure, history, placing
 from fieldapp.server.auth import ForbiddenError, Principal, utcnow
 from fieldapp.server.db import Database, ServerError, counter, next_seqs
 from fieldapp.server.models import AppliedMutation, Conflict, Record, ScopeExit
@@ -143,9 +143,12 @@ class _Batch:
 
     def finish(self, session: Session) -> dict[str, int]:
         """Number everything in commit order; return record id → new version."""
+        trail = []
         for rec in self.touched.values():
+            before = json.loads(rec.data) if rec.data else None
             rec.data = dumps(self.data_of(rec))
             rec.deleted = self.data_of(rec).get("deleted_at") is not None
+            trail.append((rec, before))
         count = len(self.touched) + len(self.conflicts)
         if count == 0:
             return {}
@@ -163,6 +166,12 @@ class _Batch:
             session.add(c)
         for account_id, user_id in set(self.exits):
             session.add(ScopeExit(account_id=account_id, user_id=user_id, seq=first))
+        history.append(
+            session,
+            self.who,
+            self.client_id,
+            [history.Change(r.entity, r.id, r.version, b, self.data_of(r)) for r, b in trail],
+        )
         return versions
 
 
@@ -340,10 +349,13 @@ def push(
         done = {
             row.mutation_id: row
             for row in session.scalars(
-                select(AppliedMutation).where(AppliedMutation.mutation_id.in_(ids))
+                select(AppliedMutation).where(
+                    AppliedMutation.user_id == who.id, AppliedMutation.mutation_id.in_(ids)
+                )
             )
         }
         batch = _Batch(who, scope_of(session, who), known_scope, client_id)
+        erased = erasure.erased_among(session, (m.row_id for m in mutations))
         results: list[MutationResult | None] = []
         pending: list[tuple[int, Mutation, MutationResult]] = []
         for m in mutations:
@@ -353,6 +365,8 @@ def push(
                 continue
             mark = len(batch.conflicts)
             try:
+                if m.row_id in erased:
+                    raise _Reject(f"{_what(m.entity, m.row_id)} was erased on request")
                 result = _apply_one(session, batch, m)
             except _Reject as exc:
                 del batch.conflicts[mark:]
@@ -470,6 +484,7 @@ def pull(
                 or 0
             )
         conflicts = _visible_conflicts(session, scope, cursor, new_cursor)
+        purged = erasure.purges_json(session, cursor, new_cursor)
         scope_part = ""
         if current_scope > scope_seq:
             if scope.everything:
@@ -486,7 +501,8 @@ def pull(
     changes = ",".join(_change_json(r.entity, r.id, r.version, r.data) for r in rows)
     conflict_json = ",".join(conflict_info(c).model_dump_json() for c in conflicts)
     return (
-        f'{{"changes":[{changes}],"conflicts":[{conflict_json}],"cursor":{new_cursor},'
+        f'{{"changes":[{changes}],"conflicts":[{conflict_json}],"purged":{purged},'
+        f'"cursor":{new_cursor},'
         f'"more":{"true" if more else "false"},"remaining":{remaining},'
         f'"scope_seq":{current_scope}{scope_part}}}'
     )

@@ -37,7 +37,7 @@ from fieldapp.store.db import Replica, indexes_dropped
 from fieldapp.store.models import ENTITIES, Outbox
 from fieldapp.store.refused import record_label
 from fieldapp.store.types import to_wire, utcnow
-from fieldapp.sync import incoming, state
+from fieldapp.sync import incoming, purge, state
 from fieldapp.sync.eviction import UNSENT, evict
 from fieldapp.sync.protocol import MAX_PULL_LIMIT, Mutation, MutationResult
 from fieldapp.sync.report import Rejection, SyncReport, describe_moves, record_run
@@ -120,7 +120,7 @@ class SyncEngine:
                 conn.commit()
         self.client_id = client_id
         hello = self.transport.hello(client_id)  # raises before the replica is touched
-        state.remember_user(self.replica, hello.user, hello.territories)
+        state.remember_user(self.replica, hello.user, _territories(hello.sole_territory))
         self.push(report)
         self.pull(report)
 
@@ -272,6 +272,7 @@ class SyncEngine:
                     )
                 with self._writer() as conn:
                     self._apply(conn, chunk.rows)
+                    purge.purge(conn, chunk.purged)
                     report.conflicts += self._store_conflicts(conn, chunk.conflicts)
                     state.put(conn, "cursor", str(chunk.cursor))
                     state.put(conn, "scope_seq", str(chunk.scope_seq))
@@ -411,6 +412,10 @@ class SyncEngine:
         report.left = [m for m in report.left if m.account_id not in kept_ids]
         with self.replica.read_session() as s:
             report.kept_labels = [record_label(s, e, i) for e, i in report.kept]
+
+
+def _territories(sole: str | None) -> list[str]:
+    return [sole] if sole else []
 
 
 def _words(exc: BaseException) -> str:

@@ -203,6 +203,7 @@ class _Envelope(msgspec.Struct, kw_only=True):
     """What a pull reply says besides its records (a fetch reply says none of it)."""
 
     conflicts: list[dict[str, Any]] = []
+    purged: list[dict[str, str]] = []  # records erased on request: {entity, id}
     cursor: int = 0
     more: bool = False
     remaining: int = 0

@@ -65,9 +65,10 @@ class HelloReply(BaseModel):
     protocol: int
     schema_version: int
     user: UserInfo
-    # The territories in the user's scope (a rep's own; a manager's and their reps'):
-    # a new account the address places nowhere goes to the one territory, if just one.
-    territories: list[str] = []
+    # The user's territory when their scope holds exactly one (a rep's own; a manager's
+    # reps'): a new account its address places nowhere goes there. Only that one id, not
+    # the list: this reply starts every sync, and a manager's list is long.
+    sole_territory: str | None = None
 
 
 class LoginRequest(BaseModel):
@@ -151,6 +152,11 @@ class ConflictInfo(BaseModel):
     resolution: Literal["mine", "theirs"] | None = None
 
 
+class PurgedRecord(BaseModel):
+    entity: str
+    id: str
+
+
 class PullReply(BaseModel):
     """One chunk of changes after the client's cursor.
 
@@ -164,6 +170,9 @@ class PullReply(BaseModel):
 
     changes: list[RecordChange]
     conflicts: list[ConflictInfo]
+    # Records erased on request (contacts, leads) numbered in this chunk's range, for
+    # every client whatever its scope: each deletes its copy, outbox entries and index.
+    purged: list[PurgedRecord] = []
     cursor: int
     more: bool
     remaining: int  # changes still to come after this chunk (an estimate for progress)
@@ -192,3 +201,31 @@ class ResolveRequest(BaseModel):
 
 class ErrorReply(BaseModel):
     detail: str
+
+
+class HistoryItem(BaseModel):
+    """One applied change of a record, from the server's audit trail."""
+
+    seq: int
+    at: str  # ISO 8601, UTC
+    user: str  # who made it ("system" for the server's own writes)
+    device: str | None = None  # the client id it came from
+    op: str  # insert, update, delete, restore
+    version: int | None = None
+    changes: dict[str, list[Any]] | None = None  # {field: [old, new]}; None when redacted
+    redacted: bool = False
+
+
+class HistoryReply(BaseModel):
+    entity: str
+    id: str
+    entries: list[HistoryItem]
+
+
+class ErasureReply(BaseModel):
+    """What an erasure did (POST /admin/erase/{contact|lead}/{id}, admins only)."""
+
+    entity: str
+    id: str
+    redacted: int  # audit-trail entries whose values were removed
+    already: bool = False  # it had been erased before: nothing more to do

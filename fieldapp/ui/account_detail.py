@@ -27,11 +27,22 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.store import due, models, scheduling, services
-from fieldapp.ui import account_visits, dialogs, email_compose, links, queries, style, visits
+from fieldapp.ui import (
+    account_visits,
+    dialogs,
+    email_compose,
+    links,
+    locating,
+    queries,
+    style,
+    visits,
+)
 from fieldapp.ui.account_tabs import ContactsTab, DealsTab, TasksTab, TimelineTab
 from fieldapp.ui.attachments_tab import AttachmentsTab
 from fieldapp.ui.background import user_message
 from fieldapp.ui.forms import RecordForm, display
+from fieldapp.ui.history_tab import HistoryTab
+from fieldapp.ui.locating import AccountLocator
 from fieldapp.ui.panel import AppContext
 from fieldapp.ui.task_editor import TaskDialog, open_task_editor
 
@@ -100,6 +111,10 @@ class AccountDetail(QWidget):
         self.schedule_button = QPushButton(self.tr("Schedule visit…"))
         self.task_button = QPushButton("New task…")
         self.delete_button = QPushButton("Delete")
+        self.pin_button = QPushButton(self.tr("Set pin…"))
+        self.pin_button.setToolTip(self.tr("Correct the account's position by typing it"))
+        self.pin_button.clicked.connect(self.set_pin)
+        self.locator = AccountLocator(ctx, self)
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.revert)
@@ -112,6 +127,7 @@ class AccountDetail(QWidget):
         record_row = QHBoxLayout()
         record_row.addWidget(self.save_button)
         record_row.addWidget(self.revert_button)
+        record_row.addWidget(self.pin_button)
         record_row.addStretch(1)
         record_row.addWidget(self.delete_button)
         visit_row = QHBoxLayout()
@@ -145,6 +161,7 @@ class AccountDetail(QWidget):
         self.contacts_tab = ContactsTab(ctx)
         self.deals_tab = DealsTab(ctx)
         self.tasks_tab = TasksTab(ctx)
+        self.history_tab = HistoryTab(ctx, "accounts")
         self.files_tab = AttachmentsTab(ctx)
         self.record_tabs = (self.timeline_tab, self.contacts_tab, self.deals_tab, self.tasks_tab)
         self.timeline = self.timeline_tab.tree
@@ -160,6 +177,7 @@ class AccountDetail(QWidget):
         self.tabs.addTab(self.deals_tab, self.tr("Deals"))
         self.tabs.addTab(self.visits, "Visits")
         self.tabs.addTab(self.tasks_tab, self.tr("Tasks"))
+        self.tabs.addTab(self.history_tab, self.tr("History"))
         self.tabs.addTab(self.files_tab, self.tr("Files"))
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -256,6 +274,7 @@ class AccountDetail(QWidget):
         self.deals_tab.set_deals(acc["id"], detail.opportunities)
         self._fill(self.visits, account_visits.visit_rows(detail.visits))
         self.tasks_tab.set_tasks(acc["id"], detail.tasks)
+        self.history_tab.set_record(acc["id"])
         self.timeline_tab.set_entries(acc["id"], detail.timeline)
         self.files_tab.set_account(acc["id"], detail.open_visit_id)
         self._update_buttons()
@@ -287,6 +306,7 @@ class AccountDetail(QWidget):
         self.deals_tab.set_deals(None, [])
         self.tasks_tab.set_tasks(None, [])
         self.timeline_tab.set_entries(None, [])
+        self.history_tab.set_record(None)
         self.files_tab.set_account(None)
 
     def _on_changed(self, entities: frozenset[str]) -> None:
@@ -306,7 +326,7 @@ class AccountDetail(QWidget):
         )
         self.schedule_button.setEnabled(has)
         self.checkout_button.setEnabled(has and self.open_visit_id is not None)
-        for button in (self.log_button, self.task_button, self.delete_button):
+        for button in (self.log_button, self.task_button, self.delete_button, self.pin_button):
             button.setEnabled(has)
         self.email_button.setEnabled(has)
         self.note_edit.setEnabled(has)
@@ -321,22 +341,34 @@ class AccountDetail(QWidget):
         account_id = self.account_id
         if account_id is not None and not self.form.is_modified():
             return
+        # A new or changed address is put on the map (see ui/locating.py).
+        locate = locating.needs_geocoding(self.form.save_values(account_id is None))
         self.ctx.bg.write(
             self.form.save_job("accounts", account_id),
             {"accounts"},
-            self._created if account_id is None else lambda _r: self._saved(account_id),
+            (lambda new_id: self._created(new_id, locate))
+            if account_id is None
+            else lambda _r: self._saved(account_id, locate),
             on_error=self._save_failed,
             owner=self,
         )
 
-    def _created(self, account_id: str) -> None:
+    def _created(self, account_id: str, locate: bool = False) -> None:
         self.account_id = account_id
         self.ctx.tell("Account created.")
-        self._saved(account_id)
+        self._saved(account_id, locate)
 
-    def _saved(self, account_id: str) -> None:
+    def _saved(self, account_id: str, locate: bool = False) -> None:
         self.reload(reset_form=True)
         self.saved.emit(account_id)
+        if locate:
+            self.locator.place(account_id)
+
+    def set_pin(self) -> None:
+        if self.account_id is not None:
+            lat, lon = self.form.text("latitude"), self.form.text("longitude")
+            current = f"{lat}, {lon}" if lat and lon else ""
+            locating.ask_pin(self.ctx, self, self.account_id, current)
 
     def _save_failed(self, exc: Exception) -> None:
         self._show_save_error(self.form.failure_message(exc))

@@ -10,8 +10,7 @@ inside the models but asks the store to change the opportunity's stage, and the 
 is reloaded from the change notice. Dropping on a won or lost stage asks for the
 reason first.
 
-Signals (StageModel):
-    card_dropped(str, str): opportunity id, name of the stage it was dropped on.
+The column model is in ui/pipeline_model.py.
 """
 
 from __future__ import annotations
@@ -21,12 +20,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from PySide6.QtCore import (
-    QByteArray,
-    QMimeData,
     QModelIndex,
-    QPersistentModelIndex,
     Qt,
-    Signal,
+    QTimer,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -48,12 +44,10 @@ from sqlalchemy.orm import Session
 from fieldapp.store import board, services
 from fieldapp.ui import dialogs
 from fieldapp.ui.background import Background, user_message
-from fieldapp.ui.lazy_model import FIRST_ROWS, ID_ROLE, LazyTableModel
+from fieldapp.ui.lazy_model import FIRST_ROWS, ID_ROLE
 from fieldapp.ui.panel import AppContext, Panel
+from fieldapp.ui.pipeline_model import StageModel, per_currency
 
-MIME = "application/x-fieldapp-opportunity"
-Index = QModelIndex | QPersistentModelIndex
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 # Close-date choices of the filter: label, (first day, last day) from today.
 CLOSE_RANGES: dict[str, tuple[int | None, int | None]] = {
     "Any close date": (None, None),
@@ -62,90 +56,6 @@ CLOSE_RANGES: dict[str, tuple[int | None, int | None]] = {
     "Closes in the next 90 days": (0, 90),
     "Closed in the last 90 days": (-90, 0),
 }
-
-
-def money(amount: Decimal | None, currency: str = "EUR") -> str:
-    value = f"{amount or 0:,.0f}"
-    symbol = SYMBOLS.get(currency)
-    return f"{symbol}{value}" if symbol else f"{value} {currency}"
-
-
-def per_currency(sums: dict[str, Decimal]) -> str:
-    """Each currency's sum on its own; amounts in different currencies are never added."""
-    return " + ".join(money(v, cur) for cur, v in sums.items()) if sums else money(Decimal(0))
-
-
-class StageModel(LazyTableModel):
-    """The deals of one stage, lazily; see the module doc."""
-
-    card_dropped = Signal(str, str)
-
-    def __init__(self, bg: Background, stage: str) -> None:
-        self.stage = stage
-        self.filter = board.BoardFilter()
-        super().__init__(bg, ("deal",), self._stage_ids, board.cards)
-
-    def _stage_ids(self, session: Session, _text: str) -> list[str]:
-        return board.stage_ids(session, self.stage, self.filter)
-
-    def cards(self) -> list[board.Card]:
-        """The cards loaded so far, in display order."""
-        loaded = (self.values(row) for row in range(self.rowCount()))
-        return [values[0] for values in loaded if values is not None]
-
-    def cell(self, values: tuple[Any, ...], column: int) -> str:
-        card: board.Card = values[0]
-        due = f" · {card.close_date:%d %b}" if card.close_date else ""
-        return (
-            f"{card.name}\n{card.account} · {money(card.amount, card.currency)} · "
-            f"{card.probability}%{due}"
-        )
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.ToolTipRole:
-            values = self.values(index.row()) if index.isValid() else None
-            return f"{values[0].name} ({values[0].account})" if values else None
-        return super().data(index, role)
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.ItemIsDropEnabled
-        return (
-            Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
-        )
-
-    def supportedDropActions(self) -> Qt.DropAction:
-        return Qt.DropAction.MoveAction
-
-    def supportedDragActions(self) -> Qt.DropAction:
-        return Qt.DropAction.MoveAction
-
-    def mimeTypes(self) -> list[str]:
-        return [MIME]
-
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # type: ignore[override]
-        data = QMimeData()
-        ids = [str(self.row_id(i.row())) for i in indexes if i.isValid()]
-        data.setData(MIME, QByteArray("\n".join(ids).encode()))
-        return data
-
-    def canDropMimeData(
-        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index
-    ) -> bool:
-        return data.hasFormat(MIME) and action == Qt.DropAction.MoveAction
-
-    def dropMimeData(
-        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index
-    ) -> bool:
-        if not self.canDropMimeData(data, action, row, column, parent):
-            return False
-        ids = bytes(data.data(MIME).data()).decode().split()
-        for opp_id in ids:
-            if self.row_of(opp_id) < 0:
-                self.card_dropped.emit(opp_id, self.stage)
-        # The store moves the card; the board is reloaded from the change notice, so the
-        # source view must not remove anything itself (removeRows is not implemented).
-        return bool(ids)
 
 
 BoardRead = tuple[
@@ -252,7 +162,13 @@ class PipelinePanel(Panel):
         self.max_amount = QLineEdit()
         self.max_amount.setPlaceholderText("Amount at most")
         self.show_old = QCheckBox(f"Show deals closed over {board.FOLD_DAYS} days ago")
-        self.search.textChanged.connect(self.apply_filter)
+        # The board's read takes a while at 50k deals: search once typing pauses.
+        self._typing = QTimer(self)
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(250)
+        self._typing.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(self._typing.start)
+        self.search.returnPressed.connect(self.apply_filter)
         self.owner.currentIndexChanged.connect(self.apply_filter)
         self.close_range.currentIndexChanged.connect(self.apply_filter)
         self.min_amount.editingFinished.connect(self.apply_filter)

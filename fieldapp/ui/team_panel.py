@@ -19,6 +19,8 @@ Signals:
 
 from __future__ import annotations
 
+import importlib
+import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +43,7 @@ from fieldapp.domain.reports import RepSummary
 from fieldapp.reports.team import team
 from fieldapp.ui import fmt, style
 from fieldapp.ui.background import user_message
+from fieldapp.ui.empty_state import EmptyHint
 from fieldapp.ui.headers import record_table
 from fieldapp.ui.panel import AppContext, Panel
 from fieldapp.ui.team_model import TeamModel
@@ -61,6 +64,13 @@ def compute(session: Session, today: date | None = None) -> list[RepSummary]:
     return team(session, today=today)
 
 
+ROUTE_MODULE = "fieldapp.ui.team_route"
+
+
+def _import_route_planner(_session: Session) -> None:
+    importlib.import_module(ROUTE_MODULE)
+
+
 class TeamPanel(Panel):
     title = "Team"
     watches = frozenset({"visits", "accounts", "opportunities", "users", "territories"})
@@ -73,6 +83,7 @@ class TeamPanel(Panel):
         self.today: date | None = None
         self._stale = True
         self._map_stale = False  # the map is built fresh
+        self._warmed = False
         self.map: MapPanel | None = None
         self.route: RepRoutePlanner | None = None
         self._timer = QTimer(self)
@@ -99,6 +110,7 @@ class TeamPanel(Panel):
         self.table = record_table(self.model)
         self.table.setObjectName("team_table")
         self.table.setWordWrap(False)
+        self.hint = EmptyHint(self.table)
         self.table.activated.connect(lambda _i: self.open_agenda())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable())
         self.agenda_button = QPushButton(self.tr("Open agenda"))
@@ -167,6 +179,14 @@ class TeamPanel(Panel):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if not self._warmed:
+            # The route planner's modules (VROOM, PyVRP, NumPy) load on a worker while
+            # the table computes: importing them when Plan route is pressed held the GUI
+            # thread for seconds.
+            self._warmed = True
+            self.ctx.bg.read(
+                _import_route_planner, lambda _r: self._build_tab(), priority=-1, owner=self
+            )
         if self._stale:
             self._timer.start(0)
         self._reload_map()
@@ -189,6 +209,13 @@ class TeamPanel(Panel):
         selected = self.selected_rep()
         self.model.set_rows(rows)
         self.table.resizeColumnsToContents()
+        self.hint.show_hint(
+            None
+            if rows
+            else self.tr(
+                "No reps yet: your team's accounts, visits and deals arrive with a sync (F9)."
+            )
+        )
         if selected is not None and (row := self.model.row_of(selected.rep_id or "")) is not None:
             self.table.selectRow(row)
         elif rows and rows[0].rep_id is not None:
@@ -237,8 +264,9 @@ class TeamPanel(Panel):
             return
         if self.tabs.currentWidget() is self.map_page:
             self._build_map()
-        else:
+        elif ROUTE_MODULE in sys.modules:
             self._build_route()
+        # else: built when the worker has imported the planner (see showEvent)
 
     def _build_map(self) -> None:
         if self.map is not None:
@@ -254,6 +282,8 @@ class TeamPanel(Panel):
         self.map.account_activated.connect(self.ctx.open_account)
         self.map.selection_changed.connect(self._lassoed)
         self.map_layout.addWidget(self.map)
+        if self.route is not None:
+            self.route.plan_changed.connect(self.map.show_plan)
 
     def _build_route(self) -> RepRoutePlanner:
         if self.route is None:
@@ -282,8 +312,6 @@ class TeamPanel(Panel):
             return
         rep_id, name, data_dir = rep.rep_id, rep.label, self.ctx.data_dir
         route = self._build_route()
-        if self.map is not None:
-            route.plan_changed.connect(self.map.show_plan, Qt.ConnectionType.UniqueConnection)
         if day is not None:
             route.date.setDate(fmt.qdate(day))
         self.tabs.setCurrentWidget(self.route_page)

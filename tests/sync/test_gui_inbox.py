@@ -10,13 +10,14 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QLabel, QLineEdit, QRadioButton
 from pytestqt.qtbot import QtBot
 
+from fieldapp.store import services
 from fieldapp.store.db import Replica, open_replica
 from fieldapp.sync.engine import conflict_rows
 from fieldapp.sync.signin import sign_in
 from fieldapp.ui.conflicts_panel import ConflictsPanel
 from fieldapp.ui.main_window import MainWindow
 from tests.sync.conftest import World
-from tests.sync.test_sync_flow import create, get, setup_two_territories, update
+from tests.sync.test_sync_flow import create, get, ids_of, setup_two_territories, update
 from tests.syncutil import PASSWORD
 
 
@@ -165,3 +166,41 @@ def test_automatic_sync_is_off_by_default_and_skips_an_unreachable_server(
     assert "could not be reached" in window.sync.label.toolTip()
     menu.auto_actions[0].trigger()
     assert not window.sync.timer.isActive()
+
+
+def test_restore_a_record_deleted_on_the_server_from_the_inbox(
+    qtbot: QtBot, alice_window: tuple[World, Replica, MainWindow]
+) -> None:
+    world, alice, window = alice_window
+    north = world.territories["north"]  # type: ignore[attr-defined]
+    boss, boss_sync = world.client("boss")
+    acc = create(boss, "accounts", name="Gone Ltd", territory_id=north)
+    contact = create(boss, "contacts", account_id=acc, last_name="Lee")
+    boss_sync.sync()
+    sync_in_app(qtbot, window)
+    with boss.session() as s:
+        services.delete(s, "accounts", acc)
+    boss_sync.sync()
+    update(alice, "contacts", contact, title="Buyer")
+    report = sync_in_app(qtbot, window)
+    assert report.conflicts == 1  # type: ignore[attr-defined]
+
+    panel = window.show_panel("conflicts")
+    assert isinstance(panel, ConflictsPanel)
+    qtbot.waitUntil(lambda: panel.records.count() == 1 and len(panel.choices) == 1)
+    assert "deleted on the server" in panel.records.item(0).text()
+    [choice] = panel.choices
+    assert choice.typed is None  # a deletion takes no typed value
+    assert texts(panel, "theirs") == ["deleted"] and "Buyer" in texts(panel, "mine")[0]
+    restore = choice.group.button(0)
+    assert restore.text() == "Restore mine" and restore.isChecked()
+    with qtbot.waitSignal(window.sync.finished, timeout=60_000):
+        panel.resolve_button.click()
+    qtbot.waitUntil(lambda: panel.records.count() == 0)
+    # Kept mine: the contact is back with the edit, here and for the office (the server
+    # restores the record the conflict is about; its account stays as the office left it).
+    assert contact in ids_of(alice, "contacts")
+    assert get(alice, "contacts", contact)["title"] == "Buyer"
+    boss_sync.sync()
+    assert contact in ids_of(boss, "contacts")
+    assert get(boss, "contacts", contact)["title"] == "Buyer"

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -64,8 +65,10 @@ def test_a_rep_sees_no_team_or_admin_controls(
     window = make_window()
     assert window.role == "rep"  # missing or unknown: the least the app offers
     assert "Team" not in shown_titles(window) and shown_titles(window) == REP_TITLES
-    # Ctrl+1 … Ctrl+9, then Ctrl+0 for the tenth panel shown.
-    assert shortcuts(window) == {t: f"Ctrl+{i % 10}" for i, t in enumerate(REP_TITLES, 1)}
+    # Ctrl+1 … Ctrl+9, then Ctrl+0 for the tenth panel shown, none after it.
+    assert shortcuts(window) == {
+        t: f"Ctrl+{i % 10}" if i <= 10 else "" for i, t in enumerate(REP_TITLES, 1)
+    }
     team_index = window.keys().index("team")
     window.show_panel_index(team_index)  # its shortcut is gone; asking anyway does nothing
     assert window.stack.currentIndex() != team_index
@@ -107,12 +110,33 @@ def test_the_team_panel_reopens_for_a_manager_and_not_after_a_demotion(
     assert "Team" not in shown_titles(window)
 
 
+def test_an_empty_team_says_why(
+    qtbot: QtBot, replica: Replica, make_window: Callable[..., MainWindow]
+) -> None:
+    signed_in_as(replica, "manager")
+    window = make_window()
+    qtbot.waitUntil(lambda: window.role == "manager")
+    panel = window.panel("team")
+    assert isinstance(panel, TeamPanel)
+    panel.tabs.setCurrentWidget(panel.route_page)
+    with qtbot.waitSignal(panel.loaded, timeout=15_000):
+        window.show_panel("team")
+    assert panel.model.rowCount() == 0
+    assert "arrive with a sync" in panel.hint.hint()
+    assert not panel.route_button.isEnabled() and not panel.agenda_button.isEnabled()
+    panel.plan_route()  # Ctrl+R with nobody picked says so
+    assert "Pick a rep" in window.statusBar().currentMessage()
+
+
 def _cells(model: TeamModel, row: int) -> dict[str, str]:
     return {c: model.data(model.index(row, i)) for i, c in enumerate(COLUMNS)}
 
 
 def test_team_figures_for_the_hand_counted_replica(
-    qtbot: QtBot, replica: Replica, make_window: Callable[..., MainWindow]
+    qtbot: QtBot,
+    replica: Replica,
+    make_window: Callable[..., MainWindow],
+    qtmodeltester: ModelTester,
 ) -> None:
     fixture.build(replica)
     signed_in_as(replica, "manager")
@@ -142,6 +166,7 @@ def test_team_figures_for_the_hand_counted_replica(
     assert (ana["Win rate"], ben["Win rate"]) == ("67 % (2/3)", "50 % (1/2)")
     assert panel.status.text() == "2 reps · 2 accounts overdue for a visit"
     assert panel.model.headerData(0, Qt.Orientation.Horizontal) == "Rep"
+    qtmodeltester.check(panel.model)
 
     # A new visit of Ana's today (26 March) shows up without a manual refresh.
     with qtbot.waitSignal(panel.loaded, timeout=15_000):
