@@ -123,7 +123,7 @@ def test_map_loads_offline_from_the_app_only(
         "JSON.stringify({L: typeof L, version: L.version, cluster: typeof L.markerClusterGroup,"
         " n: fieldappState.markerCount,"
         " inMap: fieldappState.cluster.getLayers().length,"
-        " shown: document.querySelectorAll('.marker-cluster, .fa-pin').length})",
+        " shown: document.querySelectorAll('.fa-cluster, .fa-pin').length})",
     )
     got = json.loads(state)
     assert got["L"] == "object" and got["version"].startswith("1.9")
