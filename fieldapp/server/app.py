@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from fieldapp.server import auth, sync
+from fieldapp.server import admin_api, auth, sync, users
 from fieldapp.server.db import Database, ServerError
 from fieldapp.sync.protocol import (
     MAX_PULL_LIMIT,
@@ -21,6 +21,7 @@ from fieldapp.sync.protocol import (
     HelloReply,
     LoginReply,
     LoginRequest,
+    PasswordChange,
     PushReply,
     PushRequest,
     ResolveRequest,
@@ -103,6 +104,15 @@ def create_app(db: Database) -> FastAPI:
             auth.logout(session, authorization[7:].strip())
         return Response(status_code=204)
 
+    @app.post("/auth/password", status_code=204)
+    def change_password(
+        body: PasswordChange, who: Who, authorization: Annotated[str, Header()]
+    ) -> Response:
+        users.change_own_password(
+            db, authorization[7:].strip(), body.old_password, body.new_password
+        )
+        return Response(status_code=204)
+
     @app.post("/sync/hello")
     def hello(body: Hello, who: Who) -> HelloReply:
         problem = compatibility_problem(body.protocol, body.schema_version)
@@ -138,6 +148,7 @@ def create_app(db: Database) -> FastAPI:
     def resolve(conflict_id: str, body: ResolveRequest, who: Who) -> ConflictInfo:
         return sync.resolve(db, who, conflict_id, body.keep)
 
+    app.include_router(admin_api.router(db, principal))
     return app
 
 

@@ -4,11 +4,16 @@ Passwords are argon2 hashes. A token is 32 random bytes shown to the client once
 stored only as its SHA-256 (a fast hash is enough for a secret of that entropy). Failed
 logins are slowed down per user name: after a few, the next attempt must wait, with the
 wait doubling up to a minute.
+
+A token lives ``$FIELDAPP_TOKEN_DAYS`` days (default 14) from its last use: each use
+renews it (at most once an hour, so a busy client does not write on every request). A
+deactivated user's tokens were revoked and they cannot sign in (server/users.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -16,14 +21,16 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.models import Token, User
 from fieldapp.sync.protocol import LoginReply, UserInfo
 
-TOKEN_LIFETIME = timedelta(days=30)
+ENV_TOKEN_DAYS = "FIELDAPP_TOKEN_DAYS"
+DEFAULT_TOKEN_DAYS = 14.0
+RENEW_EVERY = timedelta(hours=1)
 FREE_FAILURES = 3
 MAX_WAIT_S = 60.0
 FAILED_LOGIN_DELAY_S = 0.2
@@ -67,6 +74,16 @@ def utcnow() -> datetime:
 def _aware(value: datetime) -> datetime:
     # SQLite gives back naive datetimes even for timezone=True columns.
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def token_lifetime() -> timedelta:
+    """How long a token lives after its last use (``$FIELDAPP_TOKEN_DAYS``, default 14)."""
+    raw = os.environ.get(ENV_TOKEN_DAYS, "")
+    try:
+        days = float(raw) if raw else DEFAULT_TOKEN_DAYS
+    except ValueError:
+        days = DEFAULT_TOKEN_DAYS
+    return timedelta(days=days if 0 < days <= 3650 else DEFAULT_TOKEN_DAYS)
 
 
 def hash_password(password: str) -> str:
@@ -117,25 +134,28 @@ def login(db: Database, username: str, password: str) -> LoginReply:
             assert user is not None
             user.failed_logins = 0
             user.last_failed_at = None
-            token = secrets.token_urlsafe(32)
-            now = utcnow()
-            session.add(
-                Token(
-                    token_hash=hash_token(token),
-                    user_id=user.id,
-                    created_at=now,
-                    expires_at=now + TOKEN_LIFETIME,
-                )
-            )
+            if not user.active:
+                # Said only to whoever knows the password: names are not revealed.
+                raise AuthError(f"the account {username} was deactivated; ask an admin")
+            token, expires = new_token(session, user.id)
             reply = LoginReply(
-                token=token,
-                expires_at=(now + TOKEN_LIFETIME).isoformat(),
-                user=principal(user).info(),
+                token=token, expires_at=expires.isoformat(), user=principal(user).info()
             )
     if failed:
         time.sleep(FAILED_LOGIN_DELAY_S)
         raise AuthError("wrong user name or password")
     return reply
+
+
+def new_token(session: Session, user_id: str) -> tuple[str, datetime]:
+    """A fresh token for the user (its text, shown once) and when it expires."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    expires = now + token_lifetime()
+    session.add(
+        Token(token_hash=hash_token(token), user_id=user_id, created_at=now, expires_at=expires)
+    )
+    return token, expires
 
 
 def authenticate(session: Session, token: str | None) -> Principal:
@@ -151,9 +171,31 @@ def authenticate(session: Session, token: str | None) -> Principal:
     tok, user = row
     if tok.revoked_at is not None:
         raise AuthError("you were signed out; sign in again")
-    if _aware(tok.expires_at) <= utcnow():
+    now = utcnow()
+    if not user.active:
+        raise AuthError("your account was deactivated; ask an admin")
+    if _aware(tok.expires_at) <= now:
         raise AuthError("the token has expired; sign in again")
+    lifetime = token_lifetime()
+    if _aware(tok.expires_at) < now + lifetime - RENEW_EVERY:
+        tok.expires_at = now + lifetime  # sliding: in use, it stays valid
     return principal(user)
+
+
+def verify_password(user: User, password: str) -> bool:
+    try:
+        return bool(_hasher.verify(user.password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def revoke_tokens(session: Session, user_id: str, keep: str | None = None) -> int:
+    """Revoke every live token of a user (but ``keep``, a token hash); return how many."""
+    query = update(Token).where(Token.user_id == user_id, Token.revoked_at.is_(None))
+    if keep is not None:
+        query = query.where(Token.token_hash != keep)
+    result = session.execute(query.values(revoked_at=utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def logout(session: Session, token: str) -> None:
