@@ -23,7 +23,16 @@ from fieldapp.errors import FieldappError
 from fieldapp.store import private
 from fieldapp.store.db import Replica, default_data_dir, open_replica
 
-from . import data, doctor, maps_cmds, records, report_cmds, sync_cmds, visits_cmds
+from . import (
+    admin_cmds,
+    data,
+    doctor,
+    maps_cmds,
+    records,
+    report_cmds,
+    sync_cmds,
+    visits_cmds,
+)
 
 log = logging.getLogger("fieldapp")
 
@@ -49,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_parsers(sub)
     maps_cmds.add_parsers(sub)
     sync_cmds.add_parsers(sub)
+    admin_cmds.add_parsers(sub)
     report_cmds.add_parsers(sub)
     doctor.add_parsers(sub)
     return parser
@@ -110,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = maps_cmds.run(args, _open)
         elif args.command in sync_cmds.COMMANDS:
             code = sync_cmds.run(args, _open)
+        elif args.command in admin_cmds.COMMANDS:
+            code = admin_cmds.run(args, _open)
         elif args.command in report_cmds.COMMANDS:
             code = report_cmds.run(args, _open)
         elif args.command in doctor.COMMANDS:

@@ -6,8 +6,6 @@ transaction, a read, a refusal or a failed change as an entry of its own. Every 
 takes ``?dry_run=true``, which does all the work and its checks and keeps none of it.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 

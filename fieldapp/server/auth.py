@@ -169,11 +169,11 @@ def authenticate(session: Session, token: str | None) -> Principal:
     if row is None:
         raise AuthError("the token is not valid; sign in again")
     tok, user = row
+    if not user.active:
+        raise AuthError("your account was deactivated; ask an admin")
     if tok.revoked_at is not None:
         raise AuthError("you were signed out; sign in again")
     now = utcnow()
-    if not user.active:
-        raise AuthError("your account was deactivated; ask an admin")
     if _aware(tok.expires_at) <= now:
         raise AuthError("the token has expired; sign in again")
     lifetime = token_lifetime()

@@ -151,7 +151,7 @@ def _plan(session: Session, proposal: Proposal) -> Plan:
                 select(Record.id, Record.territory_id).where(
                     Record.id.in_(part), Record.entity == "accounts", Record.deleted.is_(False)
                 )
-            ).tuples()
+            )
             for row_id, current in found:
                 if current != tid:
                     plan.moves[row_id] = (current, tid)

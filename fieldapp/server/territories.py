@@ -110,7 +110,7 @@ def _manager_id(session: Session, name: str | None) -> str | None:
 
 def list_territories(db: Database) -> list[TerritoryRow]:
     with db.session() as session:
-        names = dict(session.execute(select(User.id, User.username)).tuples().all())
+        names = dict(session.execute(select(User.id, User.username)).all())
         reps: dict[str, list[str]] = {}
         for a in session.scalars(select(Assignment)):
             reps.setdefault(a.territory_id, []).append(names.get(a.user_id, a.user_id))
@@ -119,9 +119,7 @@ def list_territories(db: Database) -> list[TerritoryRow]:
                 select(Record.territory_id, func.count())
                 .where(Record.entity == "accounts", Record.deleted.is_(False))
                 .group_by(Record.territory_id)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         rows = []
         for rec in session.scalars(

@@ -43,13 +43,11 @@ class Plan:
 
 
 def user_names(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(User.id, User.username)).tuples().all())
+    return dict(session.execute(select(User.id, User.username)).all())
 
 
 def territory_names(session: Session) -> dict[str, str]:
-    rows = session.execute(
-        select(Record.id, Record.data).where(Record.entity == "territories")
-    ).tuples()
+    rows = session.execute(select(Record.id, Record.data).where(Record.entity == "territories"))
     return {tid: str(json.loads(data).get("name")) for tid, data in rows}
 
 
@@ -97,7 +95,7 @@ def _open_pipeline(
                 Record.territory_id.in_(part),
                 Record.deleted.is_(False),
             )
-        ).tuples()
+        )
         for account_id, territory_id, data in rows:
             deal = json.loads(data)
             if deal.get("stage") in closed or deal.get("amount") in (None, ""):
@@ -114,7 +112,7 @@ def _open_pipeline(
 def _account_names(session: Session, ids: list[str]) -> dict[str, str]:
     names: dict[str, str] = {}
     for part in _chunks(ids):
-        rows = session.execute(select(Record.id, Record.data).where(Record.id.in_(part))).tuples()
+        rows = session.execute(select(Record.id, Record.data).where(Record.id.in_(part)))
         names.update((row_id, str(json.loads(data).get("name"))) for row_id, data in rows)
     return names
 
@@ -142,7 +140,7 @@ def diff(session: Session, plan: Plan) -> dict[str, Any]:
                 Record.deleted.is_(False),
             )
             .group_by(Record.territory_id)
-        ).tuples()
+        )
         counts.update({str(t): n for t, n in rows})
     pipe_of_account, pipe_before = _open_pipeline(session, relevant)
     counts_after = Counter(counts)

@@ -19,3 +19,7 @@ class IncompatibleServer(SyncError):
 
 class Throttled(SyncError):
     """Too many failed logins."""
+
+
+class Forbidden(SyncError):
+    """The signed-in user's role may not do this (HTTP 403); the text says what."""
