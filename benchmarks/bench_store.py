@@ -1,14 +1,15 @@
 """Replica store figures at 100k accounts: bulk insert, CSV import, search, open.
 
 Run: ``python -m benchmarks.bench_store [--accounts N] [--queries Q] [--ab-rounds R]
-[--ab-only]``. Prints one
+[--ab-only] [--cli-only]``. Prints one
 line per figure (the CSV import of a million rows, with its peak memory, is
 ``benchmarks.bench_import``); the README and the issue notes quote them. Rates are given per
 wall-clock second and per CPU second: on a shared 2-core machine the second is the
 one that does not depend on what else is running.
 
 Replicas are encrypted, as on a machine with a keyring (the benchmark gives itself an
-in-memory one); the last section measures bulk insert and search with and without
+in-memory one); the first section runs the command line in new processes (start-up of a
+command, see :mod:`benchmarks.startup`); the last section measures bulk insert and search with and without
 encryption side by side, alternating the two, so both see the same machine load.
 """
 
@@ -17,6 +18,8 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,6 +28,7 @@ from typing import Any
 import keyring
 import keyring.backend
 
+from benchmarks import startup
 from fieldapp.store import csv_io, demo, services
 from fieldapp.store.db import Replica, open_replica
 from fieldapp.store.search import search_ids
@@ -193,12 +197,28 @@ def time_import(what: str, csv_file: Path, data_dir: Path, rows: int) -> None:
     target.close()
 
 
+def command_line(base: Path, accounts: int, runs: int) -> None:
+    """The command-line figures, each command in a new process (see benchmarks.startup)."""
+    env = startup.cli_env(base / "keyring.json")
+    data_dir = base / "cli"
+    subprocess.run(
+        [sys.executable, "-m", "fieldapp", "--data-dir", str(data_dir), "demo"]
+        + ["--accounts", str(accounts)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    startup.print_startup(data_dir, env, runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=600)
     parser.add_argument("--ab-rounds", type=int, default=4, help="plain/encrypted rounds")
     parser.add_argument("--ab-only", action="store_true", help="only the encryption A/B")
+    parser.add_argument("--cli-only", action="store_true", help="only the command-line figures")
+    parser.add_argument("--runs", type=int, default=7, help="runs per start-up figure")
     args = parser.parse_args()
     keyring.set_keyring(BenchKeyring())
     rng = random.Random(42)
@@ -206,6 +226,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
+        command_line(base, args.accounts, args.runs)
+        if args.cli_only:
+            return
         if args.ab_only:
             encryption_ab(rows, queries(rows, args.queries, rng), base, args.ab_rounds)
             return

@@ -12,7 +12,7 @@ from typing import Any
 
 from fieldapp.errors import FieldappError
 from fieldapp.maps.geo import LatLon
-from fieldapp.maps.matrix import MatrixProvider, OsrmTable, StraightLine
+from fieldapp.maps.matrix import provider_for
 from fieldapp.maps.routing import BreakRequest, RouteError, hhmm, optimise, parse_hhmm
 from fieldapp.maps.settings import MapSettings
 from fieldapp.store.db import Replica
@@ -145,14 +145,6 @@ def _pairs(items: list[str], what: str) -> dict[str, str]:
             raise FieldappError(f"{what} must look like ID=VALUE, got {item!r}")
         out[key.strip()] = value.strip()
     return out
-
-
-def provider_for(settings: MapSettings, osrm_url: str | None = None) -> MatrixProvider:
-    offline = StraightLine(settings.speed_kmh, settings.road_factor)
-    url = osrm_url or settings.osrm_url
-    if url:
-        return OsrmTable(url, user_agent=settings.user_agent, fallback=offline)
-    return offline
 
 
 def _route_plan(args: argparse.Namespace, replica: Replica) -> int:

@@ -7,13 +7,13 @@ The options of ``add`` are made from the field declarations in
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import Any
 
 from fieldapp.errors import FieldappError
 from fieldapp.store import deals, fields, search, services
 from fieldapp.store.db import Replica
 
-from . import data
 from .output import print_json, print_record, print_table
 
 # Columns shown by ``list``; the full record is in ``show`` and ``--json``.
@@ -81,7 +81,7 @@ def add_parsers(sub: Any) -> None:
         restore.add_argument("id")
 
         if entity == "leads":
-            data.add_convert_parser(actions)
+            add_convert_parser(actions)
 
 
 def parse_assignments(assignments: list[str]) -> dict[str, str | None]:
@@ -156,5 +156,35 @@ def run(args: argparse.Namespace, replica: Replica) -> int:
         print(f"restored {len(back)} record(s)" if back else "it was not deleted")
         return 0
     if action == "convert":
-        return data.convert_lead(args, replica)
+        return convert_lead(args, replica)
     raise AssertionError(action)
+
+
+def add_convert_parser(actions: Any) -> None:
+    convert = actions.add_parser("convert", help="turn a lead into account + contact + opportunity")
+    convert.add_argument("id")
+    convert.add_argument("--account", metavar="ID", help="attach to this existing account")
+    convert.add_argument("--opportunity-name")
+    convert.add_argument("--amount")
+    convert.add_argument("--no-opportunity", action="store_true")
+    convert.add_argument("--json", action="store_true")
+
+
+def convert_lead(args: argparse.Namespace, replica: Replica) -> int:
+    with replica.session() as session:
+        result = services.convert_lead(
+            session,
+            args.id,
+            account_id=args.account,
+            opportunity_name=args.opportunity_name,
+            amount=args.amount,
+            create_opportunity=not args.no_opportunity,
+        )
+    if args.json:
+        print_json(dataclasses.asdict(result))
+    else:
+        print(f"account      {result.account_id}")
+        print(f"contact      {result.contact_id}")
+        if result.opportunity_id:
+            print(f"opportunity  {result.opportunity_id}")
+    return 0

@@ -9,26 +9,21 @@ from collections.abc import Callable
 from contextlib import closing
 from typing import Any
 
-from fieldapp.errors import FieldappError
+from fieldapp.errors import NotFoundError
 from fieldapp.store.db import Replica
-from fieldapp.store.secrets import keyring_status
-from fieldapp.sync import state
 from fieldapp.sync.account import (
-    CREDENTIALS,
     signed_in_account,
-    signed_in_transport,
     signed_out,
     sync_now,
 )
 from fieldapp.sync.engine import (
     Progress,
-    SyncEngine,
     conflict_rows,
-    record_resolution,
     rejection_rows,
 )
 from fieldapp.sync.errors import AuthRequired
-from fieldapp.sync.transport import Transport
+from fieldapp.sync.resolutions import decide
+from fieldapp.sync.signin import sign_in, sign_out
 
 from .output import print_json, print_table
 
@@ -80,33 +75,16 @@ def run(args: argparse.Namespace, open_replica: Opener) -> int:
 
 
 def _login(args: argparse.Namespace, replica: Replica) -> int:
-    server = args.server.rstrip("/")
-    with replica.engine.connect() as conn:
-        bound = state.get(conn, "user_id")
-        old_server = state.get(conn, "server")
     password = (
         sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
     )
-    transport = Transport(server)
-    try:
-        reply = transport.login(args.user, password)
-        transport.hello()
-    finally:
-        transport.close()
-    if bound is not None and (bound != reply.user.id or old_server != server):
-        raise FieldappError(
-            "this data dir holds another user's or server's replica; "
-            "use another --data-dir for this account"
-        )
-    with replica.engine.begin() as conn:
-        state.put(conn, "server", server)
-        state.put(conn, "username", args.user)
-    if CREDENTIALS.save(server, args.user, reply.token):
-        print(f"signed in to {server} as {args.user} ({reply.user.role})")
+    done = sign_in(replica, args.server, args.user, password)
+    if done.in_keyring:
+        print(f"signed in to {done.server} as {done.username} ({done.role})")
     else:
         print(
-            f"signed in to {server} as {args.user}, but there is no usable keyring backend "
-            f"({keyring_status().problem}): the token is kept for this command only and is "
+            f"signed in to {done.server} as {done.username}, but there is no usable keyring "
+            f"backend ({done.keyring_problem}): the token is kept for this command only and is "
             "not saved",
             file=sys.stderr,
         )
@@ -114,17 +92,9 @@ def _login(args: argparse.Namespace, replica: Replica) -> int:
 
 
 def _logout(replica: Replica) -> int:
-    server, user = signed_in_account(replica)
-    token = CREDENTIALS.load(server, user)
-    if token:
-        transport = Transport(server, token, retries=0, timeout=10)
-        try:
-            transport.logout()
-        except FieldappError:
-            pass  # revoked or unreachable: forgetting the token locally is what matters
-        finally:
-            transport.close()
-    CREDENTIALS.delete(server, user)
+    server = sign_out(replica)
+    if server is None:
+        signed_in_account(replica)  # raises: how to sign in
     print(f"signed out of {server}")
     return 0
 
@@ -200,12 +170,11 @@ def _conflicts(args: argparse.Namespace, replica: Replica) -> int:
         for r in rejections:
             print(f"rejected {r['op']} of {r['entity']} {r['row_id']}: {r['error']}")
         return 0
-    transport = signed_in_transport(replica)
     try:
-        info = transport.resolve(args.id, args.keep)
-        record_resolution(replica, info.model_dump())
-        SyncEngine(replica, transport).sync()
-    finally:
-        transport.close()
+        decide(replica, args.id, args.keep)
+    except NotFoundError:
+        sync_now(replica)  # made since this laptop's last sync: pull it first
+        decide(replica, args.id, args.keep)
+    sync_now(replica)  # sends the decision first; the pull brings the kept value
     print(f"resolved {args.id}: kept {args.keep}")
     return 0

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,9 @@ from fieldapp.domain.values import EXPORTABLE, IMPORTABLE
 from fieldapp.store.db import Replica
 
 from .output import print_json
+
+COMMANDS = ("import", "export")
+Opener = Callable[[argparse.Namespace], Replica]
 
 
 def add_parsers(sub: Any) -> None:
@@ -39,6 +44,12 @@ def add_parsers(sub: Any) -> None:
         parser.add_argument(
             "--raw", action="store_true", help="do not escape cells that look like formulas"
         )
+
+
+def run(args: argparse.Namespace, open_replica: Opener) -> int:
+    handler = run_import if args.command == "import" else run_export
+    with closing(open_replica(args)) as replica:
+        return handler(args, replica)
 
 
 def run_import(args: argparse.Namespace, replica: Replica) -> int:

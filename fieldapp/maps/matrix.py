@@ -16,6 +16,7 @@ from typing import Protocol
 import requests
 
 from fieldapp.maps.geo import LatLon, haversine_m
+from fieldapp.maps.settings import MapSettings
 
 log = logging.getLogger(__name__)
 
@@ -120,3 +121,12 @@ UNREACHABLE = 10**7  # seconds/metres for a pair the service could not route
 
 def _int(value: float | None) -> int:
     return UNREACHABLE if value is None else round(value)
+
+
+def provider_for(settings: MapSettings, osrm_url: str | None = None) -> MatrixProvider:
+    """The configured OSRM table service (falling back offline), else straight lines."""
+    offline = StraightLine(settings.speed_kmh, settings.road_factor)
+    url = osrm_url or settings.osrm_url
+    if url:
+        return OsrmTable(url, user_agent=settings.user_agent, fallback=offline)
+    return offline

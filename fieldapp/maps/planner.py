@@ -134,8 +134,8 @@ def stop_requests(
     return out
 
 
-def save_plan(session: Session, plan: DayPlan, *, name: str | None = None) -> str:
-    """Store a plan as a RoutePlan with its RouteStops (outbox entries included)."""
+def plan_values(plan: DayPlan, name: str | None = None) -> dict[str, Any]:
+    """A day plan as the fields of its RoutePlan row."""
     req = plan.request
     settings: dict[str, Any] = {
         "travel_times": plan.matrix_source,
@@ -149,23 +149,25 @@ def save_plan(session: Session, plan: DayPlan, *, name: str | None = None) -> st
         "unserved": [{"account_id": u.account_id, "reason": u.reason} for u in plan.unserved],
         "problems": list(plan.problems),
     }
-    plan_id = services.create(
-        session,
-        "route_plans",
-        {
-            "plan_date": req.plan_date,
-            "name": name or f"Route {req.plan_date.isoformat()}",
-            "start_latitude": req.start[0],
-            "start_longitude": req.start[1],
-            "end_latitude": req.end_point[0],
-            "end_longitude": req.end_point[1],
-            "day_start": hhmm(req.day_start),
-            "day_end": hhmm(req.day_end),
-            "total_distance_m": float(plan.total_distance_m),
-            "total_duration_s": max(0, plan.back - plan.leave),
-            "settings": settings,
-        },
-    )
+    values: dict[str, Any] = {
+        "plan_date": req.plan_date,
+        "start_latitude": req.start[0],
+        "start_longitude": req.start[1],
+        "end_latitude": req.end_point[0],
+        "end_longitude": req.end_point[1],
+        "day_start": hhmm(req.day_start),
+        "day_end": hhmm(req.day_end),
+        "total_distance_m": float(plan.total_distance_m),
+        "total_duration_s": max(0, plan.back - plan.leave),
+        "settings": settings,
+    }
+    if name is not None:
+        values["name"] = name
+    return values
+
+
+def write_stops(session: Session, plan_id: str, plan: DayPlan) -> None:
+    """The plan's stops as RouteStops of ``plan_id`` (outbox entries included)."""
     for s in plan.stops:
         services.create(
             session,
@@ -183,6 +185,13 @@ def save_plan(session: Session, plan: DayPlan, *, name: str | None = None) -> st
                 "wait_s": s.wait_s,
             },
         )
+
+
+def save_plan(session: Session, plan: DayPlan, *, name: str | None = None) -> str:
+    """Store a plan as a RoutePlan with its RouteStops (outbox entries included)."""
+    values = plan_values(plan, name or f"Route {plan.request.plan_date.isoformat()}")
+    plan_id = services.create(session, "route_plans", values)
+    write_stops(session, plan_id, plan)
     return plan_id
 
 

@@ -497,6 +497,15 @@ def retime(plan: DayPlan, order: Sequence[str], provider: MatrixProvider | None 
     return timeline(geo, order, unserved=unserved)
 
 
+def in_order(
+    request: RouteRequest, order: Sequence[str], provider: MatrixProvider | None = None
+) -> DayPlan:
+    """Time the request's stops visited in ``order`` as they are (a saved plan reopened)."""
+    stops = [s for s in request.stops if s.lat is not None and s.lon is not None]
+    m = (provider or StraightLine()).matrix(_points(request, stops))
+    return timeline(_Geometry(request, stops, m), order)
+
+
 def reoptimise_from(
     plan: DayPlan,
     current_position: int,

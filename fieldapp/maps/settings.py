@@ -58,6 +58,12 @@ class MapSettings:
     # A check-in whose fix lies more than this beyond its accuracy from the account's
     # pin is flagged "far from the account" (fieldapp.domain.visits).
     checkin_far_m: float = 300.0
+    # Where the rep's days usually start and end (fieldapp.maps.route_ends): the address
+    # as typed and the point it was found at, so planning needs no geocoder later.
+    home: str | None = None
+    home_point: list[float] | None = None
+    office: str | None = None
+    office_point: list[float] | None = None
 
     @classmethod
     def load(cls, data_dir: Path) -> MapSettings:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -12,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import platformdirs
 from sqlalchemy import Connection, Engine, Index, Table, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,14 +20,13 @@ import fieldapp.store.outbox  # noqa: F401  (registers the outbox flush hook)
 from fieldapp.errors import DataDirError
 from fieldapp.store import db_errors, encryption, private
 from fieldapp.store.encryption import Protection, ReplicaKey
+from fieldapp.store.location import DB_FILENAME, default_data_dir
 from fieldapp.store.models import Base
 
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-DB_FILENAME = "replica.sqlite3"
-ENV_DATA_DIR = "FIELDAPP_DATA_DIR"
 BEGIN_OPTION = "fieldapp_sqlite_begin"
 # The newest revision in migrations/versions (a test keeps the two equal).
 SCHEMA_HEAD = "0009"
@@ -43,14 +40,6 @@ _CHECKPOINT_LATER = "fieldapp.checkpoint_later"
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def default_data_dir() -> Path:
-    """``--data-dir`` beats ``FIELDAPP_DATA_DIR`` beats the platform's user data dir."""
-    env = os.environ.get(ENV_DATA_DIR)
-    if env:
-        return Path(env)
-    return Path(platformdirs.user_data_dir("fieldapp", appauthor=False))
 
 
 def _set_pragmas(dbapi_conn: Any, _record: Any) -> None:

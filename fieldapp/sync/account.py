@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fieldapp.errors import FieldappError
 from fieldapp.store.db import Replica
 from fieldapp.sync import state
 from fieldapp.sync.credentials import Credentials
 from fieldapp.sync.engine import Progress, SyncEngine, SyncReport
-from fieldapp.sync.errors import AuthRequired
+from fieldapp.sync.errors import AuthRequired, NotSignedIn
+from fieldapp.sync.resolutions import send_decisions
 from fieldapp.sync.transport import Transport
 
 CREDENTIALS = Credentials()
@@ -21,7 +21,7 @@ def signed_in_account(replica: Replica) -> tuple[str, str]:
         server = state.get(conn, "server")
         user = state.get(conn, "username")
     if not server or not user:
-        raise FieldappError("sign in first: fieldapp login --server URL --user NAME")
+        raise NotSignedIn("sign in first: fieldapp login --server URL --user NAME")
     return server, user
 
 
@@ -29,23 +29,24 @@ def signed_in_transport(replica: Replica) -> Transport:
     server, user = signed_in_account(replica)
     token = CREDENTIALS.load(server, user)
     if not token:
-        raise FieldappError(f"sign in first: fieldapp login --server {server} --user {user}")
+        raise NotSignedIn(f"sign in first: fieldapp login --server {server} --user {user}")
     return Transport(server, token)
 
 
-def signed_out(replica: Replica) -> FieldappError:
+def signed_out(replica: Replica) -> NotSignedIn:
     """Forget a token the server no longer accepts; the error tells how to sign in again."""
     server, user = signed_in_account(replica)
     CREDENTIALS.delete(server, user)
-    return FieldappError(
+    return NotSignedIn(
         f"the server signed you out; sign in again: fieldapp login --server {server} --user {user}"
     )
 
 
 def sync_now(replica: Replica, progress: Callable[[Progress], None] | None = None) -> SyncReport:
-    """Push the outbox and pull what changed, with the stored sign-in."""
+    """Send decided conflicts, push the outbox and pull what changed, with the stored sign-in."""
     transport = signed_in_transport(replica)
     try:
+        send_decisions(replica, transport)
         if progress is None:
             return SyncEngine(replica, transport).sync()
         return SyncEngine(replica, transport, progress=progress).sync()

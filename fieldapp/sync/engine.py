@@ -27,7 +27,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, or_, select
+from sqlalchemy import Connection, Table, delete, func, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from fieldapp.store import search
@@ -373,7 +373,12 @@ class SyncEngine:
         stmt = sqlite_insert(table)
         upsert = stmt.on_conflict_do_update(
             index_elements=["id"],
-            set_={k: stmt.excluded[k] for k in ("seq", "resolved_at", "resolution")},
+            set_={
+                "seq": stmt.excluded.seq,
+                "resolved_at": stmt.excluded.resolved_at,
+                # A decision made here and not sent yet outlives a copy without one.
+                "resolution": func.coalesce(stmt.excluded.resolution, table.c.resolution),
+            },
         )
         rows = [{k: c.get(k) for k in state.CONFLICT_COLUMNS} for c in conflicts]
         known = set(conn.scalars(select(table.c.id).where(table.c.id.in_([r["id"] for r in rows]))))

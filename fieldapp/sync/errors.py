@@ -23,3 +23,27 @@ class Throttled(SyncError):
 
 class Forbidden(SyncError):
     """The signed-in user's role may not do this (HTTP 403); the text says what."""
+
+
+class NotSignedIn(SyncError):
+    """This replica has no sign-in (or its token is gone): sign in first."""
+
+
+class Unreachable(SyncError):
+    """The server did not answer: offline, a wrong address, or the server is down.
+
+    The sentence names the server and says nothing was lost; the network library's own
+    text goes to the log, not to the user.
+    """
+
+    def __init__(self, server: str) -> None:
+        super().__init__(
+            f"the server at {server} cannot be reached; "
+            "your changes are kept and will be sent later"
+        )
+        self.server = server
+
+    @property
+    def plain(self) -> str:
+        text = str(self)
+        return text[:1].upper() + text[1:]

@@ -7,13 +7,21 @@ dropped connection is retried a few times before the error reaches the caller.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any
 
 import orjson
 import requests
 
-from fieldapp.sync.errors import AuthRequired, Forbidden, IncompatibleServer, SyncError, Throttled
+from fieldapp.sync.errors import (
+    AuthRequired,
+    Forbidden,
+    IncompatibleServer,
+    SyncError,
+    Throttled,
+    Unreachable,
+)
 from fieldapp.sync.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -27,6 +35,8 @@ from fieldapp.sync.protocol import (
     MutationResult,
     PushReply,
 )
+
+log = logging.getLogger(__name__)
 
 RETRYABLE = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
@@ -91,10 +101,12 @@ class Transport:
                 break
             except RETRYABLE as exc:
                 if attempt == self.retries:
-                    raise SyncError(
-                        f"cannot reach the server {self.server}: {_short(exc)}"
-                    ) from exc
+                    log.info("%s %s failed: %s", method, path, exc)
+                    raise Unreachable(self.server) from exc
                 time.sleep(min(2.0, 0.05 * 2**attempt))
+            except requests.RequestException as exc:  # a bad address, too many redirects
+                log.info("%s %s failed: %s", method, path, exc)
+                raise Unreachable(self.server) from exc
         self.bytes_sent += len(data or b"")
         self.bytes_received += len(content)
         if resp.status_code >= 400:
@@ -117,6 +129,13 @@ class Transport:
         if resp.status_code == 403:
             raise Forbidden(detail)
         raise SyncError(f"the server refused: {detail}")
+
+    def reachable(self, timeout: float = 3.0) -> bool:
+        """Whether the server answers its health check now (no retries, a short wait)."""
+        try:
+            return self.http.get(self.server + "/health", timeout=timeout).ok
+        except requests.RequestException:
+            return False
 
     def login(self, username: str, password: str) -> LoginReply:
         reply = LoginReply.model_validate(
@@ -189,8 +208,3 @@ class Transport:
         return ConflictInfo.model_validate(
             self._request("POST", f"/conflicts/{conflict_id}/resolve", {"keep": keep})
         )
-
-
-def _short(exc: Exception) -> str:
-    text = str(exc)
-    return text if len(text) < 160 else text[:157] + "..."

@@ -32,12 +32,14 @@ from fieldapp.store.private import private_file
 from fieldapp.ui import queries, style
 from fieldapp.ui.accounts_panel import AccountsPanel
 from fieldapp.ui.background import Background
+from fieldapp.ui.leads_panel import LeadsPanel
 from fieldapp.ui.map_screen import MapScreen
 from fieldapp.ui.panel import AppContext, Panel, UndoFn
 from fieldapp.ui.panels import PANELS
 from fieldapp.ui.position import PositionProvider
 from fieldapp.ui.queries import TaskRow
 from fieldapp.ui.sync_control import SyncControl, describe
+from fieldapp.ui.sync_menu import SyncMenu
 
 if TYPE_CHECKING:
     from fieldapp.sync.engine import SyncReport
@@ -76,6 +78,7 @@ class MainWindow(QMainWindow):
         self.ctx = AppContext(self.bg, self.settings, replica.data_dir, position, parent=self)
         self.ctx.message.connect(self._message)
         self.ctx.open_account.connect(self.open_account)
+        self.ctx.open_lead.connect(self.open_lead)
         self.bg.changed.connect(lambda _e: self.refresh_status())
         self.bg.failed.connect(lambda text: self._message(text, None))
         self._undo: UndoFn | None = None
@@ -114,7 +117,7 @@ class MainWindow(QMainWindow):
         self.outbox_label.setObjectName("outbox")
         self.statusBar().addPermanentWidget(self.counts_label)
         self.statusBar().addPermanentWidget(self.outbox_label)
-        self.sync = SyncControl(self.bg, self)
+        self.sync = SyncControl(self.bg, self.settings, self)
         self.sync.finished.connect(self._synced)
         self.sync.failed.connect(lambda message: self.ctx.tell(f"Not synced: {message}"))
         self.statusBar().addPermanentWidget(self.sync.label)
@@ -182,11 +185,15 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         self.panel_actions: list[QAction] = []
         for i, spec in enumerate(PANELS):
-            action = self._action(spec.title, self._panel_switcher(i), f"Ctrl+{i + 1}")
+            # Ctrl+1 … Ctrl+9; a tenth panel has none ("Ctrl+10" would be Ctrl+1, then 0).
+            key = f"Ctrl+{i + 1}" if i < 9 else None
+            action = self._action(spec.title, self._panel_switcher(i), key)
             view.addAction(action)
             self.panel_actions.append(action)
         sync_menu = menu.addMenu("&Sync")
-        sync_menu.addAction(self.sync_action)
+        self.sync_menu = SyncMenu(self, self.ctx, self.sync, sync_menu, self.sync_action)
+        self.statusBar().addPermanentWidget(self.sync_menu.account_label)
+        self.ctx.sync_requested.connect(self.sync.start)
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&About fieldapp", self.about))
         toolbar = QToolBar("Main")
@@ -261,6 +268,11 @@ class MainWindow(QMainWindow):
         assert isinstance(panel, AccountsPanel)
         panel.select_account(account_id)
 
+    def open_lead(self, lead_id: str) -> None:
+        panel = self.show_panel("leads")
+        assert isinstance(panel, LeadsPanel)
+        panel.show_lead(lead_id)
+
     def new_record(self) -> None:
         self.current_panel().new_record()
 
@@ -311,10 +323,11 @@ class MainWindow(QMainWindow):
             f"{counts['accounts']:,} accounts · {counts['leads']:,} leads · "
             f"{counts['opportunities']:,} deals · {counts['tasks']:,} tasks"
         )
-        pending = counts["outbox"]
-        self.outbox_label.setText(
-            f"{pending:,} changes not yet synced" if pending else "all changes synced"
-        )
+        pending, refused = counts["outbox"], counts["refused"]
+        text = f"{pending:,} changes not yet synced" if pending else "all changes synced"
+        if refused:
+            text += f" · {refused:,} refused by the server"
+        self.outbox_label.setText(text)
 
     def about(self) -> None:
         QMessageBox.about(
@@ -350,6 +363,7 @@ class MainWindow(QMainWindow):
         """Save the layout and finish background work; the replica stays open."""
         self._closing = True
         self.notifier.timer.stop()
+        self.sync.timer.stop()
         self.save_layout()
         for panel in self.panels.values():
             if isinstance(panel, MapScreen):

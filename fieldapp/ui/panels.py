@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from fieldapp.ui.accounts_panel import AccountsPanel
 from fieldapp.ui.agenda_panel import AgendaPanel
+from fieldapp.ui.conflicts_panel import ConflictsPanel
 from fieldapp.ui.contacts_panel import ContactsPanel
 from fieldapp.ui.leads_panel import LeadsPanel
 from fieldapp.ui.map_screen import MapScreen
@@ -39,6 +40,7 @@ PANELS: list[PanelSpec] = [
     PanelSpec("tasks", "Tasks", TasksPanel),
     PanelSpec("map", "Map", MapScreen),
     PanelSpec("reports", "Reports", ReportsPanel),
+    PanelSpec("conflicts", "Conflicts", ConflictsPanel),
 ]
 
 

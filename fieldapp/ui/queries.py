@@ -22,6 +22,7 @@ from fieldapp.store.models import (
     Lead,
     Note,
     Opportunity,
+    Outbox,
     Task,
     Territory,
     Visit,
@@ -434,4 +435,5 @@ def today(session: Session) -> Today:
 def counts(session: Session) -> dict[str, int]:
     out = {e: services.count(session, e) for e in ("accounts", "leads", "opportunities", "tasks")}
     out["outbox"] = services.pending_outbox(session)
+    out["refused"] = session.scalar(select(func.count()).where(Outbox.state == "rejected")) or 0
     return out

@@ -11,16 +11,13 @@ plan saved (it syncs) or exported to a calendar (.ics) or navigation app (.gpx).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDateEdit,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -35,59 +32,29 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from fieldapp.maps import exports, planner
+from fieldapp.errors import FieldappError
+from fieldapp.maps import day_context, planner, route_ends
 from fieldapp.maps.geo import LatLon
-from fieldapp.maps.matrix import StraightLine
+from fieldapp.maps.geocode import open_geocoder
+from fieldapp.maps.matrix import provider_for
 from fieldapp.maps.routing import (
     BreakRequest,
     DayPlan,
-    PlannedBreak,
     RouteRequest,
-    hhmm,
     optimise,
-    parse_hhmm,
     reoptimise_from,
     retime,
 )
 from fieldapp.maps.settings import MapSettings
-from fieldapp.store.files import atomic_text
 from fieldapp.ui import fmt, solver_process
 from fieldapp.ui.background import user_message
 from fieldapp.ui.panel import AppContext
+from fieldapp.ui.route_extras import HomeOfficeDialog
+from fieldapp.ui.route_keeping import PlanKeeping
+from fieldapp.ui.route_table import fill_plan, parse_window, summary_lines
 
 STOP_COLUMNS = ("Account", "Appointment")
 PLAN_COLUMNS = ("#", "Account", "Arrive", "Visit", "Leave", "Drive", "Wait", "Problem")
-
-
-def parse_window(text: str) -> tuple[int, int] | None:
-    """``"14:00-14:30"`` → seconds of the day; empty → None; anything else → ValueError."""
-    text = text.strip()
-    if not text:
-        return None
-    start, sep, end = text.partition("-")
-    if not sep:
-        raise ValueError(f"an appointment is written HH:MM-HH:MM, not {text!r}")
-    window = (parse_hhmm(start.strip()), parse_hhmm(end.strip()))
-    if window[1] <= window[0]:
-        raise ValueError(f"the appointment {text} ends before it starts")
-    return window
-
-
-def parse_point(text: str) -> LatLon:
-    try:
-        lat, lon = (float(part) for part in text.replace(";", ",").split(","))
-    except ValueError as exc:
-        raise ValueError(f"a place is written LAT, LON (e.g. 50.94, 6.96), not {text!r}") from exc
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValueError(f"{text} is not on Earth (latitude ±90, longitude ±180)")
-    return (lat, lon)
-
-
-def _wait_text(wait_s: int, taken: PlannedBreak | None) -> str:
-    parts = [f"{round(wait_s / 60)} min"] if wait_s else []
-    if taken is not None:
-        parts.append(f"break {hhmm(taken.start)}–{hhmm(taken.end)}")
-    return ", ".join(parts)
 
 
 class RoutePlanner(QWidget):
@@ -104,8 +71,14 @@ class RoutePlanner(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.settings = MapSettings.load(ctx.data_dir)
-        self.provider = StraightLine(self.settings.speed_kmh, self.settings.road_factor)
+        # The configured OSRM table service when there is one (falling back to straight
+        # lines offline), as for `fieldapp route plan`.
+        self.provider = provider_for(self.settings)
         self.plan: DayPlan | None = None
+        # The saved plan shown (saved or reopened): Save then updates it in place.
+        self.plan_id: str | None = None
+        self._ends_note: list[str] = []
+        self.keeping = PlanKeeping(self)
         self.stop_ids: list[str] = []
         self._names: dict[str, str] = {}
 
@@ -114,9 +87,13 @@ class RoutePlanner(QWidget):
         # The weekday matters when planning a day; the date as the locale writes it.
         self.date.setDisplayFormat(f"ddd {fmt.date_format()}")
         self.start = QLineEdit()
-        self.start.setPlaceholderText("LAT, LON of home or office (default: first stop)")
+        self.start.setPlaceholderText("home, office, here, an address or LAT, LON")
+        self.start.setToolTip(
+            "home / office: saved under Home and office…; here: your last check-in today;"
+            " empty: the first stop"
+        )
         self.end = QLineEdit()
-        self.end.setPlaceholderText("LAT, LON (default: back to the start)")
+        self.end.setPlaceholderText("as the start (default: back to the start)")
         self.day_start = QTimeEdit(QTime.fromString(self.settings.day_start, "HH:mm"))
         self.day_end = QTimeEdit(QTime.fromString(self.settings.day_end, "HH:mm"))
         self.lunch = QCheckBox("30 min lunch break between 12:00 and 13:30")
@@ -146,9 +123,23 @@ class RoutePlanner(QWidget):
         self.stops.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.remove_button = QPushButton("Remove stop")
         self.remove_button.clicked.connect(self.remove_selected_stops)
+        self.day_visits_button = QPushButton("Add the day's visits")
+        self.day_visits_button.setToolTip(
+            "The day's planned visits from the agenda, at their times"
+        )
+        self.day_visits_button.clicked.connect(self.keeping.add_day_visits)
+        self.places_button = QPushButton("Home and office…")
+        self.places_button.clicked.connect(lambda: HomeOfficeDialog(self.ctx, self).open())
+        self.saved_button = QPushButton("Saved routes…")
+        self.saved_button.setShortcut("Ctrl+Shift+O")
+        self.saved_button.clicked.connect(self.keeping.show_saved)
         self.optimise_button = QPushButton("Optimise")
         self.optimise_button.setDefault(True)
         self.optimise_button.clicked.connect(self.optimise)
+        sources = QHBoxLayout()
+        for button in (self.day_visits_button, self.places_button, self.saved_button):
+            sources.addWidget(button)
+        sources.addStretch(1)
         stop_buttons = QHBoxLayout()
         stop_buttons.addWidget(self.remove_button)
         stop_buttons.addStretch(1)
@@ -169,23 +160,37 @@ class RoutePlanner(QWidget):
         self.down_button = QPushButton("Later")
         self.reopt_button = QPushButton("Re-optimise after this stop")
         self.save_button = QPushButton("Save plan")
+        self.save_button.setShortcut("Ctrl+S")
+        self.visits_button = QPushButton("Plan visits")
+        self.visits_button.setToolTip("Save, then put every stop in the agenda as a planned visit")
+        self.navigate_button = QPushButton("Navigate")
+        self.navigate_button.setToolTip("Directions through every stop in your browser or maps app")
         self.ics_button = QPushButton("Calendar (.ics)…")
         self.gpx_button = QPushButton("Navigation (.gpx)…")
         self.up_button.clicked.connect(lambda: self.move_selected(-1))
         self.down_button.clicked.connect(lambda: self.move_selected(+1))
         self.reopt_button.clicked.connect(self.reoptimise_after_selected)
-        self.save_button.clicked.connect(self.save)
-        self.ics_button.clicked.connect(lambda: self.export("ics"))
-        self.gpx_button.clicked.connect(lambda: self.export("gpx"))
+        self.save_button.clicked.connect(self.keeping.save)
+        self.visits_button.clicked.connect(self.keeping.plan_visits)
+        self.navigate_button.clicked.connect(self.keeping.navigate)
+        self.ics_button.clicked.connect(lambda: self.keeping.export("ics"))
+        self.gpx_button.clicked.connect(lambda: self.keeping.export("gpx"))
         plan_buttons = QHBoxLayout()
         for button in (self.up_button, self.down_button, self.reopt_button):
             plan_buttons.addWidget(button)
         files = QHBoxLayout()
-        for button in (self.save_button, self.ics_button, self.gpx_button):
+        for button in (
+            self.save_button,
+            self.visits_button,
+            self.navigate_button,
+            self.ics_button,
+            self.gpx_button,
+        ):
             files.addWidget(button)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addLayout(sources)
         layout.addWidget(QLabel("Stops"))
         layout.addWidget(self.stops, 1)
         layout.addLayout(stop_buttons)
@@ -236,61 +241,85 @@ class RoutePlanner(QWidget):
 
     # --- planning ------------------------------------------------------------------------
 
-    def _request_parts(self) -> tuple[dict[str, tuple[int, int]], LatLon | None, LatLon | None]:
+    def _windows(self) -> dict[str, tuple[int, int]]:
         windows = {}
         for row, account_id in enumerate(self.stop_ids):
             item = self.stops.item(row, 1)
             window = parse_window(item.text() if item is not None else "")
             if window is not None:
                 windows[account_id] = window
-        start = parse_point(self.start.text()) if self.start.text().strip() else None
-        end = parse_point(self.end.text()) if self.end.text().strip() else None
-        return windows, start, end
+        return windows
+
+    def _day(self) -> date:
+        picked = self.date.date()
+        return date(picked.year(), picked.month(), picked.day())
 
     def optimise(self) -> None:
         if not self.stop_ids:
             self.ctx.tell("Add stops first: lasso accounts on the map.")
             return
         try:
-            windows, start, end = self._request_parts()
+            windows = self._windows()
         except ValueError as exc:
             self.summary.setText(f"Cannot plan: {exc}")
             return
         ids = list(self.stop_ids)
-        picked = self.date.date()
-        day = date(picked.year(), picked.month(), picked.day())
+        day = self._day()
+        start_text, end_text = self.start.text(), self.end.text()
         day_start = QTime(0, 0).secsTo(self.day_start.time())
         day_end = QTime(0, 0).secsTo(self.day_end.time())
         breaks = (BreakRequest(12 * 3600, 13 * 3600, 30 * 60),) if self.lunch.isChecked() else ()
-        provider = self.provider
+        provider, data_dir = self.provider, self.ctx.data_dir
         timezone = self.settings.timezone
 
-        def plan(session: Session) -> DayPlan:
+        def plan(session: Session) -> tuple[DayPlan, list[str]]:
             stops = planner.stop_requests(session, ids, windows=windows)
+            # Home and office may have been saved since the planner opened.
+            settings = MapSettings.load(data_dir)
+
+            def here() -> LatLon | None:
+                last = day_context.last_check_in(session, day, timezone)
+                return last.point if last is not None else None
+
+            geocoder = open_geocoder(data_dir, settings)
+            try:
+                start = route_ends.resolve(start_text, settings, geocoder=geocoder, here=here)
+                end = route_ends.resolve(end_text, settings, geocoder=geocoder, here=here)
+            finally:
+                geocoder.cache.close()
             located = [(s.lat, s.lon) for s in stops if s.lat is not None and s.lon is not None]
-            origin = start or (located[0] if located else None)
+            origin = start.point if start else (located[0] if located else None)
             if origin is None:
-                raise ValueError("none of the stops has a location; geocode them first")
+                raise FieldappError("none of the stops has a location; geocode them first")
+            notes = [
+                f"{what} {e.label} is approximate (the town's centre)."
+                for what, e in (("Start", start), ("End", end))
+                if e is not None and e.approximate
+            ]
             request = RouteRequest(
                 plan_date=day,
                 start=origin,
                 stops=tuple(stops),
-                end=end,
+                end=end.point if end else None,
                 day_start=day_start,
                 day_end=day_end,
                 breaks=breaks,
                 timezone=timezone,
             )
-            return optimise(request, provider, solver=solver_process.solve)
+            return optimise(request, provider, solver=solver_process.solve), notes
 
         self.optimise_button.setEnabled(False)
         self.summary.setText("Optimising…")
-        self.ctx.bg.read(plan, self._planned, on_error=self._failed, owner=self)
+        self.ctx.bg.read(plan, self._planned_with_notes, on_error=self._failed, owner=self)
 
     def _failed(self, exc: BaseException) -> None:
         self.optimise_button.setEnabled(True)
         self._enable_plan_actions()
         self.summary.setText(f"Cannot plan: {user_message(exc)}")
+
+    def _planned_with_notes(self, result: tuple[DayPlan, list[str]]) -> None:
+        self._ends_note = result[1]
+        self._planned(result[0])
 
     def _planned(self, plan: DayPlan) -> None:
         self.optimise_button.setEnabled(True)
@@ -298,42 +327,8 @@ class RoutePlanner(QWidget):
 
     def show_plan(self, plan: DayPlan, new_route: bool = True) -> None:
         self.plan = plan
-        self.result.setRowCount(0)
-        # A break shows where it is taken: otherwise arrival and visit start differ by
-        # half an hour with nothing to say why.
-        breaks = {b.before_position: b for b in plan.breaks}
-        for stop in plan.stops:
-            row = self.result.rowCount()
-            self.result.insertRow(row)
-            window = f" ({hhmm(stop.window[0])}-{hhmm(stop.window[1])})" if stop.window else ""
-            values = (
-                str(stop.position),
-                stop.name + window,
-                hhmm(stop.arrival),
-                hhmm(stop.start),
-                hhmm(stop.departure),
-                f"{round(stop.travel_s / 60)} min",
-                _wait_text(stop.wait_s, breaks.get(stop.position)),
-                stop.problem or "",
-            )
-            for col, text in enumerate(values):
-                self.result.setItem(row, col, QTableWidgetItem(text))
-        lines = [
-            f"Leave {hhmm(plan.leave)}, back {hhmm(plan.back)}; "
-            f"{plan.total_distance_m / 1000:.1f} km, {round(plan.total_travel_s / 60)} min "
-            f"driving, {round(plan.total_wait_s / 60)} min waiting "
-            f"({'straight-line estimate' if plan.matrix_source != 'osrm' else 'road network'})."
-        ]
-        lines += [
-            f"Break {hhmm(b.start)}–{hhmm(b.end)}"
-            + (" before heading back" if b.before_position > len(plan.stops) else "")
-            + (f" ({b.problem})" if b.problem else "")
-            + "."
-            for b in plan.breaks
-        ]
-        lines += [f"Not fitted: {u.name} — {u.reason}" for u in plan.unserved]
-        lines += [f"Problem: {p}" for p in plan.problems]
-        self.summary.setText("\n".join(lines))
+        fill_plan(self.result, plan)
+        self.summary.setText("\n".join(summary_lines(plan) + self._ends_note))
         self._enable_plan_actions()
         self.plan_changed.emit(plan, new_route)
 
@@ -344,6 +339,8 @@ class RoutePlanner(QWidget):
             self.down_button,
             self.reopt_button,
             self.save_button,
+            self.visits_button,
+            self.navigate_button,
             self.ics_button,
             self.gpx_button,
         ):
@@ -367,53 +364,39 @@ class RoutePlanner(QWidget):
         self.result.selectRow(target)
 
     def reoptimise_after_selected(self) -> None:
-        row = self._selected_row()
-        if self.plan is None or row is None:
-            self.ctx.tell("Select the stop you are at, then re-optimise the rest of the day.")
+        """Re-plan the rest of the day from the selected stop, or from the last check-in.
+
+        On the plan's own day the rest starts now (the actual time), not at the planned
+        departure: a rep running late sees what still fits.
+        """
+        if self.plan is None:
             return
+        row = self._selected_row()
         plan, provider = self.plan, self.provider
+        ids = [s.account_id for s in plan.stops]
+        today = date.today() == plan.request.plan_date
+        now = QTime(0, 0).secsTo(QTime.currentTime()) if today else None
+
+        def replan(session: Session) -> DayPlan:
+            position = None if row is None else row + 1
+            if position is None:
+                last = day_context.last_check_in(
+                    session, plan.request.plan_date, plan.request.timezone
+                )
+                if last is None or last.account_id not in ids:
+                    raise FieldappError(
+                        "select the stop you are at (no stop of this route is checked in today)"
+                    )
+                position = ids.index(last.account_id) + 1
+            leave = None
+            if now is not None:
+                leave = max(now, plan.stops[position - 1].start)
+            return reoptimise_from(
+                plan, position, now=leave, provider=provider, solver=solver_process.solve
+            )
+
         # Off the GUI thread like Optimise: the solver may use its whole time budget.
         self.reopt_button.setEnabled(False)
         self.optimise_button.setEnabled(False)
         self.summary.setText("Re-optimising the rest of the day…")
-        self.ctx.bg.read(
-            lambda _session: reoptimise_from(
-                plan, row + 1, provider=provider, solver=solver_process.solve
-            ),
-            self._planned,
-            on_error=self._failed,
-            owner=self,
-        )
-
-    # --- keeping the plan ----------------------------------------------------------------
-
-    def save(self) -> None:
-        plan = self.plan
-        if plan is None:
-            return
-        self.ctx.bg.write(
-            lambda s: planner.save_plan(s, plan),
-            {"route_plans", "route_stops"},
-            lambda _id: self.ctx.tell(f"Route for {fmt.fmt_date(plan.request.plan_date)} saved."),
-            on_error=lambda e: self.ctx.tell(f"Route not saved: {user_message(e)}"),
-            owner=self,
-        )
-
-    def export(self, kind: str, path: str | None = None) -> None:
-        """Write the plan as .ics or .gpx (``path`` given: no dialog, for scripts and tests)."""
-        plan = self.plan
-        if plan is None:
-            return
-        if path is None:
-            suggested = str(Path.home() / f"route-{plan.request.plan_date}.{kind}")
-            path, _ = QFileDialog.getSaveFileName(self, "Export route", suggested)
-            if not path:
-                return
-        render: Callable[[DayPlan], str] = exports.to_ics if kind == "ics" else exports.to_gpx
-        try:
-            with atomic_text(path) as out:
-                out.write(render(plan))
-        except OSError as exc:
-            self.ctx.tell(f"Could not write {path}: {exc.strerror or exc}")
-            return
-        self.ctx.tell(f"Route written to {path}.")
+        self.ctx.bg.read(replan, self._planned, on_error=self._failed, owner=self)

@@ -1,8 +1,20 @@
-"""Sync from the app: one action (F9), progress and the last result in the status bar.
+"""Sync from the app: runs in the background, with progress, now or every N minutes.
 
 The run goes through the one background helper; progress reported by the engine on
 the worker thread reaches the label through a queued signal. Without a sign-in or a
 network the app keeps working and the label says why nothing was synced.
+
+Automatic sync (off by default; ``sync/auto_minutes`` in the window's settings) first
+asks the server's health check with a short wait, so an offline laptop does not run
+into retries and does not nag: an automatic run that cannot reach the server only says
+so in the label.
+
+Signals:
+    progressed(str): what the running sync is doing, for the status bar.
+    finished(object): a :class:`SyncReport` after a run that worked.
+    failed(str): the run failed; the sentence for the user.
+    needs_sign_in(str): a run asked for by the user found no usable sign-in (none yet,
+        or the server ended it); the text is the sync layer's.
 """
 
 from __future__ import annotations
@@ -10,13 +22,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QLabel
 
+from fieldapp.sync.errors import NotSignedIn
 from fieldapp.ui.background import Background, user_message
 
 if TYPE_CHECKING:
     from fieldapp.sync.engine import Progress, SyncReport
+
+AUTO_KEY = "sync/auto_minutes"
+AUTO_CHOICES = (0, 5, 15, 30, 60)
 
 
 def describe(report: SyncReport) -> str:
@@ -28,29 +44,69 @@ def describe(report: SyncReport) -> str:
     return ", ".join(parts)
 
 
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+class _Skipped(Exception):
+    """An automatic run found the server unreachable and did not start."""
+
+
 class SyncControl(QObject):
-    """Runs a sync on request; ``finished(report)`` after success, ``failed(message)``."""
+    """Runs a sync on request or on a timer (see module doc)."""
 
     progressed = Signal(str)
     finished = Signal(object)
     failed = Signal(str)
+    needs_sign_in = Signal(str)
 
-    def __init__(self, bg: Background, parent: QObject | None = None) -> None:
+    def __init__(
+        self, bg: Background, settings: QSettings | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.bg = bg
+        self.settings = settings
         self.running = False
+        self.last_synced: datetime | None = None
+        self.last_error: str | None = None
         self.label = QLabel("Not synced in this session")
         self.label.setObjectName("sync_state")
         self.progressed.connect(self.label.setText)
+        self.timer = QTimer(self)
+        self.timer.setObjectName("auto_sync")
+        self.timer.timeout.connect(lambda: self.start(automatic=True))
+        self.set_auto_minutes(self.auto_minutes())
 
-    def start(self) -> None:
+    # -- automatic sync -------------------------------------------------------------
+
+    def auto_minutes(self) -> int:
+        if self.settings is None:
+            return 0
+        value = self.settings.value(AUTO_KEY, 0)
+        try:
+            return max(0, int(str(value or 0)))
+        except ValueError:
+            return 0
+
+    def set_auto_minutes(self, minutes: int, interval_ms: int | None = None) -> None:
+        """Sync every ``minutes`` (0: never); ``interval_ms`` overrides the period (tests)."""
+        if self.settings is not None:
+            self.settings.setValue(AUTO_KEY, minutes)
+        self.timer.stop()
+        if minutes > 0:
+            self.timer.start(interval_ms or minutes * 60_000)
+
+    # -- one run ----------------------------------------------------------------------
+
+    def start(self, automatic: bool = False) -> None:
         if self.running:
             return
         # Imported on first use: the HTTP client and wire types cost ~0.15 s at start-up.
-        from fieldapp.sync.account import sync_now
+        from fieldapp.sync.account import signed_in_transport, sync_now
 
         self.running = True
-        self.label.setText("Syncing…")
+        if not automatic:
+            self.label.setText("Syncing…")
         replica = self.bg.replica
         progressed = self.progressed
 
@@ -58,21 +114,51 @@ class SyncControl(QObject):
             total = f" of {p.total}" if p.total else ""
             progressed.emit(f"Syncing: {p.phase} {p.done}{total}…")
 
+        def run(_session: object) -> SyncReport:
+            if automatic:
+                transport = signed_in_transport(replica)
+                try:
+                    if not transport.reachable():
+                        raise _Skipped
+                finally:
+                    transport.close()
+                progressed.emit("Syncing…")
+            return sync_now(replica, report)
+
         self.bg.read(
-            lambda _session: sync_now(replica, report),
+            run,
             self._done,
-            on_error=self._failed,
+            on_error=lambda exc: self._failed(exc, automatic),
             owner=self,
         )
 
     def _done(self, result: SyncReport) -> None:
         self.running = False
-        self.label.setText(f"Synced at {datetime.now():%H:%M}: {describe(result)}")
+        self.last_synced = datetime.now()
+        self.last_error = None
+        self.label.setText(f"Synced at {self.last_synced:%H:%M}: {describe(result)}")
+        self.label.setToolTip("")
         self.finished.emit(result)
 
-    def _failed(self, exc: BaseException) -> None:
+    def _failed(self, exc: BaseException, automatic: bool) -> None:
         self.running = False
-        message = user_message(exc)
-        self.label.setText("Not synced — working offline")
+        if isinstance(exc, _Skipped):
+            self.label.setText(self._offline_text())
+            self.label.setToolTip("The server could not be reached; will try again later.")
+            return
+        message = capitalised(user_message(exc))
+        self.last_error = message
+        self.label.setText(self._offline_text())
         self.label.setToolTip(message)
+        if isinstance(exc, NotSignedIn):
+            # Its text names the command line's login; the app asks with its dialog.
+            self.label.setToolTip("Not signed in")
+            if not automatic:
+                self.needs_sign_in.emit(message)
+            return
         self.failed.emit(message)
+
+    def _offline_text(self) -> str:
+        if self.last_synced is None:
+            return "Not synced — working offline"
+        return f"Not synced — working offline (last sync {self.last_synced:%H:%M})"

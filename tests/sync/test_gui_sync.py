@@ -43,12 +43,16 @@ def test_sync_from_the_app(
     qtbot.addWidget(window)
     window.show()
     try:
-        # Not signed in (no token): the app says so and keeps working offline.
+        # Not signed in (no token): the app asks to sign in and keeps working offline.
         assert window.sync_action.shortcut().toString() == "F9"
-        with qtbot.waitSignal(window.sync.failed, timeout=30_000) as failed:
+        with qtbot.waitSignal(window.sync.needs_sign_in, timeout=30_000):
             window.sync_action.trigger()
-        assert "sign in first" in failed.args[0]
         assert "offline" in window.sync.label.text()
+        dialog = window.sync_menu.dialog
+        assert dialog is not None and dialog.isVisible()
+        assert "Sign in again" in dialog.note.text()
+        assert (dialog.server.text(), dialog.user.text()) == (world.server.base, "alice")
+        dialog.reject()
 
         CREDENTIALS.save(world.server.base, "alice", token)
         with qtbot.waitSignal(window.sync.finished, timeout=60_000) as done:
