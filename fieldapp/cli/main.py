@@ -28,21 +28,8 @@ from fieldapp.errors import FieldappError
 from fieldapp.store import private
 from fieldapp.store.location import default_data_dir
 
-<<<<<<< HEAD
-from . import (
-    admin_cmds,
-    data,
-    doctor,
-    maps_cmds,
-    records,
-    report_cmds,
-    sync_cmds,
-    visits_cmds,
-)
-=======
 if TYPE_CHECKING:
     from fieldapp.store.db import Replica
->>>>>>> main
 
 log = logging.getLogger("fieldapp")
 
@@ -77,8 +64,12 @@ COMMANDS: dict[str, Command] = {
     "map": Command("maps_cmds", "the accounts map"),
     "login": Command("sync_cmds", "sign in to a sync server"),
     "logout": Command("sync_cmds", "sign out and forget the token"),
+    "password": Command(
+        "sync_cmds", "change your password on the server (your other sign-ins end)"
+    ),
     "sync": Command("sync_cmds", "send local changes and receive the server's"),
     "conflicts": Command("sync_cmds", "clashes kept for a person to resolve"),
+    "admin": Command("admin_cmds", "users, territories and reassignments (admins only)"),
     "report": Command(
         "report_cmds", "visits, coverage, pipeline, forecast, won/lost and activity reports"
     ),
@@ -110,16 +101,6 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="where the replica lives (default: $FIELDAPP_DATA_DIR or the user data dir)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-<<<<<<< HEAD
-    records.add_parsers(sub)
-    visits_cmds.add_parsers(sub)
-    data.add_parsers(sub)
-    maps_cmds.add_parsers(sub)
-    sync_cmds.add_parsers(sub)
-    admin_cmds.add_parsers(sub)
-    report_cmds.add_parsers(sub)
-    doctor.add_parsers(sub)
-=======
     wanted = COMMANDS[command].module if command is not None else None
     for name, spec in COMMANDS.items():
         if name in sub.choices:
@@ -128,7 +109,6 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             command_module(name).add_parsers(sub)
         else:
             sub.add_parser(name, help=spec.help, add_help=False)
->>>>>>> main
     return parser
 
 
@@ -215,28 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return launch_gui(args, parser)
     _setup_logging(_log_file(args))
     try:
-<<<<<<< HEAD
-        if args.command in records.ENTITIES:
-            with closing(_open(args)) as replica:
-                code = records.run(args, replica)
-        elif args.command in visits_cmds.COMMANDS:
-            with closing(_open(args)) as replica:
-                code = visits_cmds.run(args, replica)
-        elif args.command in maps_cmds.COMMANDS:
-            code = maps_cmds.run(args, _open)
-        elif args.command in sync_cmds.COMMANDS:
-            code = sync_cmds.run(args, _open)
-        elif args.command in admin_cmds.COMMANDS:
-            code = admin_cmds.run(args, _open)
-        elif args.command in report_cmds.COMMANDS:
-            code = report_cmds.run(args, _open)
-        elif args.command in doctor.COMMANDS:
-            code = doctor.run(args)
-        else:
-            code = data.run(args, _open)
-=======
         code = _run(args)
->>>>>>> main
         sys.stdout.flush()
         return code
     except FieldappError as exc:

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from contextlib import closing
 from typing import Any
 
-from fieldapp.errors import NotFoundError
+from fieldapp.errors import FieldappError, NotFoundError
 from fieldapp.store.db import Replica
 from fieldapp.sync.account import (
     signed_in_account,
+    signed_in_transport,
     signed_out,
     sync_now,
 )
