@@ -151,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             for replica, engine in clients.values():
                 engine.sync()
                 assert _accounts(replica) == per_rep
+            print("replicas synced; reassigning", file=sys.stderr)
             boss = Transport(server.base)
             boss.login("boss", PASSWORD)
             api = AdminApi(boss)

@@ -78,8 +78,23 @@ class RollbackRequest(BaseModel):
 DryRun = Annotated[bool, Query()]
 
 
+class Problem(BaseModel):
+    """What every refusal carries: one sentence for people."""
+
+    detail: str
+
+
+# Documented on every admin endpoint (OpenAPI), as the server answers them.
+ANSWERS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "the change cannot be made; the sentence says why"},
+    401: {"model": Problem, "description": "no token, an expired one, or a deactivated user"},
+    403: {"model": Problem, "description": "only an admin can do this"},
+    404: {"model": Problem, "description": "no such proposal"},
+}
+
+
 def router(db: Database, principal: Callable[..., Principal]) -> APIRouter:
-    api = APIRouter(prefix="/admin", tags=["admin"])
+    api = APIRouter(prefix="/admin", tags=["admin"], responses=ANSWERS)
 
     def admin(who: Annotated[Principal, Depends(principal)]) -> Principal:
         if who.role != "admin":
