@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import keyring
 from sqlalchemy import text
 
 from fieldapp.server import admin
@@ -38,6 +39,7 @@ from fieldapp.sync.admin_api import AdminApi
 from fieldapp.sync.engine import SyncEngine
 from fieldapp.sync.transport import Transport
 from tests.syncutil import ServerProcess, pg_schema
+from tests.testkeyring import MemoryKeyring
 
 PG_URL = os.environ.get("FIELDAPP_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "bench password"
@@ -135,10 +137,12 @@ def _timed(work: Any) -> tuple[Any, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
     per_rep = int(100_000 * args.scale) // REPS
     with pg_schema(PG_URL) as url, tempfile.TemporaryDirectory() as tmp:
+        # The replicas' keys and the sign-ins in memory: never the machine's own keyring.
+        keyring.set_keyring(MemoryKeyring(Path(tmp) / "keyring.json"))
         db = Database.open(url)
         started = time.perf_counter()
         seeded = seed(db, args.scale)

@@ -67,7 +67,8 @@ class ServerProcess:
             "serve", "--port", str(self.port), "--workers", str(workers),
         ]  # fmt: skip
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 30
+        # Generous: on a loaded machine a start takes tens of seconds.
+        deadline = time.monotonic() + 120
         while True:
             try:
                 if requests.get(self.base + "/health", timeout=1).ok:
@@ -75,6 +76,14 @@ class ServerProcess:
             except requests.ConnectionError:
                 pass
             if self.proc.poll() is not None or time.monotonic() > deadline:
+                # Stop it before reading: its stderr ends only when the process does.
+                if self.proc.poll() is None:
+                    self.proc.terminate()  # uvicorn stops its workers, which hold the pipe
+                    try:
+                        self.proc.wait(10)
+                    except subprocess.TimeoutExpired:
+                        self.proc.kill()
+                        self.proc.wait()
                 err = self.proc.stderr.read().decode() if self.proc.stderr else ""
                 self.stop()
                 raise RuntimeError(f"server did not start: {err}")
