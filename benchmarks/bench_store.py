@@ -8,9 +8,10 @@ wall-clock second and per CPU second: on a shared 2-core machine the second is t
 one that does not depend on what else is running.
 
 Replicas are encrypted, as on a machine with a keyring (the benchmark gives itself an
-in-memory one); the first section runs the command line in new processes (start-up of a
-command, see :mod:`benchmarks.startup`); the last section measures bulk insert and search with and without
-encryption side by side, alternating the two, so both see the same machine load.
+in-memory one). The first section runs the command line in new processes (``fieldapp
+demo`` and the start-up of a command, see :mod:`benchmarks.startup`); the last section
+measures bulk insert and search with and without encryption side by side, alternating
+the two, so both see the same machine load.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -201,13 +200,7 @@ def command_line(base: Path, accounts: int, runs: int) -> None:
     """The command-line figures, each command in a new process (see benchmarks.startup)."""
     env = startup.cli_env(base / "keyring.json")
     data_dir = base / "cli"
-    subprocess.run(
-        [sys.executable, "-m", "fieldapp", "--data-dir", str(data_dir), "demo"]
-        + ["--accounts", str(accounts)],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    startup.print_demo(data_dir, accounts, env)
     startup.print_startup(data_dir, env, runs)
 
 

@@ -1,4 +1,4 @@
-"""Command-line figures for ``bench_store``: start-up of a command, and ``fieldapp demo``.
+"""Command-line figures for ``bench_store``: ``fieldapp demo``, and start-up of a command.
 
 Each command runs in a new interpreter, as a user's shell would start it. Times are
 the best of several runs, as wall-clock seconds and as CPU seconds of the child
@@ -12,11 +12,19 @@ from __future__ import annotations
 
 import os
 import resource
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
+
+import keyring
+
+from fieldapp.store import encryption
+from fieldapp.store.db import DB_FILENAME
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,7 +67,14 @@ def print_startup(data_dir: Path, env: dict[str, str], runs: int) -> None:
         f"{base_cpu:.3f} s CPU (best of {runs})"
     )
     commands = {
-        "accounts list --limit 5": ["--data-dir", str(data_dir), "accounts", "list", "--limit", "5"],
+        "accounts list --limit 5": [
+            "--data-dir",
+            str(data_dir),
+            "accounts",
+            "list",
+            "--limit",
+            "5",
+        ],
         "--version": ["--version"],
     }
     for label, args in commands.items():
@@ -67,4 +82,69 @@ def print_startup(data_dir: Path, env: dict[str, str], runs: int) -> None:
         print(
             f"`fieldapp {label}`: {wall:.3f} s wall ({wall / base_wall:.2f}x bare), "
             f"{cpu:.3f} s CPU ({cpu / base_cpu:.2f}x bare)"
+        )
+
+
+def print_demo(data_dir: Path, accounts: int, env: dict[str, str]) -> None:
+    """``fieldapp demo --accounts N`` in a new process: time, peak memory, replica size.
+
+    Must be the benchmark's first child process: the peak memory is the largest of
+    all the children waited for so far.
+    """
+    argv = [sys.executable, "-m", "fieldapp", "--data-dir", str(data_dir), "demo"]
+    wall, cpu = timed([*argv, "--accounts", str(accounts)], env)
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    files = sorted(data_dir.glob(DB_FILENAME + "*"))
+    size_mb = sum(f.stat().st_size for f in files) / 1e6
+    print(
+        f"`fieldapp demo --accounts {accounts}`: {wall:.1f} s wall, {cpu:.1f} s CPU, "
+        f"peak RSS {peak_mb:.0f} MB; replica {size_mb:.0f} MB"
+    )
+    print_table_sizes(data_dir / DB_FILENAME, env["FIELDAPP_TEST_KEYRING"])
+
+
+def print_table_sizes(db: Path, keyring_file: str) -> None:
+    """Bytes per table and index (its search index's shadow tables counted with it).
+
+    SQLCipher is built without the ``dbstat`` table, so the replica is copied to a
+    plaintext file with ``sqlcipher_export`` (same page size) and measured there by
+    Python's own SQLite.
+    """
+    from tests.testkeyring import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring(Path(keyring_file)))
+    try:
+        with tempfile.TemporaryDirectory() as tmp, closing(encryption.connect_file(db)) as con:
+            plain = Path(tmp) / "plain.sqlite3"
+            page_size = con.execute("PRAGMA page_size").fetchone()[0]
+            con.execute(f"ATTACH DATABASE '{plain}' AS plain KEY ''")
+            con.execute(f"PRAGMA plain.page_size = {page_size}")
+            con.execute("SELECT sqlcipher_export('plain')")
+            con.execute("DETACH DATABASE plain")
+            with closing(sqlite3.connect(plain)) as copy:
+                sizes = copy.execute(
+                    "SELECT d.name, coalesce(m.tbl_name, d.name), sum(d.pgsize) FROM dbstat d "
+                    "LEFT JOIN sqlite_master m ON m.name = d.name GROUP BY d.name"
+                ).fetchall()
+                tables = {n for (n,) in copy.execute("SELECT name FROM sqlite_master")}
+    finally:
+        keyring.set_keyring(previous)
+    by_table: dict[str, list[int]] = {}  # table: [rows' bytes, indexes' bytes, search bytes]
+    for name, table, size in sizes:
+        owner = table
+        search = False
+        for suffix in ("_fts", "_fts_data", "_fts_idx", "_fts_docsize", "_fts_config"):
+            if table.endswith(suffix) and table[: -len(suffix)] in tables:
+                owner, search = table[: -len(suffix)], True
+        slot = by_table.setdefault(owner, [0, 0, 0])
+        slot[2 if search else 0 if name == table else 1] += size
+    total = sum(sum(v) for v in by_table.values())
+    print(f"  per table, MB (rows + indexes + search index), of {total / 1e6:.0f} MB in pages:")
+    for table, (rows, indexes, search) in sorted(by_table.items(), key=lambda kv: -sum(kv[1])):
+        if sum((rows, indexes, search)) < 0.005 * total:
+            continue
+        print(
+            f"    {table:<16} {sum((rows, indexes, search)) / 1e6:6.1f} = {rows / 1e6:.1f} + "
+            f"{indexes / 1e6:.1f} + {search / 1e6:.1f}"
         )

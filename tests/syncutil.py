@@ -67,23 +67,19 @@ class ServerProcess:
             "serve", "--port", str(self.port), "--workers", str(workers),
         ]  # fmt: skip
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        # Generous: on a loaded machine a start takes tens of seconds.
+        # Generous: on a loaded machine a start (imports, migrations) takes tens of seconds.
         deadline = time.monotonic() + 120
         while True:
             try:
-                if requests.get(self.base + "/health", timeout=1).ok:
+                if requests.get(self.base + "/health", timeout=5).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not up yet, or too busy to answer in time
                 pass
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                # Stop it before reading: its stderr ends only when the process does.
+                # Stop it first: reading a live process's stderr would wait for ever.
                 if self.proc.poll() is None:
-                    self.proc.terminate()  # uvicorn stops its workers, which hold the pipe
-                    try:
-                        self.proc.wait(10)
-                    except subprocess.TimeoutExpired:
-                        self.proc.kill()
-                        self.proc.wait()
+                    self.proc.kill()
+                    self.proc.wait()
                 err = self.proc.stderr.read().decode() if self.proc.stderr else ""
                 self.stop()
                 raise RuntimeError(f"server did not start: {err}")

@@ -25,6 +25,11 @@ def add_parsers(sub: Any) -> None:
     demo.add_argument("--seed", type=int, default=1, metavar="S")
     demo.add_argument("--replace", action="store_true", help="discard the data dir's replica first")
     demo.add_argument("--launch", action="store_true", help="open the app afterwards")
+    demo.add_argument(
+        "--syncable",
+        action="store_true",
+        help="let the demo records be sent to a server at sign-in (default: a local sandbox)",
+    )
 
 
 def run(args: argparse.Namespace, open_replica: Opener) -> int:
@@ -50,12 +55,20 @@ def run(args: argparse.Namespace, open_replica: Opener) -> int:
 
         with replica.session() as session:
             summary = demo.generate(
-                session, accounts=args.accounts, seed=args.seed, progress=progress
+                session,
+                accounts=args.accounts,
+                seed=args.seed,
+                progress=progress,
+                syncable=args.syncable,
             )
         if sys.stderr.isatty():
             print(file=sys.stderr)
     counts = ", ".join(f"{n} {entity}" for entity, n in vars(summary).items() if n)
     print(f"demo data in {data_dir}: {counts}")
+    if args.syncable:
+        print("these records are waiting to be sent to the server you sign in to")
+    else:
+        print("a demo sandbox: nothing here is sent to a server (no changes waiting to sync)")
     if args.launch:
         from .gui import launch_gui
 

@@ -56,6 +56,10 @@ COMMANDS: dict[str, Command] = {
     **{name: _entity(name) for name in ("accounts", "contacts", "leads", "opportunities", "tasks")},
     "visits": Command("visits_cmds", "log, list and schedule visits", "replica"),
     "agenda": Command("visits_cmds", "planned visits and tasks of a day or a week", "replica"),
+    "attach": Command(
+        "attach_cmds", "attach photos or files to an account, visit or deal", "replica"
+    ),
+    "attachments": Command("attach_cmds", "an account's photos and files", "replica"),
     "import": Command("transfer", "import records from CSV (Salesforce, HubSpot, Dynamics)"),
     "export": Command("transfer", "export records to CSV (contacts also to vCard)"),
     "demo": Command("demo_cmd", "fill a data dir with a realistic demo territory"),
@@ -70,6 +74,8 @@ COMMANDS: dict[str, Command] = {
     "sync": Command("sync_cmds", "send local changes and receive the server's"),
     "conflicts": Command("sync_cmds", "clashes kept for a person to resolve"),
     "admin": Command("admin_cmds", "users, territories and reassignments (admins only)"),
+    "history": Command("history_cmds", "a record's changes, from the server's audit trail"),
+    "refused": Command("refused_cmds", "changes the server refused, kept to fix"),
     "report": Command(
         "report_cmds", "visits, coverage, pipeline, forecast, won/lost and activity reports"
     ),

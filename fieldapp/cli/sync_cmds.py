@@ -7,11 +7,14 @@ import getpass
 import sys
 from collections.abc import Callable
 from contextlib import closing
+from dataclasses import asdict
 from typing import Any
 
 from fieldapp.errors import FieldappError, NotFoundError
 from fieldapp.store.db import Replica
+from fieldapp.sync import state
 from fieldapp.sync.account import (
+    refuse_sandbox,
     signed_in_account,
     signed_in_transport,
     signed_out,
@@ -23,8 +26,9 @@ from fieldapp.sync.engine import (
     rejection_rows,
 )
 from fieldapp.sync.errors import AuthRequired
+from fieldapp.sync.report import sync_history
 from fieldapp.sync.resolutions import decide
-from fieldapp.sync.signin import sign_in, sign_out
+from fieldapp.sync.signin import SignedIn, sign_in, sign_out
 
 from .output import print_json, print_table
 
@@ -49,6 +53,17 @@ def add_parsers(sub: Any) -> None:
     sync = sub.add_parser("sync", help="send local changes and receive the server's")
     sync.add_argument("--json", action="store_true")
     sync.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    sync.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="sign in first with the password on stdin (for scripts; no keyring needed)",
+    )
+    sync.add_argument("--server", metavar="URL", help="with --password-stdin: the server")
+    sync.add_argument("--user", metavar="NAME", help="with --password-stdin: the user")
+    sync.add_argument(
+        "--history", action="store_true", help="show the last syncs instead of syncing"
+    )
+    sync.add_argument("--limit", type=int, default=50, help="with --history: how many")
     conflicts = sub.add_parser("conflicts", help="clashes kept for a person to resolve")
     actions = conflicts.add_subparsers(dest="action", required=True, metavar="ACTION")
     clist = actions.add_parser("list", help="unresolved conflicts and rejected changes")
@@ -67,7 +82,7 @@ def run(args: argparse.Namespace, open_replica: Opener) -> int:
             return _logout(replica)
         try:
             if args.command == "password":
-                return _password(args, replica)
+                return _change_password(args, replica)
             if args.command == "sync":
                 return _sync(args, replica)
             return _conflicts(args, replica)
@@ -76,20 +91,39 @@ def run(args: argparse.Namespace, open_replica: Opener) -> int:
 
 
 def _login(args: argparse.Namespace, replica: Replica) -> int:
-    password = (
-        sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
-    )
-    done = sign_in(replica, args.server, args.user, password)
+    done = _sign_in(replica, args.server, args.user, args.password_stdin)
     if done.in_keyring:
         print(f"signed in to {done.server} as {done.username} ({done.role})")
-    else:
+    return 0
+
+
+def _sign_in(replica: Replica, server: str, user: str, password_stdin: bool) -> SignedIn:
+    """Sign in; without a keyring say once (on stderr) that the token stays in memory."""
+    refuse_sandbox(replica)  # before asking for a password
+    done = sign_in(replica, server, user, _password(password_stdin))
+    if done.adopted:
         print(
-            f"signed in to {done.server} as {done.username}, but there is no usable keyring "
-            f"backend ({done.keyring_problem}): the token is kept for this command only and is "
-            "not saved",
+            f"{done.adopted} record{'' if done.adopted == 1 else 's'} made on this laptop "
+            f"before signing in now belong{'s' if done.adopted == 1 else ''} to {done.username}",
             file=sys.stderr,
         )
-    return 0
+    if not done.in_keyring:
+        print(
+            f"signed in to {done.server} as {done.username}, but there is no usable keyring "
+            f"backend ({done.keyring_problem}): the token is kept in memory for this command "
+            "only and is not saved (fieldapp sync --password-stdin signs in for each run)",
+            file=sys.stderr,
+        )
+    return done
+
+
+def _password(from_stdin: bool) -> str:
+    if not from_stdin:
+        return getpass.getpass("Password: ")
+    line = sys.stdin.readline()
+    if not line.strip():
+        raise FieldappError("--password-stdin: no password on stdin")
+    return line.rstrip("\r\n")
 
 
 def _logout(replica: Replica) -> int:
@@ -100,7 +134,7 @@ def _logout(replica: Replica) -> int:
     return 0
 
 
-def _password(args: argparse.Namespace, replica: Replica) -> int:
+def _change_password(args: argparse.Namespace, replica: Replica) -> int:
     server, user = signed_in_account(replica)
     if args.password_stdin:
         old = sys.stdin.readline().rstrip("\r\n")
@@ -138,18 +172,54 @@ def _progress(quiet: bool) -> Callable[[Progress], None]:
 
 
 def _sync(args: argparse.Namespace, replica: Replica) -> int:
+    if args.history:
+        return _history(args, replica)
+    if args.password_stdin:
+        with replica.engine.connect() as conn:
+            server = args.server or state.get(conn, "server")
+            user = args.user or state.get(conn, "username")
+        if not server or not user:
+            raise FieldappError(
+                "say where to sign in: fieldapp sync --password-stdin --server URL --user NAME"
+            )
+        _sign_in(replica, server.rstrip("/"), user, True)
+    elif args.server or args.user:
+        raise FieldappError("--server and --user go with --password-stdin (or use fieldapp login)")
     report = sync_now(replica, _progress(args.quiet))
     if not args.quiet and sys.stderr.isatty():
         print(file=sys.stderr)
     if args.json:
         print_json(report.as_dict())
         return 0
-    print(
-        f"pushed {report.pushed}, pulled {report.pulled}, "
-        f"conflicts {report.conflicts}, rejected {len(report.rejections)}"
-    )
+    for line in report.sentences():
+        print(line)
     for r in report.rejections:
-        print(f"  rejected {r.op} of {r.entity} {r.row_id}: {r.reason}")
+        print(f"  refused {r.op} of {r.entity} {r.row_id}: {r.reason}")
+    return 0
+
+
+def _history(args: argparse.Namespace, replica: Replica) -> int:
+    runs = sync_history(replica, max(1, args.limit))
+    if args.json:
+        print_json([asdict(r) for r in runs])
+        return 0
+    if not runs:
+        print("no syncs yet")
+        return 0
+    rows = [
+        {
+            "when": r.started_at[:19].replace("T", " "),
+            "result": "ok" if r.ok else "failed",
+            "sent": r.counts.get("sent", 0),
+            "received": r.counts.get("received", 0),
+            "refused": r.counts.get("refused", 0),
+            "conflicts": r.counts.get("conflicts", 0),
+            "what happened": r.error or "; ".join(r.sentences),
+        }
+        for r in runs
+    ]
+    columns = ["when", "result", "sent", "received", "refused", "conflicts", "what happened"]
+    print_table(rows, columns, max_width=70)
     return 0
 
 

@@ -141,6 +141,8 @@ SPECS: dict[str, dict[str, Field]] = {
         "status": _choice(v.LEAD_STATUSES, v.DEFAULT_LEAD_STATUS),
         "score": _integer(0, 100, default=0),
         "rating": _choice(v.LEAD_RATINGS, v.DEFAULT_LEAD_RATING),
+        # Where the address lies (fieldapp.domain.placement): that territory's reps see it.
+        "territory_id": _ref("territories"),
         "owner_id": OWNER,
         "description": DESCRIPTION,
         "source_id": _text(SOURCE_ID),
@@ -240,6 +242,18 @@ SPECS: dict[str, dict[str, Field]] = {
         "travel_s": _integer(0, 10**7),
         "wait_s": _integer(0, 10**7),
         "visit_id": _ref("visits"),
+    },
+    "attachments": {
+        "account_id": _ref("accounts", required=True),
+        "parent_entity": _choice(v.ATTACHMENT_PARENTS),
+        "parent_id": Field("id", p.record_id, True, 36),
+        "owner_id": OWNER,
+        "filename": _text(255, required=True),
+        "content_type": _text(100, required=True),
+        "size": _integer(0, v.MAX_ATTACHMENT_BYTES, required=True),
+        "sha256": Field("text", p.sha256, True, 64),
+        "width": _integer(0, 100_000),
+        "height": _integer(0, 100_000),
     },
     "pipeline_stages": {
         "name": _text(60, required=True),

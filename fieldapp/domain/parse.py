@@ -324,6 +324,19 @@ def record_id(value: Any) -> str | None:
     )
 
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def sha256(value: Any) -> str | None:
+    """A SHA-256 digest in hex (an attachment's content address), lower case."""
+    given = text(value)
+    if given is None:
+        return None
+    if not _SHA256.fullmatch(given.lower()):
+        raise ValueError(f"is not a SHA-256 digest (64 hex digits): {plain(given)}")
+    return given.lower()
+
+
 def frequency(value: Any) -> int | None:
     """Days between visits: a whole number of days, or "4w", "4 weeks", "30d"."""
     if value is None or isinstance(value, bool):

@@ -26,6 +26,9 @@ VISIT_OUTCOMES = (
 CheckinFlag = Literal["ok", "far", "no_fix", "no_location"]
 CHECKIN_FLAGS: tuple[CheckinFlag, ...] = ("ok", "far", "no_fix", "no_location")
 TASK_PRIORITIES = ("low", "normal", "high")
+# What a photo or file can be attached to, and the largest one the server stores.
+ATTACHMENT_PARENTS = ("accounts", "visits", "opportunities")
+MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 USER_ROLES = ("rep", "manager", "admin")
 
 DEFAULT_ACCOUNT_TYPE = "prospect"

@@ -30,7 +30,7 @@ from fieldapp.maps.geo import LatLon, bbox
 from fieldapp.maps.planner import AccountPoint, account_points
 from fieldapp.maps.routing import DayPlan, hhmm
 from fieldapp.maps.settings import COLOR_FIELDS, OSM_ATTRIBUTION, OSM_TILES
-from fieldapp.store.models import Territory
+from fieldapp.store.models import Territory, User
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
 VISIT_BUCKETS = [
@@ -71,7 +71,10 @@ class TerritoryShape:
 
 
 def _categorise(
-    points: Sequence[AccountPoint], color_by: str, now: datetime
+    points: Sequence[AccountPoint],
+    color_by: str,
+    now: datetime,
+    reps: dict[str, str] | None = None,
 ) -> tuple[list[dict[str, str]], list[int]]:
     if color_by not in COLOR_FIELDS:
         raise ValueError(f"cannot colour by {color_by!r}; choose one of {', '.join(COLOR_FIELDS)}")
@@ -92,7 +95,15 @@ def _categorise(
                 )
             )
         return cats, out
-    values = [getattr(p, color_by) or "unknown" for p in points]
+    if color_by == "rep":
+        # The account's owner, by name; an owner this replica does not know by id.
+        names = reps or {}
+        values = [
+            (names.get(p.owner_id) or f"user {p.owner_id[:8]}") if p.owner_id else "no rep"
+            for p in points
+        ]
+    else:
+        values = [getattr(p, color_by) or "unknown" for p in points]
     labels = sorted(set(values))
     cats = [
         {"label": v, "color": FIXED_COLORS.get(v, PALETTE[i % len(PALETTE)])}
@@ -111,8 +122,11 @@ def map_data(
     now: datetime | None = None,
     draggable: bool = False,
     view: dict[str, Any] | None = None,
+    reps: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Everything the page script needs, as plain JSON-able values.
+
+    ``reps`` names the owners ({user id: name}) when colouring by rep.
 
     ``view`` says where the page opens (see ``showInitialView`` in the page script):
     ``{"fit": bounds}`` or ``{"center": [lat, lon], "zoom": z}``; without either, on
@@ -120,7 +134,7 @@ def map_data(
     page reports, so late reports from a replaced page can be told apart.
     """
     located = [p for p in points if p.lat is not None and p.lon is not None]
-    cats, idx = _categorise(located, color_by, now or datetime.now(UTC))
+    cats, idx = _categorise(located, color_by, now or datetime.now(UTC), reps)
     markers = [
         [
             p.id,
@@ -288,6 +302,14 @@ def find_territory(session: Session, name: str) -> str:
     return str(hits[0])
 
 
+def rep_names(session: Session) -> dict[str, str]:
+    """{user id: display name, else user name} of the replica's users."""
+    rows = session.execute(
+        select(User.id, User.username, User.display_name).where(User.deleted_at.is_(None))
+    )
+    return {uid: display or name for uid, name, display in rows}
+
+
 def replica_map_data(
     session: Session,
     *,
@@ -302,5 +324,11 @@ def replica_map_data(
     points = account_points(session, territory_id=territory_id, located_only=True, ordered=False)
     shapes = territory_shapes(session, territory_id)
     return map_data(
-        points, color_by=color_by, territories=shapes, plan=plan, draggable=draggable, view=view
+        points,
+        color_by=color_by,
+        territories=shapes,
+        plan=plan,
+        draggable=draggable,
+        view=view,
+        reps=rep_names(session) if color_by == "rep" else None,
     )

@@ -36,6 +36,7 @@ class AccountPoint:
     precision: str | None
     territory_id: str | None
     last_visit: datetime | None
+    owner_id: str | None = None
 
 
 def account_points(
@@ -53,7 +54,7 @@ def account_points(
     """
     sql = (
         "SELECT a.id, a.name, a.latitude, a.longitude, a.type, a.status,"
-        " a.geocode_precision, a.territory_id, v.last FROM accounts AS a"
+        " a.geocode_precision, a.territory_id, v.last, a.owner_id FROM accounts AS a"
         " LEFT JOIN (SELECT account_id, max(checkin_at) AS last FROM visits"
         " WHERE deleted_at IS NULL GROUP BY account_id) AS v ON v.account_id = a.id"
         " WHERE a.deleted_at IS NULL"
@@ -79,7 +80,7 @@ def account_points(
             last = datetime.fromisoformat(last)
         if last is not None and last.tzinfo is None:
             last = last.replace(tzinfo=UTC)
-        out.append(AccountPoint(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], last))
+        out.append(AccountPoint(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], last, r[9]))
     return out
 
 
@@ -187,9 +188,17 @@ def write_stops(session: Session, plan_id: str, plan: DayPlan) -> None:
         )
 
 
-def save_plan(session: Session, plan: DayPlan, *, name: str | None = None) -> str:
-    """Store a plan as a RoutePlan with its RouteStops (outbox entries included)."""
+def save_plan(
+    session: Session, plan: DayPlan, *, name: str | None = None, owner_id: str | None = None
+) -> str:
+    """Store a plan as a RoutePlan with its RouteStops (outbox entries included).
+
+    ``owner_id`` makes it someone else's (a manager planning a rep's day); by default
+    it is the signed-in user's.
+    """
     values = plan_values(plan, name or f"Route {plan.request.plan_date.isoformat()}")
+    if owner_id is not None:
+        values["owner_id"] = owner_id
     plan_id = services.create(session, "route_plans", values)
     write_stops(session, plan_id, plan)
     return plan_id

@@ -23,6 +23,7 @@ COLOR_FIELDS = {
     "status": "Status",
     "type": "Type",
     "precision": "Location precision",
+    "rep": "Rep",
 }
 
 log = logging.getLogger(__name__)

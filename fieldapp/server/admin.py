@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from fieldapp.domain.placement import territory_for as territory_for
 from fieldapp.domain.report import ImportReport
 from fieldapp.server import audit, territories, users
 from fieldapp.server.auth import Principal
@@ -99,61 +100,6 @@ def assign_territory(db: Database, name: str, rep: str, *, dry_run: bool = False
     audit.change(
         db, audit.OPERATOR, "territory.assign", name, work, dry_run=dry_run, detail={"rep": rep}
     )
-
-
-def _point_in_polygon(lon: float, lat: float, ring: list[list[float]]) -> bool:
-    inside = False
-    j = len(ring) - 1
-    for i in range(len(ring)):
-        xi, yi = ring[i][0], ring[i][1]
-        xj, yj = ring[j][0], ring[j][1]
-        if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / (yj - yi) + xi:
-            inside = not inside
-        j = i
-    return inside
-
-
-def _polygons(geometry: dict[str, Any]) -> list[list[list[list[float]]]]:
-    if geometry.get("type") == "Feature":
-        geometry = geometry["geometry"]
-    if geometry.get("type") == "FeatureCollection":
-        out = []
-        for feature in geometry["features"]:
-            out += _polygons(feature)
-        return out
-    if geometry.get("type") == "Polygon":
-        return [geometry["coordinates"]]
-    if geometry.get("type") == "MultiPolygon":
-        return list(geometry["coordinates"])
-    raise ServerError("a territory polygon must be a GeoJSON Polygon or MultiPolygon")
-
-
-def territory_for(
-    territories: list[tuple[str, dict[str, Any]]],
-    postcode: str | None,
-    lat: float | None,
-    lon: float | None,
-) -> str | None:
-    """The first territory whose polygon holds the point, else whose postcode prefix fits."""
-    if lat is not None and lon is not None:
-        for tid, data in territories:
-            if data.get("polygon"):
-                for poly in _polygons(json.loads(data["polygon"])):
-                    if _point_in_polygon(lon, lat, poly[0]) and not any(
-                        _point_in_polygon(lon, lat, hole) for hole in poly[1:]
-                    ):
-                        return tid
-    if postcode:
-        code = postcode.replace(" ", "").upper()
-        best: tuple[int, str] | None = None
-        for tid, data in territories:
-            for prefix in (data.get("postcodes") or "").split(","):
-                p = prefix.strip().replace(" ", "").upper()
-                if p and code.startswith(p) and (best is None or len(p) > best[0]):
-                    best = (len(p), tid)
-        if best:
-            return best[1]
-    return None
 
 
 def import_accounts(db: Database, path: Path, **options: Any) -> ImportReport:

@@ -6,8 +6,9 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from fieldapp.server import admin_api, auth, sync, users
+from fieldapp.server import admin_api, auth, blobs, erasure, history, login, sync, users
 from fieldapp.server.db import Database, ServerError
+from fieldapp.server.scope import scope_of
 from fieldapp.sync.protocol import (
     MAX_PULL_LIMIT,
     MIN_SCHEMA_VERSION,
@@ -16,9 +17,11 @@ from fieldapp.sync.protocol import (
     SCHEMA_HEADER,
     SCHEMA_VERSION,
     ConflictInfo,
+    ErasureReply,
     FetchRequest,
     Hello,
     HelloReply,
+    HistoryReply,
     LoginReply,
     LoginRequest,
     PasswordChange,
@@ -63,9 +66,12 @@ def create_app(db: Database) -> FastAPI:
         elif isinstance(exc, auth.ThrottledError):
             status = 429
             headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+        elif isinstance(exc, login.Busy):
+            status = 503
+            headers["Retry-After"] = str(max(1, round(exc.retry_after)))
         elif isinstance(exc, auth.ForbiddenError):
             status = 403
-        elif isinstance(exc, sync.NotFound):
+        elif isinstance(exc, sync.NotFound | history.HistoryNotFound | erasure.NothingToErase):
             status = 404
         elif isinstance(exc, IncompatibleClient):
             status = 426
@@ -94,9 +100,12 @@ def create_app(db: Database) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    gate = login.LoginGate()
+
     @app.post("/auth/login")
-    def login(body: LoginRequest) -> LoginReply:
-        return auth.login(db, body.username, body.password)
+    async def sign_in(body: LoginRequest, request: Request) -> LoginReply:
+        address = request.client.host if request.client else ""
+        return await gate.login(db, body.username, body.password, address)
 
     @app.post("/auth/logout", status_code=204)
     def logout(who: Who, authorization: Annotated[str, Header()]) -> Response:
@@ -118,7 +127,14 @@ def create_app(db: Database) -> FastAPI:
         problem = compatibility_problem(body.protocol, body.schema_version)
         if problem:
             raise IncompatibleClient(problem)
-        return HelloReply(protocol=PROTOCOL_VERSION, schema_version=SCHEMA_VERSION, user=who.info())
+        with db.session() as session:
+            territories = list(scope_of(session, who).territories)
+        return HelloReply(
+            protocol=PROTOCOL_VERSION,
+            schema_version=SCHEMA_VERSION,
+            user=who.info(),
+            territories=territories,
+        )
 
     @app.post("/sync/push", dependencies=[Compatible])
     def push(body: PushRequest, who: Who) -> PushReply:
@@ -144,9 +160,23 @@ def create_app(db: Database) -> FastAPI:
     def conflicts(who: Who, all: bool = False) -> list[ConflictInfo]:
         return sync.list_conflicts(db, who, all)
 
+    app.include_router(blobs.router(db, principal))
+
     @app.post("/conflicts/{conflict_id}/resolve")
     def resolve(conflict_id: str, body: ResolveRequest, who: Who) -> ConflictInfo:
         return sync.resolve(db, who, conflict_id, body.keep)
+
+    @app.get("/history/{entity}/{record_id}")
+    def record_history(entity: str, record_id: str, who: Who) -> HistoryReply:
+        entries = history.of_record(db, who, entity, record_id)
+        return HistoryReply(entity=entity, id=record_id, entries=entries)
+
+    @app.post("/admin/erase/{kind}/{record_id}")
+    def erase(kind: str, record_id: str, who: Who) -> ErasureReply:
+        done = erasure.erase(db, who, kind, record_id)
+        return ErasureReply(
+            entity=done.entity, id=done.id, redacted=done.redacted, already=done.already
+        )
 
     app.include_router(admin_api.router(db, principal))
     return app

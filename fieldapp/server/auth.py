@@ -2,8 +2,8 @@
 
 Passwords are argon2 hashes. A token is 32 random bytes shown to the client once and
 stored only as its SHA-256 (a fast hash is enough for a secret of that entropy). Failed
-logins are slowed down per user name: after a few, the next attempt must wait, with the
-wait doubling up to a minute.
+logins are slowed down per user name and per address: after a few, the next attempt
+must wait, with the wait doubling up to a minute (:mod:`fieldapp.server.login`).
 
 A token lives ``$FIELDAPP_TOKEN_DAYS`` days (default 14) from its last use: each use
 renews it (at most once an hour, so a busy client does not write on every request). A
@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -37,7 +36,7 @@ FAILED_LOGIN_DELAY_S = 0.2
 
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so timing does not reveal user names.
-_DUMMY_HASH = _hasher.hash("not a password")
+DUMMY_HASH = _hasher.hash("not a password")
 
 
 class AuthError(ServerError):
@@ -99,63 +98,53 @@ def principal(user: User) -> Principal:
 
 
 def wait_needed(failures: int) -> float:
+    """The pause a user name must wait after ``failures`` failed logins."""
     if failures < FREE_FAILURES:
         return 0.0
     return min(MAX_WAIT_S, 0.5 * 2 ** (failures - FREE_FAILURES))
 
 
-def login(db: Database, username: str, password: str) -> LoginReply:
-    with db.session() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is not None and user.last_failed_at is not None:
-            wait = (
-                wait_needed(user.failed_logins)
-                - (utcnow() - _aware(user.last_failed_at)).total_seconds()
-            )
-            if wait > 0:
-                raise ThrottledError(
-                    f"too many failed logins for {username}; try again in {wait:.0f} s"
-                    if wait >= 1
-                    else f"too many failed logins for {username}; try again in a moment",
-                    wait,
-                )
-        try:
-            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-            ok = user is not None
-        except (VerificationError, InvalidHashError):
-            ok = False
-        if not ok:
-            if user is not None:
-                user.failed_logins += 1
-                user.last_failed_at = utcnow()
-            failed = True
-        else:
-            failed = False
-            assert user is not None
-            user.failed_logins = 0
-            user.last_failed_at = None
-            if not user.active:
-                # Said only to whoever knows the password: names are not revealed.
-                raise AuthError(f"the account {username} was deactivated; ask an admin")
-            token, expires = new_token(session, user.id)
-            reply = LoginReply(
-                token=token, expires_at=expires.isoformat(), user=principal(user).info()
-            )
-    if failed:
-        time.sleep(FAILED_LOGIN_DELAY_S)
-        raise AuthError("wrong user name or password")
-    return reply
+def verify_password(password_hash: str, password: str) -> None:
+    """argon2's check; raises VerificationError or InvalidHashError when it fails."""
+    _hasher.verify(password_hash, password)
 
 
-def new_token(session: Session, user_id: str) -> tuple[str, datetime]:
-    """A fresh token for the user (its text, shown once) and when it expires."""
+def grant(session: Session, user: User) -> LoginReply:
+    """A new token for ``user``, whose password was just checked."""
+    if not user.active:
+        # Said only to whoever knows the password: names are not revealed.
+        raise AuthError(f"the account {user.username} was deactivated; ask an admin")
     token = secrets.token_urlsafe(32)
     now = utcnow()
     expires = now + token_lifetime()
     session.add(
-        Token(token_hash=hash_token(token), user_id=user_id, created_at=now, expires_at=expires)
+        Token(token_hash=hash_token(token), user_id=user.id, created_at=now, expires_at=expires)
     )
-    return token, expires
+    return LoginReply(token=token, expires_at=expires.isoformat(), user=principal(user).info())
+
+
+def password_matches(user: User, password: str) -> bool:
+    try:
+        verify_password(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return True
+
+
+def revoke_tokens(session: Session, user_id: str, keep: str | None = None) -> int:
+    """Revoke every live token of a user (but ``keep``, a token hash); return how many."""
+    query = update(Token).where(Token.user_id == user_id, Token.revoked_at.is_(None))
+    if keep is not None:
+        query = query.where(Token.token_hash != keep)
+    result = session.execute(query.values(revoked_at=utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def login(db: Database, username: str, password: str, address: str = "") -> LoginReply:
+    """Sign in (throttled); the work is in :mod:`fieldapp.server.login`."""
+    from fieldapp.server import login as signin  # it builds on this module
+
+    return signin.login(db, username, password, address)
 
 
 def authenticate(session: Session, token: str | None) -> Principal:
@@ -180,22 +169,6 @@ def authenticate(session: Session, token: str | None) -> Principal:
     if _aware(tok.expires_at) < now + lifetime - RENEW_EVERY:
         tok.expires_at = now + lifetime  # sliding: in use, it stays valid
     return principal(user)
-
-
-def verify_password(user: User, password: str) -> bool:
-    try:
-        return bool(_hasher.verify(user.password_hash, password))
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def revoke_tokens(session: Session, user_id: str, keep: str | None = None) -> int:
-    """Revoke every live token of a user (but ``keep``, a token hash); return how many."""
-    query = update(Token).where(Token.user_id == user_id, Token.revoked_at.is_(None))
-    if keep is not None:
-        query = query.where(Token.token_hash != keep)
-    result = session.execute(query.values(revoked_at=utcnow()))
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def logout(session: Session, token: str) -> None:

@@ -26,7 +26,7 @@ from fieldapp.domain.geojson import parse_geojson
 from fieldapp.domain.imports import parse_mappings
 from fieldapp.domain.report import add_import_options, report_lines
 from fieldapp.errors import FieldappError
-from fieldapp.server import admin, audit, auth, territories, users
+from fieldapp.server import admin, audit, auth, erasure, history, territories, users
 from fieldapp.server.db import ENV_DATABASE_URL, Database, ServerError
 
 log = logging.getLogger("fieldapp.server")
@@ -86,6 +86,18 @@ def build_parser() -> argparse.ArgumentParser:
     tassign = _change(terr.add_parser("assign", help="give a territory to a rep"))
     tassign.add_argument("name")
     tassign.add_argument("--rep", required=True, metavar="NAME")
+
+    hist = sub.add_parser("history", help="the audit trail").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    hist.add_parser("verify", help="check the audit trail's hash chain (exit 1 if tampered)")
+
+    erase = sub.add_parser(
+        "erase", help="erase a contact or lead for good (GDPR), here and on every replica"
+    )
+    erase.add_argument("kind", choices=("contact", "lead"))
+    erase.add_argument("id")
+    erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     acc = sub.add_parser("accounts", help="bulk account operations").add_subparsers(
         dest="action", required=True, metavar="ACTION"
@@ -154,6 +166,10 @@ def run(args: argparse.Namespace) -> int:
             return _user(db, args)
         elif args.command == "territory":
             return _territory(db, args)
+        elif args.command == "history":
+            return _verify_history(db)
+        elif args.command == "erase":
+            return _erase(db, args)
         elif args.command == "accounts" and args.action == "import":
             return _import(db, args)
         else:
@@ -241,6 +257,36 @@ def _territory(db: Database, args: argparse.Namespace) -> int:
         admin.assign_territory(db, args.name, args.rep, dry_run=args.dry_run)
         print(f"{would}given territory {args.name} to {args.rep}")
     return 0
+
+
+def _erase(db: Database, args: argparse.Namespace) -> int:
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ServerError("erasing cannot be undone: add --yes to confirm")
+        answer = input(f"Erase {args.kind} {args.id} for good, on every replica? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing erased")
+            return 1
+    done = erasure.erase(db, admin.SYSTEM, args.kind, args.id)
+    if done.already:
+        print(f"{args.kind} {args.id} was erased before")
+    else:
+        print(
+            f"erased {args.kind} {args.id}: {done.redacted} history entries redacted; "
+            "replicas drop it on their next sync"
+        )
+    return 0
+
+
+def _verify_history(db: Database) -> int:
+    verdict = history.verify(db)
+    if verdict.intact:
+        print(f"history intact: {verdict.entries} entries, {verdict.redacted} redacted on request")
+        return 0
+    for problem in verdict.problems or ():
+        print(problem, file=sys.stderr)
+    print(f"history TAMPERED: {len(verdict.problems or ())} problem(s) found", file=sys.stderr)
+    return 1
 
 
 def _import(db: Database, args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -57,6 +58,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(16))
     manager_id: Mapped[str | None] = mapped_column(String(36))
+    # Superseded by ``login_throttle`` (server/login.py); kept for older databases.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     last_failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -124,11 +126,15 @@ class Conflict(Base):
 
 
 class AppliedMutation(Base):
-    """Every mutation ever applied, with its answer: replays get the same answer."""
+    """Every mutation ever applied, with its answer: replays get the same answer.
+
+    Keyed by user and mutation id: each user's ids are their own namespace, so a replay
+    of someone else's id neither reads their answer nor drops the caller's change.
+    """
 
     __tablename__ = "applied_mutations"
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     mutation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(36))
     result: Mapped[str] = mapped_column(Text)  # MutationResult as JSON
     applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -144,6 +150,54 @@ class ScopeExit(Base):
     account_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per user name or address (key: kind + SHA-256 of the value)."""
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(66), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    # Seconds since the epoch: plain numbers keep the wait arithmetic portable SQL.
+    next_allowed_at: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class HistoryEntry(Base):
+    """One applied change of one record, in the audit trail's hash chain (server/history.py).
+
+    Append-only: only erasure touches an entry, and then only to drop ``changes`` and
+    ``salt`` and set ``redacted_at``; ``digest`` and ``hash`` stay as written.
+    """
+
+    __tablename__ = "history"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    user_id: Mapped[str | None] = mapped_column(String(36))
+    username: Mapped[str] = mapped_column(String(80))
+    device: Mapped[str | None] = mapped_column(String(36))  # the client id
+    entity: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(36))
+    op: Mapped[str] = mapped_column(String(10))
+    version: Mapped[int | None] = mapped_column(BigInteger)
+    changes: Mapped[str | None] = mapped_column(Text)  # {field: [old, new]} as JSON
+    salt: Mapped[str | None] = mapped_column(String(32))
+    digest: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    redacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_history_record", "entity", "record_id", "seq"),)
+
+
+class Erasure(Base):
+    """A contact or lead erased on request: the purge list clients apply (server/erasure.py)."""
+
+    __tablename__ = "erasures"
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    erased_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    erased_by: Mapped[str] = mapped_column(String(36))
 
 
 # Integer on SQLite: only an INTEGER PRIMARY KEY is its auto-incrementing rowid.

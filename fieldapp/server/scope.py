@@ -84,6 +84,11 @@ def scope_of(session: Session, who: Principal) -> Scope:
 def anchors(entity: str, row_id: str, data: dict[str, Any]) -> tuple[str | None, str | None]:
     """(account_id, territory_id) a record hangs off."""
     column = ACCOUNT_ANCHOR.get(entity)
+    if entity == "leads":
+        # A lead hangs off no account; the territory its address lies in lets that
+        # territory's reps see it besides its owner.
+        territory = data.get("territory_id")
+        return None, territory if isinstance(territory, str) else None
     if column is None:
         return None, None
     if entity == "accounts":

@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from fieldapp.server import erasure, history, placing
 from fieldapp.server.auth import ForbiddenError, Principal, utcnow
 from fieldapp.server.db import Database, ServerError, counter, next_seqs
 from fieldapp.server.models import AppliedMutation, Conflict, Record, ScopeExit
+from fieldapp.server.moves import moves_since
 from fieldapp.server.scope import (
     Scope,
     anchors,
@@ -141,9 +143,12 @@ class _Batch:
 
     def finish(self, session: Session) -> dict[str, int]:
         """Number everything in commit order; return record id → new version."""
+        trail = []
         for rec in self.touched.values():
+            before = json.loads(rec.data) if rec.data else None
             rec.data = dumps(self.data_of(rec))
             rec.deleted = self.data_of(rec).get("deleted_at") is not None
+            trail.append((rec, before))
         count = len(self.touched) + len(self.conflicts)
         if count == 0:
             return {}
@@ -161,6 +166,12 @@ class _Batch:
             session.add(c)
         for account_id, user_id in set(self.exits):
             session.add(ScopeExit(account_id=account_id, user_id=user_id, seq=first))
+        history.append(
+            session,
+            self.who,
+            self.client_id,
+            [history.Change(r.entity, r.id, r.version, b, self.data_of(r)) for r, b in trail],
+        )
         return versions
 
 
@@ -196,7 +207,9 @@ def _in_scope(
         return owner_of(entity, row_id, data) in scope.users
     if account_id is None:
         assert scope.users is not None
-        return owner_of(entity, row_id, data) in scope.users
+        return owner_of(entity, row_id, data) in scope.users or (
+            territory_id is not None and territory_id in scope.territories
+        )
     account = batch.load(session, account_id)
     if account is None:
         raise _Reject(f"account {account_id} is not on the server")
@@ -226,6 +239,7 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
         if m.op != "insert":
             raise _Reject(f"{_what(m.entity, m.row_id)} is not on the server")
         data = {"id": m.row_id, **new_values}
+        placed = placing.place_new(session, batch.scope, who, m.entity, data)
         if not _in_scope(session, batch, m.entity, m.row_id, data, batch.known_scope):
             raise _Reject(f"{_what(m.entity, m.row_id)} is outside your scope")
         rec = Record(id=m.row_id, entity=m.entity, version=0, deleted=False)
@@ -247,10 +261,12 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
                 {"deleted": "accounts", "id": parent.id},
             )
             conflicts.append(c.id)
-        batch.touch(rec, clean=not conflicts)
+        # A record the server placed (owner, territory) differs from the client's
+        # copy: "merged" sends it back on the pull.
+        batch.touch(rec, clean=not conflicts and not placed)
         return MutationResult(
             mutation_id=m.mutation_id,
-            status="conflict" if conflicts else "applied",
+            status="conflict" if conflicts else "merged" if placed else "applied",
             conflicts=conflicts,
         )
     data = batch.data_of(rec)
@@ -333,10 +349,13 @@ def push(
         done = {
             row.mutation_id: row
             for row in session.scalars(
-                select(AppliedMutation).where(AppliedMutation.mutation_id.in_(ids))
+                select(AppliedMutation).where(
+                    AppliedMutation.user_id == who.id, AppliedMutation.mutation_id.in_(ids)
+                )
             )
         }
         batch = _Batch(who, scope_of(session, who), known_scope, client_id)
+        erased = erasure.erased_among(session, (m.row_id for m in mutations))
         results: list[MutationResult | None] = []
         pending: list[tuple[int, Mutation, MutationResult]] = []
         for m in mutations:
@@ -346,6 +365,8 @@ def push(
                 continue
             mark = len(batch.conflicts)
             try:
+                if m.row_id in erased:
+                    raise _Reject(f"{_what(m.entity, m.row_id)} was erased on request")
                 result = _apply_one(session, batch, m)
             except _Reject as exc:
                 del batch.conflicts[mark:]
@@ -463,20 +484,25 @@ def pull(
                 or 0
             )
         conflicts = _visible_conflicts(session, scope, cursor, new_cursor)
+        purged = erasure.purges_json(session, cursor, new_cursor)
         scope_part = ""
         if current_scope > scope_seq:
             if scope.everything:
                 scope_part = ',"scope_changed":true,"scope_accounts":null,"scope_owners":null'
             else:
                 accounts = list(session.scalars(scope.accounts_query()))
+                moved = moves_since(session, scope, scope_seq, set(accounts))
                 scope_part = (
                     f',"scope_changed":true,"scope_accounts":{dumps(accounts)},'
-                    f'"scope_owners":{dumps(list(scope.users or ()))}'
+                    f'"scope_owners":{dumps(list(scope.users or ()))},'
+                    f'"scope_territories":{dumps(list(scope.territories))},'
+                    f'"scope_moves":{dumps(moved)}'
                 )
     changes = ",".join(_change_json(r.entity, r.id, r.version, r.data) for r in rows)
     conflict_json = ",".join(conflict_info(c).model_dump_json() for c in conflicts)
     return (
-        f'{{"changes":[{changes}],"conflicts":[{conflict_json}],"cursor":{new_cursor},'
+        f'{{"changes":[{changes}],"conflicts":[{conflict_json}],"purged":{purged},'
+        f'"cursor":{new_cursor},'
         f'"more":{"true" if more else "false"},"remaining":{remaining},'
         f'"scope_seq":{current_scope}{scope_part}}}'
     )

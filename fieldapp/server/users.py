@@ -22,9 +22,9 @@ from fieldapp.server.auth import (
     Principal,
     hash_password,
     hash_token,
+    password_matches,
     revoke_tokens,
     utcnow,
-    verify_password,
 )
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.models import Assignment, Record, Token, User
@@ -286,7 +286,7 @@ def change_own_password(db: Database, token: str, old: str, new: str) -> None:
         user = session.get(User, tok.user_id) if tok is not None else None
     if user is None:
         raise AuthError("sign in first")
-    if not verify_password(user, old):  # outside the transaction: argon2 is slow
+    if not password_matches(user, old):  # outside the transaction: argon2 is slow
         raise AuthError("the current password is wrong")
     hashed = hash_password(new)
     with db.session() as session:

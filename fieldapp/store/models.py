@@ -162,6 +162,9 @@ class Lead(Synced, Base):
     score: Mapped[int] = mapped_column(Integer, default=0)
     rating: Mapped[str] = mapped_column(String(8), default=values.DEFAULT_LEAD_RATING)
     owner_id: Mapped[str | None] = mapped_column(String(36))
+    # The territory the lead's address lies in (fieldapp.domain.placement): its reps
+    # see the lead as well as its owner (store migration 0010).
+    territory_id: Mapped[str | None] = mapped_column(String(36), index=True)
     description: Mapped[str | None] = mapped_column(Text)
     converted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     converted_account_id: Mapped[str | None] = mapped_column(String(36))
@@ -335,8 +338,42 @@ class Outbox(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
     base_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # pending | sent | rejected; the sync issue fills in the later states.
+    # pending | refused (the server said no; ``error`` holds its reason, and the entry
+    # waits for a person to resend or discard it: fieldapp.store.refused).
     state: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Attachment(Synced, Base):
+    """A photo or file on an account, a visit or a deal.
+
+    The record syncs like any other; the bytes are a content-addressed blob (its SHA-256)
+    kept in the data dir (``store/blobs.py``) and uploaded in the background
+    (``sync/blobs.py``). ``account_id`` is the account it belongs to, whatever it is
+    attached to, so it travels with that account's scope.
+    """
+
+    __tablename__ = "attachments"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    parent_entity: Mapped[str] = mapped_column(String(20))  # accounts | visits | opportunities
+    parent_id: Mapped[str] = mapped_column(String(36), index=True)
+    owner_id: Mapped[str | None] = mapped_column(String(36))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+
+
+class BlobUpload(Base):
+    """This device's blobs still to send to the server (device state: never synced)."""
+
+    __tablename__ = "blob_uploads"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
 
 
@@ -354,6 +391,7 @@ ENTITIES: dict[str, type[Synced]] = {
     "route_stops": RouteStop,
     "tasks": Task,
     "notes": Note,
+    "attachments": Attachment,
 }
 
 

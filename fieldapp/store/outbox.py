@@ -14,23 +14,43 @@ entry; it opens its session with :func:`remote_apply`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
+from fieldapp.store import ownership
 from fieldapp.store.models import Outbox, Synced, entity_name
 from fieldapp.store.types import new_id, to_wire, utcnow
 
 _PENDING_KEY = "fieldapp.outbox.pending"
 _REMOTE_KEY = "fieldapp.remote_apply"
+_REFUSED_KEY = "fieldapp.outbox.refused"
 
 
 def remote_apply(session: Session) -> Session:
     """Mark ``session`` as applying server changes: no outbox entries are written."""
     session.info[_REMOTE_KEY] = True
     return session
+
+
+@contextmanager
+def unrecorded(session: Session) -> Iterator[Session]:
+    """Flushes inside the block write no outbox entries (putting back the server's values)."""
+    before = session.info.get(_REMOTE_KEY, False)
+    session.info[_REMOTE_KEY] = True
+    try:
+        yield session
+    finally:
+        session.info[_REMOTE_KEY] = before
+
+
+def insert_changes(obj: Synced) -> dict[str, list[Any]]:
+    """``{field: [None, value]}`` for every field a new record holds (its insert entry)."""
+    return _insert_changes(obj)
 
 
 def _column_keys(obj: Synced) -> list[str]:
@@ -85,6 +105,10 @@ def _record(session: Session, obj: Synced, op: str, changes: dict[str, list[Any]
     pending: dict[tuple[str, str], Outbox] = session.info.setdefault(_PENDING_KEY, {})
     key = (entity_name(type(obj)), obj.id)
     entry = pending.get(key)
+    if entry is None and op != "insert":
+        entry = _refused_entry(session, key)
+        if entry is not None:
+            pending[key] = entry  # later flushes of this transaction fold in too
     if entry is None:
         entry = Outbox(
             mutation_id=new_id(),
@@ -109,6 +133,30 @@ def _record(session: Session, obj: Synced, op: str, changes: dict[str, list[Any]
         entry.op = op if op != "update" else entry.op
 
 
+def _refused_entry(session: Session, key: tuple[str, str]) -> Outbox | None:
+    """The record's refused entry, which a later edit joins (see fieldapp.store.refused).
+
+    A refused insert never reached the server: an update queued behind it would be
+    refused as "not on the server". The edit is folded into the refused entry instead,
+    and goes with it when a person resends it. The refused keys are read once per
+    transaction (usually none; ``outbox.state`` is indexed).
+    """
+    refused: dict[tuple[str, str], int] | None = session.info.get(_REFUSED_KEY)
+    if refused is None:
+        with session.no_autoflush:
+            rows = session.execute(
+                select(Outbox.entity, Outbox.row_id, Outbox.seq).where(Outbox.state == "refused")
+            )
+            refused = {(entity, row_id): seq for entity, row_id, seq in rows}
+        session.info[_REFUSED_KEY] = refused
+    seq = refused.get(key)
+    if seq is None:
+        return None
+    with session.no_autoflush:
+        entry = session.get(Outbox, seq)
+    return entry if entry is not None and entry.state == "refused" else None
+
+
 @event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     remote = session.info.get(_REMOTE_KEY, False)
@@ -129,6 +177,7 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
             obj.created_at = now
         obj.updated_at = obj.created_at
         if not remote:
+            ownership.stamp(session, obj)
             _record(session, obj, "insert", _insert_changes(obj))
     for obj in list(session.dirty):
         if not isinstance(obj, Synced) or not session.is_modified(obj):
@@ -144,6 +193,7 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
 
 def _forget_pending(session: Session, *args: Any) -> None:
     session.info.pop(_PENDING_KEY, None)
+    session.info.pop(_REFUSED_KEY, None)
 
 
 event.listen(Session, "after_commit", _forget_pending)

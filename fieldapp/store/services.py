@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from fieldapp.errors import FieldError, NotFoundError, ValidationError
-from fieldapp.store import fields, search
+from fieldapp.store import fields, ownership, search
 from fieldapp.store.db import defer_checkpoint
 from fieldapp.store.models import (
     ENTITIES,
@@ -48,6 +48,7 @@ CASCADE: dict[str, tuple[tuple[str, str], ...]] = {
         ("visits", "account_id"),
         ("tasks", "account_id"),
         ("notes", "account_id"),
+        ("attachments", "account_id"),
     ),
     "route_plans": (("route_stops", "route_plan_id"),),
 }
@@ -378,8 +379,13 @@ def last_visit_at(session: Session, account_id: str) -> datetime | None:
 # --- bulk ---------------------------------------------------------------------
 
 
-def bulk_create(session: Session, entity: str, rows: list[dict[str, Any]]) -> list[str]:
+def bulk_create(
+    session: Session, entity: str, rows: list[dict[str, Any]], *, outbox: bool = True
+) -> list[str]:
     """Insert many already-cleaned rows with their outbox entries, in this transaction.
+
+    ``outbox=False`` is for a demo sandbox only (:mod:`fieldapp.store.sandbox`): its
+    made-up records must never be sent, so they get no outbox entry.
 
     Rows must have been through :func:`fields.clean`; this writes exactly what it is
     given. Imports of 100k rows must take seconds, so this skips the ORM unit of work
@@ -391,6 +397,7 @@ def bulk_create(session: Session, entity: str, rows: list[dict[str, Any]]) -> li
     table: Table = model.__table__  # type: ignore[attr-defined]
     if not rows:
         return []
+    ownership.stamp_rows(session, entity, rows)
     now = utcnow()
     if len(rows) >= search.BULK_INDEX_THRESHOLD:
         defer_checkpoint(session)
@@ -398,7 +405,8 @@ def bulk_create(session: Session, entity: str, rows: list[dict[str, Any]]) -> li
     with gc_paused(), search.deferred_index(session, table.name, len(rows)):
         batch = _batch(session.connection().dialect, table, rows, now)
         _insert_many(session, table, batch)
-    _outbox_for_inserted(session, table, entity, before, now, batch)
+    if outbox:
+        _outbox_for_inserted(session, table, entity, before, now, batch)
     return batch.ids
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fieldapp.errors import FieldappError
+from fieldapp.store import sandbox
 from fieldapp.store.db import Replica
-from fieldapp.sync import state
+from fieldapp.sync import blobs, state
 from fieldapp.sync.credentials import Credentials
 from fieldapp.sync.engine import Progress, SyncEngine, SyncReport
 from fieldapp.sync.errors import AuthRequired, NotSignedIn
@@ -15,8 +17,16 @@ from fieldapp.sync.transport import Transport
 CREDENTIALS = Credentials()
 
 
+def refuse_sandbox(replica: Replica) -> None:
+    """A demo sandbox never talks to a server (see fieldapp.store.sandbox): say so."""
+    with replica.engine.connect() as conn:
+        if sandbox.is_sandbox(conn):
+            raise FieldappError(sandbox.REFUSAL)
+
+
 def signed_in_account(replica: Replica) -> tuple[str, str]:
     """(server, user name) this replica was signed in with, or a sentence saying how."""
+    refuse_sandbox(replica)
     with replica.engine.connect() as conn:
         server = state.get(conn, "server")
         user = state.get(conn, "username")
@@ -48,8 +58,12 @@ def sync_now(replica: Replica, progress: Callable[[Progress], None] | None = Non
     try:
         send_decisions(replica, transport)
         if progress is None:
-            return SyncEngine(replica, transport).sync()
-        return SyncEngine(replica, transport, progress=progress).sync()
+            report = SyncEngine(replica, transport).sync()
+        else:
+            report = SyncEngine(replica, transport, progress=progress).sync()
+        # After the push, so the server knows the attachment records the blobs belong to.
+        report.attachments_sent = blobs.upload_pending(replica, transport).uploaded
+        return report
     except AuthRequired:
         raise signed_out(replica) from None
     finally:

@@ -23,20 +23,24 @@ import gc
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, delete, func, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
+from fieldapp.errors import FieldappError
 from fieldapp.store import search
 from fieldapp.store.db import Replica, indexes_dropped
 from fieldapp.store.models import ENTITIES, Outbox
+from fieldapp.store.refused import record_label
 from fieldapp.store.types import to_wire, utcnow
-from fieldapp.sync import incoming, state
-from fieldapp.sync.errors import SyncError
-from fieldapp.sync.protocol import ACCOUNT_ANCHOR, MAX_PULL_LIMIT, Mutation, MutationResult
+from fieldapp.sync import incoming, purge, state
+from fieldapp.sync.eviction import UNSENT, evict
+from fieldapp.sync.protocol import MAX_PULL_LIMIT, Mutation, MutationResult
+from fieldapp.sync.report import Rejection, SyncReport, describe_moves, record_run
 from fieldapp.sync.transport import Transport
 
 OUTBOX = cast(Table, Outbox.__table__)
@@ -55,36 +59,6 @@ class Progress:
     phase: str  # "push" | "pull" | "fetch"
     done: int
     total: int | None
-
-
-@dataclass
-class Rejection:
-    entity: str
-    row_id: str
-    op: str
-    reason: str
-
-
-@dataclass
-class SyncReport:
-    pushed: int = 0
-    pulled: int = 0
-    fetched: int = 0
-    evicted: int = 0
-    conflicts: int = 0  # new conflicts received in this sync
-    rejections: list[Rejection] = field(default_factory=list)
-    cursor: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "pushed": self.pushed,
-            "pulled": self.pulled,
-            "fetched": self.fetched,
-            "evicted": self.evicted,
-            "conflicts": self.conflicts,
-            "rejections": [r.__dict__ for r in self.rejections],
-            "cursor": self.cursor,
-        }
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -123,7 +97,21 @@ class SyncEngine:
     # --- the whole thing ----------------------------------------------------------
 
     def sync(self) -> SyncReport:
+        """One sync run, kept in the replica's sync history whether it worked or not."""
+        started = utcnow().isoformat()
         report = SyncReport()
+        try:
+            self._sync(report)
+        except Exception as exc:
+            # The history must never hide the sync's own error (a broken replica).
+            with suppress(SQLAlchemyError):
+                record_run(self.replica, started, report, _words(exc))
+            raise
+        self._name_kept(report)
+        record_run(self.replica, started, report)
+        return report
+
+    def _sync(self, report: SyncReport) -> None:
         with self.replica.engine.connect() as conn:
             client_id = state.get(conn, "client_id")
             if client_id is None:
@@ -132,19 +120,9 @@ class SyncEngine:
                 conn.commit()
         self.client_id = client_id
         hello = self.transport.hello(client_id)  # raises before the replica is touched
-        with self.replica.engine.connect() as conn:
-            owner = state.get(conn, "user_id")
-            if owner is not None and owner != hello.user.id:
-                raise SyncError(
-                    f"this replica belongs to another user ({state.get(conn, 'username')}); "
-                    "use another data dir for this user"
-                )
-            if owner is None:
-                state.put(conn, "user_id", hello.user.id)
-                conn.commit()
+        state.remember_user(self.replica, hello.user, hello.territories)
         self.push(report)
         self.pull(report)
-        return report
 
     # --- push -----------------------------------------------------------------------
 
@@ -213,6 +191,7 @@ class SyncEngine:
         self, entries: list[Outbox], results: list[MutationResult], report: SyncReport
     ) -> None:
         by_id = {r.mutation_id: r for r in results}
+        refused_at = utcnow()
         with self.replica.engine.begin() as conn:
             table = OUTBOX
             for e in entries:
@@ -220,10 +199,12 @@ class SyncEngine:
                 if result is None:
                     continue  # not answered: stays pending, sent again next time
                 if result.status == "rejected":
+                    # Kept, visible, until a person resends or discards it
+                    # (fieldapp.store.refused); never dropped, never evicted.
                     conn.execute(
                         table.update()
                         .where(table.c.seq == e.seq)
-                        .values(state="rejected", error=result.reason)
+                        .values(state="refused", error=result.reason, refused_at=refused_at)
                     )
                     report.rejections.append(
                         Rejection(e.entity, e.row_id, e.op, result.reason or "rejected")
@@ -231,6 +212,7 @@ class SyncEngine:
                 else:
                     conn.execute(delete(table).where(table.c.seq == e.seq))
                     report.pushed += 1
+                    report.merged += result.status == "merged"
                     if result.status == "applied" and result.version is not None:
                         # The server's copy now equals ours; its pulls will not echo it
                         # back to this client, so take the version here.
@@ -290,6 +272,7 @@ class SyncEngine:
                     )
                 with self._writer() as conn:
                     self._apply(conn, chunk.rows)
+                    purge.purge(conn, chunk.purged)
                     report.conflicts += self._store_conflicts(conn, chunk.conflicts)
                     state.put(conn, "cursor", str(chunk.cursor))
                     state.put(conn, "scope_seq", str(chunk.scope_seq))
@@ -322,8 +305,9 @@ class SyncEngine:
     def _pending_fields(self, conn: Connection, ids: Iterable[str]) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
         table = OUTBOX
+        # Refused changes are kept too: a pull must not overwrite what waits to be resent.
         rows = conn.execute(
-            select(table.c.row_id, table.c.changes).where(table.c.state == "pending")
+            select(table.c.row_id, table.c.changes).where(table.c.state.in_(UNSENT))
         )
         wanted = set(ids)
         for row_id, changes in rows:
@@ -397,12 +381,17 @@ class SyncEngine:
             local = set(conn.scalars(select(ENTITIES["accounts"].__table__.c.id)))  # type: ignore[attr-defined]
         left = local - in_scope
         entered = in_scope - local
+        moves = {m["account_id"]: m for m in chunk.scope_moves or () if "account_id" in m}
         if left or owners is not None:
             # Upload edits to what is leaving before it goes.
             self.push(report)
+            with self.replica.engine.connect() as conn:
+                report.left += describe_moves(conn, left, moves, left=True)
             with self._writer() as conn:
-                report.evicted += evict(conn, left, set(owners or ()))
+                eviction = evict(conn, left, set(owners or ()), chunk.scope_territories)
                 conn.commit()
+            report.evicted += eviction.removed
+            report.kept += eviction.kept
         if entered and cursor > 0:
             ids = sorted(entered)
             for start in range(0, len(ids), 1000):
@@ -412,28 +401,24 @@ class SyncEngine:
                     conn.commit()
                 report.fetched += fetched.count
                 self.progress(Progress("fetch", min(start + 1000, len(ids)), len(ids)))
+            with self.replica.engine.connect() as conn:
+                report.entered += describe_moves(conn, entered, moves, left=False)
+
+    def _name_kept(self, report: SyncReport) -> None:
+        """Kept records are named in the report, and those that are still here only once."""
+        if not report.kept:
+            return
+        kept_ids = {i for _, i in report.kept}
+        report.left = [m for m in report.left if m.account_id not in kept_ids]
+        with self.replica.read_session() as s:
+            report.kept_labels = [record_label(s, e, i) for e, i in report.kept]
 
 
-def evict(conn: Connection, accounts: set[str], owners: set[str]) -> int:
-    """Remove records that left the scope (no outbox: this is not a user delete)."""
-    removed = 0
-    account_list = sorted(accounts)
-    for entity, column in ACCOUNT_ANCHOR.items():
-        table = ENTITIES[entity].__table__  # type: ignore[attr-defined]
-        if column is not None and account_list:
-            col = table.c[column]
-            for start in range(0, len(account_list), 500):
-                part = account_list[start : start + 500]
-                removed += conn.execute(delete(table).where(col.in_(part))).rowcount
-        if owners and "owner_id" in table.c:
-            condition = table.c.owner_id.not_in(sorted(owners))
-            if column is not None:
-                if entity == "accounts":
-                    condition = condition & table.c.territory_id.is_(None)
-                else:
-                    condition = condition & table.c[column].is_(None)
-            removed += conn.execute(delete(table).where(condition)).rowcount
-    return removed
+def _words(exc: BaseException) -> str:
+    """A failed run's error for the history: our errors' sentence, else its kind."""
+    if isinstance(exc, FieldappError):
+        return str(exc)
+    return f"the sync stopped ({type(exc).__name__}); see the log"
 
 
 @contextmanager
@@ -506,7 +491,7 @@ def rejection_rows(replica: Replica) -> list[dict[str, Any]]:
                 table.c.error,
                 table.c.created_at,
             )
-            .where(table.c.state == "rejected")
+            .where(table.c.state == "refused")
             .order_by(table.c.seq)
         )
         return [dict(r._mapping) for r in rows]

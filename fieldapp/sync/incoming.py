@@ -203,6 +203,7 @@ class _Envelope(msgspec.Struct, kw_only=True):
     """What a pull reply says besides its records (a fetch reply says none of it)."""
 
     conflicts: list[dict[str, Any]] = []
+    purged: list[dict[str, str]] = []  # records erased on request: {entity, id}
     cursor: int = 0
     more: bool = False
     remaining: int = 0
@@ -210,6 +211,8 @@ class _Envelope(msgspec.Struct, kw_only=True):
     scope_changed: bool = False
     scope_accounts: list[str] | None = None
     scope_owners: list[str] | None = None
+    scope_territories: list[str] | None = None
+    scope_moves: list[dict[str, Any]] | None = None
 
 
 class _Reply(_Envelope, kw_only=True):

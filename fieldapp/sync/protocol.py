@@ -40,6 +40,7 @@ ACCOUNT_ANCHOR: dict[str, str | None] = {
     "tasks": "account_id",
     "notes": "account_id",
     "route_stops": "account_id",
+    "attachments": "account_id",
     "leads": None,
     "route_plans": None,
 }
@@ -64,6 +65,9 @@ class HelloReply(BaseModel):
     protocol: int
     schema_version: int
     user: UserInfo
+    # The territories in the user's scope (a rep's own; a manager's and their reps'):
+    # a new account the address places nowhere goes to the one territory, if just one.
+    territories: list[str] = []
 
 
 class LoginRequest(BaseModel):
@@ -154,6 +158,11 @@ class ConflictInfo(BaseModel):
     resolution: Literal["mine", "theirs"] | None = None
 
 
+class PurgedRecord(BaseModel):
+    entity: str
+    id: str
+
+
 class PullReply(BaseModel):
     """One chunk of changes after the client's cursor.
 
@@ -161,17 +170,27 @@ class PullReply(BaseModel):
     is above the client's, ``scope_accounts`` / ``scope_owners`` give the client's whole
     scope (``None`` for an admin: everything) and ``left`` lists the accounts the client
     must evict (after pushing its pending edits for them); accounts that entered are
-    fetched in full with ``/sync/fetch``.
+    fetched in full with ``/sync/fetch``. ``scope_moves`` says where the accounts that
+    left went and whom the ones that entered came from, so the client can tell its user.
     """
 
     changes: list[RecordChange]
     conflicts: list[ConflictInfo]
+    # Records erased on request (contacts, leads) numbered in this chunk's range, for
+    # every client whatever its scope: each deletes its copy, outbox entries and index.
+    purged: list[PurgedRecord] = []
     cursor: int
     more: bool
     remaining: int  # changes still to come after this chunk (an estimate for progress)
     scope_seq: int
     scope_accounts: list[str] | None = None
     scope_owners: list[str] | None = None
+    # The territories in scope (their leads are seen as well as the owners').
+    scope_territories: list[str] | None = None
+    # Accounts that changed hands since the client's scope sequence, from the server's
+    # own state: ``{"account_id", "territory_id", "owner_id", "to_users", "from_users",
+    # "from_territory_id"}`` — where each went, and whom it came from.
+    scope_moves: list[dict[str, Any]] | None = None
 
 
 class FetchRequest(BaseModel):
@@ -188,3 +207,31 @@ class ResolveRequest(BaseModel):
 
 class ErrorReply(BaseModel):
     detail: str
+
+
+class HistoryItem(BaseModel):
+    """One applied change of a record, from the server's audit trail."""
+
+    seq: int
+    at: str  # ISO 8601, UTC
+    user: str  # who made it ("system" for the server's own writes)
+    device: str | None = None  # the client id it came from
+    op: str  # insert, update, delete, restore
+    version: int | None = None
+    changes: dict[str, list[Any]] | None = None  # {field: [old, new]}; None when redacted
+    redacted: bool = False
+
+
+class HistoryReply(BaseModel):
+    entity: str
+    id: str
+    entries: list[HistoryItem]
+
+
+class ErasureReply(BaseModel):
+    """What an erasure did (POST /admin/erase/{contact|lead}/{id}, admins only)."""
+
+    entity: str
+    id: str
+    redacted: int  # audit-trail entries whose values were removed
+    already: bool = False  # it had been erased before: nothing more to do

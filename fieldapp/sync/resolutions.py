@@ -14,7 +14,7 @@ holds theirs, the edit's base is theirs, and the server takes it without a new c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -24,8 +24,9 @@ from fieldapp.store import services
 from fieldapp.store.db import Replica
 from fieldapp.store.models import ENTITIES
 from fieldapp.sync import state
-from fieldapp.sync.engine import record_resolution
-from fieldapp.sync.transport import Transport
+
+if TYPE_CHECKING:  # the app's Conflicts panel imports this module: no sync client yet
+    from fieldapp.sync.transport import Transport
 
 Keep = Literal["mine", "theirs"]
 _UNSET: Any = object()
@@ -74,6 +75,8 @@ def pending_decisions(replica: Replica) -> list[tuple[str, Keep]]:
 
 def send_decisions(replica: Replica, transport: Transport) -> int:
     """Send the decisions made since the last sync; how many the server took."""
+    from fieldapp.sync.engine import record_resolution
+
     sent = 0
     for conflict_id, keep in pending_decisions(replica):
         info = transport.resolve(conflict_id, keep)

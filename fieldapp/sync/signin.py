@@ -15,8 +15,10 @@ from fieldapp.errors import FieldappError
 from fieldapp.store.db import Replica
 from fieldapp.store.secrets import Where, keyring_status
 from fieldapp.sync import state
-from fieldapp.sync.account import CREDENTIALS
-from fieldapp.sync.transport import Transport
+
+# The sync client (sync.account: the engine; sync.transport: requests) is imported in
+# the functions: the app's Sync menu imports this module at start-up and pays for the
+# client only when someone signs in (tests/ui/test_map_screen.py checks the imports).
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class SignedIn:
     role: str
     in_keyring: bool
     keyring_problem: str | None
+    adopted: int = 0  # records made before the first sign-in, now this user's
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ def server_address(text: str) -> str:
 
 
 def account_status(replica: Replica) -> AccountStatus:
+    from fieldapp.sync.account import CREDENTIALS
+
     with replica.engine.connect() as conn:
         server = state.get(conn, "server")
         user = state.get(conn, "username")
@@ -67,6 +72,10 @@ def account_status(replica: Replica) -> AccountStatus:
 
 def sign_in(replica: Replica, server: str, username: str, password: str) -> SignedIn:
     """Log in, check the server speaks our protocol, keep the token; raise in words."""
+    from fieldapp.sync.account import CREDENTIALS, refuse_sandbox
+    from fieldapp.sync.transport import Transport
+
+    refuse_sandbox(replica)
     server = server_address(server)
     username = username.strip()
     if not username:
@@ -79,7 +88,7 @@ def sign_in(replica: Replica, server: str, username: str, password: str) -> Sign
     transport = Transport(server, retries=1, timeout=30)
     try:
         reply = transport.login(username, password)
-        transport.hello()
+        hello = transport.hello()
     finally:
         transport.close()
     if bound is not None and (bound != reply.user.id or old_server != server):
@@ -90,9 +99,12 @@ def sign_in(replica: Replica, server: str, username: str, password: str) -> Sign
     with replica.engine.begin() as conn:
         state.put(conn, "server", server)
         state.put(conn, "username", username)
+    # Who signed in (new records are theirs) and their territories (where new accounts
+    # land); the first sign-in adopts what was made on this replica before.
+    adopted = state.remember_user(replica, reply.user, hello.territories)
     kept = CREDENTIALS.save(server, username, reply.token)
     problem = None if kept else (keyring_status().problem or "no keyring backend is available")
-    return SignedIn(server, username, reply.user.role, kept, problem)
+    return SignedIn(server, username, reply.user.role, kept, problem, adopted)
 
 
 def sign_out(replica: Replica) -> str | None:
@@ -101,6 +113,9 @@ def sign_out(replica: Replica) -> str | None:
     The server and user name stay in the replica (the replica is still theirs), so the
     next sign-in is pre-filled.
     """
+    from fieldapp.sync.account import CREDENTIALS
+    from fieldapp.sync.transport import Transport
+
     status = account_status(replica)
     if status.server is None or status.username is None:
         return None

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import JSON, BigInteger, Column, Connection, MetaData, String, Table, Text, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from fieldapp.store import ownership
+from fieldapp.store.db import Replica
+from fieldapp.sync.errors import SyncError
+from fieldapp.sync.protocol import UserInfo
 
 metadata = MetaData()
 
@@ -45,3 +52,28 @@ def put(conn: Connection, key: str, value: str) -> None:
 
 def drop(conn: Connection, key: str) -> None:
     conn.execute(sync_state.delete().where(sync_state.c.key == key))
+
+
+def remember_user(replica: Replica, user: UserInfo, territories: list[str] | None) -> int:
+    """Record who this replica syncs as (id, role, their territories).
+
+    The first sign-in binds the replica to the user and adopts the records made on it
+    before (returns how many); a different user is refused: their replicas are kept
+    apart. Territories (None: not known yet) are refreshed on every handshake: new
+    accounts are placed by them.
+    """
+    with replica.session() as session:
+        conn = session.connection()
+        owner = get(conn, "user_id")
+        if owner is not None and owner != user.id:
+            raise SyncError(
+                f"this replica belongs to another user ({get(conn, 'username')}); "
+                "use another data dir for this user"
+            )
+        put(conn, "user_id", user.id)
+        put(conn, "role", user.role)
+        if territories is not None:
+            put(conn, "territories", json.dumps(sorted(territories)))
+        if get(conn, "username") is None:
+            put(conn, "username", user.username)
+        return ownership.adopt_unowned(session, user.id) if owner is None else 0

@@ -1,7 +1,11 @@
 """HTTP transport to the sync server (requests).
 
 Every call is safe to repeat (pushes carry mutation ids the server remembers), so a
-dropped connection is retried a few times before the error reaches the caller.
+dropped connection is retried a few times before the error reaches the caller. So is a
+reply that arrives damaged: cut inside its headers (http.client then reports a 200 with
+no headers and an empty body), without the length the server always states, with a body
+that does not decode or is not the JSON the call expects. All of these end as a
+:class:`SyncError`, never as a bug.
 """
 
 from __future__ import annotations
@@ -9,9 +13,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
+import pydantic
 import requests
 
 from fieldapp.sync.errors import (
@@ -30,6 +35,8 @@ from fieldapp.sync.protocol import (
     ConflictInfo,
     Hello,
     HelloReply,
+    HistoryItem,
+    HistoryReply,
     LoginReply,
     Mutation,
     MutationResult,
@@ -38,7 +45,19 @@ from fieldapp.sync.protocol import (
 
 log = logging.getLogger(__name__)
 
-RETRYABLE = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+RETRYABLE = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+# Statuses whose replies carry no body, hence no length (RFC 9110 6.4.1).
+_NO_BODY = frozenset({204, 304})
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+class DamagedReply(Exception):
+    """The reply was cut or garbled on its way; asking again may get a whole one."""
 
 
 class Transport:
@@ -66,17 +85,19 @@ class Transport:
         self.http.close()
 
     def _request(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
-        content = self._body(method, path, body, **params)
-        if not content:
-            return None
-        try:
-            # orjson: a pull chunk of 20k records parses in half the time of json's.
-            return orjson.loads(content)
-        except orjson.JSONDecodeError as exc:
-            raise SyncError(f"the server sent something that is not JSON ({path})") from exc
+        """The reply's JSON, after retries (a reply that is not JSON is asked for again)."""
+        return self._body(method, path, body, parse=True, **params)
 
-    def _body(self, method: str, path: str, body: Any = None, **params: Any) -> bytes:
-        """The reply's bytes, after retries; a refusal raises."""
+    def _model(self, model: type[M], value: Any, path: str) -> M:
+        try:
+            return model.model_validate(value)
+        except pydantic.ValidationError as exc:
+            raise SyncError(f"the server sent a reply this client cannot read ({path})") from exc
+
+    def _body(
+        self, method: str, path: str, body: Any = None, *, parse: bool = False, **params: Any
+    ) -> Any:
+        """The reply's bytes (or its JSON with ``parse``), after retries; a refusal raises."""
         headers = {
             PROTOCOL_HEADER: str(self.protocol),
             SCHEMA_HEADER: str(self.schema_version),
@@ -87,6 +108,7 @@ class Transport:
         if body is not None:
             data = body if isinstance(body, bytes | str) else json.dumps(body)
             headers["Content-Type"] = "application/json"
+        parsed: Any = None
         for attempt in range(self.retries + 1):
             try:
                 resp = self.http.request(
@@ -98,11 +120,20 @@ class Transport:
                     timeout=self.timeout,
                 )
                 content = resp.content
+                _check_framing(resp)
+                if parse and resp.status_code < 400:
+                    parsed = _parse_json(content)
                 break
             except RETRYABLE as exc:
                 if attempt == self.retries:
                     log.info("%s %s failed: %s", method, path, exc)
                     raise Unreachable(self.server) from exc
+                time.sleep(min(2.0, 0.05 * 2**attempt))
+            except DamagedReply as exc:
+                if attempt == self.retries:
+                    raise SyncError(
+                        f"the server's replies arrive damaged ({exc}); try again later"
+                    ) from exc
                 time.sleep(min(2.0, 0.05 * 2**attempt))
             except requests.RequestException as exc:  # a bad address, too many redirects
                 log.info("%s %s failed: %s", method, path, exc)
@@ -111,7 +142,7 @@ class Transport:
         self.bytes_received += len(content)
         if resp.status_code >= 400:
             self._raise(resp)
-        return content
+        return parsed if parse else content
 
     def _raise(self, resp: requests.Response) -> None:
         try:
@@ -138,8 +169,10 @@ class Transport:
             return False
 
     def login(self, username: str, password: str) -> LoginReply:
-        reply = LoginReply.model_validate(
-            self._request("POST", "/auth/login", {"username": username, "password": password})
+        reply = self._model(
+            LoginReply,
+            self._request("POST", "/auth/login", {"username": username, "password": password}),
+            "/auth/login",
         )
         self.token = reply.token
         return reply
@@ -160,8 +193,8 @@ class Transport:
         body = Hello(
             protocol=self.protocol, schema_version=self.schema_version, client_id=client_id
         )
-        return HelloReply.model_validate(
-            self._request("POST", "/sync/hello", body.model_dump_json())
+        return self._model(
+            HelloReply, self._request("POST", "/sync/hello", body.model_dump_json()), "/sync/hello"
         )
 
     def push(
@@ -175,7 +208,9 @@ class Transport:
             + ",".join(m.model_dump_json() for m in mutations)
             + "]}"
         )
-        return PushReply.model_validate(self._request("POST", "/sync/push", payload)).results
+        return self._model(
+            PushReply, self._request("POST", "/sync/push", payload), "/sync/push"
+        ).results
 
     def pull_body(
         self,
@@ -202,9 +237,42 @@ class Transport:
 
     def conflicts(self, include_resolved: bool = False) -> list[ConflictInfo]:
         rows = self._request("GET", "/conflicts", all="true" if include_resolved else "false")
-        return [ConflictInfo.model_validate(r) for r in rows]
+        if not isinstance(rows, list):
+            raise SyncError("the server sent a reply this client cannot read (/conflicts)")
+        return [self._model(ConflictInfo, r, "/conflicts") for r in rows]
+
+    def history(self, entity: str, record_id: str) -> list[HistoryItem]:
+        """A record's entries in the server's audit trail, oldest first."""
+        path = f"/history/{entity}/{record_id}"
+        return self._model(HistoryReply, self._request("GET", path), path).entries
 
     def resolve(self, conflict_id: str, keep: str) -> ConflictInfo:
-        return ConflictInfo.model_validate(
-            self._request("POST", f"/conflicts/{conflict_id}/resolve", {"keep": keep})
-        )
+        path = f"/conflicts/{conflict_id}/resolve"
+        return self._model(ConflictInfo, self._request("POST", path, {"keep": keep}), path)
+
+
+def _check_framing(resp: requests.Response) -> None:
+    """Raise :class:`DamagedReply` for a reply that cannot be whole.
+
+    The server states the length of every reply (Content-Length or chunked), so one
+    without either was cut: http.client reads a reply cut inside its headers as a 200
+    with whatever headers arrived and an empty body. urllib3 checks a stated length.
+    """
+    if resp.status_code in _NO_BODY or 100 <= resp.status_code < 200:
+        return
+    framed = (
+        "content-length" in resp.headers
+        or "chunked" in resp.headers.get("transfer-encoding", "").lower()
+    )
+    if not framed:
+        raise DamagedReply("a reply was cut short")
+
+
+def _parse_json(content: bytes) -> Any:
+    if not content:
+        return None
+    try:
+        # orjson: a pull chunk of 20k records parses in half the time of json's.
+        return orjson.loads(content)
+    except orjson.JSONDecodeError as exc:
+        raise DamagedReply("a reply was not JSON") from exc

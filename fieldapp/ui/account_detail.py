@@ -29,8 +29,10 @@ from PySide6.QtWidgets import (
 from fieldapp.store import due, models, scheduling, services
 from fieldapp.ui import account_visits, dialogs, email_compose, links, queries, style, visits
 from fieldapp.ui.account_tabs import ContactsTab, DealsTab, TasksTab, TimelineTab
+from fieldapp.ui.attachments_tab import AttachmentsTab
 from fieldapp.ui.background import user_message
 from fieldapp.ui.forms import RecordForm, display
+from fieldapp.ui.history_tab import HistoryTab
 from fieldapp.ui.panel import AppContext
 from fieldapp.ui.task_editor import TaskDialog, open_task_editor
 
@@ -144,6 +146,8 @@ class AccountDetail(QWidget):
         self.contacts_tab = ContactsTab(ctx)
         self.deals_tab = DealsTab(ctx)
         self.tasks_tab = TasksTab(ctx)
+        self.history_tab = HistoryTab(ctx, "accounts")
+        self.files_tab = AttachmentsTab(ctx)
         self.record_tabs = (self.timeline_tab, self.contacts_tab, self.deals_tab, self.tasks_tab)
         self.timeline = self.timeline_tab.tree
         self.note_edit = self.timeline_tab.note_edit
@@ -158,6 +162,8 @@ class AccountDetail(QWidget):
         self.tabs.addTab(self.deals_tab, self.tr("Deals"))
         self.tabs.addTab(self.visits, "Visits")
         self.tabs.addTab(self.tasks_tab, self.tr("Tasks"))
+        self.tabs.addTab(self.history_tab, self.tr("History"))
+        self.tabs.addTab(self.files_tab, self.tr("Files"))
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(scroll)
@@ -253,7 +259,9 @@ class AccountDetail(QWidget):
         self.deals_tab.set_deals(acc["id"], detail.opportunities)
         self._fill(self.visits, account_visits.visit_rows(detail.visits))
         self.tasks_tab.set_tasks(acc["id"], detail.tasks)
+        self.history_tab.set_record(acc["id"])
         self.timeline_tab.set_entries(acc["id"], detail.timeline)
+        self.files_tab.set_account(acc["id"], detail.open_visit_id)
         self._update_buttons()
 
     def _show_plan(self, gen: int, plan: due.VisitPlan) -> None:
@@ -283,6 +291,8 @@ class AccountDetail(QWidget):
         self.deals_tab.set_deals(None, [])
         self.tasks_tab.set_tasks(None, [])
         self.timeline_tab.set_entries(None, [])
+        self.history_tab.set_record(None)
+        self.files_tab.set_account(None)
 
     def _on_changed(self, entities: frozenset[str]) -> None:
         if self.account_id and entities & WATCHES:

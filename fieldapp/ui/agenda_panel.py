@@ -103,6 +103,9 @@ class AgendaPanel(Panel):
         self.anchor = agenda.local_today()
         self.week = True
         self.owner_id: str | None = None
+        self.device_user: str | None = None
+        # Whose agenda this is when it is not the signed-in user's (a manager's drill-in).
+        self.owner_name = ""
         self.shown_start: date | None = None  # first day of what the calendar shows
         self.due_total: int | None = None
         self._generation = 0
@@ -133,11 +136,15 @@ class AgendaPanel(Panel):
         self.day_button.clicked.connect(lambda: self.set_week(False))
         self.week_button.clicked.connect(lambda: self.set_week(True))
         self.schedule_button.clicked.connect(self.new_record)
+        self.mine_button = QPushButton(self.tr("My agenda"))
+        self.mine_button.setToolTip(self.tr("Back to your own agenda"))
+        self.mine_button.clicked.connect(lambda: self.set_owner(self.device_user))
+        self.mine_button.setVisible(False)
         bar = QHBoxLayout()
         for w in (self.prev_button, self.today_button, self.next_button):
             bar.addWidget(w)
         bar.addWidget(self.range_label, 1)
-        for w in (self.day_button, self.week_button, self.schedule_button):
+        for w in (self.mine_button, self.day_button, self.week_button, self.schedule_button):
             bar.addWidget(w)
 
         self.view = AgendaView()
@@ -211,12 +218,19 @@ class AgendaPanel(Panel):
     # -- what is shown -----------------------------------------------------------------------
 
     def _know_user(self, user_id: str | None) -> None:
+        self.device_user = user_id
         if self.owner_id is None:
             self.set_owner(user_id)
 
-    def set_owner(self, owner_id: str | None) -> None:
-        """Show this person's agenda (and records without an owner); None: everyone's."""
+    def set_owner(self, owner_id: str | None, name: str = "") -> None:
+        """Show this person's agenda (and records without an owner); None: everyone's.
+
+        ``name`` says whose it is when it is someone else's: it heads the calendar, and
+        the due list shows their accounts only.
+        """
         self.owner_id = owner_id
+        self.owner_name = name if owner_id != self.device_user else ""
+        self.mine_button.setVisible(bool(self.owner_name))
         self._load_agenda()
         self._load_due()
 
@@ -263,10 +277,11 @@ class AgendaPanel(Panel):
 
     def _range_text(self, days: list[date]) -> str:
         first, last = days[0], days[-1]
+        whose = f"{self.owner_name} — " if self.owner_name else ""
         if len(days) == 1:
-            return first.strftime("%A %d %B %Y")
+            return whose + first.strftime("%A %d %B %Y")
         week = self.tr("Week %1").replace("%1", str(first.isocalendar().week))
-        return f"{week} · {first:%d %b} – {last:%d %b %Y}"
+        return f"{whose}{week} · {first:%d %b} – {last:%d %b %Y}"
 
     def _show(self, gen: int, days: list[date], shown: Agenda) -> None:
         if gen != self._generation:
@@ -278,8 +293,12 @@ class AgendaPanel(Panel):
     def _load_due(self) -> None:
         self._due_generation += 1
         gen = self._due_generation
+        someone = self.owner_id if self.owner_name else None
         self.ctx.bg.read(
-            due.due_for_visit, lambda d: self._show_due(gen, d), owner=self, priority=-1
+            lambda s: due.due_for_visit(s, owner_id=someone),
+            lambda d: self._show_due(gen, d),
+            owner=self,
+            priority=-1,
         )
 
     def _show_due(self, gen: int, listed: due.DueList) -> None:

@@ -200,6 +200,8 @@ class ConflictsPanel(Panel):
         key = item.data(KEY_ROLE) if item is not None else None
         self.current = tuple(key) if key else None
         group = [c for c in self.items if (c.entity, c.row_id) == self.current]
+        if group and group == [choice.item for choice in self.choices]:
+            return  # a reload brought the same: keep the widgets and what was typed in them
         self._show_record(group)
 
     # -- the comparison -------------------------------------------------------------------
@@ -296,7 +298,8 @@ class ConflictsPanel(Panel):
             decisions.append((choice.item, *picked))
         if not decisions:
             return
-        entities = {"sync_conflicts"} | {item.entity for item, _keep, _typed in decisions}
+        # A typed value is an edit of the record too; keeping a side touches no record yet.
+        entities = {"sync_conflicts"} | {i.entity for i, keep, _t in decisions if keep == "typed"}
         replica = self.ctx.bg.replica
 
         def work(_session: object) -> int:

@@ -75,6 +75,15 @@ class LazyTableModel(QAbstractTableModel):
         priority = 0 if text.strip() else -1
         self.bg.read(job, lambda r: self._ids_arrived(gen, *r), owner=self, priority=priority)
 
+    def show_ids(self, ids: list[str], rows: dict[str, tuple[Any, ...]]) -> None:
+        """Show ``ids`` (and the values of some) read elsewhere, as a reload would.
+
+        For a panel that reads several models in one background job (the pipeline's
+        columns); an answer still on its way from an earlier reload is dropped.
+        """
+        self._generation += 1
+        self._ids_arrived(self._generation, ids, rows)
+
     def _ids_arrived(self, gen: int, ids: list[str], rows: dict[str, tuple[Any, ...]]) -> None:
         if gen != self._generation:
             return

@@ -2,6 +2,8 @@
 
 The window owns nothing but composition: panels come from :mod:`fieldapp.ui.panels`,
 store work from the :class:`Background` helper, and layout is remembered in QSettings.
+It shows the panels the signed-in role may use (:mod:`fieldapp.ui.roles`), read in the
+background at start and again after each sync; until then, a rep's.
 """
 
 from __future__ import annotations
@@ -29,13 +31,14 @@ from PySide6.QtWidgets import (
 
 from fieldapp.store.db import Replica
 from fieldapp.store.private import private_file
-from fieldapp.ui import queries, style
+from fieldapp.ui import queries, roles, style
 from fieldapp.ui.accounts_panel import AccountsPanel
+from fieldapp.ui.agenda_panel import AgendaPanel
 from fieldapp.ui.background import Background
 from fieldapp.ui.leads_panel import LeadsPanel
 from fieldapp.ui.map_screen import MapScreen
 from fieldapp.ui.panel import AppContext, Panel, UndoFn
-from fieldapp.ui.panels import PANELS
+from fieldapp.ui.panels import PANELS, PanelSpec
 from fieldapp.ui.position import PositionProvider
 from fieldapp.ui.queries import TaskRow
 from fieldapp.ui.sync_control import SyncControl, describe
@@ -44,6 +47,7 @@ from fieldapp.ui.sync_menu import SyncMenu
 if TYPE_CHECKING:
     from fieldapp.sync.engine import SyncReport
 from fieldapp.ui.tasks_panel import DueNotifier
+from fieldapp.ui.team_panel import TeamPanel
 from fieldapp.ui.toast import Toast
 
 SETTINGS_FILE = "fieldapp-ui.ini"
@@ -78,10 +82,14 @@ class MainWindow(QMainWindow):
         self.ctx = AppContext(self.bg, self.settings, replica.data_dir, position, parent=self)
         self.ctx.message.connect(self._message)
         self.ctx.open_account.connect(self.open_account)
+        self.ctx.open_agenda.connect(self.open_agenda)
         self.ctx.open_lead.connect(self.open_lead)
         self.bg.changed.connect(lambda _e: self.refresh_status())
         self.bg.failed.connect(lambda text: self._message(text, None))
         self._undo: UndoFn | None = None
+        self.role: str = roles.DEFAULT_ROLE
+        # The panel the user last had open, shown once the role allows it.
+        self._wanted_panel: str | None = None
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
@@ -122,6 +130,7 @@ class MainWindow(QMainWindow):
         self.sync.failed.connect(lambda message: self.ctx.tell(f"Not synced: {message}"))
         self.statusBar().addPermanentWidget(self.sync.label)
         self._build_actions()
+        self.apply_role(roles.DEFAULT_ROLE)
 
         self.notifier = DueNotifier(self.bg, notify_interval_ms)
         self.notifier.due.connect(self.announce_due)
@@ -184,16 +193,16 @@ class MainWindow(QMainWindow):
         view.addAction(self.refresh_action)
         view.addSeparator()
         self.panel_actions: list[QAction] = []
-        for i, spec in enumerate(PANELS):
-            # Ctrl+1 … Ctrl+9; a tenth panel has none ("Ctrl+10" would be Ctrl+1, then 0).
-            key = f"Ctrl+{i + 1}" if i < 9 else None
-            action = self._action(spec.title, self._panel_switcher(i), key)
+        for i, spec in enumerate(self.specs):
+            action = self._action(spec.title, self._panel_switcher(i))
             view.addAction(action)
             self.panel_actions.append(action)
         sync_menu = menu.addMenu("&Sync")
         self.sync_menu = SyncMenu(self, self.ctx, self.sync, sync_menu, self.sync_action)
         self.statusBar().addPermanentWidget(self.sync_menu.account_label)
         self.ctx.sync_requested.connect(self.sync.start)
+        # Signing in or out may change the role, hence the panels shown.
+        self.sync_menu.account_changed.connect(lambda _status: self.load_role())
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&About fieldapp", self.about))
         toolbar = QToolBar("Main")
@@ -212,12 +221,46 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
 
     def _synced(self, report: SyncReport) -> None:
-        # What the pull brought in is new to every panel.
+        # What the pull brought in is new to every panel; signing in may change the role.
         self.refresh()
+        self.load_role()
         self.ctx.tell(f"Synced: {describe(report)}.")
 
     def _panel_switcher(self, index: int) -> Callable[[], None]:
         return lambda: self.show_panel_index(index)
+
+    # -- the role ------------------------------------------------------------------------------
+
+    def load_role(self) -> None:
+        """Read the signed-in role in the background and show what it may use."""
+        self.bg.read(roles.signed_in_role, self.apply_role, owner=self)
+
+    def allowed(self, spec: PanelSpec) -> bool:
+        return self.role in spec.roles
+
+    def apply_role(self, role: str) -> None:
+        """Show the panels ``role`` may use, numbered Ctrl+1 … Ctrl+9, Ctrl+0 in order."""
+        self.role = role
+        shown = 0
+        for i, spec in enumerate(self.specs):
+            allowed = self.allowed(spec)
+            item = self.sidebar.item(i)
+            if item is not None:
+                item.setHidden(not allowed)
+            action = self.panel_actions[i]
+            action.setVisible(allowed)
+            action.setEnabled(allowed)
+            if allowed:
+                shown += 1
+            numbered = allowed and shown <= 10
+            action.setShortcut(QKeySequence(f"Ctrl+{shown % 10}" if numbered else ""))
+        current = self.sidebar.currentRow()  # -1 while the window is being built
+        wanted = self._wanted_panel
+        if wanted in self.keys() and self.allowed(self.specs[self.keys().index(wanted)]):
+            self._wanted_panel = None
+            self.show_panel(wanted)
+        elif 0 <= current < len(self.specs) and not self.allowed(self.specs[current]):
+            self.show_panel(self.specs[0].key)
 
     # -- panels -------------------------------------------------------------------------------
 
@@ -240,14 +283,14 @@ class MainWindow(QMainWindow):
         return panel
 
     def _switch(self, index: int) -> None:
-        if 0 <= index < len(self.specs):
+        if 0 <= index < len(self.specs) and self.allowed(self.specs[index]):
             self.panel(self.specs[index].key)
             self.stack.setCurrentIndex(index)
 
     def _build_next(self) -> None:
         if self._closing:
             return
-        missing = [k for k in self.keys() if k not in self.panels]
+        missing = [s.key for s in self.specs if s.key not in self.panels and self.allowed(s)]
         if missing:
             self.panel(missing[0])
             QTimer.singleShot(0, self._build_next)
@@ -260,13 +303,19 @@ class MainWindow(QMainWindow):
         return self.panel(key)
 
     def show_panel_index(self, index: int) -> None:
-        if 0 <= index < len(self.specs):
+        if 0 <= index < len(self.specs) and self.allowed(self.specs[index]):
             self.sidebar.setCurrentRow(index)
 
     def open_account(self, account_id: str) -> None:
         panel = self.show_panel("accounts")
         assert isinstance(panel, AccountsPanel)
         panel.select_account(account_id)
+
+    def open_agenda(self, owner_id: str, name: str) -> None:
+        """Someone's agenda (a manager drilling into a rep's week)."""
+        panel = self.show_panel("agenda")
+        assert isinstance(panel, AgendaPanel)
+        panel.set_owner(owner_id, name)
 
     def open_lead(self, lead_id: str) -> None:
         panel = self.show_panel("leads")
@@ -323,6 +372,11 @@ class MainWindow(QMainWindow):
             f"{counts['accounts']:,} accounts · {counts['leads']:,} leads · "
             f"{counts['opportunities']:,} deals · {counts['tasks']:,} tasks"
         )
+        if counts.get("sandbox"):
+            # A demo replica never syncs (store/sandbox.py): say so instead of a count.
+            self.outbox_label.setText("demo sandbox · nothing here is sent to a server")
+            self.setWindowTitle(f"fieldapp — demo sandbox — {self.replica.data_dir}")
+            return
         pending, refused = counts["outbox"], counts["refused"]
         text = f"{pending:,} changes not yet synced" if pending else "all changes synced"
         if refused:
@@ -346,10 +400,15 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
-        current = self.settings.value("window/panel", "today")
+        current = str(self.settings.value("window/panel", "today"))
         keys = self.keys()
-        self.sidebar.setCurrentRow(keys.index(str(current)) if current in keys else 0)
+        index = keys.index(current) if current in keys else 0
+        if not self.allowed(self.specs[index]):
+            # A manager's Team panel: shown once the role has been read.
+            self._wanted_panel, index = current, 0
+        self.sidebar.setCurrentRow(index)
         QTimer.singleShot(0, self._build_next)
+        self.load_role()
 
     def save_layout(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -366,7 +425,7 @@ class MainWindow(QMainWindow):
         self.sync.timer.stop()
         self.save_layout()
         for panel in self.panels.values():
-            if isinstance(panel, MapScreen):
+            if isinstance(panel, MapScreen | TeamPanel):
                 panel.close_map()
         self.bg.shutdown()
         if self.tray is not None:

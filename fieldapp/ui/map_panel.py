@@ -60,6 +60,11 @@ from fieldapp.maps.tiles import BBox, Estimate, TileError, Tiles, open_tiles
 from fieldapp.store.db import Replica, open_replica
 from fieldapp.ui.web_scheme import ORIGIN, SCHEME, register_scheme
 
+# Runs a job over a read session and hands its result to a callback on the GUI thread
+# (e.g. ``Background.read``): how a map over a large replica builds its page off the
+# GUI thread.
+Reader = Callable[[Callable[[Any], Any], Callable[[Any], None]], None]
+
 log = logging.getLogger(__name__)
 
 TILE_URL = ORIGIN + "/tiles/{z}/{x}/{y}.png"
@@ -240,8 +245,10 @@ class MapPanel(QWidget):
         territory: str | None = None,
         settings: MapSettings | None = None,
         profile: QWebEngineProfile | None = None,
+        reader: Reader | None = None,
     ) -> None:
         super().__init__(parent)
+        self.reader = reader
         if isinstance(replica, Replica):
             self.replica, self._owns_replica = replica, False
         else:
@@ -292,7 +299,8 @@ class MapPanel(QWidget):
     def reload(self) -> None:
         """Rebuild the page from the replica (after edits, or a new colour or route).
 
-        The new page opens where the user left the old one, or on a new route.
+        The new page opens where the user left the old one, or on a new route. With a
+        ``reader``, the page is built by it (off the GUI thread) and shown when done.
         """
         self._generation += 1
         view: dict[str, Any] = {"generation": self._generation}
@@ -300,23 +308,38 @@ class MapPanel(QWidget):
             view["fit"] = self._fit
         elif self._view is not None:
             view.update(center=self._view["center"], zoom=self._view["zoom"])
-        with self.replica.read_session() as session:
-            data = page.replica_map_data(
-                session,
-                territory=self.territory,
-                color_by=self.color_by,
-                plan=self.plan,
-                draggable=True,
-                view=view,
-            )
-        self._places = [Place(m[0], m[1], m[2]) for m in data["markers"]]
+        territory, color_by, plan = self.territory, self.color_by, self.plan
         tiles = page.TileConfig(
             TILE_URL, self.settings.tile_attribution, self.settings.tile_max_zoom
         )
-        html = page.build_html(
-            data, tiles=tiles, asset_base=ORIGIN + "/assets", extra_head=_CHANNEL_SCRIPT
-        )
-        self.handler.page_html = html.encode("utf-8")
+
+        def build(session: Any) -> tuple[int, bytes, list[Place]]:
+            data = page.replica_map_data(
+                session,
+                territory=territory,
+                color_by=color_by,
+                plan=plan,
+                draggable=True,
+                view=view,
+            )
+            html = page.build_html(
+                data, tiles=tiles, asset_base=ORIGIN + "/assets", extra_head=_CHANNEL_SCRIPT
+            )
+            places = [Place(m[0], m[1], m[2]) for m in data["markers"]]
+            return view["generation"], html.encode("utf-8"), places
+
+        if self.reader is not None:
+            self.reader(build, self._show_page)
+            return
+        with self.replica.read_session() as session:
+            self._show_page(build(session))
+
+    def _show_page(self, built: tuple[int, bytes, list[Place]]) -> None:
+        generation, html, places = built
+        if generation != self._generation:
+            return  # a newer page is being built
+        self._places = places
+        self.handler.page_html = html
         self.view.load(QUrl(ORIGIN + "/map.html"))
 
     def set_color_by(self, field: str) -> None:

@@ -19,12 +19,14 @@ class AppContext(QObject):
 
     Signals:
         open_account(str): show this account's 360° view.
+        open_agenda(str, str): show this user's agenda (user id, their name).
         message(str, object): tell the user something; the object is an undo callable or None.
         open_lead(str): show this lead in the Leads panel.
         sync_requested(): sync now (e.g. a conflict was resolved: send the decision).
     """
 
     open_account = Signal(str)
+    open_agenda = Signal(str, str)
     message = Signal(str, object)
     open_lead = Signal(str)
     sync_requested = Signal()

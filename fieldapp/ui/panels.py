@@ -2,7 +2,9 @@
 
 To add a panel, write a :class:`fieldapp.ui.panel.Panel` subclass in its own module and
 add a :class:`PanelSpec` to :data:`PANELS` below (or call :func:`register` before the
-window is built). The window gives each panel a Ctrl+<number> shortcut in this order.
+window is built). The window gives each panel it shows a Ctrl+<number> shortcut in this
+order. ``roles`` names who sees the panel (see :mod:`fieldapp.ui.roles`): the window
+hides the others' sidebar entries and shortcuts.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ from fieldapp.ui.leads_panel import LeadsPanel
 from fieldapp.ui.map_screen import MapScreen
 from fieldapp.ui.panel import AppContext, Panel
 from fieldapp.ui.pipeline_panel import PipelinePanel
+from fieldapp.ui.refused_panel import RefusedPanel
 from fieldapp.ui.reports_panel import ReportsPanel
+from fieldapp.ui.roles import EVERYONE, MANAGERS
 from fieldapp.ui.tasks_panel import TasksPanel
+from fieldapp.ui.team_panel import TeamPanel
 from fieldapp.ui.today_panel import TodayPanel
 
 
@@ -28,6 +33,7 @@ class PanelSpec:
     key: str
     title: str
     factory: Callable[[AppContext], Panel]
+    roles: frozenset[str] = EVERYONE
 
 
 PANELS: list[PanelSpec] = [
@@ -40,7 +46,9 @@ PANELS: list[PanelSpec] = [
     PanelSpec("tasks", "Tasks", TasksPanel),
     PanelSpec("map", "Map", MapScreen),
     PanelSpec("reports", "Reports", ReportsPanel),
+    PanelSpec("team", "Team", TeamPanel, MANAGERS),
     PanelSpec("conflicts", "Conflicts", ConflictsPanel),
+    PanelSpec("refused", "Refused", RefusedPanel),
 ]
 
 

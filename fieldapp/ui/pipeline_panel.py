@@ -1,135 +1,90 @@
 """Pipeline: one column per stage, drag a deal to move it, totals and forecast per stage.
 
-Each column is a :class:`StageModel`; a drop does not move rows inside the models but
-asks the store to change the opportunity's stage, and the board is rebuilt from the
-change notice. Dropping on a won or lost stage asks for the reason first.
+Each column is a :class:`StageModel`, a lazy model over the ids of its deals (as the
+accounts list is, see ui/lazy_model.py): the board's first open reads the stages'
+totals in one grouped query and each column's ids, and card text only for the rows
+on screen. Closed deals whose close date is more than 90 days ago are folded away
+(counted in the column's header) unless "Show old closed deals" is ticked. Amounts
+are totalled per currency, never added across currencies. A drop does not move rows
+inside the models but asks the store to change the opportunity's stage, and the board
+is reloaded from the change notice. Dropping on a won or lost stage asks for the
+reason first.
 
-Signals (StageModel):
-    card_dropped(str, str): opportunity id, name of the stage it was dropped on.
+The column model is in ui/pipeline_model.py.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
-    QByteArray,
-    QMimeData,
     QModelIndex,
-    QPersistentModelIndex,
     Qt,
-    Signal,
+    QTimer,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
+    QComboBox,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
-    QListView,
+    QLineEdit,
     QPushButton,
     QScrollArea,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
-from fieldapp.store import services
-from fieldapp.ui import dialogs, queries
-from fieldapp.ui.background import user_message
+from fieldapp.store import board, services
+from fieldapp.ui import dialogs
+from fieldapp.ui.background import Background, user_message
+from fieldapp.ui.lazy_model import FIRST_ROWS, ID_ROLE
 from fieldapp.ui.panel import AppContext, Panel
+from fieldapp.ui.pipeline_model import StageModel, per_currency
 
-MIME = "application/x-fieldapp-opportunity"
-ID_ROLE = Qt.ItemDataRole.UserRole + 1
-Index = QModelIndex | QPersistentModelIndex
+# Close-date choices of the filter: label, (first day, last day) from today.
+CLOSE_RANGES: dict[str, tuple[int | None, int | None]] = {
+    "Any close date": (None, None),
+    "Overdue (closes before today)": (None, -1),
+    "Closes in the next 30 days": (0, 30),
+    "Closes in the next 90 days": (0, 90),
+    "Closed in the last 90 days": (-90, 0),
+}
 
 
-def money(amount: Decimal) -> str:
-    return f"€{amount:,.0f}"
+BoardRead = tuple[
+    list[board.StageTotals],
+    list[tuple[str, str]],
+    dict[str, tuple[list[str], dict[str, tuple[Any, ...]]]],
+]
 
 
-class StageModel(QAbstractListModel):
-    """The cards of one stage; see the module doc."""
-
-    card_dropped = Signal(str, str)
-
-    def __init__(self, stage: str) -> None:
-        super().__init__()
-        self.stage = stage
-        self._cards: list[queries.Card] = []
-
-    def set_cards(self, cards: list[queries.Card]) -> None:
-        self.beginResetModel()
-        self._cards = cards
-        self.endResetModel()
-
-    def cards(self) -> list[queries.Card]:
-        return list(self._cards)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._cards)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._cards):
-            return None
-        card = self._cards[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return f"{card.name}\n{card.account} · {money(card.amount)} · {card.probability}%"
-        if role == ID_ROLE:
-            return card.id
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{card.name} ({card.account})"
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.ItemIsDropEnabled
-        return (
-            Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
-        )
-
-    def supportedDropActions(self) -> Qt.DropAction:
-        return Qt.DropAction.MoveAction
-
-    def supportedDragActions(self) -> Qt.DropAction:
-        return Qt.DropAction.MoveAction
-
-    def mimeTypes(self) -> list[str]:
-        return [MIME]
-
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # type: ignore[override]
-        data = QMimeData()
-        ids = [self._cards[i.row()].id for i in indexes if i.isValid()]
-        data.setData(MIME, QByteArray("\n".join(ids).encode()))
-        return data
-
-    def canDropMimeData(
-        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index
-    ) -> bool:
-        return data.hasFormat(MIME) and action == Qt.DropAction.MoveAction
-
-    def dropMimeData(
-        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index
-    ) -> bool:
-        if not self.canDropMimeData(data, action, row, column, parent):
-            return False
-        ids = bytes(data.data(MIME).data()).decode().split()
-        own = {c.id for c in self._cards}
-        for opp_id in ids:
-            if opp_id not in own:
-                self.card_dropped.emit(opp_id, self.stage)
-        # The store moves the card; the board is rebuilt from the change notice, so the
-        # source view must not remove anything itself (removeRows is not implemented).
-        return bool(ids)
+def _read_board(session: Session, flt: board.BoardFilter) -> BoardRead:
+    """Totals, owners and each column's ids with its first screenful, in one read."""
+    totals = board.totals(session, flt)
+    ids = board.board_ids(session, flt)
+    first = [i for column in ids.values() for i in column[:FIRST_ROWS]]
+    cards = board.cards(session, first)
+    columns = {
+        stage: (column, {i: cards[i] for i in column[:FIRST_ROWS] if i in cards})
+        for stage, column in ids.items()
+    }
+    return totals, board.owners(session), columns
 
 
 class StageColumn(QFrame):
-    def __init__(self, stage: services.Stage, parent: QWidget | None = None) -> None:
+    def __init__(self, stage: services.Stage, bg: Background, parent: QWidget | None = None):
         super().__init__(parent)
         self.stage = stage
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setMinimumWidth(170)
-        self.model = StageModel(stage.name)
+        self.model = StageModel(bg, stage.name)
         color = "#1e8449" if stage.is_won else "#922b21" if stage.is_lost else "#1f3a5f"
         self.title = QLabel(f"{stage.name} · {stage.probability}%")
         self.title.setStyleSheet(
@@ -137,15 +92,27 @@ class StageColumn(QFrame):
         )
         self.totals = QLabel("")
         self.totals.setObjectName(f"totals_{stage.name}")
-        self.view = QListView()
+        self.totals.setWordWrap(True)
+        # A one-column table rather than a QListView: a list view lays out every row
+        # (a Python rowCount() call per row, ~1 s for a 20k-deal column), a table
+        # with fixed row heights only the rows on screen.
+        self.view = QTableView()
         self.view.setModel(self.model)
+        self.view.horizontalHeader().hide()
+        self.view.horizontalHeader().setStretchLastSection(True)
+        rows = self.view.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(2 * self.fontMetrics().height() + 8)
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setDragEnabled(True)
         self.view.setAcceptDrops(True)
         self.view.setDropIndicatorShown(True)
         self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.view.setDefaultDropAction(Qt.DropAction.MoveAction)
-        self.view.setSpacing(2)
-        self.view.setWordWrap(True)
         self.view.setAlternatingRowColors(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -153,11 +120,13 @@ class StageColumn(QFrame):
         layout.addWidget(self.totals)
         layout.addWidget(self.view, 1)
 
-    def set_column(self, column: queries.Column) -> None:
-        self.model.set_cards(column.cards)
-        self.totals.setText(
-            f"{len(column.cards)} deals · {money(column.total)}\nforecast {money(column.weighted)}"
-        )
+    def set_totals(self, totals: board.StageTotals) -> None:
+        amounts = {c: m.amount for c, m in totals.by_currency.items()}
+        weighted = {c: m.weighted for c, m in totals.by_currency.items()}
+        text = f"{totals.count} deals · {per_currency(amounts)}\nforecast {per_currency(weighted)}"
+        if totals.folded:
+            text += f"\n{totals.folded} closed over {board.FOLD_DAYS} days ago (hidden)"
+        self.totals.setText(text)
 
     def selected_id(self) -> str | None:
         rows = self.view.selectionModel().selectedRows()
@@ -166,12 +135,13 @@ class StageColumn(QFrame):
 
 class PipelinePanel(Panel):
     title = "Pipeline"
-    watches = frozenset({"opportunities", "accounts", "pipeline_stages"})
+    watches = frozenset({"opportunities", "accounts", "pipeline_stages", "users"})
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.columns: dict[str, StageColumn] = {}
         self.stages: list[services.Stage] = []
+        self.filter = board.BoardFilter()
         self.summary = QLabel("")
         self.summary.setObjectName("pipeline_summary")
         self.summary.setStyleSheet("font-size: 14px;")
@@ -179,6 +149,31 @@ class PipelinePanel(Panel):
         self.lost_button = QPushButton("Mark lost…")
         self.won_button.clicked.connect(lambda: self.mark_selected(won=True))
         self.lost_button.clicked.connect(lambda: self.mark_selected(won=False))
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search deals and accounts")
+        self.search.setClearButtonEnabled(True)
+        self.owner = QComboBox()
+        self.owner.addItem("Every owner", None)
+        self.close_range = QComboBox()
+        for label in CLOSE_RANGES:
+            self.close_range.addItem(label)
+        self.min_amount = QLineEdit()
+        self.min_amount.setPlaceholderText("Amount at least")
+        self.max_amount = QLineEdit()
+        self.max_amount.setPlaceholderText("Amount at most")
+        self.show_old = QCheckBox(f"Show deals closed over {board.FOLD_DAYS} days ago")
+        # The board's read takes a while at 50k deals: search once typing pauses.
+        self._typing = QTimer(self)
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(250)
+        self._typing.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(self._typing.start)
+        self.search.returnPressed.connect(self.apply_filter)
+        self.owner.currentIndexChanged.connect(self.apply_filter)
+        self.close_range.currentIndexChanged.connect(self.apply_filter)
+        self.min_amount.editingFinished.connect(self.apply_filter)
+        self.max_amount.editingFinished.connect(self.apply_filter)
+        self.show_old.toggled.connect(self.apply_filter)
         self.board = QWidget()
         self.board_layout = QHBoxLayout(self.board)
         self.board_layout.setContentsMargins(0, 0, 0, 0)
@@ -189,38 +184,105 @@ class PipelinePanel(Panel):
         top.addWidget(self.summary, 1)
         top.addWidget(self.won_button)
         top.addWidget(self.lost_button)
+        filters = QHBoxLayout()
+        for widget in (self.search, self.owner, self.close_range, self.min_amount):
+            filters.addWidget(widget)
+        filters.addWidget(self.max_amount)
+        filters.addWidget(self.show_old)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
+        layout.addLayout(filters)
         layout.addWidget(scroll, 1)
         self.refresh()
 
-    def refresh(self) -> None:
-        self.ctx.bg.read(queries.board, self._show, owner=self)
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
 
-    def _show(self, board: list[queries.Column]) -> None:
-        names = [c.stage.name for c in board]
+    # -- filter -----------------------------------------------------------------------------
+
+    def _read_filter(self) -> board.BoardFilter:
+        first, last = CLOSE_RANGES[self.close_range.currentText()]
+        today = date.today()
+
+        def amount(edit: QLineEdit) -> Decimal | None:
+            text = edit.text().strip().replace(",", "")
+            try:
+                return Decimal(text) if text else None
+            except InvalidOperation:
+                edit.setToolTip("Type an amount, e.g. 5000")
+                return None
+
+        return board.BoardFilter(
+            text=self.search.text(),
+            owner_id=self.owner.currentData(),
+            close_from=today + timedelta(days=first) if first is not None else None,
+            close_to=today + timedelta(days=last) if last is not None else None,
+            min_amount=amount(self.min_amount),
+            max_amount=amount(self.max_amount),
+            show_old_closed=self.show_old.isChecked(),
+        )
+
+    def apply_filter(self) -> None:
+        flt = self._read_filter()
+        if flt != self.filter:
+            self.filter = flt
+            self.refresh()
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        flt = self.filter
+        self.ctx.bg.read(lambda s: _read_board(s, flt), lambda r: self._show(flt, r), owner=self)
+
+    def _show(self, flt: board.BoardFilter, read: BoardRead) -> None:
+        totals, owners, columns = read
+        if flt != self.filter:
+            return  # the filter changed meanwhile; its own read follows
+        names = [t.stage.name for t in totals]
         if names != list(self.columns):
             for column in self.columns.values():
                 column.setParent(None)
                 column.deleteLater()
             self.columns = {}
-            for col in board:
-                widget = StageColumn(col.stage)
+            for t in totals:
+                widget = StageColumn(t.stage, self.ctx.bg)
                 widget.model.card_dropped.connect(self.move_card)
                 widget.view.doubleClicked.connect(self._open)
                 self.board_layout.addWidget(widget)
-                self.columns[col.stage.name] = widget
-        self.stages = [c.stage for c in board]
-        for col in board:
-            self.columns[col.stage.name].set_column(col)
-        open_cols = [c for c in board if not (c.stage.is_won or c.stage.is_lost)]
-        total = sum((c.total for c in open_cols), Decimal(0))
-        weighted = sum((c.weighted for c in open_cols), Decimal(0))
+                self.columns[t.stage.name] = widget
+        self.stages = [t.stage for t in totals]
+        self._set_owners(owners)
+        for t in totals:
+            column = self.columns[t.stage.name]
+            column.set_totals(t)
+            column.model.filter = flt  # for the blocks it reads as the user scrolls
+            column.model.show_ids(*columns[t.stage.name])
+        open_totals = [t for t in totals if not (t.stage.is_won or t.stage.is_lost)]
+        amounts: dict[str, Decimal] = {}
+        weighted: dict[str, Decimal] = {}
+        for t in open_totals:
+            for currency, sums in t.by_currency.items():
+                amounts[currency] = amounts.get(currency, Decimal(0)) + sums.amount
+                weighted[currency] = weighted.get(currency, Decimal(0)) + sums.weighted
         self.summary.setText(
-            f"Open pipeline {money(total)} · weighted forecast {money(weighted)} · "
-            f"{sum(len(c.cards) for c in open_cols)} open deals"
+            f"Open pipeline {per_currency(dict(sorted(amounts.items())))} · weighted forecast "
+            f"{per_currency(dict(sorted(weighted.items())))} · "
+            f"{sum(t.count for t in open_totals)} open deals"
         )
+
+    def _set_owners(self, owners: list[tuple[str, str]]) -> None:
+        current = self.owner.currentData()
+        if [self.owner.itemData(i) for i in range(1, self.owner.count())] == [i for i, _ in owners]:
+            return
+        self.owner.blockSignals(True)
+        self.owner.clear()
+        self.owner.addItem("Every owner", None)
+        for user_id, name in owners:
+            self.owner.addItem(name, user_id)
+        self.owner.setCurrentIndex(max(0, self.owner.findData(current)))
+        self.owner.blockSignals(False)
 
     def _open(self, index: QModelIndex) -> None:
         opp_id = index.data(ID_ROLE)

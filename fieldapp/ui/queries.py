@@ -9,20 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from fieldapp.store import scheduling, search, services
+from fieldapp.store import refused, sandbox, scheduling, search, services
 from fieldapp.store.models import (
     Account,
     Contact,
     Lead,
     Note,
     Opportunity,
-    Outbox,
     Task,
     Territory,
     Visit,
@@ -250,56 +248,7 @@ def leads(
     ]
 
 
-# --- pipeline ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Card:
-    id: str
-    name: str
-    account: str
-    amount: Decimal
-    probability: int
-
-
-@dataclass(frozen=True)
-class Column:
-    stage: services.Stage
-    cards: list[Card]
-
-    @property
-    def total(self) -> Decimal:
-        return sum((c.amount for c in self.cards), Decimal(0))
-
-    @property
-    def weighted(self) -> Decimal:
-        return sum(
-            (c.amount * c.probability / Decimal(100) for c in self.cards), Decimal(0)
-        ).quantize(Decimal("0.01"))
-
-
-def board(session: Session) -> list[Column]:
-    stages = services.pipeline(session)
-    rows = session.execute(
-        select(
-            Opportunity.id,
-            Opportunity.name,
-            Account.name,
-            Opportunity.amount,
-            Opportunity.probability,
-            Opportunity.stage,
-        )
-        .join(Account, Account.id == Opportunity.account_id)
-        .where(Opportunity.deleted_at.is_(None))
-        .order_by(Opportunity.amount.desc(), Opportunity.name)
-    )
-    by_stage: dict[str, list[Card]] = {s.name: [] for s in stages}
-    probs = {s.name: s.probability for s in stages}
-    for oid, name, account, amount, prob, stage in rows:
-        if stage in by_stage:
-            p = prob if prob is not None else probs[stage]
-            by_stage[stage].append(Card(oid, name, account, amount or Decimal(0), p))
-    return [Column(s, by_stage[s.name]) for s in stages]
+# --- pipeline: see fieldapp/store/board.py ---------------------------------------------
 
 
 # --- tasks and today --------------------------------------------------------------------
@@ -435,5 +384,6 @@ def today(session: Session) -> Today:
 def counts(session: Session) -> dict[str, int]:
     out = {e: services.count(session, e) for e in ("accounts", "leads", "opportunities", "tasks")}
     out["outbox"] = services.pending_outbox(session)
-    out["refused"] = session.scalar(select(func.count()).where(Outbox.state == "rejected")) or 0
+    out["sandbox"] = int(sandbox.is_sandbox(session))
+    out["refused"] = refused.refused_count(session)
     return out

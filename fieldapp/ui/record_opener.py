@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
 from fieldapp.errors import NotFoundError
 from fieldapp.store import services
@@ -35,22 +35,23 @@ def entity_name(entity: str) -> str:
     return ENTITY_NAMES.get(entity, entity.replace("_", " ").capitalize())
 
 
-def open_record(ctx: AppContext, parent: QWidget, entity: str, row_id: str) -> None:
+def open_record(ctx: AppContext, parent: QWidget, entity: str, row_id: str) -> QDialog | None:
+    """Show the record; the editor dialog when it opens in one."""
     # Imported here: the editors pull in their own widgets, unused until a record opens.
-    if entity == "accounts":
-        ctx.open_account.emit(row_id)
-    elif entity == "contacts":
+    if entity == "contacts":
         from fieldapp.ui.contact_editor import open_contact_editor
 
-        open_contact_editor(ctx, parent, row_id)
-    elif entity == "opportunities":
+        return open_contact_editor(ctx, parent, row_id)
+    if entity == "opportunities":
         from fieldapp.ui.deal_editor import open_deal_editor
 
-        open_deal_editor(ctx, parent, row_id)
-    elif entity == "tasks":
+        return open_deal_editor(ctx, parent, row_id)
+    if entity == "tasks":
         from fieldapp.ui.task_editor import open_task_editor
 
-        open_task_editor(ctx, parent, row_id)
+        return open_task_editor(ctx, parent, row_id)
+    if entity == "accounts":
+        ctx.open_account.emit(row_id)
     elif entity == "leads":
         ctx.open_lead.emit(row_id)
     else:
@@ -59,6 +60,7 @@ def open_record(ctx: AppContext, parent: QWidget, entity: str, row_id: str) -> N
             lambda account: _open_account(ctx, entity, account),
             owner=parent,
         )
+    return None
 
 
 def _account_of(session: Any, entity: str, row_id: str) -> str | None:

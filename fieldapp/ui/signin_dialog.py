@@ -25,13 +25,10 @@ from PySide6.QtWidgets import (
 from fieldapp.sync.signin import SignedIn, sign_in
 from fieldapp.ui import style
 from fieldapp.ui.background import Background, user_message
+from fieldapp.ui.sync_control import capitalised
 
 SERVER_KEY = "sync/server"
 USER_KEY = "sync/user"
-
-
-def capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 class SignInDialog(QDialog):
@@ -69,6 +66,9 @@ class SignInDialog(QDialog):
         self.error.setWordWrap(True)
         style.set_role(self.error, "error")
         self.error.hide()
+        self.progress = QLabel(self.tr("Signing in…"))
+        self.progress.setObjectName("signin_progress")
+        self.progress.hide()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -85,6 +85,7 @@ class SignInDialog(QDialog):
         layout.addWidget(self.note)
         layout.addLayout(form)
         layout.addWidget(self.error)
+        layout.addWidget(self.progress)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(440)
         first_empty = next((e for e in (self.server, self.user) if not e.text()), self.password)
@@ -98,8 +99,8 @@ class SignInDialog(QDialog):
         self.settings.setValue(USER_KEY, user.strip())
         self.busy = True
         self.ok.setEnabled(False)
-        self.error.setText(self.tr("Signing in…"))
-        self.error.show()
+        self.error.hide()
+        self.progress.show()
         replica = self.bg.replica
         self.bg.read(
             lambda _s: sign_in(replica, server, user, password),
@@ -110,6 +111,7 @@ class SignInDialog(QDialog):
 
     def _done(self, result: SignedIn) -> None:
         self.busy = False
+        self.progress.hide()
         self.password.clear()
         self.settings.setValue(SERVER_KEY, result.server)
         self.settings.setValue(USER_KEY, result.username)
@@ -118,7 +120,9 @@ class SignInDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.busy = False
+        self.progress.hide()
         self.ok.setEnabled(True)
         self.error.setText(capitalised(user_message(exc)))
+        self.error.show()
         self.password.selectAll()
         self.password.setFocus()

@@ -19,6 +19,7 @@ Signals:
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -26,22 +27,30 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QLabel
 
 from fieldapp.sync.errors import NotSignedIn
+from fieldapp.ui import fmt
 from fieldapp.ui.background import Background, user_message
 
 if TYPE_CHECKING:
-    from fieldapp.sync.engine import Progress, SyncReport
+    from fieldapp.sync.engine import Progress
+    from fieldapp.sync.report import SyncReport, SyncRun
 
 AUTO_KEY = "sync/auto_minutes"
 AUTO_CHOICES = (0, 5, 15, 30, 60)
 
 
+# The report's sentences point at the command line ("(fieldapp refused list)"); in the
+# app the panels of the same names are one click away.
+_CLI_HINT = re.compile(r" \(fieldapp [^)]*\)")
+
+
+def in_app(sentence: str) -> str:
+    """A sync report's sentence without its command-line hint."""
+    return _CLI_HINT.sub("", sentence)
+
+
 def describe(report: SyncReport) -> str:
-    parts = [f"sent {report.pushed}", f"received {report.pulled + report.fetched}"]
-    if report.conflicts:
-        parts.append(f"{report.conflicts} conflict(s) to resolve")
-    if report.rejections:
-        parts.append(f"{len(report.rejections)} change(s) refused by the server")
-    return ", ".join(parts)
+    """A sync's outcome in one line, most important news first."""
+    return "; ".join(in_app(s) for s in report.sentences())
 
 
 def capitalised(text: str) -> str:
@@ -76,6 +85,28 @@ class SyncControl(QObject):
         self.timer.setObjectName("auto_sync")
         self.timer.timeout.connect(lambda: self.start(automatic=True))
         self.set_auto_minutes(self.auto_minutes())
+        self.show_last_run()
+
+    def show_last_run(self) -> None:
+        """Name the last sync (of an earlier session too) until this session syncs."""
+
+        def last(_session: object) -> list[SyncRun]:
+            from fieldapp.sync.report import sync_history
+
+            return sync_history(self.bg.replica, 1)
+
+        self.bg.read(last, self._last_run, owner=self)
+
+    def _last_run(self, runs: list[SyncRun]) -> None:
+        if not runs or self.running or self.last_synced is not None:
+            return
+        run = runs[0]
+        try:
+            when = fmt.fmt_datetime(datetime.fromisoformat(run.started_at).astimezone())
+        except ValueError:
+            when = run.started_at
+        self.label.setText(f"Last sync {when}" if run.ok else f"Last sync {when} did not finish")
+        self.label.setToolTip("" if run.ok else capitalised(run.error or ""))
 
     # -- automatic sync -------------------------------------------------------------
 

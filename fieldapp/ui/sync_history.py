@@ -1,19 +1,15 @@
 """The sync history: when each sync ran, what moved, and what went wrong.
 
-:class:`SyncHistory` keeps the runs of this session (errors included: a sync that never
-reached the server leaves no trace anywhere else); the dialog lists them newest first.
-
-Signals (SyncHistory):
-    added(): a run was added.
+The engine keeps every run in the replica (:func:`fieldapp.sync.report.sync_history`,
+failed runs with their error); the dialog reads the last 100 in the background and
+lists them newest first, and reloads when a sync finishes while it is open.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -25,45 +21,37 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.ui import style
+from fieldapp.ui import fmt, style
 from fieldapp.ui.background import Background
-from fieldapp.ui.sync_control import describe
+from fieldapp.ui.sync_control import capitalised, in_app
 
 if TYPE_CHECKING:
-    from fieldapp.sync.engine import SyncReport
+    from fieldapp.sync.report import SyncRun
+
+LIMIT = 100
 
 
-@dataclass(frozen=True)
-class Run:
-    when: datetime
-    ok: bool
-    text: str
+def local_time(text: str) -> str:
+    try:
+        return fmt.fmt_datetime(datetime.fromisoformat(text).astimezone())
+    except ValueError:
+        return text
 
 
-class SyncHistory(QObject):
-    added = Signal()
+def history_rows(replica: object, limit: int = LIMIT) -> list[SyncRun]:
+    # Imported here: the sync client is loaded on first use (see sync_control).
+    from fieldapp.sync.report import sync_history
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.runs: list[Run] = []
-
-    def add_report(self, report: SyncReport) -> None:
-        self.runs.append(Run(datetime.now(), True, describe(report)))
-        self.added.emit()
-
-    def add_error(self, message: str) -> None:
-        self.runs.append(Run(datetime.now(), False, message))
-        self.added.emit()
+    return sync_history(replica, limit)  # type: ignore[arg-type]
 
 
 class SyncHistoryDialog(QDialog):
-    def __init__(self, bg: Background, history: SyncHistory, parent: QWidget | None = None) -> None:
+    def __init__(self, bg: Background, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sync_history")
         self.setWindowTitle(self.tr("Sync history"))
         self.bg = bg
-        self.history = history
-        heading = QLabel(self.tr("Syncs of this session, newest first"))
+        heading = QLabel(self.tr("The last syncs of this laptop, newest first"))
         style.set_role(heading, "heading")
         self.list = QTreeWidget()
         self.list.setObjectName("sync_runs")
@@ -72,10 +60,11 @@ class SyncHistoryDialog(QDialog):
         header = self.list.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.list.setWordWrap(True)
-        self.empty = QLabel(self.tr("No sync yet in this session. F9 syncs now."))
+        self.empty = QLabel(self.tr("No sync yet on this laptop. F9 syncs now."))
         style.set_role(self.empty, "hint")
+        self.empty.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -83,22 +72,32 @@ class SyncHistoryDialog(QDialog):
         layout.addWidget(self.list, 1)
         layout.addWidget(self.empty)
         layout.addWidget(buttons)
-        self.resize(760, 420)
-        history.added.connect(self.fill)
-        self.fill()
+        self.resize(820, 440)
+        self.loaded = False
+        self.reload()
 
-    def fill(self) -> None:
+    def reload(self) -> None:
+        replica = self.bg.replica
+        self.bg.read(lambda _s: history_rows(replica), self._fill, owner=self)
+
+    def _fill(self, runs: list[SyncRun]) -> None:
         self.list.clear()
-        for run in reversed(self.history.runs):
+        for run in runs:
+            text = (
+                "\n".join(in_app(s) for s in run.sentences)
+                if run.ok
+                else capitalised(run.error or self.tr("failed"))
+            )
             item = QTreeWidgetItem(
                 [
-                    f"{run.when:%H:%M:%S}",
+                    local_time(run.started_at),
                     self.tr("synced") if run.ok else self.tr("not synced"),
-                    run.text,
+                    text,
                 ]
             )
-            item.setToolTip(2, run.text)
+            item.setToolTip(2, text)
             if not run.ok:
                 item.setForeground(1, style.color("danger"))
             self.list.addTopLevelItem(item)
-        self.empty.setVisible(not self.history.runs)
+        self.empty.setVisible(not runs)
+        self.loaded = True

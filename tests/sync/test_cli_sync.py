@@ -151,7 +151,7 @@ def test_client_login_sync_conflicts_logout(
                   "city=Kiel")[0] == 0  # fmt: skip
     assert client(capsys, monkeypatch, boss_dir, "sync")[0] == 0
     code, out, _ = client(capsys, monkeypatch, alice_dir, "sync")
-    assert code == 0 and "conflicts 1" in out
+    assert code == 0 and "1 conflict to resolve (fieldapp conflicts list)" in out
     code, out, _ = client(capsys, monkeypatch, alice_dir, "conflicts", "list", "--json")
     [conflict] = json.loads(out)["conflicts"]
     assert (conflict["field"], conflict["mine"], conflict["theirs"]) == ("city", "Hamburg", "Kiel")
@@ -204,6 +204,55 @@ def test_login_without_keyring_keeps_the_token_for_this_command_only(
     assert "Traceback" not in done.stderr
 
 
+def test_sync_password_stdin_without_keyring_history_and_refused_commands(
+    served: tuple[str, ServerProcess], tmp_path: Path
+) -> None:
+    _, proc = served
+    env = dict(os.environ, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    data_dir = tmp_path / "script"
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "fieldapp", "--data-dir", str(data_dir), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+
+    done = run("sync", "--password-stdin", stdin="")
+    assert done.returncode == 1 and "--server URL --user NAME" in done.stderr
+    sync = ("sync", "--password-stdin", "--server", proc.base, "--user", "bob")
+    done = run(*sync, stdin=PASSWORD + "\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("token is kept in memory") == 1 and "Traceback" not in done.stderr
+    assert "Sent 0 changes, received" in done.stdout
+    # Made offline, by its point inside North's polygon: bob (South) may not write there.
+    done = run("accounts", "add", "--name", "Far Away", "--lat", "55", "--lon", "5")
+    assert done.returncode == 0, done.stderr
+    done = run(*sync[:2], stdin=PASSWORD + "\n")  # the server and user are remembered
+    assert done.returncode == 0, done.stderr
+    assert "1 change refused by the server and kept on this laptop" in done.stdout
+    done = run("refused", "list", "--json")
+    [refused] = json.loads(done.stdout)
+    assert refused["label"] == "Far Away" and "outside your scope" in refused["reason"]
+    assert "Far Away" in run("refused", "list").stdout
+    done = run("refused", "discard", str(refused["outbox_id"]))
+    assert done.returncode == 1 and "--yes" in done.stderr
+    done = run("refused", "resend")
+    assert done.returncode == 1 and "--all" in done.stderr
+    done = run("refused", "discard", str(refused["outbox_id"]), "--yes")
+    assert done.returncode == 0 and "deleted from this laptop" in done.stdout
+    assert [a["name"] for a in json.loads(run("accounts", "list", "--json").stdout)] == [
+        "Suedhaus"  # bob's South account, from the server; the discarded one is gone
+    ]
+    history = json.loads(run("sync", "--history", "--json").stdout)
+    assert [h["ok"] for h in history] == [True, True]
+    assert history[0]["counts"]["refused"] == 1 and history[1]["counts"]["refused"] == 0
+    assert "refused" in run("sync", "--history").stdout
+
+
 def test_server_unreachable_is_one_clear_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -215,3 +264,43 @@ def test_server_unreachable_is_one_clear_line(
     )  # fmt: skip
     assert code != 0 and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1 and "fieldapp:" in err
+
+
+def test_a_demo_sandbox_never_signs_in(
+    served: tuple[str, ServerProcess],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`fieldapp demo` makes a local sandbox: nothing waits to sync, sign-in is refused."""
+    _, proc = served
+    sandbox_dir, syncable_dir = tmp_path / "sandbox", tmp_path / "syncable"
+    code, out, err = client(capsys, monkeypatch, sandbox_dir, "demo", "--accounts", "20")
+    assert code == 0, err
+    assert "demo sandbox" in out and "nothing here is sent to a server" in out
+    replica = open_replica(sandbox_dir)
+    with replica.read_session() as s:
+        assert services.count(s, "accounts") == 20
+        assert services.pending_outbox(s) == 0
+    replica.close()
+    for args in (
+        ["login", "--server", proc.base, "--user", "alice", "--password-stdin"],
+        ["sync"],
+    ):
+        code, out, err = client(capsys, monkeypatch, sandbox_dir, *args, stdin=PASSWORD + "\n")
+        assert code == 1 and "demo sandbox" in err and "fieldapp demo --syncable" in err
+        assert "Traceback" not in err and "signed in" not in out
+    # Asked for, a demo's records wait in the outbox for the server the user signs in to.
+    code, out, err = client(
+        capsys, monkeypatch, syncable_dir, "demo", "--accounts", "20", "--syncable"
+    )
+    assert code == 0 and "demo sandbox" not in out
+    replica = open_replica(syncable_dir)
+    with replica.read_session() as s:
+        assert services.pending_outbox(s) > 20
+    replica.close()
+    code, out, err = client(
+        capsys, monkeypatch, syncable_dir, "login", "--server", proc.base, "--user", "alice",
+        "--password-stdin", stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert code == 0 and "signed in" in out, err

@@ -206,3 +206,36 @@ def test_new_lead_then_delete_and_undo(
     qtbot.waitUntil(lambda: panel.model.rowCount() == 12)
     window.undo()
     qtbot.waitUntil(lambda: panel.model.rowCount() == 13)
+
+
+def test_board_search_filters_and_currencies(
+    qtbot: QtBot, replica: Replica, window: MainWindow
+) -> None:
+    with replica.session() as s:
+        account = services.create(s, "accounts", {"name": "Zeta Dollar Inc"})
+        services.create(
+            s,
+            "opportunities",
+            {
+                "name": "Dollar deal",
+                "account_id": account,
+                "stage": "Proposal",
+                "amount": "9000",
+                "currency": "USD",
+            },
+        )
+    panel = pipeline_panel(qtbot, window)
+    panel.refresh()
+    column = panel.columns["Proposal"]
+    # Dollars are totalled beside euros, never added to them.
+    qtbot.waitUntil(lambda: "$9,000" in column.totals.text())
+    assert "€" in column.totals.text() and " + $" in panel.summary.text()
+    panel.search.setText("Zeta Dollar")
+    qtbot.waitUntil(lambda: column.model.rowCount() == 1)
+    assert [c.name for c in column.model.cards()] == ["Dollar deal"]
+    assert all(c.model.rowCount() == 0 for n, c in panel.columns.items() if n != "Proposal")
+    panel.search.clear()
+    panel.min_amount.setText("1000000")
+    panel.min_amount.editingFinished.emit()
+    qtbot.waitUntil(lambda: column.model.rowCount() == 0)
+    assert column.totals.text().startswith("0 deals")

@@ -12,8 +12,9 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
+from fieldapp.store import demo as demo_data
 from fieldapp.store import services
-from fieldapp.store.db import DB_FILENAME, open_replica
+from fieldapp.store.db import DB_FILENAME, Replica, open_replica
 from fieldapp.ui import dialogs
 from fieldapp.ui.app import open_or_ask, run_app, warn_if_unprotected
 from fieldapp.ui.main_window import MainWindow
@@ -34,11 +35,17 @@ def test_window_opens_on_today_with_counts(qtbot: QtBot, window: MainWindow) -> 
         "tasks",
         "map",
         "reports",
+        "team",
         "conflicts",
+        "refused",
     ]
-    # Ctrl+1 … Ctrl+9 in sidebar order (the README's shortcut table), none after.
-    assert [(a.text(), a.shortcut().toString()) for a in window.panel_actions] == [
-        (spec.title, f"Ctrl+{i}" if i < 10 else "") for i, spec in enumerate(PANELS, 1)
+    # Ctrl+1 … Ctrl+9, Ctrl+0 in sidebar order (the README's shortcut table), over the
+    # panels a rep sees (nobody has signed in to this replica): Team is a manager's.
+    shown = [spec for spec in PANELS if "rep" in spec.roles]
+    assert [spec.key for spec in PANELS if spec not in shown] == ["team"]
+    keys = [f"Ctrl+{i % 10}" if i <= 10 else "" for i in range(1, len(shown) + 1)]
+    assert [(a.text(), a.shortcut().toString()) for a in window.panel_actions if a.isVisible()] == [
+        (spec.title, key) for spec, key in zip(shown, keys, strict=True)
     ]
     assert window.current_panel() is window.panel("today")
     qtbot.waitUntil(lambda: "40 accounts" in window.counts_label.text())
@@ -52,6 +59,17 @@ def test_window_opens_on_today_with_counts(qtbot: QtBot, window: MainWindow) -> 
     assert any("Call back about delivery" in t for t in due)
     assert not any("Renewal reminder" in t for t in due)  # ten days away
     assert today.recent.count() > 0
+
+
+def test_a_demo_sandbox_says_so_instead_of_a_sync_count(
+    qtbot: QtBot, make_window: Callable[..., MainWindow], replica: Replica
+) -> None:
+    with replica.session() as session:
+        demo_data.generate(session, accounts=30, seed=2)
+    window = make_window()
+    qtbot.waitUntil(lambda: "30 accounts" in window.counts_label.text())
+    assert window.outbox_label.text() == "demo sandbox · nothing here is sent to a server"
+    assert "demo sandbox" in window.windowTitle()
 
 
 def test_recent_activity_names_and_opens_the_account(
@@ -77,7 +95,12 @@ def test_shortcuts_switch_panels_and_focus_search(qtbot: QtBot, window: MainWind
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     assert window.current_panel() is window.panel("agenda")
     qtbot.keyClick(window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
-    assert window.current_panel() is window.panel("pipeline")
+    pipeline = window.panel("pipeline")
+    assert window.current_panel() is pipeline
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_panel() is pipeline  # the board has its own search
+    assert pipeline.search.hasFocus()  # type: ignore[attr-defined]
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     accounts = window.panel("accounts")
     assert window.current_panel() is accounts

@@ -1,7 +1,7 @@
 """Users can be deactivated; the admin audit trail; versioned assignment proposals.
 
-Revision ID: s0003
-Revises: s0002
+Revision ID: s0006
+Revises: s0005
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0003"
-down_revision = "s0002"
+revision = "s0006"
+down_revision = "s0005"
 branch_labels = None
 depends_on = None
 

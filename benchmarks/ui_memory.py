@@ -1,0 +1,95 @@
+"""Memory after opening every panel, for ``bench_ui`` (issue 15: ≤ 400 MB together).
+
+Opens the main window on the replica, shows every panel the role may use in sidebar
+order (waiting for each one's background work, and for the map's markers), then
+reads the proportional set size (PSS, from ``/proc/PID/smaps_rollup``) of this
+process and of every QtWebEngine process it started. PSS shares each shared page
+among the processes mapping it, so the sum does not count the Qt libraries twice.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+
+def pss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (the web engine's zygote, renderer and GPU ones)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def memory_after_panels(data_dir: Path, wait: Any) -> dict[str, Any]:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    import fieldapp.ui.map_panel  # noqa: F401  (registers the map's URL scheme before the app)
+    from fieldapp.store.db import open_replica
+    from fieldapp.ui.main_window import MainWindow
+    from fieldapp.ui.map_screen import MapScreen
+
+    _app = QApplication.instance() or QApplication([])
+    replica = open_replica(data_dir)
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "ui.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(replica, settings=settings)
+    window.resize(1280, 800)
+    window.show()
+    wait(lambda: window.bg.pending() == 0, 120)
+    started = time.perf_counter()
+    for spec in window.specs:
+        if not window.allowed(spec):
+            continue
+        panel = window.show_panel(spec.key)
+        wait(lambda: window.bg.pending() == 0, 180)
+        if isinstance(panel, MapScreen):
+            ready: list[int] = []
+            wait(lambda screen=panel: screen.map is not None, 180)
+            assert panel.map is not None
+            panel.map.map_ready.connect(ready.append)
+            wait(lambda shown=ready: bool(shown), 300)
+    wait(lambda: window.bg.pending() == 0, 180)
+    elapsed = time.perf_counter() - started
+    app_mb = pss_mb(os.getpid())
+    web_mb = 0.0
+    for pid in descendants(os.getpid()):
+        try:
+            web_mb += pss_mb(pid)
+        except OSError:
+            continue  # exited meanwhile
+    window.shutdown()
+    replica.close()
+    return {"memory_app_mb": app_mb, "memory_web_mb": web_mb, "memory_panels_s": elapsed}
+
+
+def rows(f: dict[str, Any]) -> list[tuple[str, str, str]]:
+    total = f["memory_app_mb"] + f["memory_web_mb"]
+    return [
+        (
+            "memory after opening every panel (PSS, app + web engine)",
+            "≤ 400 MB",
+            f"{total:.0f} MB = {f['memory_app_mb']:.0f} + {f['memory_web_mb']:.0f}",
+        ),
+    ]

@@ -1,0 +1,118 @@
+"""The Team panel's table: one row per rep, from :func:`fieldapp.reports.team.team`.
+
+Money is shown per currency ("12,000.00 EUR · 800.00 USD"): amounts in different
+currencies are never added up. Numbers are right-aligned; ``REP_ROLE`` gives a row's
+user id (None for accounts nobody owns).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+
+from fieldapp.domain.reports import RepSummary
+from fieldapp.ui import fmt
+from fieldapp.ui.headers import column_title
+
+Index = QModelIndex | QPersistentModelIndex
+REP_ROLE = Qt.ItemDataRole.UserRole + 1
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+COLUMNS = (
+    "Rep",
+    "Visits this week",
+    "Last week",
+    "30 days",
+    "Accounts",
+    "Overdue",
+    "Open pipeline",
+    "Weighted forecast",
+    "Win rate",
+)
+COL_REP, COL_WEEK, COL_LAST_WEEK, COL_MONTH, COL_ACCOUNTS, COL_OVERDUE = range(6)
+COL_PIPELINE, COL_WEIGHTED, COL_WIN_RATE = range(6, 9)
+
+
+def per_currency(amounts: dict[str, Decimal]) -> str:
+    """Each currency's amount on its own, largest first; "–" for none."""
+    if not amounts:
+        return "–"
+    ordered = sorted(amounts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return " · ".join(fmt.fmt_money(amount, currency) for currency, amount in ordered)
+
+
+def cells(row: RepSummary) -> tuple[str, ...]:
+    """A row as people read it, in :data:`COLUMNS` order."""
+    rate = (
+        "–"
+        if row.win_rate is None
+        else f"{row.win_rate * 100:.0f} % ({row.won}/{row.won + row.lost})"
+    )
+    return (
+        row.label,
+        f"{row.visits_this_week:,}",
+        f"{row.visits_last_week:,}",
+        f"{row.visits_30_days:,}",
+        f"{row.accounts:,}",
+        f"{row.overdue:,}",
+        per_currency(row.pipeline),
+        per_currency(row.weighted),
+        rate,
+    )
+
+
+class TeamModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[RepSummary] = []
+        self._cells: list[tuple[str, ...]] = []
+        self._headers = [QCoreApplication.translate("team", c) for c in COLUMNS]
+
+    def set_rows(self, rows: list[RepSummary]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self._cells = [cells(r) for r in self.rows]
+        self.endResetModel()
+
+    def rep_at(self, row: int) -> RepSummary | None:
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def row_of(self, rep_id: str) -> int | None:
+        for i, r in enumerate(self.rows):
+            if r.rep_id == rep_id:
+                return i
+        return None
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._cells)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._cells):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._cells[index.row()][index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() != COL_REP:
+            return RIGHT
+        if role == REP_ROLE:
+            return self.rows[index.row()].rep_id
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == COL_OVERDUE:
+            return QCoreApplication.translate(
+                "team", "Active accounts not visited within their visit frequency (default 90 days)"
+            )
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> str | None:
+        return column_title(self._headers, section, orientation, role)
