@@ -49,7 +49,7 @@ def _world(db: Database) -> dict[str, list[str]]:
                 amount="500.00", currency="EUR"),
     ]  # fmt: skip
     results = sync.push(db, BOSS, accounts + deals)
-    assert {r.status for r in results} == {"applied"}
+    assert {r.status for r in results} <= {"applied", "merged"}  # the server may place them
     ids = [m.row_id for m in accounts]
     return {"north": ids[:6], "south": ids[6:], "deals": [d.row_id for d in deals]}
 
