@@ -128,12 +128,12 @@ def create_app(db: Database) -> FastAPI:
         if problem:
             raise IncompatibleClient(problem)
         with db.session() as session:
-            territories = list(scope_of(session, who).territories)
+            territories = scope_of(session, who).territories
         return HelloReply(
             protocol=PROTOCOL_VERSION,
             schema_version=SCHEMA_VERSION,
             user=who.info(),
-            territories=territories,
+            sole_territory=territories[0] if len(territories) == 1 else None,
         )
 
     @app.post("/sync/push", dependencies=[Compatible])

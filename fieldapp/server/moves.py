@@ -54,17 +54,22 @@ def moves_since(
             "owner_id": rec.owner_id,
             "to_users": sorted(reps.get(rec.territory_id, [])) if rec.territory_id else [],
             "from_users": sorted(lost[account_id] - users),
-            "from_territory_id": _held_by(lost[account_id] - users, reps),
+            "from_territory_id": _came_from(rec, lost, lost[account_id] - users, reps),
         }
         out.append(moved)
     return out
 
 
-def _held_by(losers: set[str], reps: dict[str, list[str]]) -> str | None:
-    """The territory the users who lost an account hold, when they hold just one.
+def _came_from(
+    rec: Record, lost: dict[str, set[str]], losers: set[str], reps: dict[str, list[str]]
+) -> str | None:
+    """The territory an account was in before it changed hands, as far as it is known.
 
-    The server keeps no history of an account's territory; the losers' one territory
-    is the one it left (a manager or rep with several territories is named instead).
+    The server keeps no history of an account's territory. When the whole territory
+    changed hands (its own exit row names the same users), it is the account's territory
+    still; else the one territory the users who lost it still hold, if just one.
     """
+    if rec.territory_id is not None and losers & lost.get(rec.territory_id, set()):
+        return rec.territory_id
     held = {t for t, users in reps.items() if losers & set(users)}
     return next(iter(held)) if len(held) == 1 else None

@@ -120,7 +120,7 @@ class SyncEngine:
                 conn.commit()
         self.client_id = client_id
         hello = self.transport.hello(client_id)  # raises before the replica is touched
-        state.remember_user(self.replica, hello.user, hello.territories)
+        state.remember_user(self.replica, hello.user, _territories(hello.sole_territory))
         self.push(report)
         self.pull(report)
 
@@ -412,6 +412,10 @@ class SyncEngine:
         report.left = [m for m in report.left if m.account_id not in kept_ids]
         with self.replica.read_session() as s:
             report.kept_labels = [record_label(s, e, i) for e, i in report.kept]
+
+
+def _territories(sole: str | None) -> list[str]:
+    return [sole] if sole else []
 
 
 def _words(exc: BaseException) -> str:

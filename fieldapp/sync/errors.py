@@ -29,6 +29,11 @@ class NotSignedIn(SyncError):
     """This replica has no sign-in (or its token is gone): sign in first."""
 
 
+class SignedOut(NotSignedIn):
+    """The server no longer accepts this laptop's token (revoked or expired); it was
+    forgotten here."""
+
+
 class Unreachable(SyncError):
     """The server did not answer: offline, a wrong address, or the server is down.
 

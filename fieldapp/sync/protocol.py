@@ -65,9 +65,10 @@ class HelloReply(BaseModel):
     protocol: int
     schema_version: int
     user: UserInfo
-    # The territories in the user's scope (a rep's own; a manager's and their reps'):
-    # a new account the address places nowhere goes to the one territory, if just one.
-    territories: list[str] = []
+    # The user's territory when their scope holds exactly one (a rep's own; a manager's
+    # reps'): a new account its address places nowhere goes there. Only that one id, not
+    # the list: this reply starts every sync, and a manager's list is long.
+    sole_territory: str | None = None
 
 
 class LoginRequest(BaseModel):

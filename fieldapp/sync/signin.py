@@ -101,7 +101,8 @@ def sign_in(replica: Replica, server: str, username: str, password: str) -> Sign
         state.put(conn, "username", username)
     # Who signed in (new records are theirs) and their territories (where new accounts
     # land); the first sign-in adopts what was made on this replica before.
-    adopted = state.remember_user(replica, reply.user, hello.territories)
+    sole = [hello.sole_territory] if hello.sole_territory else []
+    adopted = state.remember_user(replica, reply.user, sole)
     kept = CREDENTIALS.save(server, username, reply.token)
     problem = None if kept else (keyring_status().problem or "no keyring backend is available")
     return SignedIn(server, username, reply.user.role, kept, problem, adopted)

@@ -62,18 +62,23 @@ def remember_user(replica: Replica, user: UserInfo, territories: list[str] | Non
     apart. Territories (None: not known yet) are refreshed on every handshake: new
     accounts are placed by them.
     """
+    wanted = {"user_id": user.id, "role": user.role}
+    if territories is not None:
+        wanted["territories"] = json.dumps(sorted(territories))
+    with replica.engine.connect() as conn:
+        known = {k: get(conn, k) for k in (*wanted, "username")}
+    owner = known["user_id"]
+    if owner is not None and owner != user.id:
+        raise SyncError(
+            f"this replica belongs to another user ({known['username']}); "
+            "use another data dir for this user"
+        )
+    if all(known[k] == v for k, v in wanted.items()):
+        return 0  # every sync's handshake: nothing new, no write
     with replica.session() as session:
         conn = session.connection()
-        owner = get(conn, "user_id")
-        if owner is not None and owner != user.id:
-            raise SyncError(
-                f"this replica belongs to another user ({get(conn, 'username')}); "
-                "use another data dir for this user"
-            )
-        put(conn, "user_id", user.id)
-        put(conn, "role", user.role)
-        if territories is not None:
-            put(conn, "territories", json.dumps(sorted(territories)))
-        if get(conn, "username") is None:
+        for key, value in wanted.items():
+            put(conn, key, value)
+        if known["username"] is None:
             put(conn, "username", user.username)
         return ownership.adopt_unowned(session, user.id) if owner is None else 0

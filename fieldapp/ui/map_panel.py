@@ -14,6 +14,7 @@ Signals:
     account_activated(str): a marker was clicked; the account's id.
     selection_changed(list): the lasso selected these account ids.
     location_corrected(str, float, float): a pin was dragged; saved as ``manual``.
+    pin_moved(str, object): the same, with the position before it (for Undo).
     map_loaded(bool): the page finished loading.
     map_ready(int): Leaflet is up and this many markers are on the map.
     download_progress(int, int): tiles done and total of a "download this area".
@@ -231,6 +232,9 @@ class MapPanel(QWidget):
     account_activated = Signal(str)
     selection_changed = Signal(list)
     location_corrected = Signal(str, float, float)
+    # The account and its position before the drag ({latitude, longitude,
+    # geocode_precision}), so the screen can offer Undo.
+    pin_moved = Signal(str, object)
     map_loaded = Signal(bool)
     map_ready = Signal(int)
     download_progress = Signal(int, int)
@@ -447,8 +451,10 @@ class MapPanel(QWidget):
         self._fit = None
 
     def _on_moved(self, account_id: str, lat: float, lon: float) -> None:
+        before = geocode.location_of(self.replica, account_id)
         geocode.set_location(self.replica, account_id, lat, lon)
         self.location_corrected.emit(account_id, lat, lon)
+        self.pin_moved.emit(account_id, before)
 
 
 def _js_str(text: str) -> str:

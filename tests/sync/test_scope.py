@@ -24,9 +24,16 @@ def test_territory_reassignment_pushes_pending_edits_then_evicts(world: World) -
     report = alice_sync.sync()
     assert not report.rejections
     assert report.evicted >= 2
+    assert (
+        "1 account moved to bob's territory (North) and was removed from this laptop: Moving Co"
+        in report.sentences()
+    )
     assert ids_of(alice, "accounts") == set() and ids_of(alice, "contacts") == set()
     report = bob_sync.sync()
     assert acc in ids_of(bob, "accounts") and contact in ids_of(bob, "contacts")
+    # Told from the server's own state: what came, and from whom (issue 13 item 6).
+    assert "1 account you gained from alice's territory (North): Moving Co" in report.sentences()
+    assert report.as_dict()["entered_scope"] == 1
     assert get(bob, "accounts", acc)["description"] == "edited offline before the move"
 
 

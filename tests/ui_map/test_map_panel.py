@@ -181,12 +181,20 @@ def test_marker_click_lasso_and_pin_drag_reach_qt(
     assert sorted(blocker.args[0]) == sorted(ids[:10])
     assert panel.selected == blocker.args[0]
 
+    with replica.read_session() as session:
+        before = services.get(session, "accounts", ids[0])
+    undo: list[tuple[str, dict[str, Any]]] = []
+    panel.pin_moved.connect(lambda account_id, old: undo.append((account_id, old)))
     with qtbot.waitSignal(panel.location_corrected, timeout=LOAD_MS) as blocker:
         js(qtbot, panel.web_page, f"fieldappBridge.markerMoved({json.dumps(ids[0])}, 50.5, 7.5); 1")
     assert blocker.args == [ids[0], 50.5, 7.5]
     with replica.read_session() as session:
         moved = services.get(session, "accounts", ids[0])
     assert (moved["latitude"], moved["geocode_precision"]) == (50.5, "manual")
+    # What the screen's Undo puts back: the position before the drag.
+    assert undo == [
+        (ids[0], {k: before[k] for k in ("latitude", "longitude", "geocode_precision")})
+    ]
     assert recorder.outside() == []
 
 
