@@ -7,7 +7,7 @@ from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
 
-from fieldapp.server import auth, blobs, erasure, history, limits, login, sync
+from fieldapp.server import admin_api, auth, blobs, erasure, history, limits, login, sync, users
 from fieldapp.server.answers import answers
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.scope import scope_of
@@ -29,6 +29,7 @@ from fieldapp.sync.protocol import (
     HistoryReply,
     LoginReply,
     LoginRequest,
+    PasswordChange,
     PullReply,
     PushReply,
     PushRequest,
@@ -130,6 +131,15 @@ def create_app(db: Database) -> FastAPI:
             auth.logout(session, authorization[7:].strip())
         return Response(status_code=204)
 
+    @app.post("/auth/password", status_code=204, responses=answers(400, 401, 413, 429, 503))
+    def change_password(
+        body: PasswordChange, who: Who, authorization: Annotated[str, Header()]
+    ) -> Response:
+        users.change_own_password(
+            db, authorization[7:].strip(), body.old_password, body.new_password
+        )
+        return Response(status_code=204)
+
     @app.post("/sync/hello", responses=answers(400, 401, 413, 426, 503))
     def hello(body: Hello, who: Who) -> HelloReply:
         problem = compatibility_problem(body.protocol, body.schema_version)
@@ -177,7 +187,7 @@ def create_app(db: Database) -> FastAPI:
     def conflicts(who: Who, all: bool = False) -> list[ConflictInfo]:
         return sync.list_conflicts(db, who, all)
 
-    app.include_router(blobs.router(db, principal))
+    app.include_router(blobs.router(db, principal), responses=answers(413, 503))
 
     @app.post("/conflicts/{conflict_id}/resolve", responses=answers(400, 401, 403, 404, 413, 503))
     def resolve(
@@ -202,6 +212,7 @@ def create_app(db: Database) -> FastAPI:
             entity=done.entity, id=done.id, redacted=done.redacted, already=done.already
         )
 
+    app.include_router(admin_api.router(db, principal), responses=answers(413, 503))
     return app
 
 

@@ -89,6 +89,13 @@ class LoginRequest(BaseModel):
     password: Annotated[str, StringConstraints(max_length=1024)]
 
 
+class PasswordChange(BaseModel):
+    """``POST /auth/password``: the signed-in user's new password (other sign-ins end)."""
+
+    old_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+
+
 class LoginReply(BaseModel):
     token: str
     expires_at: str

@@ -253,7 +253,10 @@ class AccountDetail(QWidget):
         acc = detail.account
         self.heading.setText(acc["name"])
         place = ", ".join(p for p in (acc["postcode"], acc["city"], acc["country"]) if p)
-        self.subheading.setText(" · ".join(p for p in (acc["type"], acc["status"], place) if p))
+        pin = locating.pin_state(acc)
+        self.subheading.setText(
+            " · ".join(p for p in (acc["type"], acc["status"], place, pin) if p)
+        )
         # Keep what the user is typing when a change notice reloads the view.
         if reset_form or not self.form.is_modified():
             self.form.load(acc)

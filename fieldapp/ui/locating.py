@@ -171,6 +171,15 @@ class AccountLocator(QObject):
         self.located.emit(account_id, placed.precision)
 
 
+def pin_state(account: dict[str, Any]) -> str:
+    """What the account view says about the pin when it needs saying ("" when exact)."""
+    if account.get("latitude") is None:
+        return "not on the map yet"
+    if account.get("geocode_precision") == "approximate":
+        return "pin at the town's centre (approximate)"
+    return ""
+
+
 def old_location(session: Session, account_id: str) -> dict[str, Any]:
     acc = services.get(session, "accounts", account_id)
     return {name: acc[name] for name in LOCATION_FIELDS}

@@ -204,10 +204,20 @@ class MapBridge(QObject):
     moved = Signal(str, float, float)
     ready = Signal(int)
     view = Signal(str)
+    route = Signal(str)
+    check_in = Signal(str)
 
     @Slot(str)
     def accountActivated(self, account_id: str) -> None:
         self.activated.emit(account_id)
+
+    @Slot(str)
+    def addToRoute(self, account_id: str) -> None:
+        self.route.emit(account_id)
+
+    @Slot(str)
+    def checkInAt(self, account_id: str) -> None:
+        self.check_in.emit(account_id)
 
     @Slot(str)
     def lassoFinished(self, ring_json: str) -> None:
@@ -230,6 +240,8 @@ class MapPanel(QWidget):
     """The map of the replica's accounts. See the module docstring for signals."""
 
     account_activated = Signal(str)
+    add_to_route = Signal(str)
+    check_in_requested = Signal(str)
     selection_changed = Signal(list)
     location_corrected = Signal(str, float, float)
     # The account and its position before the drag ({latitude, longitude,
@@ -288,6 +300,8 @@ class MapPanel(QWidget):
         self.channel.registerObject("bridge", self.bridge)
         self.web_page.setWebChannel(self.channel)
         self.bridge.activated.connect(self.account_activated)
+        self.bridge.route.connect(self.add_to_route)
+        self.bridge.check_in.connect(self.check_in_requested)
         self.bridge.lasso.connect(self._on_lasso)
         self.bridge.moved.connect(self._on_moved)
         self.bridge.ready.connect(self.map_ready)
@@ -434,6 +448,7 @@ class MapPanel(QWidget):
             log.warning("ignoring a malformed lasso from the page")
             return
         self.selected = select_in_polygon(self._places, ring)
+        self.run_js(f"window.fieldappHighlight({json.dumps(self.selected)})")
         self.selection_changed.emit(list(self.selected))
 
     def _on_view(self, view_json: str) -> None:

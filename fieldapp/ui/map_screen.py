@@ -62,6 +62,11 @@ class MapScreen(Panel):
             self.map.pin_moved.connect(self._pin_moved)
             self.planner = RoutePlanner(self.ctx, self)
             self.planner.plan_changed.connect(self.map.show_plan)
+            # The pin's popup: Add to route and Check in stay on the map.
+            self.map.add_to_route.connect(
+                lambda account_id: self.planner.add_accounts([account_id])
+            )
+            self.map.check_in_requested.connect(self._check_in)
             splitter = QSplitter()
             splitter.addWidget(self.map)
             splitter.addWidget(self.planner)
@@ -77,6 +82,15 @@ class MapScreen(Panel):
     def _recolour(self) -> None:
         if self.map is not None:
             self.map.set_color_by(self.color.currentData())
+
+    def _add_to_route(self, account_id: str) -> None:
+        if self.planner is not None:
+            self.planner.add_accounts([account_id])
+
+    def _check_in(self, account_id: str) -> None:
+        from fieldapp.ui import visits
+
+        visits.check_in(self.ctx, self, account_id)
 
     def _selected(self, ids: list[str]) -> None:
         if self.planner is not None:

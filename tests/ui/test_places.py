@@ -149,6 +149,7 @@ def test_offline_the_town_is_kept_and_marked_approximate(
     qtbot.waitUntil(lambda: seen == ["approximate"], timeout=30_000)
     lat, lon, precision = _position(replica, ids["Köln Dom"])
     assert precision == "approximate" and abs(lat - 50.8) < 0.05 and abs(lon - 7.2) < 0.05  # type: ignore[operator]
+    qtbot.waitUntil(lambda: "approximate" in panel.detail.subheading.text())
     # Typed coordinates win over the address: nothing is looked up.
     panel.detail.form.set_text("city", "Bonn")
     panel.detail.form.set_text("latitude", "50.1")
