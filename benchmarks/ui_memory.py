@@ -63,13 +63,14 @@ def memory_after_panels(data_dir: Path, wait: Any) -> dict[str, Any]:
         if not window.allowed(spec):
             continue
         panel = window.show_panel(spec.key)
-        wait(lambda: window.bg.pending() == 0, 180)
         if isinstance(panel, MapScreen):
+            # Connected as soon as the map exists: its markers may arrive within seconds.
             ready: list[int] = []
             wait(lambda screen=panel: screen.map is not None, 180)
             assert panel.map is not None
             panel.map.map_ready.connect(ready.append)
-            wait(lambda shown=ready: bool(shown), 300)
+            wait(lambda shown=ready: bool(shown), 600)
+        wait(lambda: window.bg.pending() == 0, 180)
     wait(lambda: window.bg.pending() == 0, 180)
     elapsed = time.perf_counter() - started
     app_mb = pss_mb(os.getpid())

@@ -68,8 +68,12 @@ COMMANDS: dict[str, Command] = {
     "map": Command("maps_cmds", "the accounts map"),
     "login": Command("sync_cmds", "sign in to a sync server"),
     "logout": Command("sync_cmds", "sign out and forget the token"),
+    "password": Command(
+        "sync_cmds", "change your password on the server (your other sign-ins end)"
+    ),
     "sync": Command("sync_cmds", "send local changes and receive the server's"),
     "conflicts": Command("sync_cmds", "clashes kept for a person to resolve"),
+    "admin": Command("admin_cmds", "users, territories and reassignments (admins only)"),
     "history": Command("history_cmds", "a record's changes, from the server's audit trail"),
     "refused": Command("refused_cmds", "changes the server refused, kept to fix"),
     "report": Command(

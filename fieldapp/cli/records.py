@@ -1,4 +1,5 @@
-"""``fieldapp accounts|contacts|leads|opportunities|tasks list|show|add|update|delete``.
+"""``fieldapp accounts|contacts|leads|opportunities|tasks list|show|add|update|delete``
+and ``accounts nearby`` (in :mod:`places_cmds`).
 
 The options of ``add`` are made from the field declarations in
 :mod:`fieldapp.store.fields`, so the command line accepts exactly what the store does.
@@ -14,6 +15,7 @@ from fieldapp.errors import FieldappError
 from fieldapp.store import deals, fields, search, services
 from fieldapp.store.db import Replica
 
+from . import places_cmds
 from .output import print_json, print_record, print_table
 
 # Columns shown by ``list``; the full record is in ``show`` and ``--json``.
@@ -82,6 +84,8 @@ def add_parsers(sub: Any) -> None:
 
         if entity == "leads":
             add_convert_parser(actions)
+        if entity == "accounts":
+            places_cmds.add_nearby_parser(actions)
 
 
 def parse_assignments(assignments: list[str]) -> dict[str, str | None]:
@@ -157,6 +161,8 @@ def run(args: argparse.Namespace, replica: Replica) -> int:
         return 0
     if action == "convert":
         return convert_lead(args, replica)
+    if action == "nearby":
+        return places_cmds.run_nearby(args, replica)
     raise AssertionError(action)
 
 

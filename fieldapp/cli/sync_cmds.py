@@ -1,4 +1,4 @@
-"""``fieldapp login|logout|sync|conflicts``."""
+"""``fieldapp login|logout|password|sync|conflicts``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from fieldapp.sync import state
 from fieldapp.sync.account import (
     refuse_sandbox,
     signed_in_account,
+    signed_in_transport,
     signed_out,
     sync_now,
 )
@@ -31,7 +32,7 @@ from fieldapp.sync.signin import SignedIn, sign_in, sign_out
 
 from .output import print_json, print_table
 
-COMMANDS = ("login", "logout", "sync", "conflicts")
+COMMANDS = ("login", "logout", "password", "sync", "conflicts")
 Opener = Callable[[argparse.Namespace], Replica]
 
 
@@ -41,6 +42,14 @@ def add_parsers(sub: Any) -> None:
     login.add_argument("--user", required=True, metavar="NAME")
     login.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     sub.add_parser("logout", help="sign out and forget the token")
+    password = sub.add_parser(
+        "password", help="change your password on the server (your other sign-ins end)"
+    )
+    password.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the current and the new password from stdin, one a line",
+    )
     sync = sub.add_parser("sync", help="send local changes and receive the server's")
     sync.add_argument("--json", action="store_true")
     sync.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -72,6 +81,8 @@ def run(args: argparse.Namespace, open_replica: Opener) -> int:
         if args.command == "logout":
             return _logout(replica)
         try:
+            if args.command == "password":
+                return _change_password(args, replica)
             if args.command == "sync":
                 return _sync(args, replica)
             return _conflicts(args, replica)
@@ -120,6 +131,33 @@ def _logout(replica: Replica) -> int:
     if server is None:
         signed_in_account(replica)  # raises: how to sign in
     print(f"signed out of {server}")
+    return 0
+
+
+def _change_password(args: argparse.Namespace, replica: Replica) -> int:
+    server, user = signed_in_account(replica)
+    if args.password_stdin:
+        old = sys.stdin.readline().rstrip("\r\n")
+        new = sys.stdin.readline().rstrip("\r\n")
+        if not old or not new:
+            raise FieldappError("give the current and the new password on stdin, one a line")
+    elif not sys.stdin.isatty():
+        raise FieldappError("no terminal to ask for passwords; pipe them in with --password-stdin")
+    else:
+        old = getpass.getpass("Current password: ")
+        new = getpass.getpass("New password: ")
+        if getpass.getpass("Again: ") != new:
+            raise FieldappError("the new passwords differ; nothing changed")
+    transport = signed_in_transport(replica)
+    try:
+        transport.change_password(old, new)
+    except AuthRequired as exc:
+        if "current password" in str(exc):  # the token is fine: the old password is not
+            raise FieldappError("the current password is wrong; nothing changed") from None
+        raise
+    finally:
+        transport.close()
+    print(f"changed the password of {user} on {server}; your other sign-ins have ended")
     return 0
 
 

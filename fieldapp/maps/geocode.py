@@ -339,6 +339,13 @@ def geocode_missing(
     return report
 
 
+def location_of(replica: Replica, account_id: str) -> dict[str, Any]:
+    """An account's position fields as they are (what an Undo puts back)."""
+    with replica.read_session() as session:
+        acc = services.get(session, "accounts", account_id)
+    return {k: acc[k] for k in ("latitude", "longitude", "geocode_precision")}
+
+
 def set_location(replica: Replica, account_id: str, lat: float, lon: float) -> None:
     """A person dragged the pin: their position wins, marked ``manual``."""
     with replica.session() as session:

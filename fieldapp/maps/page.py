@@ -169,6 +169,8 @@ def map_data(
         "markers": markers,
         "categories": cats,
         "colorBy": color_by,
+        # The legend runs from best to worst (a cluster shows its worst member's colour).
+        "ranked": color_by == "last_visit",
         "colorByLabel": COLOR_FIELDS[color_by],
         "territories": [{"name": t.name, "geometry": t.geometry} for t in territories],
         "route": route,

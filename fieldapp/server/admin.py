@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from fieldapp.domain.placement import territory_for as territory_for
 from fieldapp.domain.report import ImportReport
-from fieldapp.server.auth import Principal, hash_password, utcnow
+from fieldapp.server import audit, territories, users
+from fieldapp.server.auth import Principal
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.models import Assignment, Record, ScopeExit, User
-from fieldapp.server.sync import _Batch, dumps
+from fieldapp.server.sync import _Batch
 
-ROLES = ("rep", "manager", "admin")
+ROLES = users.ROLES
 SYSTEM = Principal("system", "system", "admin", None)
 
 
@@ -35,118 +35,38 @@ def _territory(session: Session, name: str) -> Record:
     raise ServerError(f"no territory named {name}")
 
 
-def _new_record(batch: _Batch, session: Session, entity: str, data: dict[str, Any]) -> Record:
-    rec = Record(id=data["id"], entity=entity, version=0, deleted=False)
-    batch.new[rec.id] = rec
-    batch.data[rec.id] = data
-    batch.set_anchors(session, rec, data)
-    batch.touch(rec)
-    return rec
-
-
-def _stamp(data: dict[str, Any]) -> dict[str, Any]:
-    now = utcnow().isoformat()
-    return {"created_at": now, "updated_at": now, "deleted_at": None, **data}
-
-
 def add_user(
-    db: Database, username: str, password: str, role: str, manager: str | None = None
+    db: Database,
+    username: str,
+    password: str,
+    role: str,
+    manager: str | None = None,
+    *,
+    dry_run: bool = False,
 ) -> str:
-    if role not in ROLES:
-        raise ServerError(f"role must be one of {', '.join(ROLES)}")
-    if not username or len(username) > 80:
-        raise ServerError("a user name has 1 to 80 characters")
-    if len(password) < 8:
-        raise ServerError("a password has at least 8 characters")
-    hashed = hash_password(password)
-
-    def work(session: Session) -> str:
-        if session.scalar(select(User.id).where(User.username == username)):
-            raise ServerError(f"there is already a user named {username}")
-        manager_id = _user(session, manager).id if manager else None
-        user_id = str(uuid.uuid4())
-        session.add(
-            User(
-                id=user_id,
-                username=username,
-                password_hash=hashed,
-                role=role,
-                manager_id=manager_id,
-                failed_logins=0,
-                created_at=utcnow(),
-            )
-        )
-        batch = _Batch(SYSTEM, None)  # type: ignore[arg-type]
-        data = _stamp(
-            {
-                "id": user_id,
-                "username": username,
-                "display_name": username,
-                "email": None,
-                "role": role,
-                "manager_id": manager_id,
-            }
-        )
-        _new_record(batch, session, "users", data)
-        batch.scope_changed = manager_id is not None
-        batch.finish(session)
-        return user_id
-
-    return db.transaction(work, attempts=1)
+    """Add a user as the server's operator: :func:`fieldapp.server.users.add_user`."""
+    return users.add_user(db, audit.OPERATOR, username, password, role, manager, dry_run=dry_run)
 
 
 def list_users(db: Database) -> list[dict[str, Any]]:
-    with db.session() as session:
-        users = list(session.scalars(select(User).order_by(User.username)))
-        names = {u.id: u.username for u in users}
-        territories = {
-            r.id: json.loads(r.data).get("name")
-            for r in session.scalars(select(Record).where(Record.entity == "territories"))
-        }
-        assigned: dict[str, list[str]] = {}
-        for a in session.scalars(select(Assignment)):
-            assigned.setdefault(a.user_id, []).append(str(territories.get(a.territory_id)))
-        return [
-            {
-                "username": u.username,
-                "role": u.role,
-                "manager": names.get(u.manager_id or ""),
-                "territories": sorted(assigned.get(u.id, [])),
-            }
-            for u in users
-        ]
+    return [row.as_dict() for row in users.list_users(db)]
 
 
 def add_territory(
-    db: Database, name: str, polygon: dict[str, Any] | None, postcodes: list[str]
+    db: Database,
+    name: str,
+    polygon: dict[str, Any] | None,
+    postcodes: list[str],
+    *,
+    regions: list[str] | None = None,
+    dry_run: bool = False,
 ) -> str:
-    def work(session: Session) -> str:
-        try:
-            _territory(session, name)
-        except ServerError:
-            pass
-        else:
-            raise ServerError(f"there is already a territory named {name}")
-        tid = str(uuid.uuid4())
-        batch = _Batch(SYSTEM, None)  # type: ignore[arg-type]
-        data = _stamp(
-            {
-                "id": tid,
-                "name": name,
-                "description": None,
-                "polygon": dumps(polygon) if polygon else None,
-                "postcodes": ",".join(postcodes) or None,
-                "manager_id": None,
-            }
-        )
-        _new_record(batch, session, "territories", data)
-        batch.finish(session)
-        return tid
-
-    return db.transaction(work, attempts=1)
+    """Add a territory as the server's operator: :func:`fieldapp.server.territories.create`."""
+    shape = territories.Shape(polygon=polygon, postcodes=postcodes, regions=regions)
+    return territories.create(db, audit.OPERATOR, name, shape, dry_run=dry_run)
 
 
-def assign_territory(db: Database, name: str, rep: str) -> None:
+def assign_territory(db: Database, name: str, rep: str, *, dry_run: bool = False) -> None:
     """Give a territory to a rep (replacing its previous rep)."""
 
     def work(session: Session) -> None:
@@ -177,7 +97,9 @@ def assign_territory(db: Database, name: str, rep: str) -> None:
             for u in gone:
                 session.add(ScopeExit(account_id=account_id, user_id=u, seq=versions[territory.id]))
 
-    db.transaction(work, attempts=1)
+    audit.change(
+        db, audit.OPERATOR, "territory.assign", name, work, dry_run=dry_run, detail={"rep": rep}
+    )
 
 
 def import_accounts(db: Database, path: Path, **options: Any) -> ImportReport:
@@ -187,7 +109,9 @@ def import_accounts(db: Database, path: Path, **options: Any) -> ImportReport:
     return imports.import_accounts(db, path, **options)
 
 
-def assign_accounts(db: Database, territory: str | None, account_ids: list[str]) -> int:
+def assign_accounts(
+    db: Database, territory: str | None, account_ids: list[str], *, dry_run: bool = False
+) -> int:
     """Move accounts to a territory (None: automatically by polygon / postcode)."""
 
     def work(session: Session) -> int:
@@ -214,4 +138,7 @@ def assign_accounts(db: Database, territory: str | None, account_ids: list[str])
         batch.finish(session)
         return moved
 
-    return db.transaction(work, attempts=1)
+    detail = {"accounts": len(account_ids) or "all"}
+    return audit.change(
+        db, audit.OPERATOR, "accounts.assign", territory, work, dry_run=dry_run, detail=detail
+    )

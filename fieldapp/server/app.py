@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from fieldapp.server import auth, blobs, erasure, history, login, sync
+from fieldapp.server import admin_api, auth, blobs, erasure, history, login, sync, users
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.scope import scope_of
 from fieldapp.sync.protocol import (
@@ -24,6 +24,7 @@ from fieldapp.sync.protocol import (
     HistoryReply,
     LoginReply,
     LoginRequest,
+    PasswordChange,
     PushReply,
     PushRequest,
     ResolveRequest,
@@ -112,6 +113,15 @@ def create_app(db: Database) -> FastAPI:
             auth.logout(session, authorization[7:].strip())
         return Response(status_code=204)
 
+    @app.post("/auth/password", status_code=204)
+    def change_password(
+        body: PasswordChange, who: Who, authorization: Annotated[str, Header()]
+    ) -> Response:
+        users.change_own_password(
+            db, authorization[7:].strip(), body.old_password, body.new_password
+        )
+        return Response(status_code=204)
+
     @app.post("/sync/hello")
     def hello(body: Hello, who: Who) -> HelloReply:
         problem = compatibility_problem(body.protocol, body.schema_version)
@@ -168,6 +178,7 @@ def create_app(db: Database) -> FastAPI:
             entity=done.entity, id=done.id, redacted=done.redacted, already=done.already
         )
 
+    app.include_router(admin_api.router(db, principal))
     return app
 
 

@@ -4,24 +4,32 @@ Passwords are argon2 hashes. A token is 32 random bytes shown to the client once
 stored only as its SHA-256 (a fast hash is enough for a secret of that entropy). Failed
 logins are slowed down per user name and per address: after a few, the next attempt
 must wait, with the wait doubling up to a minute (:mod:`fieldapp.server.login`).
+
+A token lives ``$FIELDAPP_TOKEN_DAYS`` days (default 14) from its last use: each use
+renews it (at most once an hour, so a busy client does not write on every request). A
+deactivated user's tokens were revoked and they cannot sign in (server/users.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.models import Token, User
 from fieldapp.sync.protocol import LoginReply, UserInfo
 
-TOKEN_LIFETIME = timedelta(days=30)
+ENV_TOKEN_DAYS = "FIELDAPP_TOKEN_DAYS"
+DEFAULT_TOKEN_DAYS = 14.0
+RENEW_EVERY = timedelta(hours=1)
 FREE_FAILURES = 3
 MAX_WAIT_S = 60.0
 FAILED_LOGIN_DELAY_S = 0.2
@@ -67,6 +75,16 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def token_lifetime() -> timedelta:
+    """How long a token lives after its last use (``$FIELDAPP_TOKEN_DAYS``, default 14)."""
+    raw = os.environ.get(ENV_TOKEN_DAYS, "")
+    try:
+        days = float(raw) if raw else DEFAULT_TOKEN_DAYS
+    except ValueError:
+        days = DEFAULT_TOKEN_DAYS
+    return timedelta(days=days if 0 < days <= 3650 else DEFAULT_TOKEN_DAYS)
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
@@ -93,21 +111,33 @@ def verify_password(password_hash: str, password: str) -> None:
 
 def grant(session: Session, user: User) -> LoginReply:
     """A new token for ``user``, whose password was just checked."""
+    if not user.active:
+        # Said only to whoever knows the password: names are not revealed.
+        raise AuthError(f"the account {user.username} was deactivated; ask an admin")
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    expires = now + token_lifetime()
     session.add(
-        Token(
-            token_hash=hash_token(token),
-            user_id=user.id,
-            created_at=now,
-            expires_at=now + TOKEN_LIFETIME,
-        )
+        Token(token_hash=hash_token(token), user_id=user.id, created_at=now, expires_at=expires)
     )
-    return LoginReply(
-        token=token,
-        expires_at=(now + TOKEN_LIFETIME).isoformat(),
-        user=principal(user).info(),
-    )
+    return LoginReply(token=token, expires_at=expires.isoformat(), user=principal(user).info())
+
+
+def password_matches(user: User, password: str) -> bool:
+    try:
+        verify_password(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return True
+
+
+def revoke_tokens(session: Session, user_id: str, keep: str | None = None) -> int:
+    """Revoke every live token of a user (but ``keep``, a token hash); return how many."""
+    query = update(Token).where(Token.user_id == user_id, Token.revoked_at.is_(None))
+    if keep is not None:
+        query = query.where(Token.token_hash != keep)
+    result = session.execute(query.values(revoked_at=utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def login(db: Database, username: str, password: str, address: str = "") -> LoginReply:
@@ -128,10 +158,16 @@ def authenticate(session: Session, token: str | None) -> Principal:
     if row is None:
         raise AuthError("the token is not valid; sign in again")
     tok, user = row
+    if not user.active:
+        raise AuthError("your account was deactivated; ask an admin")
     if tok.revoked_at is not None:
         raise AuthError("you were signed out; sign in again")
-    if _aware(tok.expires_at) <= utcnow():
+    now = utcnow()
+    if _aware(tok.expires_at) <= now:
         raise AuthError("the token has expired; sign in again")
+    lifetime = token_lifetime()
+    if _aware(tok.expires_at) < now + lifetime - RENEW_EVERY:
+        tok.expires_at = now + lifetime  # sliding: in use, it stays valid
     return principal(user)
 
 

@@ -26,7 +26,7 @@ from fieldapp.domain.geojson import parse_geojson
 from fieldapp.domain.imports import parse_mappings
 from fieldapp.domain.report import add_import_options, report_lines
 from fieldapp.errors import FieldappError
-from fieldapp.server import admin, erasure, history
+from fieldapp.server import admin, audit, auth, erasure, history, territories, users
 from fieldapp.server.db import ENV_DATABASE_URL, Database, ServerError
 
 log = logging.getLogger("fieldapp.server")
@@ -48,21 +48,42 @@ def build_parser() -> argparse.ArgumentParser:
     user = sub.add_parser("user", help="manage users").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
-    add = user.add_parser("add", help="add a user")
+    add = _change(user.add_parser("add", help="add a user"))
     add.add_argument("name")
-    add.add_argument("--role", required=True, choices=admin.ROLES)
+    add.add_argument("--role", required=True, choices=users.ROLES)
     add.add_argument("--manager", metavar="NAME", help="the rep's manager")
-    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    _password_option(add)
     user.add_parser("list", help="list users").add_argument("--json", action="store_true")
+    role = _change(user.add_parser("role", help="change a user's role and/or manager"))
+    role.add_argument("name")
+    role.add_argument("--role", choices=users.ROLES)
+    role.add_argument("--manager", metavar="NAME", help="their manager")
+    role.add_argument("--no-manager", action="store_true", help="no manager any more")
+    pw = _change(user.add_parser("password", help="set a new password (signs the user out)"))
+    pw.add_argument("name")
+    _password_option(pw)
+    for action, text in (
+        ("deactivate", "cut a user off: no sign-in, every token revoked at once"),
+        ("activate", "let a deactivated user sign in again"),
+    ):
+        _change(user.add_parser(action, help=text)).add_argument("name")
+    rm = _change(user.add_parser("delete", help="delete a user for good"))
+    rm.add_argument("name")
+    rm.add_argument(
+        "--reassign-to", metavar="NAME", help="who gets their records, territories and team"
+    )
+    rm.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     terr = sub.add_parser("territory", help="manage territories").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
-    tadd = terr.add_parser("add", help="add a territory")
+    terr.add_parser("list", help="list territories").add_argument("--json", action="store_true")
+    tadd = _change(terr.add_parser("add", help="add a territory"))
     tadd.add_argument("name")
     tadd.add_argument("--polygon", type=Path, metavar="FILE.geojson")
     tadd.add_argument("--postcodes", nargs="*", default=[], metavar="P")
-    tassign = terr.add_parser("assign", help="give a territory to a rep")
+    tadd.add_argument("--regions", nargs="*", default=[], metavar="R")
+    tassign = _change(terr.add_parser("assign", help="give a territory to a rep"))
     tassign.add_argument("name")
     tassign.add_argument("--rep", required=True, metavar="NAME")
 
@@ -90,12 +111,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     assign.add_argument("ids", nargs="*", metavar="ACCOUNT_ID", help="default: all accounts")
     assign.add_argument("--territory", metavar="NAME")
+    _change(assign)
 
     serve = sub.add_parser("serve", help="run the HTTP server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--token-days",
+        type=float,
+        metavar="DAYS",
+        help=f"how long a sign-in lasts after its last use (default: ${auth.ENV_TOKEN_DAYS} "
+        f"or {auth.DEFAULT_TOKEN_DAYS:g})",
+    )
     return parser
+
+
+def _change(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument(
+        "--dry-run", action="store_true", help="say what would change, change nothing"
+    )
+    return parser
+
+
+def _password_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -120,23 +162,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.command == "init":
             print("database ready")
-        elif args.command == "user" and args.action == "add":
-            admin.add_user(db, args.name, _password(args), args.role, args.manager)
-            print(f"added {args.role} {args.name}")
         elif args.command == "user":
-            users = admin.list_users(db)
-            if args.json:
-                print(json.dumps(users, indent=2))
-            for u in users if not args.json else []:
-                terr = ", ".join(u["territories"]) or "-"
-                print(f"{u['username']:<20} {u['role']:<8} {u['manager'] or '-':<20} {terr}")
-        elif args.command == "territory" and args.action == "add":
-            polygon = read_polygon(args.polygon) if args.polygon else None
-            admin.add_territory(db, args.name, polygon, args.postcodes)
-            print(f"added territory {args.name}")
+            return _user(db, args)
         elif args.command == "territory":
-            admin.assign_territory(db, args.name, args.rep)
-            print(f"territory {args.name} now belongs to {args.rep}")
+            return _territory(db, args)
         elif args.command == "history":
             return _verify_history(db)
         elif args.command == "erase":
@@ -144,10 +173,89 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "accounts" and args.action == "import":
             return _import(db, args)
         else:
-            moved = admin.assign_accounts(db, args.territory, args.ids)
-            print(f"moved {moved} accounts")
+            moved = admin.assign_accounts(db, args.territory, args.ids, dry_run=args.dry_run)
+            print(f"{_would(args)}moved {moved} accounts")
     finally:
         db.close()
+    return 0
+
+
+def _would(args: argparse.Namespace) -> str:
+    return "dry run, nothing changed: would have " if getattr(args, "dry_run", False) else ""
+
+
+def _user(db: Database, args: argparse.Namespace) -> int:
+    who, dry, would = audit.OPERATOR, args.dry_run if "dry_run" in args else False, _would(args)
+    if args.action == "list":
+        rows = users.list_users(db)
+        if args.json:
+            print(json.dumps([r.as_dict() for r in rows], indent=2, ensure_ascii=False))
+        for u in rows if not args.json else []:
+            terr = ", ".join(u.territories) or "-"
+            state = "" if u.active else "  (deactivated)"
+            print(f"{u.username:<20} {u.role:<8} {u.manager or '-':<20} {terr}{state}")
+    elif args.action == "add":
+        users.add_user(db, who, args.name, _password(args), args.role, args.manager, dry_run=dry)
+        print(f"{would}added {args.role} {args.name}")
+    elif args.action == "role":
+        if args.role is None and args.manager is None and not args.no_manager:
+            raise ServerError("say what changes: --role, --manager NAME or --no-manager")
+        row = users.change_user(
+            db, who, args.name, role=args.role, manager=args.manager,
+            clear_manager=args.no_manager, dry_run=dry,
+        )  # fmt: skip
+        print(f"{would}{row.username} is now a {row.role}, manager {row.manager or '-'}")
+    elif args.action == "password":
+        revoked = users.reset_password(db, who, args.name, _password(args), dry_run=dry)
+        print(f"{would}set a new password for {args.name}; signed out {revoked} sessions")
+    elif args.action in ("deactivate", "activate"):
+        active = args.action == "activate"
+        revoked = users.set_active(db, who, args.name, active, dry_run=dry)
+        tail = "" if active else f"; revoked {revoked} sessions"
+        print(f"{would}{args.action}d {args.name}{tail}")
+    else:
+        if not dry and not args.yes:
+            _confirm(f"Delete user {args.name} for good?")
+        done = users.delete_user(db, who, args.name, args.reassign_to, dry_run=dry)
+        heir = f" to {done.reassigned_to}" if done.reassigned_to else ""
+        print(
+            f"{would}deleted {done.username}; reassigned {done.records_reassigned} records, "
+            f"{len(done.territories_moved)} territories and {len(done.team_moved)} users{heir}"
+        )
+    return 0
+
+
+def _confirm(question: str) -> None:
+    if not sys.stdin.isatty():
+        raise ServerError("no terminal to confirm on; pass --yes (or try --dry-run first)")
+    if input(f"{question} [y/N] ").strip().lower() not in ("y", "yes"):
+        raise ServerError("cancelled; nothing changed")
+
+
+def _territory(db: Database, args: argparse.Namespace) -> int:
+    would = _would(args)
+    if args.action == "list":
+        rows = territories.list_territories(db)
+        if args.json:
+            print(json.dumps([r.as_dict() for r in rows], indent=2, ensure_ascii=False))
+            return 0
+        for t in rows:
+            rule = ", ".join(
+                filter(None, ["polygon" if t.polygon else "", *t.postcodes[:5], *t.regions[:5]])
+            )
+            reps = ", ".join(t.reps) or "-"
+            print(f"{t.name:<24} {t.accounts:>7} accounts  reps {reps:<24} {rule or '-'}")
+        if not rows:
+            print("no territories")
+    elif args.action == "add":
+        polygon = read_polygon(args.polygon) if args.polygon else None
+        admin.add_territory(
+            db, args.name, polygon, args.postcodes, regions=args.regions, dry_run=args.dry_run
+        )
+        print(f"{would}added territory {args.name}")
+    else:
+        admin.assign_territory(db, args.name, args.rep, dry_run=args.dry_run)
+        print(f"{would}given territory {args.name} to {args.rep}")
     return 0
 
 
@@ -229,6 +337,10 @@ def _serve(args: argparse.Namespace) -> int:
     db.close()
     if args.database_url:
         os.environ[ENV_DATABASE_URL] = args.database_url
+    if args.token_days is not None:
+        if not 0 < args.token_days <= 3650:
+            raise ServerError("--token-days is between 0 and 3650 days")
+        os.environ[auth.ENV_TOKEN_DAYS] = str(args.token_days)  # the workers read it
     uvicorn.run(
         "fieldapp.server.app:app_from_env",
         factory=True,

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -61,6 +62,9 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     last_failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A deactivated user cannot sign in and their tokens were revoked (server/users.py).
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Token(Base):
@@ -194,3 +198,45 @@ class Erasure(Base):
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
     erased_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     erased_by: Mapped[str] = mapped_column(String(36))
+
+
+# Integer on SQLite: only an INTEGER PRIMARY KEY is its auto-incrementing rowid.
+SERIAL = BigInteger().with_variant(Integer, "sqlite")
+
+
+class AdminAudit(Base):
+    """Every admin call, append-only: who, when, what, and whether it was a dry run."""
+
+    __tablename__ = "admin_audit"
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text)  # JSON
+    outcome: Mapped[str] = mapped_column(String(16))  # ok, dry-run, refused
+
+
+class Proposal(Base):
+    """A versioned change of territory assignments (server/proposals.py).
+
+    ``kind`` is ``assign`` (territory → reps and/or accounts → territory) or
+    ``rollback`` (to the assignment as it was after version ``rollback_to``). Once
+    applied, ``changes`` holds exactly what moved (old and new values), which is what a
+    later rollback undoes.
+    """
+
+    __tablename__ = "proposals"
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    state: Mapped[str] = mapped_column(String(12))  # proposed, applied
+    territory_id: Mapped[str | None] = mapped_column(String(36))
+    reps: Mapped[str | None] = mapped_column(Text)  # JSON list of user ids, or null
+    accounts: Mapped[str | None] = mapped_column(Text)  # JSON list of account ids, or null
+    rollback_to: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    applied_by: Mapped[str | None] = mapped_column(String(80))
+    applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    changes: Mapped[str | None] = mapped_column(Text)  # JSON, once applied

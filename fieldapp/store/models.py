@@ -125,6 +125,17 @@ class Account(Synced, Base):
     # fieldapp.domain.visits). A checked-in planned visit plans the next one N days on.
     visit_frequency_days: Mapped[int | None] = mapped_column(Integer)
 
+    # "Nearby" reads a latitude band of this index and tests the longitude and the
+    # tombstone in it, without reading the table (store migration 0012).
+    __table_args__ = (
+        Index(
+            "ix_accounts_location",
+            "latitude",
+            "longitude",
+            "deleted_at",
+        ),
+    )
+
 
 class Contact(Synced, Base):
     __tablename__ = "contacts"

@@ -10,7 +10,7 @@ from fieldapp.store.db import Replica
 from fieldapp.sync import blobs, state
 from fieldapp.sync.credentials import Credentials
 from fieldapp.sync.engine import Progress, SyncEngine, SyncReport
-from fieldapp.sync.errors import AuthRequired, NotSignedIn
+from fieldapp.sync.errors import AuthRequired, NotSignedIn, SignedOut
 from fieldapp.sync.resolutions import send_decisions
 from fieldapp.sync.transport import Transport
 
@@ -43,11 +43,11 @@ def signed_in_transport(replica: Replica) -> Transport:
     return Transport(server, token)
 
 
-def signed_out(replica: Replica) -> NotSignedIn:
+def signed_out(replica: Replica) -> SignedOut:
     """Forget a token the server no longer accepts; the error tells how to sign in again."""
     server, user = signed_in_account(replica)
     CREDENTIALS.delete(server, user)
-    return NotSignedIn(
+    return SignedOut(
         f"the server signed you out; sign in again: fieldapp login --server {server} --user {user}"
     )
 

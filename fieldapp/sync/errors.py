@@ -21,8 +21,17 @@ class Throttled(SyncError):
     """Too many failed logins."""
 
 
+class Forbidden(SyncError):
+    """The signed-in user's role may not do this (HTTP 403); the text says what."""
+
+
 class NotSignedIn(SyncError):
     """This replica has no sign-in (or its token is gone): sign in first."""
+
+
+class SignedOut(NotSignedIn):
+    """The server no longer accepts this laptop's token (revoked or expired); it was
+    forgotten here."""
 
 
 class Unreachable(SyncError):

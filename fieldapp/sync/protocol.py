@@ -76,6 +76,13 @@ class LoginRequest(BaseModel):
     password: str
 
 
+class PasswordChange(BaseModel):
+    """``POST /auth/password``: the signed-in user's new password (other sign-ins end)."""
+
+    old_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+
+
 class LoginReply(BaseModel):
     token: str
     expires_at: str

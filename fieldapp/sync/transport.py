@@ -19,7 +19,14 @@ import orjson
 import pydantic
 import requests
 
-from fieldapp.sync.errors import AuthRequired, IncompatibleServer, SyncError, Throttled, Unreachable
+from fieldapp.sync.errors import (
+    AuthRequired,
+    Forbidden,
+    IncompatibleServer,
+    SyncError,
+    Throttled,
+    Unreachable,
+)
 from fieldapp.sync.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -150,6 +157,8 @@ class Transport:
             raise IncompatibleServer(detail)
         if resp.status_code == 429:
             raise Throttled(detail)
+        if resp.status_code == 403:
+            raise Forbidden(detail)
         raise SyncError(f"the server refused: {detail}")
 
     def reachable(self, timeout: float = 3.0) -> bool:
@@ -167,6 +176,14 @@ class Transport:
         )
         self.token = reply.token
         return reply
+
+    def call(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        """Any other endpoint (the admin API, sync/admin_api.py): its JSON reply, or None."""
+        return self._request(method, path, body, **params)
+
+    def change_password(self, old: str, new: str) -> None:
+        """Change the signed-in user's password; their other sign-ins end."""
+        self._request("POST", "/auth/password", {"old_password": old, "new_password": new})
 
     def logout(self) -> None:
         self._request("POST", "/auth/logout")

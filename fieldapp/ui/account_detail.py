@@ -27,12 +27,22 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.store import due, models, scheduling, services
-from fieldapp.ui import account_visits, dialogs, email_compose, links, queries, style, visits
+from fieldapp.ui import (
+    account_visits,
+    dialogs,
+    email_compose,
+    links,
+    locating,
+    queries,
+    style,
+    visits,
+)
 from fieldapp.ui.account_tabs import ContactsTab, DealsTab, TasksTab, TimelineTab
 from fieldapp.ui.attachments_tab import AttachmentsTab
 from fieldapp.ui.background import user_message
 from fieldapp.ui.forms import RecordForm, display
 from fieldapp.ui.history_tab import HistoryTab
+from fieldapp.ui.locating import AccountLocator
 from fieldapp.ui.panel import AppContext
 from fieldapp.ui.task_editor import TaskDialog, open_task_editor
 
@@ -101,6 +111,10 @@ class AccountDetail(QWidget):
         self.schedule_button = QPushButton(self.tr("Schedule visit…"))
         self.task_button = QPushButton("New task…")
         self.delete_button = QPushButton("Delete")
+        self.pin_button = QPushButton(self.tr("Set pin…"))
+        self.pin_button.setToolTip(self.tr("Correct the account's position by typing it"))
+        self.pin_button.clicked.connect(self.set_pin)
+        self.locator = AccountLocator(ctx, self)
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.revert)
@@ -113,6 +127,7 @@ class AccountDetail(QWidget):
         record_row = QHBoxLayout()
         record_row.addWidget(self.save_button)
         record_row.addWidget(self.revert_button)
+        record_row.addWidget(self.pin_button)
         record_row.addStretch(1)
         record_row.addWidget(self.delete_button)
         visit_row = QHBoxLayout()
@@ -238,7 +253,10 @@ class AccountDetail(QWidget):
         acc = detail.account
         self.heading.setText(acc["name"])
         place = ", ".join(p for p in (acc["postcode"], acc["city"], acc["country"]) if p)
-        self.subheading.setText(" · ".join(p for p in (acc["type"], acc["status"], place) if p))
+        pin = locating.pin_state(acc)
+        self.subheading.setText(
+            " · ".join(p for p in (acc["type"], acc["status"], place, pin) if p)
+        )
         # Keep what the user is typing when a change notice reloads the view.
         if reset_form or not self.form.is_modified():
             self.form.load(acc)
@@ -311,7 +329,7 @@ class AccountDetail(QWidget):
         )
         self.schedule_button.setEnabled(has)
         self.checkout_button.setEnabled(has and self.open_visit_id is not None)
-        for button in (self.log_button, self.task_button, self.delete_button):
+        for button in (self.log_button, self.task_button, self.delete_button, self.pin_button):
             button.setEnabled(has)
         self.email_button.setEnabled(has)
         self.note_edit.setEnabled(has)
@@ -326,22 +344,34 @@ class AccountDetail(QWidget):
         account_id = self.account_id
         if account_id is not None and not self.form.is_modified():
             return
+        # A new or changed address is put on the map (see ui/locating.py).
+        locate = locating.needs_geocoding(self.form.save_values(account_id is None))
         self.ctx.bg.write(
             self.form.save_job("accounts", account_id),
             {"accounts"},
-            self._created if account_id is None else lambda _r: self._saved(account_id),
+            (lambda new_id: self._created(new_id, locate))
+            if account_id is None
+            else lambda _r: self._saved(account_id, locate),
             on_error=self._save_failed,
             owner=self,
         )
 
-    def _created(self, account_id: str) -> None:
+    def _created(self, account_id: str, locate: bool = False) -> None:
         self.account_id = account_id
         self.ctx.tell("Account created.")
-        self._saved(account_id)
+        self._saved(account_id, locate)
 
-    def _saved(self, account_id: str) -> None:
+    def _saved(self, account_id: str, locate: bool = False) -> None:
         self.reload(reset_form=True)
         self.saved.emit(account_id)
+        if locate:
+            self.locator.place(account_id)
+
+    def set_pin(self) -> None:
+        if self.account_id is not None:
+            lat, lon = self.form.text("latitude"), self.form.text("longitude")
+            current = f"{lat}, {lon}" if lat and lon else ""
+            locating.ask_pin(self.ctx, self, self.account_id, current)
 
     def _save_failed(self, exc: Exception) -> None:
         self._show_save_error(self.form.failure_message(exc))

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QSplitter,
     QVBoxLayout,
@@ -21,8 +22,10 @@ from fieldapp.ui.account_detail import AccountDetail
 from fieldapp.ui.accounts_model import AccountsModel
 from fieldapp.ui.empty_state import EmptyHint
 from fieldapp.ui.headers import record_table
+from fieldapp.ui.nearby_dialog import NearbyDialog
 from fieldapp.ui.panel import AppContext, Panel
 from fieldapp.ui.queries import AccountFilter
+from fieldapp.ui.unplotted_dialog import UnplottedDialog
 
 
 def _combo(name: str, choices: tuple[str, ...] | list[tuple[str, str]]) -> QComboBox:
@@ -48,7 +51,7 @@ class AccountsPanel(Panel):
 
         self.search = QLineEdit()
         self.search.setObjectName("account_search")
-        self.search.setPlaceholderText("Search accounts (Ctrl+F) — name, city, postcode, tags…")
+        self.search.setPlaceholderText("Search accounts (Ctrl+F) — name, town, phone, email, tags…")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._apply_filter)
         self.type_filter = _combo("type", models.ACCOUNT_TYPES)
@@ -80,9 +83,22 @@ class AccountsPanel(Panel):
         ):
             filters.addWidget(w)
         filters.addStretch(1)
+        self.nearby_button = QPushButton(self.tr("&Nearby…"))
+        self.nearby_button.setObjectName("nearby_button")
+        self.nearby_button.setToolTip(
+            self.tr("Accounts near the selected one, or near an address you type")
+        )
+        self.nearby_button.clicked.connect(self.show_nearby)
+        self.unplotted_button = QPushButton(self.tr("Not on the map…"))
+        self.unplotted_button.setObjectName("unplotted_button")
+        self.unplotted_button.setToolTip(self.tr("Accounts without a location; geocode them"))
+        self.unplotted_button.clicked.connect(self.show_unplotted)
+        self.nearby: NearbyDialog | None = None
         search_row = QHBoxLayout()
         search_row.addWidget(self.search, 1)
         search_row.addWidget(self.count_label)
+        search_row.addWidget(self.nearby_button)
+        search_row.addWidget(self.unplotted_button)
 
         self.table = record_table(self.model)
         self.table.setObjectName("accounts_table")
@@ -209,6 +225,21 @@ class AccountsPanel(Panel):
 
     def delete_selected(self) -> None:
         self.detail.delete_selected()
+
+    def show_nearby(self) -> NearbyDialog:
+        """Nearby from the selected account (or, with none, from what the user types)."""
+        if self.nearby is not None:
+            self.nearby.close()
+        account_id = self.detail.account_id
+        name = self.detail.heading.text() if account_id else ""
+        self.nearby = NearbyDialog(self.ctx, self, account_id=account_id, account_name=name)
+        self.nearby.show()
+        return self.nearby
+
+    def show_unplotted(self) -> UnplottedDialog:
+        dialog = UnplottedDialog(self.ctx, self)
+        dialog.show()
+        return dialog
 
     def focus_search(self) -> None:
         self.search.setFocus()

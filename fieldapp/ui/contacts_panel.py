@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +26,7 @@ from fieldapp.ui.background import Background
 from fieldapp.ui.contact_editor import ContactEditor
 from fieldapp.ui.empty_state import EmptyHint
 from fieldapp.ui.headers import record_table
+from fieldapp.ui.history_tab import HistoryTab
 from fieldapp.ui.lazy_model import LazyTableModel
 from fieldapp.ui.panel import AppContext, Panel
 
@@ -84,8 +86,13 @@ class ContactsPanel(Panel):
         ll.addLayout(top)
         ll.addWidget(self.table, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        # The contact's changes from the server's audit trail, asked for when shown.
+        self.history = HistoryTab(ctx, "contacts")
+        self.detail_tabs = QTabWidget()
+        self.detail_tabs.addTab(self.editor, self.tr("Details"))
+        self.detail_tabs.addTab(self.history, self.tr("History"))
         self.splitter.addWidget(left)
-        self.splitter.addWidget(self.editor)
+        self.splitter.addWidget(self.detail_tabs)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([700, 440])
@@ -119,7 +126,7 @@ class ContactsPanel(Panel):
         if rows:
             contact_id = self.model.row_id(rows[0].row())
             if contact_id and contact_id != self.editor.contact_id:
-                self.editor.show_contact(contact_id)
+                self._show_contact(contact_id)
 
     def select_contact(self, contact_id: str) -> None:
         """Show the contact; select it in the list when the list holds it."""
@@ -129,7 +136,11 @@ class ContactsPanel(Panel):
             self.table.selectRow(row)
             self.table.scrollTo(self.model.index(row, 0))
         if self.editor.contact_id != contact_id:
-            self.editor.show_contact(contact_id)
+            self._show_contact(contact_id)
+
+    def _show_contact(self, contact_id: str) -> None:
+        self.editor.show_contact(contact_id)  # may stay (unsaved changes kept)
+        self.history.set_record(self.editor.contact_id)
 
     def _saved(self, contact_id: str) -> None:
         self._pending_select = contact_id
@@ -138,6 +149,7 @@ class ContactsPanel(Panel):
         if self._pending_select == contact_id:
             self._pending_select = None
         self.table.clearSelection()
+        self.history.set_record(None)
 
     # -- panel actions ------------------------------------------------------------------
 
@@ -147,6 +159,7 @@ class ContactsPanel(Panel):
     def new_record(self) -> None:
         self.table.clearSelection()
         self.editor.new_contact()
+        self.history.set_record(None)
 
     def delete_selected(self) -> None:
         self.editor.delete()

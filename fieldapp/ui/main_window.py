@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.store.db import Replica
 from fieldapp.store.private import private_file
-from fieldapp.ui import queries, roles, style
+from fieldapp.ui import queries, roles, style, transfer_menu
 from fieldapp.ui.accounts_panel import AccountsPanel
 from fieldapp.ui.agenda_panel import AgendaPanel
 from fieldapp.ui.background import Background
@@ -184,6 +184,11 @@ class MainWindow(QMainWindow):
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
         file_menu.addAction(self.open_action)
+        file_menu.addSeparator()
+        self.import_action = self._action("&Import…", self.import_csv, "Ctrl+I")
+        self.export_action = self._action("&Export…", self.export_csv, "Ctrl+E")
+        file_menu.addAction(self.import_action)
+        file_menu.addAction(self.export_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit = menu.addMenu("&Edit")
@@ -382,6 +387,12 @@ class MainWindow(QMainWindow):
         if refused:
             text += f" · {refused:,} refused by the server"
         self.outbox_label.setText(text)
+
+    def import_csv(self) -> None:
+        transfer_menu.open_import(self)
+
+    def export_csv(self) -> None:
+        transfer_menu.open_export(self)
 
     def about(self) -> None:
         QMessageBox.about(

@@ -14,6 +14,7 @@ Signals:
     account_activated(str): a marker was clicked; the account's id.
     selection_changed(list): the lasso selected these account ids.
     location_corrected(str, float, float): a pin was dragged; saved as ``manual``.
+    pin_moved(str, object): the same, with the position before it (for Undo).
     map_loaded(bool): the page finished loading.
     map_ready(int): Leaflet is up and this many markers are on the map.
     download_progress(int, int): tiles done and total of a "download this area".
@@ -203,10 +204,20 @@ class MapBridge(QObject):
     moved = Signal(str, float, float)
     ready = Signal(int)
     view = Signal(str)
+    route = Signal(str)
+    check_in = Signal(str)
 
     @Slot(str)
     def accountActivated(self, account_id: str) -> None:
         self.activated.emit(account_id)
+
+    @Slot(str)
+    def addToRoute(self, account_id: str) -> None:
+        self.route.emit(account_id)
+
+    @Slot(str)
+    def checkInAt(self, account_id: str) -> None:
+        self.check_in.emit(account_id)
 
     @Slot(str)
     def lassoFinished(self, ring_json: str) -> None:
@@ -229,8 +240,13 @@ class MapPanel(QWidget):
     """The map of the replica's accounts. See the module docstring for signals."""
 
     account_activated = Signal(str)
+    add_to_route = Signal(str)
+    check_in_requested = Signal(str)
     selection_changed = Signal(list)
     location_corrected = Signal(str, float, float)
+    # The account and its position before the drag ({latitude, longitude,
+    # geocode_precision}), so the screen can offer Undo.
+    pin_moved = Signal(str, object)
     map_loaded = Signal(bool)
     map_ready = Signal(int)
     download_progress = Signal(int, int)
@@ -284,6 +300,8 @@ class MapPanel(QWidget):
         self.channel.registerObject("bridge", self.bridge)
         self.web_page.setWebChannel(self.channel)
         self.bridge.activated.connect(self.account_activated)
+        self.bridge.route.connect(self.add_to_route)
+        self.bridge.check_in.connect(self.check_in_requested)
         self.bridge.lasso.connect(self._on_lasso)
         self.bridge.moved.connect(self._on_moved)
         self.bridge.ready.connect(self.map_ready)
@@ -430,6 +448,7 @@ class MapPanel(QWidget):
             log.warning("ignoring a malformed lasso from the page")
             return
         self.selected = select_in_polygon(self._places, ring)
+        self.run_js(f"window.fieldappHighlight({json.dumps(self.selected)})")
         self.selection_changed.emit(list(self.selected))
 
     def _on_view(self, view_json: str) -> None:
@@ -447,8 +466,10 @@ class MapPanel(QWidget):
         self._fit = None
 
     def _on_moved(self, account_id: str, lat: float, lon: float) -> None:
+        before = geocode.location_of(self.replica, account_id)
         geocode.set_location(self.replica, account_id, lat, lon)
         self.location_corrected.emit(account_id, lat, lon)
+        self.pin_moved.emit(account_id, before)
 
 
 def _js_str(text: str) -> str:

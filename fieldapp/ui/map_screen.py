@@ -8,12 +8,13 @@ reported in the status bar.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from fieldapp.maps.settings import COLOR_FIELDS
+from fieldapp.ui import locating
 from fieldapp.ui.panel import AppContext, Panel
 
 if TYPE_CHECKING:
@@ -58,8 +59,14 @@ class MapScreen(Panel):
             self.map = MapPanel(self.ctx.data_dir, self, color_by=self.color.currentData())
             self.map.account_activated.connect(self.ctx.open_account)
             self.map.selection_changed.connect(self._selected)
+            self.map.pin_moved.connect(self._pin_moved)
             self.planner = RoutePlanner(self.ctx, self)
             self.planner.plan_changed.connect(self.map.show_plan)
+            # The pin's popup: Add to route and Check in stay on the map.
+            self.map.add_to_route.connect(
+                lambda account_id: self.planner.add_accounts([account_id])
+            )
+            self.map.check_in_requested.connect(self._check_in)
             splitter = QSplitter()
             splitter.addWidget(self.map)
             splitter.addWidget(self.planner)
@@ -76,10 +83,23 @@ class MapScreen(Panel):
         if self.map is not None:
             self.map.set_color_by(self.color.currentData())
 
+    def _add_to_route(self, account_id: str) -> None:
+        if self.planner is not None:
+            self.planner.add_accounts([account_id])
+
+    def _check_in(self, account_id: str) -> None:
+        from fieldapp.ui import visits
+
+        visits.check_in(self.ctx, self, account_id)
+
     def _selected(self, ids: list[str]) -> None:
         if self.planner is not None:
             self.planner.add_accounts(ids)
         self.ctx.tell(f"{len(ids)} account(s) selected on the map; added to the day's stops")
+
+    def _pin_moved(self, account_id: str, before: dict[str, Any]) -> None:
+        # The map saved the new position already; the message offers to put it back.
+        locating.undo_offer(self.ctx, account_id, before, "Pin moved on the map.")
 
     def close_map(self) -> None:
         """Release the web view's workers and files (the window calls this on close)."""

@@ -13,8 +13,8 @@ Signals:
     progressed(str): what the running sync is doing, for the status bar.
     finished(object): a :class:`SyncReport` after a run that worked.
     failed(str): the run failed; the sentence for the user.
-    needs_sign_in(str): a run asked for by the user found no usable sign-in (none yet,
-        or the server ended it); the text is the sync layer's.
+    needs_sign_in(str): a run asked for by the user found no usable sign-in; the text
+        says why when the server ended it, else it is empty.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QLabel
 
-from fieldapp.sync.errors import NotSignedIn
+from fieldapp.sync.errors import NotSignedIn, SignedOut
 from fieldapp.ui import fmt
 from fieldapp.ui.background import Background, user_message
 
@@ -185,7 +185,12 @@ class SyncControl(QObject):
             # Its text names the command line's login; the app asks with its dialog.
             self.label.setToolTip("Not signed in")
             if not automatic:
-                self.needs_sign_in.emit(message)
+                self.needs_sign_in.emit(
+                    "The server ended your sign-in (it was revoked or has expired); "
+                    "sign in again to sync."
+                    if isinstance(exc, SignedOut)
+                    else ""
+                )
             return
         self.failed.emit(message)
 

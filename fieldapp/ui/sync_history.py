@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp.store.db import Replica
 from fieldapp.ui import fmt, style
 from fieldapp.ui.background import Background
 from fieldapp.ui.sync_control import capitalised, in_app
@@ -38,11 +39,11 @@ def local_time(text: str) -> str:
         return text
 
 
-def history_rows(replica: object, limit: int = LIMIT) -> list[SyncRun]:
+def history_rows(replica: Replica, limit: int = LIMIT) -> list[SyncRun]:
     # Imported here: the sync client is loaded on first use (see sync_control).
     from fieldapp.sync.report import sync_history
 
-    return sync_history(replica, limit)  # type: ignore[arg-type]
+    return sync_history(replica, limit)
 
 
 class SyncHistoryDialog(QDialog):

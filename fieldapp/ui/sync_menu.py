@@ -156,8 +156,21 @@ class SyncMenu(QObject):
         self.refresh()
         self.control.start()
 
-    def _needs_sign_in(self, _message: str) -> None:
-        if self.status.server:
+    def _needs_sign_in(self, why: str) -> None:
+        # Read the account first: the token may just have been forgotten, and the dialog
+        # is filled in with the server and user this replica belongs to.
+        replica = self.ctx.bg.replica
+        self.ctx.bg.read(
+            lambda _s: account_status(replica),
+            lambda status: self._ask_again(status, why),
+            owner=self,
+        )
+
+    def _ask_again(self, status: AccountStatus, why: str) -> None:
+        self._show(status)
+        if why:
+            reason = why
+        elif status.server:
             reason = "Sign in again to sync: your sign-in is not on this laptop any more."
         else:
             reason = "Sign in to sync this laptop with your team's server."

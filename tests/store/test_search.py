@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from fieldapp.store import search, services
 from fieldapp.store.db import Replica
@@ -24,7 +25,7 @@ def test_prefix_and_accent_insensitive(replica: Replica) -> None:
     with replica.read_session() as s:
         assert search.search_ids(s, "accounts", "acm") == [acme]
         assert search.search_ids(s, "accounts", "ACME werk") == [acme]
-        assert search.search_ids(s, "accounts", "muen") == []  # ü folds to u, not ue
+        assert search.search_ids(s, "accounts", "muen") == [acme]  # ü written out
         assert search.search_ids(s, "accounts", "munch") == [acme]
         assert search.search_ids(s, "accounts", "cafe") == [cafe]
         assert search.search_ids(s, "accounts", "803") == [acme]
@@ -115,3 +116,92 @@ def test_bulk_insert_indexes_every_row_and_keeps_the_trigger(replica: Replica) -
         assert search.search_ids(s, "accounts", "einzeln nachher") == [after]
         assert search.search_ids(s, "accounts", "einzeln zuletzt") == [late]
         assert search.search_ids(s, "accounts", "rollback") == []
+
+
+def test_umlauts_match_written_out_both_ways(replica: Replica) -> None:
+    baecker, koehler, strasse, written = _accounts(
+        replica,
+        [
+            {"name": "Bäckerei Schmitz", "city": "Bonn"},
+            {"name": "Köhler GmbH", "street": "Große Straße 5"},
+            {"name": "Gruber", "street": "Lange Strasse 1"},
+            {"name": "Baeckerei Mueller"},
+        ],
+    )
+    with replica.read_session() as s:
+        # Umlaut typed, written out or dropped: all find "Bäckerei".
+        assert set(search.search_ids(s, "accounts", "bäck")) == {baecker, written}
+        assert set(search.search_ids(s, "accounts", "baeck")) == {baecker, written}
+        assert search.search_ids(s, "accounts", "back") == [baecker]
+        assert search.search_ids(s, "accounts", "koehler") == [koehler]
+        assert search.search_ids(s, "accounts", "kohler") == [koehler]
+        assert search.search_ids(s, "accounts", "müller") == [written]
+        # ß and ss either way.
+        assert set(search.search_ids(s, "accounts", "strasse")) == {koehler, strasse}
+        assert set(search.search_ids(s, "accounts", "straße")) == {koehler, strasse}
+        assert search.search_ids(s, "accounts", "bäck bonn") == [baecker]
+
+
+def test_phone_numbers_match_in_any_spelling(replica: Replica) -> None:
+    national, international, other = _accounts(
+        replica,
+        [
+            {"name": "Weber", "phone": "0228 / 12 34 56"},
+            {"name": "Schulz", "phone": "+49 (0)30 9876-543"},
+            {"name": "Fischer", "phone": "+49 89 111222"},
+        ],
+    )
+    with replica.read_session() as s:
+        for typed in ("0228 123456", "0228-123456", "(0228) 12 34 56", "+49 228 123456"):
+            assert search.search_ids(s, "accounts", typed) == [national], typed
+        assert search.search_ids(s, "accounts", "0049228123") == [national]  # a prefix
+        assert search.search_ids(s, "accounts", "+49 89 111") == [other]
+        assert search.search_ids(s, "accounts", "089 111222") == [other]
+        assert search.search_ids(s, "accounts", "0228 999") == []
+        assert search.search_ids(s, "accounts", "49030987") == [international]
+
+
+def test_emails_and_websites_are_found(replica: Replica) -> None:
+    shop, _ = _accounts(
+        replica,
+        [
+            {"name": "Eisen Otto", "email": "info@eisen-otto.de", "website": "www.eisenotto.de"},
+            {"name": "Other"},
+        ],
+    )
+    with replica.session() as s:
+        contact = services.create(
+            s, "contacts", {"last_name": "Kranz", "email": "p.kranz@example.org"}
+        )
+        mobile = services.create(s, "contacts", {"last_name": "Berg", "mobile": "0171 5550123"})
+    with replica.read_session() as s:
+        assert search.search_ids(s, "accounts", "info@eisen-otto.de") == [shop]
+        assert search.search_ids(s, "accounts", "eisenotto.de") == [shop]
+        assert search.search_ids(s, "contacts", "p.kranz@example") == [contact]
+        assert search.search_ids(s, "contacts", "+49 171 555") == [mobile]
+
+
+def test_edits_and_bulk_inserts_keep_the_new_columns(replica: Replica) -> None:
+    [acc] = _accounts(replica, [{"name": "Höfer", "phone": "0221 445566"}])
+    with replica.session() as s:
+        services.update(s, "accounts", acc, {"phone": "0221 778899", "name": "Jäger"})
+    with replica.read_session() as s:
+        assert search.search_ids(s, "accounts", "0221 445566") == []
+        assert search.search_ids(s, "accounts", "0221 778899") == [acc]
+        assert search.search_ids(s, "accounts", "jaeger") == [acc]
+        assert search.search_ids(s, "accounts", "hoefer") == []
+    rows = [{"name": f"Süß {i}", "phone": f"0228 {100000 + i}"} for i in range(300)]
+    with replica.session() as s:
+        ids = services.bulk_create(s, "accounts", rows)
+    with replica.read_session() as s:
+        assert search.search_ids(s, "accounts", "suess 17") != []
+        assert search.search_ids(s, "accounts", "+49 228 100042") == [ids[42]]
+        # The bulk path writes what the triggers write, or their deletes would not match.
+        trigger = s.execute(
+            text("SELECT sql FROM sqlite_master WHERE name = 'accounts_fts_ai'")
+        ).scalar()
+        assert search.index_values("accounts", "new") in trigger
+    with replica.session() as s:
+        services.update(s, "accounts", ids[42], {"phone": "0228 5"})
+    with replica.read_session() as s:
+        assert search.search_ids(s, "accounts", "0228 100042") == []

@@ -13,6 +13,7 @@ from fieldapp.sync.account import CREDENTIALS
 from fieldapp.sync.engine import SyncEngine
 from fieldapp.sync.transport import Transport
 from fieldapp.ui.accounts_panel import AccountsPanel
+from fieldapp.ui.contacts_panel import ContactsPanel
 from fieldapp.ui.history_tab import OFFLINE
 from fieldapp.ui.main_window import MainWindow
 from tests.sync.conftest import World
@@ -39,6 +40,7 @@ def test_history_tab_shows_changes_and_says_offline(
         state.put(conn, "username", "alice")
     CREDENTIALS.save(world.server.base, "alice", token)
     acc = create(replica, "accounts", name="Acme", city="Leeds", territory_id=t["north"])
+    contact = create(replica, "contacts", account_id=acc, last_name="Quist")
     SyncEngine(replica, transport).sync()
     update(replica, "accounts", acc, city="York")
     SyncEngine(replica, transport).sync()
@@ -64,6 +66,14 @@ def test_history_tab_shows_changes_and_says_offline(
         assert shown[0][1].startswith("alice")
         assert shown[0][2] == "update: city: Leeds → York"  # newest first
         assert "insert: name: (empty) → Acme" in [r[2] for r in shown]
+
+        # The Contacts panel's detail has the same tab for the contact shown.
+        contacts = window.show_panel("contacts")
+        assert isinstance(contacts, ContactsPanel)
+        contacts.select_contact(contact)
+        contacts.detail_tabs.setCurrentWidget(contacts.history)
+        qtbot.waitUntil(lambda: contacts.history.tree.topLevelItemCount() > 0, timeout=30_000)
+        assert "insert: last_name: (empty) → Quist" in [r[2] for r in rows(contacts.history.tree)]
 
         world.server.stop()  # the server goes away: the tab says so, the view works on
         tab.refresh()

@@ -13,6 +13,8 @@ from pytestqt.qtbot import QtBot
 
 from fieldapp.store.db import Replica, open_replica
 from fieldapp.sync.account import CREDENTIALS
+from fieldapp.sync.signin import sign_in
+from fieldapp.sync.transport import Transport
 from fieldapp.ui import dialogs
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.signin_dialog import SignInDialog
@@ -141,3 +143,28 @@ def test_without_a_keyring_the_sign_in_lasts_the_run_and_says_so_once(
         qtbot.waitUntil(lambda: "until fieldapp closes" in window.sync_menu.account_label.toolTip())
     finally:
         CREDENTIALS.delete(world.server.base, "alice")
+
+
+def test_a_sign_in_the_server_ended_asks_again_in_words(
+    qtbot: QtBot, pg_world: World, laptop: Replica, app_window: MainWindow
+) -> None:
+    world = pg_world
+    setup_two_territories(world)
+    window = app_window
+    sign_in(laptop, world.server.base, "alice", PASSWORD)
+    token = CREDENTIALS.load(world.server.base, "alice")
+    revoke = Transport(world.server.base, token)
+    revoke.logout()  # e.g. an admin ended the session, or it expired
+    revoke.close()
+
+    with qtbot.waitSignal(window.sync.needs_sign_in, timeout=60_000):
+        window.sync_action.trigger()
+    qtbot.waitUntil(lambda: window.sync_menu.dialog is not None)
+    dialog = window.sync_menu.dialog
+    assert dialog is not None and dialog.isVisible()
+    assert "The server ended your sign-in" in dialog.note.text()
+    assert dialog.user.text() == "alice" and dialog.password.text() == ""
+    assert CREDENTIALS.load(world.server.base, "alice") is None  # forgotten, as the CLI does
+    qtbot.waitUntil(lambda: window.sync_menu.account_label.text().startswith("Signed out"))
+    with qtbot.waitSignal(window.sync.finished, timeout=60_000):
+        fill_in(dialog, world.server.base, "alice", PASSWORD)

@@ -48,6 +48,7 @@ def test_sync_from_the_app(
         with qtbot.waitSignal(window.sync.needs_sign_in, timeout=30_000):
             window.sync_action.trigger()
         assert "offline" in window.sync.label.text()
+        qtbot.waitUntil(lambda: window.sync_menu.dialog is not None)
         dialog = window.sync_menu.dialog
         assert dialog is not None and dialog.isVisible()
         assert "Sign in again" in dialog.note.text()

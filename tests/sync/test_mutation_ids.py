@@ -29,11 +29,12 @@ def test_another_users_mutation_id_neither_answers_nor_drops_the_change(world: W
 
     alice_row, alice_m = _insert(shared, "Alice's account", t["north"])
     [first] = alice.push([alice_m])
-    assert first.status == "merged"  # stored (the server added the owner it left out)
+    # "merged" when the server adds what the client left out (the record's owner).
+    assert first.status in ("applied", "merged")
     # Bob's device happens to send (or replays on purpose) the same mutation id.
     bob_row, bob_m = _insert(shared, "Bob's account", t["south"])
     [answer] = bob.push([bob_m])
-    assert answer.status == "merged"
+    assert answer.status in ("applied", "merged")
     assert answer.version != first.version  # not Alice's stored answer
 
     with world.db.session() as s:

@@ -17,6 +17,7 @@ from PySide6.QtCore import QSettings, QThread, QThreadPool
 from pytestqt.exceptions import TimeoutError as QtTimeoutError
 from pytestqt.qtbot import QtBot
 
+from fieldapp.maps.settings import SETTINGS_FILE, MapSettings
 from fieldapp.store.db import Replica
 from fieldapp.ui.background import Background
 from fieldapp.ui.main_window import MainWindow
@@ -60,6 +61,15 @@ def no_leaked_threads(qtbot: QtBot) -> Iterator[None]:
         assert bg.shutdown(), "a background pool did not drain"
         assert bg.active_threads() == 0
     assert not problems, "; ".join(problems)
+
+
+@pytest.fixture(autouse=True)
+def loopback_geocoder(data_dir: Path) -> None:
+    """Saving an address geocodes it: point the geocoder at a closed loopback port
+    (answered as "offline" at once), so no test asks a server on the internet."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not (data_dir / SETTINGS_FILE).exists():
+        MapSettings(nominatim_url="http://127.0.0.1:9", geocode_min_delay_s=0.0).save(data_dir)
 
 
 @pytest.fixture

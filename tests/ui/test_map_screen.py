@@ -7,6 +7,7 @@ from pytestqt.qtbot import QtBot
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.map_panel import MapPanel
 from fieldapp.ui.map_screen import MapScreen
+from fieldapp.ui.position import PositionProvider
 from tests.ui.builders import Demo
 
 
@@ -34,6 +35,20 @@ def test_map_is_built_when_shown_and_a_marker_click_opens_the_account(
     qtbot.waitUntil(lambda: accounts.detail.account_id == target)  # type: ignore[attr-defined]
     screen.map.bridge.lassoFinished("[[0, 0], [0, 90], [89, 90], [89, 0]]")
     qtbot.waitUntil(lambda: "account(s) selected on the map" in window.statusBar().currentMessage())
+
+    # The pin's popup: Add to route and Check in keep the map on screen.
+    window.show_panel("map")
+    planner = screen.planner
+    assert planner is not None
+    qtbot.waitUntil(lambda: len(planner.stop_ids) > 0)  # the lasso's accounts, first
+    planner.stops.setRowCount(0)
+    planner.stop_ids = []
+    screen.map.bridge.addToRoute(demo.accounts[5])
+    qtbot.waitUntil(lambda: planner.stop_ids == [demo.accounts[5]], timeout=10_000)
+    window.ctx.position = PositionProvider(window.ctx, platform=False)
+    screen.map.bridge.checkInAt(demo.accounts[6])
+    qtbot.waitUntil(lambda: "Checked in" in window.statusBar().currentMessage(), timeout=10_000)
+    assert window.current_panel() is screen
 
 
 def test_the_main_window_does_not_load_the_map_machinery_at_start_up() -> None:

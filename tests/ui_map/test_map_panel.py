@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +123,7 @@ def test_map_loads_offline_from_the_app_only(
         "JSON.stringify({L: typeof L, version: L.version, cluster: typeof L.markerClusterGroup,"
         " n: fieldappState.markerCount,"
         " inMap: fieldappState.cluster.getLayers().length,"
-        " shown: document.querySelectorAll('.marker-cluster, .fa-pin').length})",
+        " shown: document.querySelectorAll('.fa-cluster, .fa-pin').length})",
     )
     got = json.loads(state)
     assert got["L"] == "object" and got["version"].startswith("1.9")
@@ -170,8 +170,47 @@ def test_marker_click_lasso_and_pin_drag_reach_qt(
         " fieldappState.cluster.zoomToShowLayer(m, function(){"
         " m._icon.dispatchEvent(new MouseEvent('click', {bubbles: true})); }); return 1; })()"
     )
+    # A click stays on the map: a popup offers Open, Add to route and Check in.
+    js(qtbot, panel.web_page, click)
+    qtbot.waitUntil(
+        lambda: js(qtbot, panel.web_page, "document.querySelectorAll('.fa-act').length") == 3,
+        timeout=LOAD_MS,
+    )
+    labels = json.loads(
+        js(
+            qtbot,
+            panel.web_page,
+            "JSON.stringify(Array.from(document.querySelectorAll('.fa-act'))"
+            ".map(function(b){return b.textContent}))",
+        )
+    )
+    assert labels == ["Open", "Add to route", "Check in"]
+
+    def press(label: str) -> str:
+        return (
+            "(function(){var b=Array.from(document.querySelectorAll('.fa-act')).filter("
+            f"function(b){{return b.textContent==={json.dumps(label)}}})[0];"
+            " b.dispatchEvent(new MouseEvent('click', {bubbles: true})); return 1; })()"
+        )
+
+    with qtbot.waitSignal(panel.add_to_route, timeout=LOAD_MS) as blocker:
+        js(qtbot, panel.web_page, press("Add to route"))
+    assert blocker.args == [target]
+    js(qtbot, panel.web_page, click)
+    qtbot.waitUntil(
+        lambda: js(qtbot, panel.web_page, "document.querySelectorAll('.fa-act').length") == 3,
+        timeout=LOAD_MS,
+    )
+    with qtbot.waitSignal(panel.check_in_requested, timeout=LOAD_MS) as blocker:
+        js(qtbot, panel.web_page, press("Check in"))
+    assert blocker.args == [target]
+    js(qtbot, panel.web_page, click)
+    qtbot.waitUntil(
+        lambda: js(qtbot, panel.web_page, "document.querySelectorAll('.fa-act').length") == 3,
+        timeout=LOAD_MS,
+    )
     with qtbot.waitSignal(panel.account_activated, timeout=LOAD_MS) as blocker:
-        js(qtbot, panel.web_page, click)
+        js(qtbot, panel.web_page, press("Open"))
     assert blocker.args == [target]
 
     # Lasso around the first column of accounts (longitude 6.93).
@@ -180,13 +219,31 @@ def test_marker_click_lasso_and_pin_drag_reach_qt(
         js(qtbot, panel.web_page, f"fieldappLasso({json.dumps(ring)}); 1")
     assert sorted(blocker.args[0]) == sorted(ids[:10])
     assert panel.selected == blocker.args[0]
+    # The lassoed pins are highlighted on the page.
+    qtbot.waitUntil(
+        lambda: (
+            sorted(
+                json.loads(js(qtbot, panel.web_page, "JSON.stringify(fieldappState.highlighted)"))
+            )
+            == sorted(ids[:10])
+        ),
+        timeout=LOAD_MS,
+    )
 
+    with replica.read_session() as session:
+        before = services.get(session, "accounts", ids[0])
+    undo: list[tuple[str, dict[str, Any]]] = []
+    panel.pin_moved.connect(lambda account_id, old: undo.append((account_id, old)))
     with qtbot.waitSignal(panel.location_corrected, timeout=LOAD_MS) as blocker:
         js(qtbot, panel.web_page, f"fieldappBridge.markerMoved({json.dumps(ids[0])}, 50.5, 7.5); 1")
     assert blocker.args == [ids[0], 50.5, 7.5]
     with replica.read_session() as session:
         moved = services.get(session, "accounts", ids[0])
     assert (moved["latitude"], moved["geocode_precision"]) == (50.5, "manual")
+    # What the screen's Undo puts back: the position before the drag.
+    assert undo == [
+        (ids[0], {k: before[k] for k in ("latitude", "longitude", "geocode_precision")})
+    ]
     assert recorder.outside() == []
 
 
@@ -333,3 +390,28 @@ def test_a_new_route_is_brought_into_view_and_the_users_view_survives_reloads(
     with qtbot.waitSignal(panel.map_ready, timeout=LOAD_MS):
         panel.show_plan(plan)
     assert _view(qtbot, panel) == shown
+
+
+def test_a_cluster_wears_its_worst_members_colour(
+    qtbot: QtBot, replica: Replica, panel_factory: Any
+) -> None:
+    ids = _accounts(replica, 40)
+    recent = datetime.now(UTC) - timedelta(days=3)
+    with replica.session() as session:
+        for account_id in ids[1:]:  # every account but one visited this week
+            services.create(session, "visits", {"account_id": account_id, "checkin_at": recent})
+    panel, _recorder = panel_factory(MapSettings(tiles_online=False), color_by="last_visit")
+    wait_ready(qtbot, panel.web_page)
+    # Zoomed out, the forty accounts are one cluster: grey ("never visited"), not green.
+    js(qtbot, panel.web_page, "fieldappState.map.setView([50.93, 6.94], 9); 1")
+
+    def clusters(attribute: str) -> list[str]:
+        script = (
+            "JSON.stringify(Array.from(document.querySelectorAll('.fa-cluster div'))"
+            f".map(function(d){{return {attribute}}}))"
+        )
+        return list(json.loads(js(qtbot, panel.web_page, script)))
+
+    qtbot.waitUntil(lambda: len(clusters("d.title")) == 1, timeout=LOAD_MS)
+    assert clusters("d.title") == ["never visited"]
+    assert clusters("d.style.background") == ["rgb(127, 127, 127)"]

@@ -33,8 +33,23 @@
     // the whole world, and each level saved is ~5% of the load time at 20k accounts.
     map.setMinZoom(4);
     var t0 = performance.now();
-    var state = {ready: false, markerCount: 0, selected: [], clicked: [], timings: {}};
+    var state = {
+      ready: false, markerCount: 0, selected: [], clicked: [], actions: [], highlighted: [],
+      timings: {}
+    };
     window.fieldappState = state;
+    function pinIcon(cat, approx, chosen) {
+      return L.divIcon({
+        className: "fa-pin" + (approx ? " fa-approx" : "") + (chosen ? " fa-selected" : ""),
+        html: '<span style="background:' + cat.color + '"></span>',
+        iconSize: chosen ? [20, 20] : [14, 14],
+        iconAnchor: chosen ? [10, 10] : [7, 7],
+        popupAnchor: [0, -7]
+      });
+    }
+    var chosenIcons = data.categories.map(function (cat) {
+      return [pinIcon(cat, false, true), pinIcon(cat, true, true)];
+    });
     var icons = data.categories.map(function (cat) {
       return [false, true].map(function (approx) {
         return L.divIcon({
@@ -52,7 +67,28 @@
       chunkedLoading: false,
       showCoverageOnHover: false,
       maxClusterRadius: 60,
-      disableClusteringAtZoom: 16
+      disableClusteringAtZoom: 16,
+      // A cluster wears the colour of the legend it stands for: with a ranked legend
+      // (days since the last visit) its worst member's, so one account never visited
+      // is not hidden in a green cluster; otherwise its most common member's.
+      iconCreateFunction: function (c) {
+        var kids = c.getAllChildMarkers(), counts = {}, pick = -1, most = 0;
+        for (var j = 0; j < kids.length; j++) {
+          var k = kids[j].fieldappCat;
+          if (data.ranked) { if (k > pick) { pick = k; } continue; }
+          counts[k] = (counts[k] || 0) + 1;
+          if (counts[k] > most) { most = counts[k]; pick = k; }
+        }
+        var cat = data.categories[pick] || {color: "#888", label: ""};
+        var n = c.getChildCount();
+        var size = n < 100 ? 34 : (n < 1000 ? 40 : 46);
+        return L.divIcon({
+          className: "fa-cluster",
+          html: '<div style="background:' + cat.color + '" title="' + esc(cat.label) + '">' +
+            "<span>" + n + "</span></div>",
+          iconSize: [size, size]
+        });
+      }
     });
     var byId = {};
     var rows = data.markers;
@@ -65,20 +101,38 @@
         draggable: !!data.draggable
       });
       m.fieldappId = r[0];
+      m.fieldappCat = r[4];
       markers[i] = m;
       byId[r[0]] = m;
     }
     state.timings.markers = performance.now() - t0;
+    // A click on a pin stays on the map: a popup offers what to do with the account.
+    var ACTIONS = [["open", "Open"], ["route", "Add to route"], ["checkin", "Check in"]];
+    function act(action, id) {
+      state.actions.push([action, id]);
+      var bridge = window.fieldappBridge;
+      if (!bridge) { return; }
+      if (action === "open") { bridge.accountActivated(id); }
+      if (action === "route") { bridge.addToRoute(id); }
+      if (action === "checkin") { bridge.checkInAt(id); }
+      map.closePopup();
+    }
+    window.fieldappAct = act;
     cluster.on("click", function (ev) {
       var m = ev.layer, id = m.fieldappId, row = rowOf(id);
       state.clicked.push(id);
-      if (window.fieldappBridge) { window.fieldappBridge.accountActivated(id); }
-      if (row) {
-        L.popup().setLatLng(m.getLatLng()).setContent(
-          "<b>" + esc(row[3]) + "</b><br>" + esc(data.categories[row[4]].label) +
-          (row[5] ? "<br><i>approximate position</i>" : "")
-        ).openOn(map);
-      }
+      if (!row) { return; }
+      var box = L.DomUtil.create("div", "fa-popup");
+      box.innerHTML = "<b>" + esc(row[3]) + "</b><br>" + esc(data.categories[row[4]].label) +
+        (row[5] ? "<br><i>approximate position</i>" : "") + "<br>";
+      ACTIONS.forEach(function (a) {
+        var button = L.DomUtil.create("button", "fa-act", box);
+        button.type = "button";
+        button.textContent = a[1];
+        button.dataset.action = a[0];
+        L.DomEvent.on(button, "click", function (e) { L.DomEvent.stop(e); act(a[0], id); });
+      });
+      L.popup().setLatLng(m.getLatLng()).setContent(box).openOn(map);
     });
     cluster.on("dragend", function (ev) {
       var ll = ev.layer.getLatLng();
@@ -142,10 +196,26 @@
           if (pointInPolygon(rows[k][1], rows[k][2], ring)) { ids.push(rows[k][0]); }
         }
         state.selected = ids;
+        window.fieldappHighlight(ids);
       }
       return ids;
     }
     window.fieldappLasso = select;
+    // The lassoed accounts stand out (larger, ringed) until the next selection.
+    var lit = [];
+    window.fieldappHighlight = function (ids) {
+      lit.forEach(function (id) {
+        var m = byId[id], row = rowOf(id);
+        if (m && row) { m.setIcon(icons[row[4]][row[5] ? 1 : 0]); }
+      });
+      lit = ids.filter(function (id) { return !!byId[id]; });
+      lit.forEach(function (id) {
+        var row = rowOf(id);
+        byId[id].setIcon(chosenIcons[row[4]][row[5] ? 1 : 0]);
+      });
+      state.highlighted = lit.slice();
+      return lit.length;
+    };
     var lassoOn = false, drawing = null, points = [];
     var lassoCtl = L.control({position: "topleft"});
     lassoCtl.onAdd = function () {
