@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from fieldapp.server import admin_api, auth, blobs, erasure, history, limits, login, sync, users
 from fieldapp.server.answers import answers
@@ -91,6 +91,19 @@ def create_app(db: Database) -> FastAPI:
             {"detail": "the server's database is unavailable; try again shortly"},
             status_code=503,
             headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(DataError)
+    def _bad_value(request: Request, exc: DataError) -> JSONResponse:
+        # A value the database refuses as such (on PostgreSQL: a NUL character, text
+        # too long for its column) that no check before it caught: the request is at
+        # fault, and nothing of it was stored.
+        return JSONResponse(
+            {
+                "detail": "the request holds a value the server cannot store (e.g. a NUL "
+                "character or an over-long name)"
+            },
+            status_code=400,
         )
 
     app.middleware("http")(limits.limit_body)

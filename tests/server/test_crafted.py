@@ -60,6 +60,18 @@ def _requests(api: Api, account: str) -> dict[str, Any]:
         "login name huge": lambda: api.http.post(
             api.base + "/auth/login", json={"username": "b" * 10_000, "password": "x"}, timeout=30
         ),
+        "admin: a rep name with NUL": lambda: api.http.put(
+            api.base + "/admin/territories/North/reps",
+            json={"reps": ["bo\x00ss"]},
+            headers=api.headers("boss"),
+            timeout=30,
+        ),
+        "admin: a territory name with NUL": lambda: api.http.patch(
+            api.base + "/admin/territories/No%00rth",
+            json={"name": "South"},
+            headers=api.headers("boss"),
+            timeout=30,
+        ),
         "body not JSON": lambda: api.http.post(
             api.base + "/sync/push", data=b"{nope", headers=api.headers("boss"), timeout=30
         ),
