@@ -9,6 +9,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from fieldapp.cli import bounds
 from fieldapp.errors import FieldappError
 from fieldapp.store import encryption, services
 from fieldapp.store.db import DB_FILENAME, Replica, default_data_dir
@@ -21,7 +22,7 @@ COMMANDS = ("demo",)
 
 def add_parsers(sub: Any) -> None:
     demo = sub.add_parser("demo", help="fill a data dir with a realistic demo territory")
-    demo.add_argument("--accounts", type=int, default=2000, metavar="N")
+    demo.add_argument("--accounts", type=bounds.count(1, 10**7), default=2000, metavar="N")
     demo.add_argument("--seed", type=int, default=1, metavar="S")
     demo.add_argument("--replace", action="store_true", help="discard the data dir's replica first")
     demo.add_argument("--launch", action="store_true", help="open the app afterwards")

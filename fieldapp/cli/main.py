@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from fieldapp import __version__
+from fieldapp.cli import bounds
 from fieldapp.errors import FieldappError
 from fieldapp.store import private
 from fieldapp.store.location import default_data_dir
@@ -95,7 +96,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     enough to find out which command was asked for (and to list them all in
     ``--help``), after which the parser is built again with that command's module.
     """
-    parser = argparse.ArgumentParser(
+    # Subparsers are made of the same class: every usage error is one line, exit 2.
+    parser = bounds.Parser(
         prog="fieldapp",
         description="Offline-first field CRM. With no command, opens the desktop app.",
     )

@@ -17,6 +17,7 @@ from fieldapp.maps.routing import BreakRequest, RouteError, hhmm, optimise, pars
 from fieldapp.maps.settings import MapSettings
 from fieldapp.store.db import Replica
 
+from . import bounds
 from .output import print_json, print_table
 
 Opener = Callable[[argparse.Namespace], Replica]
@@ -100,7 +101,7 @@ def add_parsers(sub: Any) -> None:
         "--set", dest="set_location", metavar="ID=LAT,LON", help="correct one position by hand"
     )
     geo.add_argument("--refine", action="store_true", help="also retry approximate positions")
-    geo.add_argument("--limit", type=int, metavar="N")
+    geo.add_argument("--limit", type=bounds.count(), metavar="N")
     geo.add_argument("--offline", action="store_true", help="town-level positions, no network")
     geo.add_argument("--server", metavar="URL", help="Nominatim server (default from settings)")
     geo.add_argument("--json", action="store_true")

@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 from typing import Any
 
+from fieldapp.cli import bounds
 from fieldapp.errors import FieldappError
 from fieldapp.store import deals, fields, search, services
 from fieldapp.store.db import Replica
@@ -36,8 +37,12 @@ def add_parsers(sub: Any) -> None:
 
         lister = actions.add_parser("list", help=f"list {entity}")
         lister.add_argument("--search", "-s", metavar="Q", help="full-text search (prefixes)")
-        lister.add_argument("--limit", type=int, default=50, help="at most N (default 50)")
-        lister.add_argument("--offset", type=int, default=0, help="skip the first N")
+        lister.add_argument(
+            "--limit", type=bounds.count(), default=50, help="at most N (default 50)"
+        )
+        lister.add_argument(
+            "--offset", type=bounds.count(0, 10**9), default=0, help="skip the first N"
+        )
         lister.add_argument("--json", action="store_true", help="print JSON")
 
         show = actions.add_parser("show", help=f"show one of the {entity}")
@@ -171,7 +176,7 @@ def add_convert_parser(actions: Any) -> None:
     convert.add_argument("id")
     convert.add_argument("--account", metavar="ID", help="attach to this existing account")
     convert.add_argument("--opportunity-name")
-    convert.add_argument("--amount")
+    convert.add_argument("--amount", type=bounds.amount)
     convert.add_argument("--no-opportunity", action="store_true")
     convert.add_argument("--json", action="store_true")
 

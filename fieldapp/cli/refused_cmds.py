@@ -8,6 +8,7 @@ from contextlib import closing
 from dataclasses import asdict
 from typing import Any
 
+from fieldapp.cli import bounds
 from fieldapp.errors import FieldappError
 from fieldapp.store.db import Replica
 from fieldapp.store.refused import discard, refused_changes, resend, resend_all
@@ -26,12 +27,17 @@ def add_parsers(sub: Any) -> None:
     again = actions.add_parser(
         "resend", help="send a refused change again (with the record's current values)"
     )
-    again.add_argument("id", nargs="?", type=int, help="its id in `fieldapp refused list`")
+    again.add_argument(
+        "id",
+        nargs="?",
+        type=bounds.count(1, bounds.MAX_ID),
+        help="its id in `fieldapp refused list`",
+    )
     again.add_argument("--all", action="store_true", help="every refused change")
     drop = actions.add_parser(
         "discard", help="drop a refused change: a new record is deleted, an edit undone"
     )
-    drop.add_argument("id", type=int)
+    drop.add_argument("id", type=bounds.count(1, bounds.MAX_ID))
     drop.add_argument("--yes", action="store_true", help="really discard it")
 
 

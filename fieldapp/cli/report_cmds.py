@@ -22,6 +22,7 @@ from fieldapp.reports import export, people, periods, tables
 from fieldapp.reports.charts import charts
 from fieldapp.store.db import Replica
 
+from . import bounds
 from .output import print_json
 
 COMMANDS = ("report",)
@@ -49,7 +50,9 @@ def add_parsers(sub: Any) -> None:
     )
     report.add_argument("--territory", metavar="NAME", help="only this territory (name or id)")
     report.add_argument("--rep", metavar="USER", help="only this rep (user name or display name)")
-    report.add_argument("--limit", type=int, default=200, help="activity: how many items")
+    report.add_argument(
+        "--limit", type=bounds.count(), default=200, help="activity: how many items"
+    )
     report.add_argument("--json", action="store_true", help="print the report as JSON")
     report.add_argument("--csv", type=Path, metavar="FILE", help="write the table as CSV")
     report.add_argument("--pdf", type=Path, metavar="FILE", help="write chart and table as PDF")

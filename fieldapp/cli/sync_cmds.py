@@ -10,6 +10,7 @@ from contextlib import closing
 from dataclasses import asdict
 from typing import Any
 
+from fieldapp.cli import bounds
 from fieldapp.errors import FieldappError, NotFoundError
 from fieldapp.store.db import Replica
 from fieldapp.sync import state
@@ -63,7 +64,7 @@ def add_parsers(sub: Any) -> None:
     sync.add_argument(
         "--history", action="store_true", help="show the last syncs instead of syncing"
     )
-    sync.add_argument("--limit", type=int, default=50, help="with --history: how many")
+    sync.add_argument("--limit", type=bounds.count(), default=50, help="with --history: how many")
     conflicts = sub.add_parser("conflicts", help="clashes kept for a person to resolve")
     actions = conflicts.add_subparsers(dest="action", required=True, metavar="ACTION")
     clist = actions.add_parser("list", help="unresolved conflicts and rejected changes")

@@ -14,6 +14,7 @@ from fieldapp.errors import FieldappError
 from fieldapp.store import agenda, due, scheduling, search, services
 from fieldapp.store.db import Replica
 
+from . import bounds
 from .output import print_json, print_table
 
 COMMANDS = ("visits", "agenda")
@@ -34,7 +35,7 @@ def add_parsers(sub: Any) -> None:
     log.add_argument("--json", action="store_true")
     vlist = actions.add_parser("list", help="visits of an account, newest first")
     vlist.add_argument("account_id")
-    vlist.add_argument("--limit", type=int, default=50)
+    vlist.add_argument("--limit", type=bounds.count(), default=50)
     vlist.add_argument("--json", action="store_true")
 
     plan = actions.add_parser("schedule", help="plan a visit to an account")

@@ -3,21 +3,26 @@
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
 
-from fieldapp.server import admin_api, auth, blobs, erasure, history, login, sync, users
+from fieldapp.server import admin_api, auth, blobs, erasure, history, limits, login, sync, users
+from fieldapp.server.answers import answers
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.scope import scope_of
 from fieldapp.sync.protocol import (
     MAX_PULL_LIMIT,
+    MAX_SEQ,
     MIN_SCHEMA_VERSION,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     SCHEMA_HEADER,
     SCHEMA_VERSION,
+    UUID_PATTERN,
     ConflictInfo,
     ErasureReply,
+    FetchReply,
     FetchRequest,
     Hello,
     HelloReply,
@@ -25,6 +30,7 @@ from fieldapp.sync.protocol import (
     LoginReply,
     LoginRequest,
     PasswordChange,
+    PullReply,
     PushReply,
     PushRequest,
     ResolveRequest,
@@ -77,6 +83,18 @@ def create_app(db: Database) -> FastAPI:
             status = 426
         return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
 
+    @app.exception_handler(OperationalError)
+    def _database_down(request: Request, exc: OperationalError) -> JSONResponse:
+        # The database is unreachable or busy past its timeout: nothing was stored,
+        # and the client's retry (its outbox keeps everything) will get through.
+        return JSONResponse(
+            {"detail": "the server's database is unavailable; try again shortly"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    app.middleware("http")(limits.limit_body)
+
     def principal(authorization: Annotated[str | None, Header()] = None) -> auth.Principal:
         token = None
         if authorization and authorization.lower().startswith("bearer "):
@@ -102,18 +120,18 @@ def create_app(db: Database) -> FastAPI:
 
     gate = login.LoginGate()
 
-    @app.post("/auth/login")
+    @app.post("/auth/login", responses=answers(400, 401, 413, 429, 503))
     async def sign_in(body: LoginRequest, request: Request) -> LoginReply:
         address = request.client.host if request.client else ""
         return await gate.login(db, body.username, body.password, address)
 
-    @app.post("/auth/logout", status_code=204)
+    @app.post("/auth/logout", status_code=204, responses=answers(401, 413, 503))
     def logout(who: Who, authorization: Annotated[str, Header()]) -> Response:
         with db.session() as session:
             auth.logout(session, authorization[7:].strip())
         return Response(status_code=204)
 
-    @app.post("/auth/password", status_code=204)
+    @app.post("/auth/password", status_code=204, responses=answers(400, 401, 413, 429, 503))
     def change_password(
         body: PasswordChange, who: Who, authorization: Annotated[str, Header()]
     ) -> Response:
@@ -122,7 +140,7 @@ def create_app(db: Database) -> FastAPI:
         )
         return Response(status_code=204)
 
-    @app.post("/sync/hello")
+    @app.post("/sync/hello", responses=answers(400, 401, 413, 426, 503))
     def hello(body: Hello, who: Who) -> HelloReply:
         problem = compatibility_problem(body.protocol, body.schema_version)
         if problem:
@@ -136,49 +154,65 @@ def create_app(db: Database) -> FastAPI:
             sole_territory=territories[0] if len(territories) == 1 else None,
         )
 
-    @app.post("/sync/push", dependencies=[Compatible])
+    @app.post("/sync/push", dependencies=[Compatible], responses=answers(400, 401, 413, 426, 503))
     def push(body: PushRequest, who: Who) -> PushReply:
+        limits.check_unique_mutations(body.mutations)
         return PushReply(results=sync.push(db, who, body.mutations, body.scope_seq, body.client_id))
 
-    @app.get("/sync/pull", dependencies=[Compatible])
+    @app.get(
+        "/sync/pull",
+        dependencies=[Compatible],
+        responses=answers(401, 426, 503, ok=PullReply),
+    )
     def pull(
         who: Who,
-        cursor: Annotated[int, Query(ge=0)] = 0,
+        cursor: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 2000,
-        scope_seq: Annotated[int, Query(ge=0)] = 0,
+        scope_seq: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
         total: bool = False,
-        client_id: Annotated[str | None, Query(max_length=36)] = None,
+        client_id: Annotated[str | None, Query(pattern=UUID_PATTERN)] = None,
     ) -> Response:
         body = sync.pull(db, who, cursor, limit, scope_seq, total, client_id)
         return Response(body, media_type="application/json")
 
-    @app.post("/sync/fetch", dependencies=[Compatible])
+    @app.post(
+        "/sync/fetch",
+        dependencies=[Compatible],
+        responses=answers(400, 401, 413, 426, 503, ok=FetchReply),
+    )
     def fetch(body: FetchRequest, who: Who) -> Response:
         return Response(sync.fetch(db, who, body.account_ids, []), media_type="application/json")
 
-    @app.get("/conflicts")
+    @app.get("/conflicts", responses=answers(401, 503))
     def conflicts(who: Who, all: bool = False) -> list[ConflictInfo]:
         return sync.list_conflicts(db, who, all)
 
-    app.include_router(blobs.router(db, principal))
+    app.include_router(blobs.router(db, principal), responses=answers(413, 503))
 
-    @app.post("/conflicts/{conflict_id}/resolve")
-    def resolve(conflict_id: str, body: ResolveRequest, who: Who) -> ConflictInfo:
+    @app.post("/conflicts/{conflict_id}/resolve", responses=answers(400, 401, 403, 404, 413, 503))
+    def resolve(
+        conflict_id: Annotated[str, Path(pattern=UUID_PATTERN)], body: ResolveRequest, who: Who
+    ) -> ConflictInfo:
         return sync.resolve(db, who, conflict_id, body.keep)
 
-    @app.get("/history/{entity}/{record_id}")
-    def record_history(entity: str, record_id: str, who: Who) -> HistoryReply:
+    Kind = Annotated[str, Path(max_length=40, pattern=r"^[a-z_]+$")]
+    RecordId = Annotated[str, Path(pattern=UUID_PATTERN)]
+
+    @app.get("/history/{entity}/{record_id}", responses=answers(400, 401, 403, 404, 503))
+    def record_history(entity: Kind, record_id: RecordId, who: Who) -> HistoryReply:
         entries = history.of_record(db, who, entity, record_id)
         return HistoryReply(entity=entity, id=record_id, entries=entries)
 
-    @app.post("/admin/erase/{kind}/{record_id}")
-    def erase(kind: str, record_id: str, who: Who) -> ErasureReply:
+    @app.post("/admin/erase/{kind}/{record_id}", responses=answers(400, 401, 403, 404, 413, 503))
+    def erase(
+        kind: Annotated[str, Path(pattern=r"^(contact|lead)s?$")], record_id: RecordId, who: Who
+    ) -> ErasureReply:
         done = erasure.erase(db, who, kind, record_id)
         return ErasureReply(
             entity=done.entity, id=done.id, redacted=done.redacted, already=done.already
         )
 
-    app.include_router(admin_api.router(db, principal))
+    app.include_router(admin_api.router(db, principal), responses=answers(413, 503))
     return app
 
 

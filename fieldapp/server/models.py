@@ -140,10 +140,10 @@ class AppliedMutation(Base):
 
 
 class ScopeExit(Base):
-    """An account left a user's scope at ``seq``.
+    """An account left a user's scope at ``seq`` (a record of the move).
 
-    Edits the user made before that (base version below ``seq``) are still accepted:
-    a reassignment must not turn offline work into rejections.
+    It grants nothing: a push is judged by the scope the user has now, so edits made
+    offline before the move are refused and kept on the client (issue 14).
     """
 
     __tablename__ = "scope_exits"

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from fieldapp.server.auth import Principal
-from fieldapp.server.models import Assignment, Record, ScopeExit, User
+from fieldapp.server.models import Assignment, Record, User
 from fieldapp.sync.protocol import ACCOUNT_ANCHOR, GLOBAL_ENTITIES
 
 
@@ -101,26 +101,6 @@ def owner_of(entity: str, row_id: str, data: dict[str, Any]) -> str | None:
         return row_id
     value = data.get("owner_id")
     return value if isinstance(value, str) else None
-
-
-def left_scope_after(
-    session: Session, scope: Scope, account_id: str | None, seq: int | None
-) -> bool:
-    """Did the account (or territory) leave this scope after ``seq``?
-
-    Work the client did before it learnt of that (base version or scope sequence below
-    ``seq``) is accepted: a reassignment must not turn offline work into rejections.
-    """
-    if scope.users is None or seq is None or account_id is None:
-        return False
-    found = session.scalar(
-        select(ScopeExit.seq).where(
-            ScopeExit.account_id == account_id,
-            ScopeExit.user_id.in_(scope.users),
-            ScopeExit.seq > seq,
-        )
-    )
-    return found is not None
 
 
 def users_of_territory(session: Session, territory_id: str | None) -> list[str]:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from fieldapp.domain.parse import is_canonical_id
 from fieldapp.server import erasure, history, placing
 from fieldapp.server.auth import ForbiddenError, Principal, utcnow
 from fieldapp.server.db import Database, ServerError, counter, next_seqs
@@ -24,11 +25,11 @@ from fieldapp.server.moves import moves_since
 from fieldapp.server.scope import (
     Scope,
     anchors,
-    left_scope_after,
     owner_of,
     scope_of,
     users_of_territory,
 )
+from fieldapp.server.validation import Refused, check_changes, check_references, check_target
 from fieldapp.sync.protocol import (
     ENTITIES,
     GLOBAL_ENTITIES,
@@ -74,6 +75,12 @@ class _Batch:
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()
         return session.scalar(query)
+
+    def entity_of(self, session: Session, row_id: str) -> str | None:
+        """The entity of a record on the server or new in this batch (no row lock)."""
+        if row_id in self.new:
+            return self.new[row_id].entity
+        return session.scalar(select(Record.entity).where(Record.id == row_id))
 
     def data_of(self, rec: Record) -> dict[str, Any]:
         if rec.id not in self.data:
@@ -178,8 +185,8 @@ class _Batch:
 # --- push ------------------------------------------------------------------------
 
 
-class _Reject(Exception):
-    pass
+# A refusal of one mutation, with its reason (validation raises the same).
+_Reject = Refused
 
 
 def _in_scope(
@@ -188,8 +195,16 @@ def _in_scope(
     entity: str,
     row_id: str,
     data: dict[str, Any],
-    base: int | None,
 ) -> bool:
+    """May the pusher write this record? From the server's state only.
+
+    ``data`` is the server's current copy for an existing record (the client's claims
+    about its territory, base version or scope sequence count for nothing), and the
+    new record for an insert; the pusher's assignments are read afresh for every push.
+    A rep whose territory moved to someone else may write nothing in it any more, not
+    even work done offline before the move: that is refused and kept, visible, on the
+    client (see fieldapp.store.refused).
+    """
     scope = batch.scope
     if scope.everything:
         return True
@@ -198,11 +213,7 @@ def _in_scope(
     account_id, territory_id = anchors(entity, row_id, data)
     if entity == "accounts":
         if territory_id is not None:
-            return (
-                territory_id in scope.territories
-                or left_scope_after(session, scope, row_id, base)
-                or left_scope_after(session, scope, territory_id, base)
-            )
+            return territory_id in scope.territories
         assert scope.users is not None
         return owner_of(entity, row_id, data) in scope.users
     if account_id is None:
@@ -213,11 +224,7 @@ def _in_scope(
     account = batch.load(session, account_id)
     if account is None:
         raise _Reject(f"account {account_id} is not on the server")
-    return (
-        scope.account_visible(account)
-        or left_scope_after(session, scope, account_id, base)
-        or left_scope_after(session, scope, account.territory_id, base)
-    )
+    return scope.account_visible(account)
 
 
 def _what(entity: str, row_id: str) -> str:
@@ -231,16 +238,19 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
         raise _Reject(f"unknown kind of record {m.entity!r}")
     if m.entity in GLOBAL_ENTITIES and who.role != "admin":
         raise _Reject(f"only an admin may change {m.entity.replace('_', ' ')}")
-    new_values = {k: v[1] for k, v in m.changes.items() if isinstance(v, list) and len(v) == 2}
+    check_target(m)
     rec = batch.load(session, m.row_id)
     if rec is not None and rec.entity != m.entity:
         raise _Reject(f"id {m.row_id} belongs to another kind of record")
+    if rec is None and m.op != "insert":
+        raise _Reject(f"{_what(m.entity, m.row_id)} is not on the server")
+    checked = check_changes(m, creating=rec is None)
+    new_values = checked.values
+    check_references(m.entity, new_values, lambda row_id: batch.entity_of(session, row_id))
     if rec is None:
-        if m.op != "insert":
-            raise _Reject(f"{_what(m.entity, m.row_id)} is not on the server")
         data = {"id": m.row_id, **new_values}
         placed = placing.place_new(session, batch.scope, who, m.entity, data)
-        if not _in_scope(session, batch, m.entity, m.row_id, data, batch.known_scope):
+        if not _in_scope(session, batch, m.entity, m.row_id, data):
             raise _Reject(f"{_what(m.entity, m.row_id)} is outside your scope")
         rec = Record(id=m.row_id, entity=m.entity, version=0, deleted=False)
         batch.new[rec.id] = rec
@@ -261,17 +271,17 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
                 {"deleted": "accounts", "id": parent.id},
             )
             conflicts.append(c.id)
-        # A record the server placed (owner, territory) differs from the client's
-        # copy: "merged" sends it back on the pull.
-        batch.touch(rec, clean=not conflicts and not placed)
+        # A record the server placed (owner, territory) or stored in canonical form
+        # differs from the client's copy: "merged" sends it back on the pull.
+        changed = placed or checked.normalised
+        batch.touch(rec, clean=not conflicts and not changed)
         return MutationResult(
             mutation_id=m.mutation_id,
-            status="conflict" if conflicts else "merged" if placed else "applied",
+            status="conflict" if conflicts else "merged" if changed else "applied",
             conflicts=conflicts,
         )
     data = batch.data_of(rec)
-    known = m.base_version if m.base_version is not None else batch.known_scope
-    if not _in_scope(session, batch, m.entity, rec.id, data, known):
+    if not _in_scope(session, batch, m.entity, rec.id, data):
         raise _Reject(f"{_what(m.entity, rec.id)} is outside your scope")
     if rec.deleted and m.op in ("update", "insert"):
         base = {k: v[0] for k, v in m.changes.items()}
@@ -291,9 +301,9 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
     conflicts = []
     applied = False
     for fld, pair in m.changes.items():
-        if fld == "id" or not isinstance(pair, list) or len(pair) != 2:
-            continue
-        old, new = pair
+        if fld not in new_values:
+            continue  # the id
+        old, new = pair[0], new_values[fld]
         current = data.get(fld)
         if current == new:
             continue
@@ -311,7 +321,7 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
         batch.touch(rec)
     if applied:
         if SCOPE_FIELDS & {k for k in m.changes}:
-            if not _in_scope(session, batch, m.entity, rec.id, merged, None):
+            if not _in_scope(session, batch, m.entity, rec.id, merged):
                 raise _Reject(f"this change would move {_what(m.entity, rec.id)} out of your scope")
             if "territory_id" in m.changes and who.role == "rep":
                 raise _Reject("only a manager or an admin reassigns territories")
@@ -322,6 +332,8 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
     status: Status
     if conflicts:
         status = "conflict"
+    elif applied and checked.normalised:
+        status = "merged"
     elif applied and (
         rec.id in batch.new or (m.base_version is not None and m.base_version == rec.version)
     ):
@@ -355,7 +367,11 @@ def push(
             )
         }
         batch = _Batch(who, scope_of(session, who), known_scope, client_id)
-        erased = erasure.erased_among(session, (m.row_id for m in mutations))
+        # Only ids that can name a record: anything else is refused by check_target,
+        # and a NUL character would make PostgreSQL fail the whole query.
+        erased = erasure.erased_among(
+            session, (m.row_id for m in mutations if is_canonical_id(m.row_id))
+        )
         results: list[MutationResult | None] = []
         pending: list[tuple[int, Mutation, MutationResult]] = []
         for m in mutations:

@@ -20,6 +20,7 @@ authority on integrity. Nothing written here produces outbox entries.
 from __future__ import annotations
 
 import gc
+import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -37,7 +38,7 @@ from fieldapp.store.db import Replica, indexes_dropped
 from fieldapp.store.models import ENTITIES, Outbox
 from fieldapp.store.refused import record_label
 from fieldapp.store.types import to_wire, utcnow
-from fieldapp.sync import incoming, purge, state
+from fieldapp.sync import incoming, purge, quarantine, state
 from fieldapp.sync.eviction import UNSENT, evict
 from fieldapp.sync.protocol import MAX_PULL_LIMIT, Mutation, MutationResult
 from fieldapp.sync.report import Rejection, SyncReport, describe_moves, record_run
@@ -271,7 +272,7 @@ class SyncEngine:
                         self.chunk_limit(total or 0),
                     )
                 with self._writer() as conn:
-                    self._apply(conn, chunk.rows)
+                    self._apply(conn, chunk, report)
                     purge.purge(conn, chunk.purged)
                     report.conflicts += self._store_conflicts(conn, chunk.conflicts)
                     state.put(conn, "cursor", str(chunk.cursor))
@@ -315,10 +316,30 @@ class SyncEngine:
                 out.setdefault(row_id, set()).update(changes)
         return out
 
-    def _apply(self, conn: Connection, rows_of: incoming.Rows) -> None:
-        """Write server records, keeping fields the user changed and has not pushed yet."""
-        if not rows_of:
-            return
+    def _apply(
+        self, conn: Connection, chunk: incoming.Chunk, report: SyncReport | None = None
+    ) -> None:
+        """Write server records, keeping fields the user changed and has not pushed yet.
+
+        A record that cannot be written is quarantined (fieldapp.sync.quarantine) and
+        named in ``report``; the others are written all the same.
+        """
+        rows_of = chunk.rows
+        bad = list(chunk.quarantined)
+        if rows_of:
+            self._apply_rows(conn, rows_of, bad)
+        now = stored_now()
+        if bad:
+            quarantine.keep(conn, bad, now)
+            if report is not None:
+                report.quarantined += bad
+        if rows_of and quarantine.any_kept(conn):
+            done = {row[incoming.plan(e).id_index] for e, rows in rows_of.items() for row in rows}
+            quarantine.release(conn, sorted(done - {q.row_id for q in bad}))
+
+    def _apply_rows(
+        self, conn: Connection, rows_of: incoming.Rows, bad: list[quarantine.Quarantined]
+    ) -> None:
         ids = (row[incoming.plan(e).id_index] for e, rows in rows_of.items() for row in rows)
         pending = self._pending_fields(conn, ids)
         now = stored_now()
@@ -327,14 +348,51 @@ class SyncEngine:
             at = plan.id_index
             plain = [row for row in rows if row[at] not in pending] if pending else rows
             if plain:
-                with search.deferred_index(conn, plan.table.name, len(plain)):
-                    conn.exec_driver_sql(plan.stage_create)
-                    conn.exec_driver_sql(plan.stage_insert, plain)
-                    conn.exec_driver_sql(plan.upsert_staged, {"now": now})
+                conn.exec_driver_sql(plan.stage_create)
+                try:
+                    # A savepoint: a failed statement takes the trigger changes of
+                    # deferred_index back with it.
+                    with (
+                        conn.begin_nested(),
+                        search.deferred_index(conn, plan.table.name, len(plain)),
+                    ):
+                        conn.exec_driver_sql(plan.stage_insert, plain)
+                        conn.exec_driver_sql(plan.upsert_staged, {"now": now})
+                        conn.exec_driver_sql(plan.stage_clear)
+                except _UNWRITABLE:
+                    # Rare: write them one by one to find the records that cannot be.
                     conn.exec_driver_sql(plan.stage_clear)
+                    for row in plain:
+                        self._apply_one_row(conn, plan, row, None, now, bad)
             for row in rows:
                 if row[at] in pending:
-                    self._apply_keeping(conn, plan, plan.stored(row, now), pending[row[at]])
+                    self._apply_one_row(conn, plan, row, pending[row[at]], now, bad)
+
+    def _apply_one_row(
+        self,
+        conn: Connection,
+        plan: incoming.TablePlan,
+        row: tuple[Any, ...],
+        keep: set[str] | None,
+        now: str,
+        bad: list[quarantine.Quarantined],
+    ) -> None:
+        try:
+            with conn.begin_nested():
+                stored = plan.stored(row, now)
+                if keep is None:
+                    conn.exec_driver_sql(plan.upsert_one, stored)
+                else:
+                    self._apply_keeping(conn, plan, stored, keep)
+        except _UNWRITABLE as exc:
+            version = row[-1]  # the staging row ends with the server version
+            data = dict(zip(plan.keys[:-1], row[:-1], strict=True))
+            reason = str(getattr(exc, "orig", None) or exc)
+            bad.append(
+                quarantine.Quarantined(
+                    plan.entity, str(row[plan.id_index]), version, _as_json(data), reason
+                )
+            )
 
     def _apply_keeping(
         self, conn: Connection, plan: incoming.TablePlan, row: tuple[Any, ...], keep: set[str]
@@ -397,7 +455,7 @@ class SyncEngine:
             for start in range(0, len(ids), 1000):
                 fetched = incoming.decode(self.transport.fetch_body(ids[start : start + 1000]))
                 with self._writer() as conn:
-                    self._apply(conn, fetched.rows)
+                    self._apply(conn, fetched, report)
                     conn.commit()
                 report.fetched += fetched.count
                 self.progress(Progress("fetch", min(start + 1000, len(ids)), len(ids)))
@@ -423,6 +481,16 @@ def _words(exc: BaseException) -> str:
     if isinstance(exc, FieldappError):
         return str(exc)
     return f"the sync stopped ({type(exc).__name__}); see the log"
+
+
+# What writing a pulled record raises when the record is one this replica cannot
+# store: a constraint, a value SQLite cannot bind, a timestamp that is not one.
+_UNWRITABLE = (SQLAlchemyError, ValueError, TypeError, ArithmeticError)
+
+
+def _as_json(values: dict[str, Any]) -> str:
+    """A quarantined record's values as JSON; what JSON cannot hold is written as text."""
+    return json.dumps(values, default=str, ensure_ascii=False)
 
 
 @contextmanager

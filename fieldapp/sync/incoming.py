@@ -30,6 +30,7 @@ from fieldapp.store import encryption
 from fieldapp.store.models import ENTITIES
 from fieldapp.store.types import Money, UTCDateTime
 from fieldapp.sync.errors import SyncError
+from fieldapp.sync.quarantine import Quarantined
 
 # Columns filled with the time of the pull when a record does not carry them.
 STAMPS = ("created_at", "updated_at")
@@ -109,6 +110,7 @@ class TablePlan:
     """How one entity's pulled records become rows of its table."""
 
     def __init__(self, entity: str, table: Table) -> None:
+        self.entity = entity
         self.table = table
         columns = [c for c in table.columns if c.key != "server_version"]
         # Staging rows: the table's columns in order, then the record's server version.
@@ -232,6 +234,30 @@ class Chunk(_Envelope, kw_only=True):
 
     rows: Rows
     count: int  # records in the reply, those of entities this client does not know included
+    # Records that cannot become rows (a date that is not one, an amount of "lots").
+    quarantined: list[Quarantined] = []
+
+
+# What turning one record into a row raises when the record holds a bad value.
+BAD_VALUE = (msgspec.ValidationError, ValueError, TypeError, ArithmeticError)
+
+
+def _entity_rows(entity: str, changes: list[_Change], bad: list[Quarantined]) -> list[Any]:
+    """Rows for ``changes``; one by one (bad ones into ``bad``) when the batch fails."""
+    table_plan = plan(entity)
+    try:
+        return table_plan.rows(
+            [bytes(c.data) for c in changes], [c.id for c in changes], [c.version for c in changes]
+        )
+    except BAD_VALUE:
+        pass  # rare: find the culprits without slowing the common case
+    rows: list[Any] = []
+    for c in changes:
+        try:
+            rows += table_plan.rows([bytes(c.data)], [c.id], [c.version])
+        except BAD_VALUE as exc:
+            bad.append(Quarantined(entity, c.id, c.version, bytes(c.data).decode(), str(exc)))
+    return rows
 
 
 def decode(body: bytes) -> Chunk:
@@ -241,16 +267,13 @@ def decode(body: bytes) -> Chunk:
         by_entity: dict[str, list[_Change]] = {}
         for change in reply.changes:
             by_entity.setdefault(change.entity, []).append(change)
-        rows = {
-            entity: plan(entity).rows(
-                [bytes(c.data) for c in changes],
-                [c.id for c in changes],
-                [c.version for c in changes],
-            )
-            for entity, changes in by_entity.items()
-            if entity in ENTITIES  # a newer server's entity this client does not know
-        }
     except (msgspec.DecodeError, ValueError, TypeError) as exc:
         raise SyncError(f"the server sent a pull reply this client cannot read ({exc})") from exc
+    bad: list[Quarantined] = []
+    rows = {
+        entity: _entity_rows(entity, changes, bad)
+        for entity, changes in by_entity.items()
+        if entity in ENTITIES  # a newer server's entity this client does not know
+    }
     envelope = {name: getattr(reply, name) for name in _Envelope.__struct_fields__}
-    return Chunk(rows=rows, count=len(reply.changes), **envelope)
+    return Chunk(rows=rows, count=len(reply.changes), quarantined=bad, **envelope)

@@ -11,9 +11,9 @@ order (see ``fieldapp.server.store``), so a cursor never skips a change that com
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 PROTOCOL_VERSION = 1
 # The record schema both sides agree on (entities and their fields). Bumped when a
@@ -23,6 +23,18 @@ MIN_SCHEMA_VERSION = 1
 
 # The most records one pull may ask for (the server refuses more).
 MAX_PULL_LIMIT = 20000
+
+# Versions, cursors and sequence numbers: at most the largest integer every JSON reader
+# keeps exactly (I-JSON, RFC 7493; a double holds it), far below the databases' BIGINT
+# (2^63-1), where a larger one was an internal error. Larger or negative ones are refused.
+MAX_SEQ = 2**53 - 1
+# A record, mutation or client id: a UUID as fieldapp writes it (lower case, hyphens).
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+Uuid = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
+# Strict: true/false or 5.0 are not sequence numbers (pydantic would take them as 1, 0, 5).
+Seq = Annotated[int, Field(ge=0, le=MAX_SEQ, strict=True)]
+# Text with no NUL character (PostgreSQL cannot store one), at most ``n`` characters.
+NO_NUL = r"^[^\x00]*$"
 
 PROTOCOL_HEADER = "X-Fieldapp-Protocol"
 SCHEMA_HEADER = "X-Fieldapp-Schema"
@@ -50,9 +62,9 @@ ENTITIES = GLOBAL_ENTITIES + tuple(ACCOUNT_ANCHOR)
 
 
 class Hello(BaseModel):
-    protocol: int
-    schema_version: int
-    client_id: str | None = None
+    protocol: Annotated[int, Field(strict=True)]
+    schema_version: Annotated[int, Field(strict=True)]
+    client_id: Uuid | None = None
 
 
 class UserInfo(BaseModel):
@@ -72,8 +84,9 @@ class HelloReply(BaseModel):
 
 
 class LoginRequest(BaseModel):
-    username: str
-    password: str
+    username: Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]
+    # Bounded: argon2 hashes whatever it is given.
+    password: Annotated[str, StringConstraints(max_length=1024)]
 
 
 class PasswordChange(BaseModel):
@@ -90,20 +103,23 @@ class LoginReply(BaseModel):
 
 
 class Mutation(BaseModel):
-    mutation_id: str
+    """One change. Its record id, entity and fields are checked per mutation on the
+    server (fieldapp.server.validation): a bad one is refused, the rest of the push goes on."""
+
+    mutation_id: Uuid
     entity: str
     row_id: str
     op: Op
     # {field: [old, new]} in wire form; "old" is the base the client edited.
     changes: dict[str, list[Any]]
-    base_version: int | None = None
+    base_version: Seq | None = None
 
 
 class PushRequest(BaseModel):
-    client_id: str | None = None
-    # The scope sequence the client had applied when it made these changes: work done
-    # before it learnt that a territory or account left its scope is still accepted.
-    scope_seq: int = 0
+    client_id: Uuid | None = None
+    # The scope sequence the client had applied when it made these changes. Kept for
+    # older clients; the server judges scope from its own state only, never from this.
+    scope_seq: Seq = 0
     mutations: list[Mutation] = Field(max_length=1000)
 
 
@@ -195,7 +211,7 @@ class PullReply(BaseModel):
 
 
 class FetchRequest(BaseModel):
-    account_ids: list[str] = Field(max_length=2000)
+    account_ids: list[Uuid] = Field(max_length=2000)
 
 
 class FetchReply(BaseModel):

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from fieldapp.store.db import Replica
 from fieldapp.store.models import Account, Territory, User
 from fieldapp.store.types import utcnow
+from fieldapp.sync.quarantine import Quarantined
 
 metadata = MetaData()
 
@@ -81,6 +82,8 @@ class SyncReport:
     # (entity, id) of records that left the scope but stay: the server has not accepted them.
     kept: list[tuple[str, str]] = field(default_factory=list)
     kept_labels: list[str] = field(default_factory=list)
+    # Pulled records this replica could not store, kept aside (fieldapp.sync.quarantine).
+    quarantined: list[Quarantined] = field(default_factory=list)
     cursor: int = 0
     attachments_sent: int = 0  # blobs uploaded after the push (sync/blobs.py)
 
@@ -106,6 +109,7 @@ class SyncReport:
             "left_scope": len(self.left),
             "entered_scope": len(self.entered),
             "kept_unsent": len(self.kept),
+            "quarantined": len(self.quarantined),
             "removed": self.evicted,
         }
 
@@ -120,6 +124,10 @@ class SyncReport:
             "left": [_moved_dict(m) for m in self.left],
             "entered": [_moved_dict(m) for m in self.entered],
             "kept": [{"entity": e, "id": i} for e, i in self.kept],
+            "quarantined_records": [
+                {"entity": q.entity, "id": q.row_id, "version": q.version, "reason": q.reason}
+                for q in self.quarantined
+            ],
             "cursor": self.cursor,
             "attachments_sent": self.attachments_sent,
             "sentences": self.sentences(),
@@ -152,6 +160,14 @@ class SyncReport:
                 f"{_count(len(self.kept), 'record')} left your scope but {verb} kept on this "
                 f"laptop because the server has not accepted {'its' if verb == 'is' else 'their'} "
                 f"changes: {', '.join(self.kept_labels or [i for _, i in self.kept])}"
+            )
+        if self.quarantined:
+            out.append(
+                f"{_count(len(self.quarantined), 'record')} from the server could not be "
+                "stored on this laptop and {} kept aside: {}".format(
+                    "was" if len(self.quarantined) == 1 else "were",
+                    "; ".join(f"{q.entity} {q.row_id} ({q.reason})" for q in self.quarantined[:5]),
+                )
             )
         sent = f"sent {_count(self.sent, 'change')}"
         if self.merged:

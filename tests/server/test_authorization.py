@@ -88,7 +88,7 @@ def test_authorization_matrix(
         entity="accounts",
         row_id=ids[account],
         op="update",
-        changes={"phone": [None, "+44 1"]},
+        changes={"phone": [None, "+44 20 7946 0000"]},
         base_version=None,
     )
     contact = _insert("contacts", str(uuid.uuid4()), account_id=ids[account], last_name="X")

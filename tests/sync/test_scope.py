@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from fieldapp.server import admin
+from fieldapp.sync.engine import rejection_rows
 from tests.sync.conftest import World
 from tests.sync.test_sync_flow import create, get, ids_of, setup_two_territories, update
 
 
 def test_territory_reassignment_pushes_pending_edits_then_evicts(world: World) -> None:
+    """The edit made before the move is pushed before the eviction, and refused: scope
+    is the server's current state (issue 14). It is kept on the client, with its reason,
+    and never reaches the new rep."""
     t = setup_two_territories(world)
     boss, boss_sync = world.client("boss")
     acc = create(boss, "accounts", name="Moving Co", territory_id=t["north"])
@@ -22,19 +26,21 @@ def test_territory_reassignment_pushes_pending_edits_then_evicts(world: World) -
     update(alice, "accounts", acc, description="edited offline before the move")
     admin.assign_territory(world.db, "North", "bob")
     report = alice_sync.sync()
-    assert not report.rejections
-    assert report.evicted >= 2
-    assert (
-        "1 account moved to bob's territory (North) and was removed from this laptop: Moving Co"
-        in report.sentences()
-    )
-    assert ids_of(alice, "accounts") == set() and ids_of(alice, "contacts") == set()
+    [refused] = report.rejections
+    assert refused.row_id == acc and "outside your scope" in refused.reason
+    [kept] = rejection_rows(alice)
+    assert kept["row_id"] == acc and "outside your scope" in kept["error"]
+    # The account with the refused edit stays (store/refused.py); what hangs off it goes.
+    assert report.kept == [("accounts", acc)]
+    assert report.evicted >= 1
+    assert ids_of(alice, "contacts") == set()
+    assert get(alice, "accounts", acc)["description"] == "edited offline before the move"
     report = bob_sync.sync()
     assert acc in ids_of(bob, "accounts") and contact in ids_of(bob, "contacts")
     # Told from the server's own state: what came, and from whom (issue 13 item 6).
     assert "1 account you gained from alice's territory (North): Moving Co" in report.sentences()
     assert report.as_dict()["entered_scope"] == 1
-    assert get(bob, "accounts", acc)["description"] == "edited offline before the move"
+    assert get(bob, "accounts", acc)["description"] is None
 
 
 def test_account_moved_to_another_territory_arrives_in_full(world: World) -> None:
