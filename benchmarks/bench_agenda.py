@@ -206,9 +206,12 @@ def in_the_app(data_dir: Path, runs: int) -> dict[str, Any]:
     window = MainWindow(replica, settings=settings)
     window.resize(1280, 800)
     window.show()
-    # Start-up first (every panel is built, one per event-loop turn, and loads): the
-    # figures below are the agenda's, not the other panels'.
-    _wait(lambda: len(window.panels) == len(window.specs) and window.bg.pending() == 0)
+    # Start-up first (every panel the role shows is built, one per event-loop turn, and
+    # loads): the figures below are the agenda's, not the other panels'.
+    _wait(
+        lambda: all(s.key in window.panels for s in window.specs if window.allowed(s))
+        and window.bg.pending() == 0
+    )
 
     clock = QElapsedTimer()
     clock.start()
