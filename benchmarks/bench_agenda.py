@@ -209,8 +209,10 @@ def in_the_app(data_dir: Path, runs: int) -> dict[str, Any]:
     # Start-up first (every panel the role shows is built, one per event-loop turn, and
     # loads): the figures below are the agenda's, not the other panels'.
     _wait(
-        lambda: all(s.key in window.panels for s in window.specs if window.allowed(s))
-        and window.bg.pending() == 0
+        lambda: (
+            all(s.key in window.panels for s in window.specs if window.allowed(s))
+            and window.bg.pending() == 0
+        )
     )
 
     clock = QElapsedTimer()
