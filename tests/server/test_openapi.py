@@ -14,9 +14,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy import func, select
-
-from fieldapp.server.models import AppliedMutation
 from fieldapp.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, SCHEMA_HEADER, SCHEMA_VERSION
 from tests.server.rawapi import Api
 
@@ -66,18 +63,13 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_status(
     api.user("boss", "admin")
     # Not covered yet, findings left to their owners: the admin API (/admin,
     # server/admin_api.py; its 500 on PostgreSQL, NUL characters in names, now answers 400,
-    # see test_crafted.py) still fails this run on SQLite with the admin routes included;
-    # the attachment routes (/blobs, server/blobs.py) answer OPTIONS with an Allow header
-    # missing GET.
+    # see test_crafted.py) still fails this run on SQLite with the admin routes included.
     # Logging out revokes the token the rest of the run uses: that route runs on its own.
     _schemathesis(
         api, api.tokens["boss"], tmp_path,
-        "--exclude-path", "/auth/logout", "--exclude-path-regex", "^/(admin|blobs)",
-        "--max-examples", "8", "--max-time", "75",
+        "--exclude-path", "/auth/logout", "--exclude-path-regex", "^/admin",
+        "--max-examples", "8", "--max-time", "90",
     )  # fmt: skip
-    # The requests got past the token check into the push (refusals are recorded too).
-    with api.db.session() as session:
-        assert session.scalar(select(func.count()).select_from(AppliedMutation))
     api.user("leaver", "rep")
     _schemathesis(
         api, api.tokens["leaver"], tmp_path,
