@@ -67,6 +67,10 @@ class _Batch:
     conflicts: list[Conflict] = field(default_factory=list)
     scope_changed: bool = False
     exits: list[tuple[str, str]] = field(default_factory=list)  # (account, user)
+    # Records a push inserts, by id, whatever their place in it: a client's outbox may
+    # send a record that names one inserted later in the same push (a route stop, then
+    # the visit planned for it), and that reference is sound.
+    announced: dict[str, str] = field(default_factory=dict)
 
     def load(self, session: Session, row_id: str) -> Record | None:
         if row_id in self.new:
@@ -80,7 +84,8 @@ class _Batch:
         """The entity of a record on the server or new in this batch (no row lock)."""
         if row_id in self.new:
             return self.new[row_id].entity
-        return session.scalar(select(Record.entity).where(Record.id == row_id))
+        found = session.scalar(select(Record.entity).where(Record.id == row_id))
+        return found if found is not None else self.announced.get(row_id)
 
     def data_of(self, rec: Record) -> dict[str, Any]:
         if rec.id not in self.data:
@@ -367,6 +372,7 @@ def push(
             )
         }
         batch = _Batch(who, scope_of(session, who), known_scope, client_id)
+        batch.announced = {m.row_id: m.entity for m in mutations if m.op == "insert"}
         # Only ids that can name a record: anything else is refused by check_target,
         # and a NUL character would make PostgreSQL fail the whole query.
         erased = erasure.erased_among(
