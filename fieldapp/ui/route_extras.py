@@ -15,11 +15,9 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -32,6 +30,7 @@ from fieldapp.maps.settings import MapSettings
 from fieldapp.ui import fmt
 from fieldapp.ui.background import user_message
 from fieldapp.ui.panel import AppContext
+from fieldapp.ui.route_table import read_only_table
 
 PLAN_LIST_COLUMNS = ("Day", "Name", "Stops", "Distance", "Leave", "Back", "Visits planned")
 
@@ -112,15 +111,7 @@ class SavedPlansDialog(QDialog):
         self.plans: list[saved_plans.SavedPlan] = []
         self.setWindowTitle("Saved routes")
         self.resize(760, 420)
-        self.table = QTableWidget(0, len(PLAN_LIST_COLUMNS))
-        self.table.setObjectName("saved_routes")
-        self.table.setHorizontalHeaderLabels(PLAN_LIST_COLUMNS)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table = read_only_table("saved_routes", PLAN_LIST_COLUMNS)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.empty = QLabel("No saved routes yet: plan a day and press Save plan.")

@@ -51,7 +51,7 @@ from fieldapp.ui.background import user_message
 from fieldapp.ui.panel import AppContext
 from fieldapp.ui.route_extras import HomeOfficeDialog
 from fieldapp.ui.route_keeping import PlanKeeping
-from fieldapp.ui.route_table import fill_plan, parse_window, summary_lines
+from fieldapp.ui.route_table import fill_plan, parse_window, read_only_table, summary_lines
 
 STOP_COLUMNS = ("Account", "Appointment")
 PLAN_COLUMNS = ("#", "Account", "Arrive", "Visit", "Leave", "Drive", "Wait", "Problem")
@@ -145,15 +145,7 @@ class RoutePlanner(QWidget):
         stop_buttons.addStretch(1)
         stop_buttons.addWidget(self.optimise_button)
 
-        self.result = QTableWidget(0, len(PLAN_COLUMNS))
-        self.result.setObjectName("route_plan")
-        self.result.setHorizontalHeaderLabels(PLAN_COLUMNS)
-        header = self.result.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.result.verticalHeader().setVisible(False)
-        self.result.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.result.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.result = read_only_table("route_plan", PLAN_COLUMNS)
         self.summary = QLabel("Lasso accounts on the map, then Optimise.")
         self.summary.setWordWrap(True)
         self.up_button = QPushButton("Earlier")

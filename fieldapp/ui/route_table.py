@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
+from collections.abc import Sequence
+
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from fieldapp.maps.routing import DayPlan, PlannedBreak, hhmm, parse_hhmm
+
+
+def read_only_table(name: str, headers: Sequence[str]) -> QTableWidget:
+    """A table of whole rows to read, not edit: columns fit their text, the second one
+    (the name) takes the rest of the width; no row numbers."""
+    table = QTableWidget(0, len(headers))
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(list(headers))
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    return table
 
 
 def parse_window(text: str) -> tuple[int, int] | None:
