@@ -26,6 +26,9 @@ class Scope:
 
     users: tuple[str, ...] | None
     territories: tuple[str, ...]
+    # Whose team-wide automation rules reach this principal: their manager's and the
+    # admins' (fieldapp.domain.rules.applies); rules naming a territory reach its reps.
+    rule_authors: tuple[str, ...] = ()
 
     @property
     def everything(self) -> bool:
@@ -59,6 +62,7 @@ class Scope:
             Record.territory_id.in_(self.territories),
             and_(Record.account_id.is_(None), Record.owner_id.in_(self.users)),
             and_(Record.territory_id.is_(None), Record.account_id.in_(unassigned)),
+            and_(Record.entity == "rules", Record.owner_id.in_(self.rule_authors)),
         )
 
     def account_visible(self, account: Record) -> bool:
@@ -78,15 +82,18 @@ def scope_of(session: Session, who: Principal) -> Scope:
     territories = session.scalars(
         select(Assignment.territory_id).where(Assignment.user_id.in_(users)).distinct()
     )
-    return Scope(tuple(users), tuple(territories))
+    authors = list(session.scalars(select(User.id).where(User.role == "admin")))
+    if who.manager_id:
+        authors.append(who.manager_id)
+    return Scope(tuple(users), tuple(territories), tuple(authors))
 
 
 def anchors(entity: str, row_id: str, data: dict[str, Any]) -> tuple[str | None, str | None]:
     """(account_id, territory_id) a record hangs off."""
     column = ACCOUNT_ANCHOR.get(entity)
-    if entity == "leads":
+    if entity in ("leads", "rules"):
         # A lead hangs off no account; the territory its address lies in lets that
-        # territory's reps see it besides its owner.
+        # territory's reps see it besides its owner (a rule's: the reps it reaches).
         territory = data.get("territory_id")
         return None, territory if isinstance(territory, str) else None
     if column is None:

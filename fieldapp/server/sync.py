@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from fieldapp.domain.parse import is_canonical_id
-from fieldapp.server import erasure, history, placing
+from fieldapp.server import erasure, history, placing, rules
 from fieldapp.server.auth import ForbiddenError, Principal, utcnow
 from fieldapp.server.db import Database, ServerError, counter, next_seqs
 from fieldapp.server.models import AppliedMutation, Conflict, Record, ScopeExit
@@ -243,6 +243,8 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
         raise _Reject(f"unknown kind of record {m.entity!r}")
     if m.entity in GLOBAL_ENTITIES and who.role != "admin":
         raise _Reject(f"only an admin may change {m.entity.replace('_', ' ')}")
+    if m.entity == "rules" and who.role == "rep":
+        raise _Reject("only a manager or an admin sets rules")
     check_target(m)
     rec = batch.load(session, m.row_id)
     if rec is not None and rec.entity != m.entity:
@@ -257,6 +259,8 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
         placed = placing.place_new(session, batch.scope, who, m.entity, data)
         if not _in_scope(session, batch, m.entity, m.row_id, data):
             raise _Reject(f"{_what(m.entity, m.row_id)} is outside your scope")
+        if m.entity == "rules":
+            rules.check_write(who, batch.scope, data)
         rec = Record(id=m.row_id, entity=m.entity, version=0, deleted=False)
         batch.new[rec.id] = rec
         batch.data[rec.id] = data
@@ -330,6 +334,8 @@ def _apply_one(session: Session, batch: _Batch, m: Mutation) -> MutationResult:
                 raise _Reject(f"this change would move {_what(m.entity, rec.id)} out of your scope")
             if "territory_id" in m.changes and who.role == "rep":
                 raise _Reject("only a manager or an admin reassigns territories")
+        if m.entity == "rules":
+            rules.check_write(who, batch.scope, merged)
         batch.data[rec.id] = merged
         batch.set_anchors(session, rec, merged)
     # "applied" means the client's copy now equals the server's; anything else (other
@@ -397,9 +403,14 @@ def push(
                 )
             results.append(None)
             pending.append((len(results) - 1, m, result))
+        # The rules' work joins the batch; a pushed record they changed (a lead given
+        # to its territory's rep) is no longer the client's copy: "merged".
+        ruled = rules.apply(session, batch)
         versions = batch.finish(session)
         now = utcnow()
         for index, m, result in pending:
+            if m.row_id in ruled and result.status == "applied":
+                result.status = "merged"
             if result.status != "rejected":
                 rec_version = versions.get(m.row_id)
                 if rec_version is None:
