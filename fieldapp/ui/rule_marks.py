@@ -8,7 +8,10 @@ task.
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from sqlalchemy.orm import Session
 
 from fieldapp.store import rules, services
 from fieldapp.ui import style
@@ -47,6 +50,27 @@ class _Mark(QWidget):
             self.reload()
 
     def reload(self) -> None:
+        self._generation += 1
+        gen, record_id = self._generation, self.record_id
+        if record_id is None:
+            self.hide()
+            return
+        self.ctx.bg.read(
+            lambda s: self.fetch(s, record_id),
+            lambda found: self._shown(gen, found),
+            on_error=lambda _e: None,  # the record's own view reports a vanished record
+            owner=self,
+        )
+
+    def _shown(self, gen: int, found: Any) -> None:
+        if gen == self._generation:
+            self.show_found(found)
+
+    def fetch(self, session: Session, record_id: str) -> Any:
+        """What to show (on the read worker)."""
+        raise NotImplementedError
+
+    def show_found(self, found: Any) -> None:
         raise NotImplementedError
 
     def undo(self) -> None:
@@ -66,22 +90,10 @@ class FlagBanner(_Mark):
         self.setObjectName("flag_banner")
         self.flags: list[rules.FlagInfo] = []
 
-    def reload(self) -> None:
-        self._generation += 1
-        gen, account_id = self._generation, self.record_id
-        if account_id is None:
-            self.hide()
-            return
-        self.ctx.bg.read(
-            lambda s: rules.account_flags(s, account_id),
-            lambda flags: self._show(gen, flags),
-            on_error=lambda _e: None,
-            owner=self,
-        )
+    def fetch(self, session: Session, record_id: str) -> list[rules.FlagInfo]:
+        return rules.account_flags(session, record_id)
 
-    def _show(self, gen: int, flags: list[rules.FlagInfo]) -> None:
-        if gen != self._generation:
-            return
+    def show_found(self, flags: list[rules.FlagInfo]) -> None:
         self.flags = flags
         self.label.setText(
             "\n".join(
@@ -95,14 +107,14 @@ class FlagBanner(_Mark):
         if not flags:
             return
 
-        def clear(s: object) -> None:
+        def clear(s: Session) -> None:
             for flag in flags:
-                rules.undo(s, "flags", flag.id)  # type: ignore[arg-type]
+                rules.undo(s, "flags", flag.id)
 
         def put_back() -> None:
-            def restore(s: object) -> None:
+            def restore(s: Session) -> None:
                 for flag in flags:
-                    services.restore(s, "flags", flag.id)  # type: ignore[arg-type]
+                    services.restore(s, "flags", flag.id)
 
             self.ctx.bg.write(restore, {"flags"}, on_error=self._failed, owner=self)
 
@@ -126,22 +138,10 @@ class LeadAssignment(_Mark):
         super().__init__(ctx, "Give back", parent)
         self.setObjectName("lead_assignment")
 
-    def reload(self) -> None:
-        self._generation += 1
-        gen, lead_id = self._generation, self.record_id
-        if lead_id is None:
-            self.hide()
-            return
-        self.ctx.bg.read(
-            lambda s: rules.lead_assignment(s, lead_id),
-            lambda found: self._show(gen, found),
-            on_error=lambda _e: None,
-            owner=self,
-        )
+    def fetch(self, session: Session, record_id: str) -> rules.Assignment | None:
+        return rules.lead_assignment(session, record_id)
 
-    def _show(self, gen: int, found: rules.Assignment | None) -> None:
-        if gen != self._generation:
-            return
+    def show_found(self, found: rules.Assignment | None) -> None:
         if found is None:
             self.hide()
             return

@@ -104,7 +104,8 @@ def test_a_manager_adds_edits_switches_off_and_deletes_a_rule_with_undo(
     qtbot.waitUntil(lambda: live_rules(replica).get("Chase undecided") is False)
     panel.delete_selected()
     qtbot.waitUntil(lambda: "Chase undecided" not in live_rules(replica))
-    assert window.toast.isVisible() and "deleted" in window.toast.label.text()
+    qtbot.waitUntil(lambda: "deleted" in window.toast.label.text())
+    assert window.toast.isVisible()
     assert window.toast.trigger()  # Undo
     qtbot.waitUntil(lambda: "Chase undecided" in live_rules(replica))
     qtbot.waitUntil(lambda: len(rows(panel)) == 2)
