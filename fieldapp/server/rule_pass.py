@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,12 +24,11 @@ from fieldapp.domain.rules import Rule
 from fieldapp.server import audit
 from fieldapp.server.auth import utcnow
 from fieldapp.server.db import Database
+from fieldapp.server.records import Batch
 from fieldapp.server.models import HistoryEntry, Record
 from fieldapp.server.rules import Rules, add_record
 from fieldapp.server.scope import Scope
 
-if TYPE_CHECKING:
-    from fieldapp.server.sync import _Batch
 
 
 def _last_visits(session: Session) -> dict[str, tuple[datetime, str]]:
@@ -60,7 +58,7 @@ def _first_seen(session: Session) -> dict[str, datetime]:
 
 
 def flag_overdue(
-    session: Session, batch: _Batch, rules: Rules, only: list[Rule], now: datetime
+    session: Session, batch: Batch, rules: Rules, only: list[Rule], now: datetime
 ) -> int:
     """Add the missing flags of rules ``only``; return how many (numbered by the batch)."""
     if not only:
@@ -101,10 +99,9 @@ def flag_overdue(
 def run(db: Database, *, now: datetime | None = None, dry_run: bool = False) -> int:
     """The whole pass, as one audited transaction; return the number of flags added."""
     from fieldapp.server.admin import SYSTEM
-    from fieldapp.server.sync import _Batch
 
     def work(session: Session) -> int:
-        batch = _Batch(SYSTEM, Scope(None, ()))
+        batch = Batch(SYSTEM, Scope(None, ()))
         rules = Rules(session, batch)
         added = flag_overdue(session, batch, rules, rules.of_kind("overdue_flag"), now or utcnow())
         batch.finish(session)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,12 +28,11 @@ from fieldapp.domain import rules as shared
 from fieldapp.domain.rules import Rule
 from fieldapp.errors import ValidationError
 from fieldapp.server.auth import Principal, utcnow
+from fieldapp.server.records import Batch
 from fieldapp.server.models import Assignment, Record, User
 from fieldapp.server.scope import Scope
 from fieldapp.server.validation import Refused
 
-if TYPE_CHECKING:
-    from fieldapp.server.sync import _Batch
 
 
 def check_write(who: Principal, scope: Scope, document: dict[str, Any]) -> None:
@@ -55,7 +54,7 @@ def check_write(who: Principal, scope: Scope, document: dict[str, Any]) -> None:
 class Rules:
     """The rules live on the server (with this push's changes), and their authors."""
 
-    def __init__(self, session: Session, batch: _Batch) -> None:
+    def __init__(self, session: Session, batch: Batch) -> None:
         docs = {
             rec.id: json.loads(rec.data)
             for rec in session.scalars(
@@ -99,7 +98,7 @@ class Rules:
         ]
 
 
-def add_record(session: Session, batch: _Batch, entity: str, data: dict[str, Any]) -> None:
+def add_record(session: Session, batch: Batch, entity: str, data: dict[str, Any]) -> None:
     """A record a rule makes, joining the batch (numbered with it)."""
     rec = Record(id=data["id"], entity=entity, version=0, deleted=False)
     batch.new[rec.id] = rec
@@ -108,11 +107,11 @@ def add_record(session: Session, batch: _Batch, entity: str, data: dict[str, Any
     batch.touch(rec)
 
 
-def _exists(session: Session, batch: _Batch, row_id: str) -> bool:
+def _exists(session: Session, batch: Batch, row_id: str) -> bool:
     return row_id in batch.announced or batch.load(session, row_id) is not None
 
 
-def _follow_ups(session: Session, batch: _Batch, rules: Rules, rec: Record) -> None:
+def _follow_ups(session: Session, batch: Batch, rules: Rules, rec: Record) -> None:
     visit = batch.data_of(rec)
     for rule in rules.reaching("follow_up", rec.owner_id, rec.territory_id):
         if not shared.matches_visit(rule, visit):
@@ -122,7 +121,7 @@ def _follow_ups(session: Session, batch: _Batch, rules: Rules, rec: Record) -> N
             add_record(session, batch, "tasks", task)
 
 
-def _withdraw_flags(session: Session, batch: _Batch, rec: Record) -> None:
+def _withdraw_flags(session: Session, batch: Batch, rec: Record) -> None:
     """A visit was just done: the overdue flags on its account go (it was visited).
 
     Only when this push brought the check-in (a new visit, or a planned one checked in),
@@ -166,7 +165,7 @@ def _open_leads(session: Session, owners: list[str]) -> dict[str, int]:
     return {owner: count for owner, count in rows if owner is not None}
 
 
-def _assign_lead(session: Session, batch: _Batch, rules: Rules, rec: Record) -> bool:
+def _assign_lead(session: Session, batch: Batch, rules: Rules, rec: Record) -> bool:
     lead = batch.data_of(rec)
     territory_id = lead.get("territory_id")
     if not territory_id or lead.get("assigned_by_rule_id"):
@@ -185,7 +184,7 @@ def _assign_lead(session: Session, batch: _Batch, rules: Rules, rec: Record) -> 
     return False
 
 
-def _switched_on(batch: _Batch, rec: Record) -> bool:
+def _switched_on(batch: Batch, rec: Record) -> bool:
     """A flag rule this push added or enabled: its first pass runs with the push."""
     data = batch.data_of(rec)
     before = json.loads(rec.data) if rec.data else {}
@@ -193,7 +192,7 @@ def _switched_on(batch: _Batch, rec: Record) -> bool:
     return bool(on) and data.get("deleted_at") is None and not before.get("enabled", False)
 
 
-def apply(session: Session, batch: _Batch) -> set[str]:
+def apply(session: Session, batch: Batch) -> set[str]:
     """Run the rules over what the push touched; return the pushed records they changed.
 
     Called before the batch is numbered, so what the rules make gets versions with it.

@@ -30,7 +30,7 @@ from fieldapp.domain.rules import Rule
 from fieldapp.domain.wire import to_wire
 from fieldapp.errors import FieldError, NotFoundError, ValidationError
 
-# A module, not its names: due and services import this module in turn.
+# A module, not its names: due and records import this module in turn.
 from fieldapp.store import due, fields
 from fieldapp.store.models import Account, Flag, Lead, Task, Territory, User, Visit
 from fieldapp.store.models import Rule as RuleRow
@@ -199,7 +199,7 @@ def may_set_rules(session: Session) -> bool:
 
 def save(session: Session, values: dict[str, Any], rule_id: str | None = None) -> str:
     """Add a rule, or change one; checks what its kind needs."""
-    from fieldapp.store import services  # services calls after_visit: no import cycle
+    from fieldapp.store import services  # records calls after_visit: imported when used
 
     if not may_set_rules(session):
         raise _refuse("kind", "only a manager or an admin sets rules")
