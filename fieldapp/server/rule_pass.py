@@ -24,11 +24,10 @@ from fieldapp.domain.rules import Rule
 from fieldapp.server import audit
 from fieldapp.server.auth import utcnow
 from fieldapp.server.db import Database
-from fieldapp.server.records import Batch
 from fieldapp.server.models import HistoryEntry, Record
+from fieldapp.server.records import Batch
 from fieldapp.server.rules import Rules, add_record
 from fieldapp.server.scope import Scope
-
 
 
 def _last_visits(session: Session) -> dict[str, tuple[datetime, str]]:

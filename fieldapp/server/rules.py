@@ -28,11 +28,10 @@ from fieldapp.domain import rules as shared
 from fieldapp.domain.rules import Rule
 from fieldapp.errors import ValidationError
 from fieldapp.server.auth import Principal, utcnow
-from fieldapp.server.records import Batch
 from fieldapp.server.models import Assignment, Record, User
+from fieldapp.server.records import Batch
 from fieldapp.server.scope import Scope
 from fieldapp.server.validation import Refused
-
 
 
 def check_write(who: Principal, scope: Scope, document: dict[str, Any]) -> None:
@@ -121,30 +120,35 @@ def _follow_ups(session: Session, batch: Batch, rules: Rules, rec: Record) -> No
             add_record(session, batch, "tasks", task)
 
 
-def _withdraw_flags(session: Session, batch: Batch, rec: Record) -> None:
-    """A visit was just done: the overdue flags on its account go (it was visited).
+def _withdraw_flags(session: Session, batch: Batch, visits: list[Record]) -> None:
+    """Visits just done: the overdue flags on their accounts go (they were visited).
 
-    Only when this push brought the check-in (a new visit, or a planned one checked in),
-    not for a later edit of an old visit.
+    Only for a check-in this push brought (a new visit, or a planned one checked in),
+    not for a later edit of an old visit. One query per 500 accounts, not per visit.
     """
-    visit = batch.data_of(rec)
-    before = json.loads(rec.data) if rec.data else {}
-    account_id = visit.get("account_id")
-    if before.get("checkin_at") is not None or visit.get("checkin_at") is None:
-        return
-    if visit.get("deleted_at") is not None or not account_id:
-        return
-    flags = session.scalars(
-        select(Record).where(
-            Record.entity == "flags", Record.account_id == account_id, Record.deleted.is_(False)
-        )
-    )
+    done: dict[str, str] = {}  # account -> the visit
+    for rec in visits:
+        visit = batch.data_of(rec)
+        before = json.loads(rec.data) if rec.data else {}
+        account_id = visit.get("account_id")
+        fresh = before.get("checkin_at") is None and visit.get("checkin_at") is not None
+        if fresh and visit.get("deleted_at") is None and isinstance(account_id, str):
+            done[account_id] = rec.id
+    accounts = sorted(done)
     now = utcnow().isoformat()
-    for flag in flags:
-        data = batch.data_of(flag)
-        if data.get("visit_id") != visit["id"] and data.get("deleted_at") is None:
-            data["deleted_at"] = now
-            batch.touch(flag)
+    for start in range(0, len(accounts), 500):
+        flags = session.scalars(
+            select(Record).where(
+                Record.entity == "flags",
+                Record.account_id.in_(accounts[start : start + 500]),
+                Record.deleted.is_(False),
+            )
+        )
+        for flag in flags:
+            data = batch.data_of(flag)
+            if data.get("visit_id") != done.get(flag.account_id or ""):
+                data["deleted_at"] = now
+                batch.touch(flag)
 
 
 def _territory_reps(session: Session, territory_id: str) -> list[tuple[str, str]]:
@@ -211,8 +215,8 @@ def apply(session: Session, batch: Batch) -> set[str]:
         fresh = [r for r in rules.of_kind("overdue_flag") if r.id in ids]
         rule_pass.flag_overdue(session, batch, rules, fresh, utcnow())
     changed: set[str] = set()
+    _withdraw_flags(session, batch, visits)
     for rec in visits:
-        _withdraw_flags(session, batch, rec)
         _follow_ups(session, batch, rules, rec)
     for rec in leads:
         if _assign_lead(session, batch, rules, rec):
