@@ -27,6 +27,8 @@ JS = {
     "leaflet.markercluster.js": CLUSTER_DIR / "leaflet.markercluster.js",
     "fieldapp-map.js": STATIC / "fieldapp-map.js",
 }
+# Ours: they change between releases without a version number.
+STATIC_NAMES = ("fieldapp-map.css", "fieldapp-map.js")
 
 
 def asset_path(name: str) -> Path | None:
