@@ -32,7 +32,14 @@ from fieldapp.errors import FieldappError
 from fieldapp.maps.feed_cache import Cached, FeedCache
 from fieldapp.maps.geo import Place
 from fieldapp.maps.legend import COLUMNS, Legend
-from fieldapp.maps.page import find_territory, marker_row, page_data, rep_names, territory_shapes
+from fieldapp.maps.page import (
+    find_territory,
+    marker_row,
+    page_data,
+    rep_names,
+    territory_names,
+    territory_shapes,
+)
 from fieldapp.maps.planner import iter_account_points
 from fieldapp.maps.routing import DayPlan
 
@@ -184,8 +191,12 @@ def _fill(
         column = COLUMNS[request.color_by]
         distinct = text(f"SELECT DISTINCT a.{column} FROM accounts AS a WHERE {where}")
         values = list(session.scalars(distinct, params))
-    reps = rep_names(session) if request.color_by == "rep" else None
-    legend = Legend.make(request.color_by, now, values, reps)
+    names = None
+    if request.color_by == "rep":
+        names = rep_names(session)
+    elif request.color_by == "territory":
+        names = territory_names(session)
+    legend = Legend.make(request.color_by, now, values, names)
     feed.put_meta(_meta(legend, box, int(total), shapes, request))
 
     batches: list[bytes] = []

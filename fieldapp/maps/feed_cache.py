@@ -6,12 +6,12 @@ derived from the replica's (:mod:`fieldapp.store.sealed`): it holds every accoun
 name and position, as private as the replica itself.
 
 It is valid while its key matches. The key is made from what the markers are made of,
-read with cheap aggregate queries: per table (accounts, visits, users) the row count,
-the latest ``updated_at``, the sum of ``server_version`` (every local write stamps
-``updated_at``; every pulled change raises a server version), and for accounts the
-sums of the coordinates; then the colouring, the territory and, for the last-visit
-colouring, the day (its buckets count calendar days). Any edit, pull, deletion or moved
-pin gives another key, and the feed is read from the replica again.
+read with cheap aggregate queries: per table (accounts, visits, users, territories)
+the row count, the latest ``updated_at``, the sum of ``server_version`` (every local
+write stamps ``updated_at``; every pulled change raises a server version), and for
+accounts the sums of the coordinates; then the colouring, the territory and, for the
+last-visit colouring, the day (its buckets count calendar days). Any edit, pull,
+deletion or moved pin gives another key, and the feed is read from the replica again.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ STAMPS = {
     " total(latitude), total(longitude)",
     "visits": "count(*), max(updated_at), total(server_version)",
     "users": "count(*), max(updated_at), total(server_version)",
+    "territories": "count(*), max(updated_at), total(server_version)",
 }
 
 

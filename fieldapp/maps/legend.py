@@ -37,7 +37,13 @@ FIXED_COLORS = {
     "manual": "#1f77b4",
 }
 # The accounts column behind each colouring but the last visit (a join).
-COLUMNS = {"status": "status", "type": "type", "precision": "geocode_precision", "rep": "owner_id"}
+COLUMNS = {
+    "status": "status",
+    "type": "type",
+    "precision": "geocode_precision",
+    "rep": "owner_id",
+    "territory": "territory_id",
+}
 
 
 def check_color_by(color_by: str) -> None:
@@ -46,8 +52,12 @@ def check_color_by(color_by: str) -> None:
 
 
 def raw_value(point: AccountPoint, color_by: str) -> str | None:
-    """The account's value of the colouring's column (the owner's id for ``rep``)."""
-    return point.owner_id if color_by == "rep" else getattr(point, color_by)
+    """The account's value of the colouring's column (an id for ``rep``, ``territory``)."""
+    if color_by == "rep":
+        return point.owner_id
+    if color_by == "territory":
+        return point.territory_id
+    return getattr(point, color_by)
 
 
 @dataclass(frozen=True)
@@ -57,7 +67,8 @@ class Legend:
     color_by: str
     now: datetime
     categories: list[dict[str, str]]
-    reps: dict[str, str] = field(default_factory=dict)
+    # Names of the ids a colouring by rep (users) or by territory shows.
+    names: dict[str, str] = field(default_factory=dict)
     _where: dict[str, int] = field(default_factory=dict)
 
     @classmethod
@@ -66,11 +77,12 @@ class Legend:
         color_by: str,
         now: datetime,
         values: Iterable[str | None] = (),
-        reps: dict[str, str] | None = None,
+        names: dict[str, str] | None = None,
     ) -> Legend:
-        """The legend over these raw column values (ignored when colouring by last visit)."""
+        """The legend over these raw column values (ignored when colouring by last visit);
+        ``names`` names the users or territories when colouring by rep or territory."""
         check_color_by(color_by)
-        names = reps or {}
+        names = names or {}
         if color_by == "last_visit":
             cats = [{"label": label, "color": color} for _, label, color in VISIT_BUCKETS]
             cats.append({"label": NEVER[0], "color": NEVER[1]})
@@ -85,7 +97,7 @@ class Legend:
     def index(self, point: AccountPoint) -> int:
         """The account's category (a position in :attr:`categories`)."""
         if self.color_by != "last_visit":
-            return self._where[_label(self.color_by, raw_value(point, self.color_by), self.reps)]
+            return self._where[_label(self.color_by, raw_value(point, self.color_by), self.names)]
         if point.last_visit is None:
             return len(VISIT_BUCKETS)
         # Calendar days: the colouring then changes only at midnight (UTC), which is
@@ -96,8 +108,10 @@ class Legend:
         )
 
 
-def _label(color_by: str, value: str | None, reps: dict[str, str]) -> str:
+def _label(color_by: str, value: str | None, names: dict[str, str]) -> str:
     if color_by == "rep":
         # The account's owner, by name; an owner this replica does not know, by id.
-        return (reps.get(value) or f"user {value[:8]}") if value else "no rep"
+        return (names.get(value) or f"user {value[:8]}") if value else "no rep"
+    if color_by == "territory":
+        return names.get(value or "", "no territory")
     return value or "unknown"

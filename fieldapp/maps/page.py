@@ -51,10 +51,13 @@ def map_data(
     draggable: bool = False,
     view: dict[str, Any] | None = None,
     reps: dict[str, str] | None = None,
+    territory_names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Everything the page script needs, as plain JSON-able values.
 
-    ``reps`` names the owners ({user id: name}) when colouring by rep.
+    ``reps`` names the owners ({user id: name}) when colouring by rep;
+    ``territory_names`` the territories ({id: name}) when colouring by territory (each
+    territory's outline then wears its accounts' colour).
 
     ``view`` says where the page opens (see ``showInitialView`` in the page script):
     ``{"fit": bounds}`` or ``{"center": [lat, lon], "zoom": z}``; without either, on
@@ -63,7 +66,8 @@ def map_data(
     """
     located = [p for p in points if p.lat is not None and p.lon is not None]
     values = (raw_value(p, color_by) for p in located)
-    legend = Legend.make(color_by, now or datetime.now(UTC), values, reps)
+    names = reps if color_by == "rep" else territory_names
+    legend = Legend.make(color_by, now or datetime.now(UTC), values, names)
     data = page_data(
         legend,
         bbox((p.lat or 0.0, p.lon or 0.0) for p in located),
@@ -98,6 +102,9 @@ def page_data(
     view: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The page data but the markers: legend, territories, route and where to open."""
+    # Coloured by territory, each territory's outline wears its accounts' colour.
+    by_territory = legend.color_by == "territory"
+    outline = {c["label"]: c["color"] for c in legend.categories} if by_territory else {}
     route: dict[str, Any] | None = None
     box_points: list[tuple[float, float]] = []
     if accounts_box is not None:
@@ -124,7 +131,11 @@ def page_data(
         # The legend runs from best to worst (a cluster shows its worst member's colour).
         "ranked": legend.color_by == "last_visit",
         "colorByLabel": COLOR_FIELDS[legend.color_by],
-        "territories": [{"name": t.name, "geometry": t.geometry} for t in territories],
+        "territories": [
+            {"name": t.name, "geometry": t.geometry}
+            | ({"color": outline[t.name]} if t.name in outline else {})
+            for t in territories
+        ],
         "route": route,
         "bounds": _corners(bbox(box_points)),
         "draggable": draggable,
@@ -184,6 +195,14 @@ def find_territory(session: Session, name: str) -> str:
     return str(hits[0])
 
 
+def territory_names(session: Session) -> dict[str, str]:
+    """{territory id: name} of the replica's live territories."""
+    rows = session.execute(
+        select(Territory.id, Territory.name).where(Territory.deleted_at.is_(None))
+    )
+    return {tid: name for tid, name in rows}
+
+
 def rep_names(session: Session) -> dict[str, str]:
     """{user id: display name, else user name} of the replica's users."""
     rows = session.execute(
@@ -213,4 +232,5 @@ def replica_map_data(
         draggable=draggable,
         view=view,
         reps=rep_names(session) if color_by == "rep" else None,
+        territory_names=territory_names(session) if color_by == "territory" else None,
     )
