@@ -45,7 +45,7 @@ class Scope:
         """SQL condition on ``Record`` for the rows in scope.
 
         Records hanging off an account carry its ``territory_id`` (see
-        ``_Batch.set_anchors``), so only the rare territory-less accounts need a lookup.
+        ``records.Batch.set_anchors``), so only the rare territory-less accounts need a lookup.
         """
         if self.users is None:
             return Record.id.is_not(None)

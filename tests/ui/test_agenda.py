@@ -14,8 +14,9 @@ from fieldapp.store import agenda, scheduling, services
 from fieldapp.store.db import Replica, open_replica
 from fieldapp.store.types import utcnow
 from fieldapp.ui import schedule_dialog
+from fieldapp.ui.agenda_due import ACCOUNT_ROLE
 from fieldapp.ui.agenda_layout import moment_at
-from fieldapp.ui.agenda_panel import ACCOUNT_ROLE, AgendaPanel
+from fieldapp.ui.agenda_panel import AgendaPanel
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.schedule_dialog import ScheduleDialog, ScheduleRequest
 from tests.ui.builders import Demo

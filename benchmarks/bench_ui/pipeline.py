@@ -18,6 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from benchmarks.bench_ui.common import Heartbeat, wait
+
 
 def prepare_deals(data_dir: Path, seed: int = 3) -> int:
     from sqlalchemy import select
@@ -60,7 +62,7 @@ def prepare_deals(data_dir: Path, seed: int = 3) -> int:
         replica.close()
 
 
-def pipeline_open(data_dir: Path, heartbeat_type: Any, wait: Any) -> dict[str, Any]:
+def pipeline_open(data_dir: Path) -> dict[str, Any]:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -75,7 +77,7 @@ def pipeline_open(data_dir: Path, heartbeat_type: Any, wait: Any) -> dict[str, A
     window.resize(1280, 800)
     window.show()
     wait(lambda: window.bg.pending() == 0, 60)
-    heartbeat = heartbeat_type()
+    heartbeat = Heartbeat()
     started = time.perf_counter()
     panel = window.show_panel("pipeline")
     assert isinstance(panel, PipelinePanel)
