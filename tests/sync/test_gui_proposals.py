@@ -19,8 +19,6 @@ from pytestqt.qtbot import QtBot
 import fieldapp.ui.map_panel  # noqa: F401  (the app's URL scheme, before the QApplication)
 from fieldapp.store import scheduling
 from fieldapp.store.types import utcnow
-from fieldapp.sync import state
-from fieldapp.sync.account import CREDENTIALS
 from fieldapp.sync.admin_api import AdminApi
 from fieldapp.sync.transport import Transport
 from fieldapp.ui import dialogs
@@ -30,20 +28,9 @@ from fieldapp.ui.panel import AppContext
 from fieldapp.ui.proposal_models import ROW_ROLE
 from tests.sync.conftest import World
 from tests.sync.test_sync_flow import create, ids_of, setup_two_territories
-from tests.syncutil import PASSWORD, database_url
 
 WAIT = 60_000
 SHOTS = Path("/work/shots")
-
-
-@pytest.fixture
-def sqlite_world(tmp_path: Path) -> Iterator[World]:
-    with database_url("sqlite", tmp_path) as url:
-        w = World(url, tmp_path)
-        try:
-            yield w
-        finally:
-            w.close()
 
 
 class Scene:
@@ -76,13 +63,7 @@ class Scene:
         self.bob_sync.sync()
         assert ids_of(self.alice, "accounts") == set(self.north)
         # The boss's laptop: signed in as the app keeps it (server, user, token in the keyring).
-        transport = Transport(world.server.base)
-        token = transport.login("boss", PASSWORD).token
-        transport.close()
-        with boss.engine.begin() as conn:
-            state.put(conn, "server", world.server.base)
-            state.put(conn, "username", "boss")
-        CREDENTIALS.save(world.server.base, "boss", token)
+        token = world.app_sign_in(boss, "boss")
         self.api_transport = Transport(world.server.base, token)
         self.api = AdminApi(self.api_transport)
         self.bg = Background(boss)
