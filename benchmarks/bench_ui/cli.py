@@ -11,7 +11,7 @@ from benchmarks.bench_ui import accounts, memory, pipeline, places, reports, sta
 from benchmarks.bench_ui.common import print_rows
 from benchmarks.bench_ui.replica import build
 
-ONLY = ["team", "sync", "pipeline", "memory", "places"]
+ONLY = ["team", "sync", "pipeline", "memory", "places", "reports"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.only == "places":
         print_rows(places.rows(places.places_stall(data_dir)))
+        return 0
+    if args.only == "reports":
+        print_rows(reports.rows(reports.reports_stall(data_dir)))
         return 0
     starts = [startup.cold_start(data_dir) for _ in range(args.runs)]
     figures = accounts.search_and_scroll(data_dir)

@@ -45,7 +45,11 @@ def wait(predicate: Any, timeout: float = 30.0) -> None:
 
 
 class Heartbeat:
-    """The longest gap between 2 ms timer ticks: how long the GUI thread was busy."""
+    """The longest gap between 2 ms timer ticks: how long the GUI thread was kept from
+    its event loop; how much of that gap the GUI thread spent on the CPU, and the whole
+    app (every thread). A gap much longer than the app's CPU time in it was spent
+    waiting for a core that other processes held: on a loaded machine, most of it.
+    """
 
     def __init__(self) -> None:
         from PySide6.QtCore import QElapsedTimer, Qt, QTimer
@@ -53,16 +57,22 @@ class Heartbeat:
         self.clock = QElapsedTimer()
         self.clock.start()
         self.last = self.clock.elapsed()
+        self.cpu_last, self.app_last = time.thread_time(), time.process_time()
         self.worst = 0
+        self.worst_cpu_ms = 0
+        self.worst_app_ms = 0
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.timeout.connect(self.beat)
         self.timer.start(2)
 
     def beat(self) -> None:
-        now = self.clock.elapsed()
-        self.worst = max(self.worst, now - self.last)
-        self.last = now
+        now, cpu, app = self.clock.elapsed(), time.thread_time(), time.process_time()
+        if now - self.last > self.worst:
+            self.worst = now - self.last
+            self.worst_cpu_ms = round((cpu - self.cpu_last) * 1000)
+            self.worst_app_ms = round((app - self.app_last) * 1000)
+        self.last, self.cpu_last, self.app_last = now, cpu, app
 
     def stop(self) -> int:
         self.timer.stop()
@@ -73,22 +83,16 @@ class Heartbeat:
         worst, self.worst = self.worst, 0
         return worst
 
+    def lap_busy(self) -> tuple[int, int, int]:
+        """The longest gap since the last lap, and the GUI thread's and the whole app's
+        CPU time in it (ms); starts a new lap."""
+        gui, app = self.worst_cpu_ms, self.worst_app_ms
+        self.worst_cpu_ms = self.worst_app_ms = 0
+        return self.lap(), gui, app
 
-class CpuHeartbeat(Heartbeat):
-    """A heartbeat that also says how much of its longest gap the GUI thread spent on
-    the CPU (the rest it waited for a core: on a loaded machine that is most of it)."""
-
-    def __init__(self) -> None:
-        self.cpu_last = time.thread_time()
-        self.worst_cpu_ms = 0.0
-        super().__init__()
-
-    def beat(self) -> None:
-        now, cpu = self.clock.elapsed(), time.thread_time()
-        if now - self.last > self.worst:
-            self.worst_cpu_ms = (cpu - self.cpu_last) * 1000
-        super().beat()
-        self.cpu_last = cpu
+    def busy_text(self) -> str:
+        """The CPU time in the longest gap, in words."""
+        return f"{self.worst_cpu_ms} ms (the whole app {self.worst_app_ms} ms)"
 
 
 def print_rows(rows: list[tuple[str, str, str]]) -> None:

@@ -112,6 +112,7 @@ def pipeline_open(data_dir: Path) -> dict[str, Any]:
         "pipeline_folded_columns": folded,
         "pipeline_search_s": search_s,
         "pipeline_worst_stall_ms": worst,
+        "pipeline_worst_busy": heartbeat.busy_text(),
     }
 
 
@@ -132,4 +133,5 @@ def rows(f: dict[str, Any]) -> list[tuple[str, str, str]]:
             "≤ 100 ms",
             f"{f['pipeline_worst_stall_ms']} ms",
         ),
+        ("  … of which on the CPU: the GUI thread", "", f["pipeline_worst_busy"]),
     ]

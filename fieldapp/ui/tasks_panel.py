@@ -52,8 +52,7 @@ class TasksModel(QAbstractTableModel):
         self._rows: list[tuple[str, TaskRow]] = []
 
     def set_tasks(self, tasks: list[TaskRow], buckets: tuple[str, ...]) -> None:
-        now = utcnow()
-        rows = [(queries.task_bucket(t.due_at, now), t) for t in tasks]
+        rows = zip(queries.task_buckets(tasks), tasks, strict=True)
         self.beginResetModel()
         self._rows = [r for r in rows if r[0] in buckets]
         self.endResetModel()

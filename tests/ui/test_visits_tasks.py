@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from fieldapp.store import services
 from fieldapp.store.db import Replica
 from fieldapp.store.types import utcnow
-from fieldapp.ui import dialogs
+from fieldapp.ui import dialogs, queries
 from fieldapp.ui.accounts_panel import AccountsPanel
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.position import Fix, FixCallback, PositionProvider
@@ -193,3 +193,19 @@ def test_notification_for_task_coming_due(
     # Announced once, not on every check.
     with qtbot.assertNotEmitted(window.notifier.due, wait=300):
         pass
+
+
+def test_task_buckets_follow_the_local_day() -> None:
+    now = utcnow()
+    local = now.astimezone()
+    midnight = datetime.combine(
+        local.date() + timedelta(days=1), datetime.min.time(), tzinfo=local.tzinfo
+    ).astimezone(UTC)
+    dues = [now - timedelta(minutes=1), midnight - timedelta(minutes=1), midnight, None]
+    if midnight - now <= timedelta(minutes=1):  # a run in the last minute of the day
+        dues[1] = now + timedelta(seconds=1)
+    tasks = [
+        queries.TaskRow(str(i), "t", due, "normal", False, None, "") for i, due in enumerate(dues)
+    ]
+    assert queries.task_buckets(tasks, now) == ["overdue", "today", "upcoming", "someday"]
+    assert [queries.task_bucket(due, now) for due in dues] == queries.task_buckets(tasks, now)
