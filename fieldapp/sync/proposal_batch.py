@@ -6,37 +6,20 @@ made, previewed and applied together. Their diffs add up: each account moves in 
 them only, so a rep's gains, losses and workload change are the sums of the parts
 (:func:`combine`). Rolling back to the version before the first undoes them all.
 
-Every call runs with the signed-in admin's token (:func:`with_admin`); a refusal comes
-back as a sentence for people.
+Calls go through ``sync.admin_api.AdminApi`` (with the signed-in admin's token:
+``admin_api.with_admin``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from fieldapp.errors import FieldappError
-from fieldapp.store.db import Replica
-from fieldapp.sync.account import signed_in_transport, signed_out
 from fieldapp.sync.admin_api import AdminApi
-from fieldapp.sync.errors import AuthRequired, Forbidden
 
-T = TypeVar("T")
 Progress = Callable[[int, int, str], None]  # done, total, what is being done
-
-
-def with_admin(replica: Replica, doing: str, work: Callable[[AdminApi], T]) -> T:
-    """Run ``work`` against the admin API as this replica's signed-in user."""
-    transport = signed_in_transport(replica)
-    try:
-        return work(AdminApi(transport))
-    except AuthRequired:
-        raise signed_out(replica) from None
-    except Forbidden:
-        raise FieldappError(f"only an admin can {doing}; ask an admin to do it") from None
-    finally:
-        transport.close()
 
 
 def propose_moves(

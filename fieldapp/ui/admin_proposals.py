@@ -45,7 +45,7 @@ from fieldapp.domain import balance
 from fieldapp.errors import FieldappError
 from fieldapp.reports import workload
 from fieldapp.sync import proposal_batch as batch
-from fieldapp.sync.admin_api import AdminApi
+from fieldapp.sync.admin_api import AdminApi, with_admin
 from fieldapp.ui import style
 from fieldapp.ui.panel import AppContext
 from fieldapp.ui.proposal_apply import TOLD, ChangeFlow
@@ -159,13 +159,14 @@ class ProposalsTab(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._started:
-            self._started = True
-            self.refresh()
+        if self.map is None:
             self._build_map()
+        if not self._started:  # the panel may have asked already
+            self.refresh()
 
     def refresh(self) -> None:
         """Read territories, workloads and versions again (after a sync, say)."""
+        self._started = True
         self.reload()
         self.load_versions()
         if self.map is not None:
@@ -185,7 +186,7 @@ class ProposalsTab(QWidget):
         replica = self.replica
 
         def job(session: Session) -> tuple[list[dict[str, Any]], list[workload.AccountLoad]]:
-            found = batch.with_admin(replica, "see territories", lambda api: api.territories())
+            found = with_admin(replica, lambda api: api.territories())
             return found, workload.account_loads(session)
 
         self.runner.run(self.tr("Reading territories and workloads…"), job, self._loaded)
@@ -199,7 +200,7 @@ class ProposalsTab(QWidget):
         replica = self.replica
 
         def job(_s: Session) -> list[dict[str, Any]]:
-            return batch.with_admin(replica, "see proposals", lambda api: api.proposals())
+            return with_admin(replica, lambda api: api.proposals())
 
         self.runner.run(self.tr("Reading the versions…"), job, self._versions, track=False)
 
@@ -213,7 +214,7 @@ class ProposalsTab(QWidget):
         def reader(job: Any, done: Any) -> None:
             self.ctx.bg.read(job, done, owner=self)
 
-        self.map = MapPanel(self.ctx.data_dir, self.map_holder, color_by="rep", reader=reader)
+        self.map = MapPanel(self.ctx.data_dir, self.map_holder, color_by="territory", reader=reader)
         self.map.selection_changed.connect(self.form.set_selected)
         self.map.map_ready.connect(lambda _n: self._highlight(self.lit))
         self.map.account_activated.connect(self.ctx.open_account)
@@ -242,7 +243,7 @@ class ProposalsTab(QWidget):
                 )
                 return [version], api.diff(version)
 
-            return batch.with_admin(replica, "make proposals", work)
+            return with_admin(replica, work)
 
         self.runner.run(self.tr("Recording the proposal…"), job, self._previewed, exclusive=True)
 
@@ -251,7 +252,7 @@ class ProposalsTab(QWidget):
         replica = self.replica
 
         def job(_s: Session) -> Preview:
-            return [version], batch.with_admin(replica, "see proposals", lambda a: a.diff(version))
+            return [version], with_admin(replica, lambda a: a.diff(version))
 
         self.runner.run(self.tr("Reading the proposal…"), job, self._previewed, exclusive=True)
 
@@ -352,7 +353,7 @@ class ProposalsTab(QWidget):
 
         self.runner.run(
             self.tr("Making the suggestion proposals…"),
-            lambda _s: batch.with_admin(replica, "make proposals", work),
+            lambda _s: with_admin(replica, work),
             self._previewed,
             exclusive=True,
         )
@@ -371,11 +372,11 @@ class ProposalsTab(QWidget):
         versions = ", ".join(str(d["version"]) for d in done)
         told = "; ".join(lines) or "nobody changes hands"
         sentence = f"{what} (version {versions}): {told}. {TOLD}"
-        self.runner.say(sentence)
+        self.runner.say("")  # the headline says it
         self.diff, self.versions, self.suggestion = None, [], None
         self.where, self.reps_after = {}, None
         self._busy_changed(self.runner.changing())
-        self.headline.setText(self.tr("Nothing previewed."))
+        self.headline.setText(sentence)
         self._highlight([])
         self.reload()
         self.load_versions()

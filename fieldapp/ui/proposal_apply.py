@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp.store.db import Replica
 from fieldapp.sync import proposal_batch as batch
+from fieldapp.sync.admin_api import with_admin
 from fieldapp.ui import dialogs
 from fieldapp.ui.proposal_runner import JobRunner
 
@@ -48,9 +49,7 @@ class ChangeFlow(QObject):
         replica, wanted, step = self.replica, list(versions), self.runner.step
 
         def job(_s: Session) -> list[Any]:
-            return batch.with_admin(
-                replica, "apply proposals", lambda api: batch.apply_all(api, wanted, step.emit)
-            )
+            return with_admin(replica, lambda api: batch.apply_all(api, wanted, step.emit))
 
         self.runner.run(
             self.tr("Applying…"),
@@ -64,9 +63,7 @@ class ChangeFlow(QObject):
         replica = self.replica
 
         def dry(_s: Session) -> dict[str, Any]:
-            return batch.with_admin(
-                replica, "roll back", lambda api: api.rollback(version, dry_run=True)
-            )
+            return with_admin(replica, lambda api: api.rollback(version, dry_run=True))
 
         self.runner.run(
             self.tr("Working out the rollback…"),
@@ -84,7 +81,7 @@ class ChangeFlow(QObject):
         replica = self.replica
 
         def job(_s: Session) -> list[Any]:
-            return [batch.with_admin(replica, "roll back", lambda api: api.rollback(version))]
+            return [with_admin(replica, lambda api: api.rollback(version))]
 
         self.runner.run(
             self.tr("Rolling back…"),

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 from sqlalchemy.orm import Session
 
 from fieldapp.ui import style
-from fieldapp.ui.background import Background, user_message
+from fieldapp.ui.admin_calls import admin_error
+from fieldapp.ui.background import Background
 
 
 class JobRunner(QObject):
@@ -40,6 +41,8 @@ class JobRunner(QObject):
         self.status = QLabel("")
         self.status.setObjectName("proposal_status")
         self.status.setWordWrap(True)
+        # Room for a two-line sentence, so an error is never cut off at 1280×800.
+        self.status.setMinimumHeight(self.status.fontMetrics().lineSpacing() * 2 + 4)
         self.row = QWidget()
         layout = QHBoxLayout(self.row)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -78,7 +81,7 @@ class JobRunner(QObject):
         def failed(exc: Exception) -> None:
             self._idle(exclusive)
             if current():
-                self.say(user_message(exc), error=True)
+                self.say(admin_error(exc), error=True)
 
         self.jobs += 1
         if exclusive:

@@ -22,7 +22,7 @@ from fieldapp.store.types import utcnow
 from fieldapp.sync.admin_api import AdminApi
 from fieldapp.sync.transport import Transport
 from fieldapp.ui import dialogs
-from fieldapp.ui.admin_proposals import ProposalsTab
+from fieldapp.ui.admin_panel import AdminPanel
 from fieldapp.ui.background import Background
 from fieldapp.ui.panel import AppContext
 from fieldapp.ui.proposal_models import ROW_ROLE
@@ -69,14 +69,17 @@ class Scene:
         self.bg = Background(boss)
         settings = QSettings(str(tmp_path / "boss.ini"), QSettings.Format.IniFormat)
         self.ctx = AppContext(self.bg, settings, boss.data_dir)
-        self.tab = ProposalsTab(self.ctx)
-        qtbot.addWidget(self.tab)
-        self.tab.resize(1280, 800)
+        # The tab as the admin finds it: in the Admin panel.
+        self.panel = AdminPanel(self.ctx)
+        self.tab = self.panel.proposals
+        self.panel.tabs.setCurrentWidget(self.tab)
+        qtbot.addWidget(self.panel)
+        self.panel.resize(1280, 800)
         self.qtbot = qtbot
 
     def open(self) -> None:
         with self.qtbot.waitSignal(self.tab.versions_loaded, timeout=WAIT):
-            self.tab.show()
+            self.panel.show()
         self.qtbot.waitUntil(lambda: self.tab.form.territory.count() == 2, timeout=WAIT)
         assert self.tab.map is not None
         self.qtbot.waitUntil(
@@ -100,7 +103,7 @@ class Scene:
         self.qtbot.waitUntil(lambda: not self.tab.busy(), timeout=WAIT)
 
     def close(self) -> None:
-        self.tab.close_map()
+        self.panel.close_map()
         self.bg.shutdown()
         self.api_transport.close()
 
@@ -146,7 +149,7 @@ def test_preview_apply_and_roll_back_from_the_tab(
     balance = {r[0]: (r[1], r[2]) for r in scene.shown(tab.balance.model)}
     assert balance == {"alice": (6, 3), "bob": (2, 5)}
     SHOTS.mkdir(parents=True, exist_ok=True)
-    tab.grab().save(str(SHOTS / "proposals-preview.png"))
+    scene.panel.grab().save(str(SHOTS / "proposals-preview.png"))
 
     asked: list[str] = []
     monkeypatch.setattr(dialogs, "confirm", lambda _p, _t, text: asked.append(text) or True)
@@ -154,7 +157,7 @@ def test_preview_apply_and_roll_back_from_the_tab(
         tab.apply_button.click()
     assert "alice loses 3 accounts" in asked[0] and "bob gains 3 accounts" in asked[0]
     scene.wait_idle()
-    assert "told on their next sync" in tab.runner.status.text()
+    assert "told on their next sync" in tab.headline.text()
     # Told on their next sync: Alice's report names where they went, Bob's what he gained.
     told = scene.alice_sync.sync().sentences()
     assert any(s.startswith("3 accounts moved to") for s in told), told
@@ -170,7 +173,7 @@ def test_preview_apply_and_roll_back_from_the_tab(
     assert rows[0]["applied_by"] == "boss" and rows[0]["moved"] == 3
     tab.results.setCurrentIndex(3)
     tab.versions_pane.view.selectRow(1)
-    tab.grab().save(str(SHOTS / "proposals-versions.png"))
+    scene.panel.grab().save(str(SHOTS / "proposals-versions.png"))
     with scene.qtbot.waitSignal(tab.done, timeout=WAIT):
         tab.versions_pane.rollback_button.click()
     assert "Roll back to version 0" in asked[1] and "alice gains 3 accounts" in asked[1]
@@ -192,12 +195,14 @@ def test_bad_input_and_a_refusal_are_said_in_words(scene: Scene) -> None:
     tab.form.source.setCurrentIndex(1)  # matching a filter
     tab.form.accounts_text.setText("nothing like this")
     tab.form.preview_button.click()
-    scene.qtbot.waitUntil(lambda: "no account matches" in tab.runner.status.text(), timeout=WAIT)
+    scene.qtbot.waitUntil(
+        lambda: "no account matches" in tab.runner.status.text().lower(), timeout=WAIT
+    )
     tab.form.source.setCurrentIndex(4)  # reps only
     tab.form.reps.setText("nobody-here")
     tab.form.preview_button.click()
     scene.qtbot.waitUntil(
-        lambda: "no user named nobody-here" in tab.runner.status.text(), timeout=WAIT
+        lambda: "no user named nobody-here" in tab.runner.status.text().lower(), timeout=WAIT
     )
     assert "Traceback" not in tab.runner.status.text() and not tab.apply_button.isEnabled()
 
@@ -220,7 +225,7 @@ def test_the_suggestion_evens_out_and_becomes_a_proposal(
         assert moved == set(scene.north[:2])
         qtbot.waitUntil(lambda: scene.highlighted() == moved, timeout=WAIT)
         assert "0.50 now → 0.00 after" in tab.balance.score.text()
-        tab.grab().save(str(SHOTS / "proposals-balance.png"))
+        scene.panel.grab().save(str(SHOTS / "proposals-balance.png"))
 
         with qtbot.waitSignal(tab.previewed, timeout=WAIT):
             tab.balance.take_button.click()
