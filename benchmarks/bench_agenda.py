@@ -14,7 +14,10 @@ the first rep, whose agenda the app shows. Prints:
 - the due-for-a-visit list (every account judged against its frequency);
 - the longest GUI-thread stall while the agenda is opened, stepped through twelve
   weeks, switched between day and week, three visits moved (each reloading the week
-  and then the due list), measured by a 2 ms heartbeat; target ≤ 100 ms.
+  and then the due list), measured by a 2 ms heartbeat; target ≤ 100 ms; and the same
+  for the start-up before it (every panel the rep sees built and loaded);
+- for each stall, how much of it the GUI thread and the whole app were on the CPU (the
+  rest is waiting for a core, on a machine shared with other work).
 
 Runs offscreen unless QT_QPA_PLATFORM says otherwise.
 """
@@ -181,7 +184,9 @@ def in_the_app(data_dir: Path, runs: int) -> dict[str, Any]:
     window.resize(1280, 800)
     window.show()
     # Start-up first (every panel the role shows is built, one per event-loop turn, and
-    # loads): the figures below are the agenda's, not the other panels'.
+    # loads, over this replica's 1M visits and 20k tasks), under its own heartbeat: the
+    # figures below are the agenda's, not the other panels'.
+    heartbeat = Heartbeat()
     wait(
         lambda: (
             all(s.key in window.panels for s in window.specs if window.allowed(s))
@@ -189,6 +194,7 @@ def in_the_app(data_dir: Path, runs: int) -> dict[str, Any]:
         ),
         timeout=120,
     )
+    startup = {"startup_stall_ms": heartbeat.stop(), "startup_busy": heartbeat.busy_text()}
 
     heartbeat = Heartbeat()
 
@@ -254,6 +260,7 @@ def in_the_app(data_dir: Path, runs: int) -> dict[str, Any]:
         "first_open_ms": first_open,
         "open_week_ms": statistics.median(opens),
         "open_week_max_ms": max(opens),
+        **startup,
         "worst_stall_ms": heartbeat.worst,
         "worst_stall_busy": heartbeat.busy_text(),
         "everyone_ms": everyone,
@@ -316,6 +323,12 @@ def main(argv: list[str] | None = None) -> int:
             "",
             ui["worst_stall_busy"],
         ),
+        (
+            "longest GUI-thread stall, start-up (all panels)",
+            "≤ 100 ms",
+            f"{ui['startup_stall_ms']} ms",
+        ),
+        ("  … of which on the CPU: the GUI thread", "", ui["startup_busy"]),
     ]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{os.cpu_count()} CPUs, load average {load:.1f} when measured ({datetime.now():%H:%M})")

@@ -13,7 +13,7 @@ offered it (see :mod:`fieldapp.ui.roles` and :mod:`fieldapp.ui.panels`).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QTabWidget, QVBoxLayout, QWidget
 
@@ -46,13 +46,15 @@ class AdminPanel(Panel):
         self.progress.setTextVisible(False)
         self.progress.hide()
         self.calls.busy.connect(self._busy)
-        bar = QHBoxLayout()
-        bar.addStretch(1)
+        # What runs now sits beside the tabs, where it takes no room from them.
+        corner = QWidget()
+        bar = QHBoxLayout(corner)
+        bar.setContentsMargins(0, 0, 4, 0)
         bar.addWidget(self.status)
         bar.addWidget(self.progress)
+        self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(bar)
         layout.addWidget(self.tabs, 1)
 
         self.territories = TerritoriesTab(ctx, self.calls, self.drafts)

@@ -39,9 +39,9 @@ from fieldapp.ui.leads_panel import LeadsPanel
 from fieldapp.ui.panel import AppContext, Panel, UndoFn
 from fieldapp.ui.panels import PANELS, PanelSpec
 from fieldapp.ui.position import PositionProvider
-from fieldapp.ui.queries import TaskRow
 from fieldapp.ui.sync_control import SyncControl, describe
 from fieldapp.ui.sync_menu import SyncMenu
+from fieldapp.ui.task_queries import TaskRow
 
 if TYPE_CHECKING:
     from fieldapp.sync.engine import SyncReport

@@ -8,7 +8,7 @@ tuples, dicts and frozen dataclasses, never ORM objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, select
@@ -26,6 +26,7 @@ from fieldapp.store.models import (
     Visit,
 )
 from fieldapp.store.types import utcnow
+from fieldapp.ui.task_queries import TaskRow, day_bounds, open_tasks
 
 # --- accounts list ------------------------------------------------------------------
 
@@ -255,78 +256,6 @@ def leads(
 
 
 @dataclass(frozen=True)
-class TaskRow:
-    id: str
-    title: str
-    due_at: datetime | None
-    priority: str
-    done: bool
-    account_id: str | None
-    account: str
-
-
-def _day_bounds(day: date | None = None) -> tuple[datetime, datetime]:
-    local = datetime.now().astimezone()
-    day = day or local.date()
-    start = datetime.combine(day, datetime.min.time(), tzinfo=local.tzinfo).astimezone(UTC)
-    return start, start + timedelta(days=1)
-
-
-def open_tasks(
-    session: Session, *, include_done: bool = False, owner_id: str | None = None
-) -> list[TaskRow]:
-    """Tasks, soonest due first; ``owner_id`` keeps one person's (see agenda.owned_by)."""
-    conds: list[Any] = [Task.deleted_at.is_(None), *agenda.owned_by(Task.owner_id, owner_id)]
-    if not include_done:
-        conds.append(Task.done.is_(False))
-    rows = session.execute(
-        select(
-            Task.id,
-            Task.title,
-            Task.due_at,
-            Task.priority,
-            Task.done,
-            Task.account_id,
-            Account.name,
-        )
-        .outerjoin(Account, Account.id == Task.account_id)
-        .where(*conds)
-        .order_by(Task.due_at.is_(None), Task.due_at, Task.title)
-    )
-    return [TaskRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6] or "") for r in rows]
-
-
-def task_bucket(due: datetime | None, now: datetime | None = None) -> str:
-    """overdue | today | upcoming | someday, in the laptop's local day."""
-    now = now or utcnow()
-    return _bucket(due, now, _day_bounds(now.astimezone().date())[1])
-
-
-def task_buckets(tasks: list[TaskRow], now: datetime | None = None) -> list[str]:
-    """Each task's :func:`task_bucket`; the day's end found once (20k tasks: ~1 ms, not
-    the 150 ms of finding it per task)."""
-    now = now or utcnow()
-    end = _day_bounds(now.astimezone().date())[1]
-    return [_bucket(t.due_at, now, end) for t in tasks]
-
-
-def _bucket(due: datetime | None, now: datetime, today_ends: datetime) -> str:
-    if due is None:
-        return "someday"
-    if due < now:
-        return "overdue"
-    if due < today_ends:
-        return "today"
-    return "upcoming"
-
-
-def tasks_due_between(session: Session, start: datetime, end: datetime) -> list[TaskRow]:
-    """The signed-in user's tasks falling due in [start, end): what the reminder announces."""
-    mine = open_tasks(session, owner_id=agenda.device_user_id(session))
-    return [t for t in mine if t.due_at is not None and start <= t.due_at < end]
-
-
-@dataclass(frozen=True)
 class VisitRow:
     id: str
     account_id: str
@@ -347,7 +276,7 @@ class Today:
 def today(session: Session) -> Today:
     """The signed-in user's day: their planned visits and tasks (a manager's replica holds
     the whole team's, which belong in the Team panel and the reps' agendas)."""
-    start, end = _day_bounds()
+    start, end = day_bounds()
     me = agenda.device_user_id(session)
     rows = session.execute(
         select(
@@ -369,7 +298,7 @@ def today(session: Session) -> Today:
         .order_by(Visit.planned_start)
     )
     planned = [VisitRow(*r) for r in rows]
-    due = [t for t in open_tasks(session, owner_id=me) if t.due_at is not None and t.due_at < end]
+    due = open_tasks(session, owner_id=me, due_before=end)
     recent: list[TimelineEntry] = []
     visits = session.execute(
         select(Visit.id, Visit.checkin_at, Visit.outcome, Account.name, Account.id)

@@ -457,7 +457,7 @@ def test_today_is_the_signed_in_users_day(replica: Replica, demo: Demo) -> None:
     (and those made before anyone signed in), like the agenda."""
     from sqlalchemy import text
 
-    from fieldapp.ui import queries
+    from fieldapp.ui import queries, task_queries
 
     visits = planned_today(replica, demo)
     tasks_due = local_today_at(9)
@@ -472,10 +472,10 @@ def test_today_is_the_signed_in_users_day(replica: Replica, demo: Demo) -> None:
         )
     with replica.read_session() as s:
         day = queries.today(s)
-        reminders = queries.tasks_due_between(
+        reminders = task_queries.tasks_due_between(
             s, tasks_due - timedelta(minutes=1), tasks_due + timedelta(minutes=1)
         )
-        everything = queries.open_tasks(s)
+        everything = task_queries.open_tasks(s)
     shown = {v.id for v in day.planned}
     assert visits[0]["id"] in shown and visits[1]["id"] not in shown
     assert {v["id"] for v in visits[2:]} <= shown  # no owner yet: the device user's
