@@ -181,7 +181,8 @@ def map_data(
         "ranked": color_by == "last_visit",
         "colorByLabel": COLOR_FIELDS[color_by],
         "territories": [
-            {"name": t.name, "geometry": t.geometry, "color": outline.get(t.name)}
+            {"name": t.name, "geometry": t.geometry}
+            | ({"color": outline[t.name]} if t.name in outline else {})
             for t in territories
         ],
         "route": route,
