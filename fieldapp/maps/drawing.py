@@ -9,11 +9,16 @@ first corner repeated last).
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from fieldapp.maps.geo import LatLon, geojson_rings
+from fieldapp.store.models import Territory
 
 # Of the shape's diagonal: small enough to keep a street corner at town scale.
 TOLERANCE = 0.005
@@ -92,3 +97,15 @@ def polygon_ring(geometry: dict[str, Any] | None) -> list[LatLon]:
     if len(ring) > 1 and ring[0] == ring[-1]:
         ring.pop()
     return ring
+
+
+def polygon_of(session: Session, name: str) -> dict[str, Any] | None:
+    """A territory's polygon as this replica has it (GeoJSON), or None."""
+    text = session.scalar(
+        select(Territory.polygon).where(Territory.name == name, Territory.deleted_at.is_(None))
+    )
+    try:
+        value = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None

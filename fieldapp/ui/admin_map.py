@@ -22,7 +22,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from fieldapp.maps.drawing import polygon_ring, ring_polygon, simplify
+from fieldapp.maps.drawing import polygon_of, polygon_ring, ring_polygon, simplify
 from fieldapp.sync.admin_drafts import Draft
 from fieldapp.ui import style
 from fieldapp.ui.panel import AppContext
@@ -46,9 +46,7 @@ class AdminMap(QWidget):
         self._ring: list[tuple[float, float]] = []
         self._drafts: list[dict[str, Any]] = []
         self._territory: tuple[str, dict[str, Any] | None] | None = None
-        self.hint = QLabel(
-            "◯ lasso: drag around the area to draw a territory; drag its corners to edit."
-        )
+        self.hint = QLabel("◯ lasso: draw a territory's shape; drag its corners to edit.")
         self.hint.setWordWrap(True)
         style.set_role(self.hint, "hint")
         self.edit_button = QPushButton("Edit &shape")
@@ -139,9 +137,22 @@ class AdminMap(QWidget):
     # --- territories -------------------------------------------------------------------------
 
     def show_territory(self, name: str, draft_polygon: dict[str, Any] | None) -> None:
-        """The territory selected in the list (its draft shape, if a draft gives one)."""
+        """The territory selected in the list (its draft shape, if a draft gives one):
+        the map shows its polygon, when it has one."""
         self._territory = (name, draft_polygon)
         self._enable()
+        if self.map is None:
+            return
+        if draft_polygon is not None:
+            self._fit(draft_polygon)
+        else:
+            self.ctx.bg.read(lambda s: polygon_of(s, name), self._fit, owner=self)
+
+    def _fit(self, polygon: dict[str, Any] | None) -> None:
+        ring = polygon_ring(polygon)
+        if self.map is not None and len(ring) >= 3:
+            corners = json.dumps([list(c) for c in ring])
+            self.map.run_js(f"window.fieldappDraw && window.fieldappDraw.fit({corners})")
 
     def edit_selected_shape(self) -> None:
         if self._territory is None:
@@ -150,7 +161,6 @@ class AdminMap(QWidget):
         if draft_polygon is not None:
             self._edit(polygon_ring(draft_polygon), fit=True)
             return
-        from fieldapp.ui.admin_territories import polygon_of
 
         def got(polygon: dict[str, Any] | None) -> None:
             ring = polygon_ring(polygon)

@@ -13,13 +13,14 @@ offered it (see :mod:`fieldapp.ui.roles` and :mod:`fieldapp.ui.panels`).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QTabWidget, QVBoxLayout, QWidget
 
 from fieldapp.sync.admin_drafts import Drafts
 from fieldapp.ui import style
 from fieldapp.ui.admin_calls import AdminCalls
+from fieldapp.ui.admin_proposals import ProposalsTab
 from fieldapp.ui.admin_territories import TerritoriesTab
 from fieldapp.ui.admin_users import UsersTab
 from fieldapp.ui.panel import AppContext, Panel
@@ -45,19 +46,23 @@ class AdminPanel(Panel):
         self.progress.setTextVisible(False)
         self.progress.hide()
         self.calls.busy.connect(self._busy)
-        bar = QHBoxLayout()
-        bar.addStretch(1)
+        # What runs now sits beside the tabs, where it takes no room from them.
+        corner = QWidget()
+        bar = QHBoxLayout(corner)
+        bar.setContentsMargins(0, 0, 4, 0)
         bar.addWidget(self.status)
         bar.addWidget(self.progress)
+        self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(bar)
         layout.addWidget(self.tabs, 1)
 
         self.territories = TerritoriesTab(ctx, self.calls, self.drafts)
         self.users = UsersTab(ctx, self.calls, self.drafts)
         self.add_tab(self.territories, "&Territories")
         self.add_tab(self.users, "&Users")
+        self.proposals = ProposalsTab(ctx)
+        self.add_tab(self.proposals, "&Proposals")
         # Alt+1, Alt+2 … pick a tab (Alt+<underlined letter> does too).
         for i in range(9):
             shortcut = QShortcut(QKeySequence(f"Alt+{i + 1}"), self)
@@ -106,6 +111,7 @@ class AdminPanel(Panel):
 
     def close_map(self) -> None:
         self.territories.close_map()
+        self.proposals.close_map()
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("admin/tab", self.tabs.currentIndex())

@@ -9,7 +9,6 @@ button, F5, or any later change). A territory is placed by a polygon drawn on th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,19 +17,14 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSplitter,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from fieldapp.store.models import Territory
+from fieldapp.maps.drawing import polygon_of
 from fieldapp.sync.admin_drafts import Draft, Drafts, SendReport, overlay
 from fieldapp.sync.territory_changes import (
     TerritoryValues,
@@ -42,26 +36,11 @@ from fieldapp.ui import dialogs, style
 from fieldapp.ui.admin_calls import AdminCalls
 from fieldapp.ui.admin_map import AdminMap
 from fieldapp.ui.admin_territory_dialog import TerritoryDialog
-from fieldapp.ui.empty_state import EmptyHint
+from fieldapp.ui.admin_territory_list import TerritoryList
 from fieldapp.ui.panel import AppContext
-from fieldapp.ui.route_table import read_only_table
 
 if TYPE_CHECKING:
     from fieldapp.sync.admin_api import AdminApi
-
-COLUMNS = ("Name", "Reps", "Manager", "Accounts", "Postcodes", "Regions", "Polygon", "Waiting")
-
-
-def polygon_of(session: Session, name: str) -> dict[str, Any] | None:
-    """A territory's polygon as this replica has it (GeoJSON), or None."""
-    text = session.scalar(
-        select(Territory.polygon).where(Territory.name == name, Territory.deleted_at.is_(None))
-    )
-    try:
-        value = json.loads(text) if text else None
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 class TerritoriesTab(QWidget):
@@ -79,19 +58,10 @@ class TerritoriesTab(QWidget):
         super().__init__(parent)
         self.ctx, self.calls, self.drafts = ctx, calls, drafts
         self.server_rows: list[dict[str, Any]] = drafts.remembered("territories") or []
-        self.rows: list[dict[str, Any]] = []
         self._sending = False
-        self.search = QLineEdit()
-        self.search.setObjectName("territories_search")
-        self.search.setPlaceholderText("Find a territory, rep or postcode (Ctrl+F)")
-        self.search.textChanged.connect(lambda _t: self._fill())
-        self.table = read_only_table("territories_table", COLUMNS)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.itemSelectionChanged.connect(self._selected)
-        self.table.doubleClicked.connect(lambda _i: self.edit_selected())
-        self.hint = EmptyHint(self.table)
+        self.list = TerritoryList()
+        self.list.selected.connect(self._selected)
+        self.list.activated.connect(self.edit_selected)
         self.new_button = self._button("&New…", self.new_record, "Ctrl+N")
         self.drawn_button = self._button("From &drawing…", self.new_from_drawing, "Ctrl+Shift+N")
         self.edit_button = self._button("&Edit…", self.edit_selected, "F2")
@@ -120,9 +90,8 @@ class TerritoriesTab(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.search)
         left_layout.addLayout(buttons)
-        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.list, 1)
         left_layout.addLayout(drafts_row)
         self.map = AdminMap(ctx)
         self.map.drawn.connect(lambda _n: self._enable())
@@ -151,7 +120,8 @@ class TerritoriesTab(QWidget):
     # --- the list ------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Send what waits, then load the list (one worker job)."""
+        """Send what waits, then load the list (one worker job); rebuild the map."""
+        self.map.reload()
         drafts = self.drafts
 
         def work(api: AdminApi) -> tuple[SendReport | None, list[dict[str, Any]]]:
@@ -182,50 +152,7 @@ class TerritoriesTab(QWidget):
 
     def _fill(self) -> None:
         pending = self.drafts.pending()
-        self.rows = overlay(self.server_rows, pending)
-        wanted = self.search.text().strip().casefold()
-
-        def hit(r: dict[str, Any]) -> bool:
-            words = [r["name"], *r["reps"], r.get("manager") or "", *r["postcodes"], *r["regions"]]
-            text = " ".join(str(w) for w in words)
-            return not wanted or wanted in text.casefold()
-
-        shown = [r for r in self.rows if hit(r)]
-        selected = self.selected_name()
-        self.table.setRowCount(len(shown))
-        for i, r in enumerate(shown):
-            waiting = ("refused: " + r["refused"]) if r["refused"] else r["draft"]
-            cells = (
-                r["name"] + (" (to be deleted)" if r["deleted"] else ""),
-                ", ".join(r["reps"]),
-                r.get("manager") or "",
-                f"{int(r.get('accounts') or 0):,}",
-                ", ".join(r["postcodes"]),
-                ", ".join(r["regions"]),
-                "yes" if r["polygon"] else "",
-                waiting,
-            )
-            for j, value in enumerate(cells):
-                item = QTableWidgetItem(str(value))
-                item.setData(Qt.ItemDataRole.UserRole, r["name"])
-                if j == 3:
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                if r["refused"]:
-                    item.setForeground(style.color("danger"))
-                self.table.setItem(i, j, item)
-            if r["name"] == selected:
-                self.table.selectRow(i)
-        if not self.rows:
-            self.hint.show_hint(
-                "No territories yet. New… (Ctrl+N) makes one by postcodes or regions; "
-                "or draw its shape on the map with the ◯ lasso and choose From drawing…"
-            )
-        elif not shown:
-            self.hint.show_hint(f"No territory matches “{self.search.text()}”.")
-        else:
-            self.hint.show_hint(None)
+        self.list.show_rows(overlay(self.server_rows, pending))
         refused = sum(1 for d in pending if d.refused)
         if pending:
             text = f"{len(pending)} changes wait to be sent"
@@ -239,23 +166,21 @@ class TerritoriesTab(QWidget):
         self._enable()
         self.map.show_drafts(pending)
 
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return self.list.rows
+
     def row(self, name: str | None) -> dict[str, Any] | None:
-        return next((r for r in self.rows if r["name"] == name), None)
+        return self.list.row(name)
 
     def selected_name(self) -> str | None:
-        items = self.table.selectedItems()
-        return str(items[0].data(Qt.ItemDataRole.UserRole)) if items else None
+        return self.list.selected_name()
 
     def select(self, name: str) -> None:
-        for i in range(self.table.rowCount()):
-            item = self.table.item(i, 0)
-            if item is not None and item.data(Qt.ItemDataRole.UserRole) == name:
-                self.table.selectRow(i)
-                return
+        self.list.select(name)
 
-    def _selected(self) -> None:
+    def _selected(self, name: str | None) -> None:
         self._enable()
-        name = self.selected_name()
         if name is not None:
             self.map.show_territory(name, self._draft_polygon(name))
 
@@ -278,8 +203,7 @@ class TerritoriesTab(QWidget):
         self.drawn_button.setEnabled(self.map.has_drawing())
 
     def focus_search(self) -> None:
-        self.search.setFocus()
-        self.search.selectAll()
+        self.list.focus_search()
 
     # --- drafts --------------------------------------------------------------------------
 

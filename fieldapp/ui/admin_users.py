@@ -10,18 +10,13 @@ or made up here and shown once, in the tab, to be handed to the user.
 from __future__ import annotations
 
 import html
-import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -33,8 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.sync.admin_drafts import Drafts
-from fieldapp.ui import dialogs, style
+from fieldapp.ui import dialogs
 from fieldapp.ui.admin_calls import AdminCalls
+from fieldapp.ui.admin_user_dialog import MIN_PASSWORD, UserDialog, UserValues, made_up_password
 from fieldapp.ui.empty_state import EmptyHint
 from fieldapp.ui.panel import AppContext
 from fieldapp.ui.route_table import read_only_table
@@ -42,97 +38,7 @@ from fieldapp.ui.route_table import read_only_table
 if TYPE_CHECKING:
     from fieldapp.sync.admin_api import AdminApi
 
-ROLES = ("rep", "manager", "admin")
 COLUMNS = ("Name", "Role", "Manager", "Active", "Territories")
-MIN_PASSWORD = 8  # the server's rule (server/users.py); checked here to say it at once
-
-
-def made_up_password() -> str:
-    """A password to hand over (about 77 bits, no look-alike characters to misread)."""
-    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
-    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
-
-
-@dataclass(frozen=True)
-class UserValues:
-    username: str
-    role: str
-    manager: str | None
-    password: str = ""
-
-
-class UserDialog(QDialog):
-    """Add a user (name, role, manager, password) or change one's role and manager."""
-
-    def __init__(
-        self,
-        parent: QWidget | None,
-        managers: list[str],
-        current: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Change user" if current else "Add user")
-        self.name = QLineEdit(str(current["username"]) if current else "")
-        self.name.setObjectName("user_name")
-        self.name.setReadOnly(current is not None)
-        self.role = QComboBox()
-        self.role.setObjectName("user_role")
-        self.role.addItems(ROLES)
-        self.role.setCurrentText(str(current["role"]) if current else "rep")
-        self.manager = QComboBox()
-        self.manager.setObjectName("user_manager")
-        self.manager.addItem("(none)", None)
-        for m in managers:
-            if not current or m != current["username"]:
-                self.manager.addItem(m, m)
-        if current and current.get("manager"):
-            self.manager.setCurrentIndex(max(0, self.manager.findData(current["manager"])))
-        form = QFormLayout(self)
-        form.addRow("&Name", self.name)
-        form.addRow("&Role", self.role)
-        form.addRow("&Manager", self.manager)
-        self.password = QLineEdit()
-        self.password.setObjectName("user_password")
-        if current is None:
-            self.password.setPlaceholderText("at least 8 characters, or Make one up")
-            make = QPushButton("Make one &up")
-            make.clicked.connect(lambda: self.password.setText(made_up_password()))
-            row = QHBoxLayout()
-            row.addWidget(self.password, 1)
-            row.addWidget(make)
-            form.addRow("&Password", row)
-        self.error = QLabel("")
-        style.set_role(self.error, "error")
-        form.addRow(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-        self.creating = current is None
-
-    def values(self) -> UserValues:
-        return UserValues(
-            self.name.text().strip(),
-            self.role.currentText(),
-            self.manager.currentData(),
-            self.password.text(),
-        )
-
-    def problem(self) -> str | None:
-        v = self.values()
-        if not v.username:
-            return "A user needs a name."
-        if self.creating and len(v.password) < MIN_PASSWORD:
-            return f"A password has at least {MIN_PASSWORD} characters (or Make one up)."
-        return None
-
-    def _check(self) -> None:
-        problem = self.problem()
-        self.error.setText(problem or "")
-        if problem is None:
-            self.accept()
 
 
 class UsersTab(QWidget):
@@ -172,6 +78,7 @@ class UsersTab(QWidget):
         self.copy_button = QPushButton("Cop&y password")
         self.copy_button.clicked.connect(self._copy)
         self.copy_button.hide()
+        self.notice.hide()  # until there is a password to show
         self._shown_password = ""
         buttons = QHBoxLayout()
         for b in (self.add_button, self.change_button, self.reset_button, self.active_button):
@@ -394,6 +301,7 @@ class UsersTab(QWidget):
             "it is not shown again."
         )
         self.copy_button.show()
+        self.notice.show()
 
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self._shown_password)

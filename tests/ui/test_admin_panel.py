@@ -243,7 +243,7 @@ def test_users_add_role_reset_and_deactivate(
     make_window: Callable[..., MainWindow],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from fieldapp.ui.admin_users import UserValues
+    from fieldapp.ui.admin_user_dialog import UserValues
 
     panel = open_admin(qtbot, make_window)
     tab = panel.users

@@ -102,6 +102,13 @@
       })).addTo(m);
       return list.length;
     },
-    corners: function () { return ring.length; }
+    corners: function () { return ring.length; },
+    /* Bring ``corners`` ([[lat, lon], …]: a territory's outline) into view. */
+    fit: function (corners) {
+      var m = map();
+      if (!m || corners.length < 3) { return false; }
+      m.fitBounds(L.latLngBounds(corners), {maxZoom: 15, padding: [24, 24]});
+      return true;
+    }
   };
 })();
