@@ -11,13 +11,23 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    bindparam,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from fieldapp.domain.parse import is_canonical_id
-from fieldapp.server import erasure, history, placing
+from fieldapp.server import erasure, history, idsets, placing
 from fieldapp.server.auth import ForbiddenError, Principal, utcnow
 from fieldapp.server.db import Database, ServerError, counter, next_seqs
 from fieldapp.server.models import AppliedMutation, Conflict, Record, ScopeExit
@@ -50,6 +60,17 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+@dataclass(frozen=True)
+class Rewrite:
+    """A record's new document, written by one executemany in ``_Batch.finish``."""
+
+    entity: str
+    id: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    territory_id: str | None
+
+
 @dataclass
 class _Batch:
     """Work of one transaction: records to version, conflicts to number, answers."""
@@ -71,6 +92,8 @@ class _Batch:
     # send a record that names one inserted later in the same push (a route stop, then
     # the visit planned for it), and that reference is sound.
     announced: dict[str, str] = field(default_factory=dict)
+    # Records rewritten in bulk, without ORM objects (a reassignment's accounts).
+    rewrites: list[Rewrite] = field(default_factory=list)
 
     def load(self, session: Session, row_id: str) -> Record | None:
         if row_id in self.new:
@@ -125,27 +148,17 @@ class _Batch:
         return c
 
     def set_anchors(self, session: Session, rec: Record, data: dict[str, Any]) -> None:
-        """Set the scope columns; records hanging off an account carry its territory.
+        """Set the scope columns: account, territory (accounts and leads), owner.
 
-        Copying the territory onto every child keeps the pull's scope filter a plain
-        column test (no sub-query over the accounts in scope).
+        A record hanging off an account keeps no territory of its own: it is in scope
+        through its account (see Scope.condition), so an account that changes
+        territory is one row to rewrite, whatever hangs off it.
         """
         account_id, territory_id = anchors(rec.entity, rec.id, data)
         owner = owner_of(rec.entity, rec.id, data)
-        if rec.entity != "accounts" and account_id is not None:
-            parent = self.load(session, account_id)
-            territory_id = parent.territory_id if parent is not None else None
         if rec.entity == "accounts" and rec.territory_id != territory_id and rec.version:
             for user in users_of_territory(session, rec.territory_id):
                 self.exits.append((rec.id, user))
-            session.execute(
-                update(Record)
-                .where(Record.account_id == rec.id, Record.id != rec.id)
-                .values(territory_id=territory_id)
-            )
-            for child in self.new.values():
-                if child.account_id == rec.id and child.id != rec.id:
-                    child.territory_id = territory_id
         # A new record reaches everyone who may see it through the normal pull; only an
         # existing record changing hands changes who sees what.
         anchored = (rec.account_id, rec.territory_id, rec.owner_id)
@@ -161,7 +174,7 @@ class _Batch:
             rec.data = dumps(self.data_of(rec))
             rec.deleted = self.data_of(rec).get("deleted_at") is not None
             trail.append((rec, before))
-        count = len(self.touched) + len(self.conflicts)
+        count = len(self.touched) + len(self.rewrites) + len(self.conflicts)
         if count == 0:
             return {}
         session.flush()
@@ -173,17 +186,42 @@ class _Batch:
             versions[rec.id] = rec.version
             if rec.id in self.new:
                 session.add(rec)
+        changes = [history.Change(r.entity, r.id, r.version, b, self.data_of(r)) for r, b in trail]
+        if self.rewrites:
+            start = first + len(self.touched)
+            rows = []
+            for j, w in enumerate(self.rewrites):
+                versions[w.id] = start + j
+                changes.append(history.Change(w.entity, w.id, start + j, w.before, w.after))
+                rows.append(
+                    {
+                        "row_id": w.id,
+                        "data": dumps(w.after),
+                        "deleted": w.after.get("deleted_at") is not None,
+                        "territory_id": w.territory_id,
+                        "version": start + j,
+                    }
+                )
+            table = cast(Table, Record.__table__)
+            session.execute(
+                update(table)
+                .where(table.c.id == bindparam("row_id"))
+                .values(
+                    data=bindparam("data"),
+                    deleted=bindparam("deleted"),
+                    territory_id=bindparam("territory_id"),
+                    version=bindparam("version"),
+                    origin=None,
+                ),
+                rows,
+            )
         for j, c in enumerate(self.conflicts):
-            c.seq = first + len(self.touched) + j
+            c.seq = first + len(self.touched) + len(self.rewrites) + j
             session.add(c)
-        for account_id, user_id in set(self.exits):
-            session.add(ScopeExit(account_id=account_id, user_id=user_id, seq=first))
-        history.append(
-            session,
-            self.who,
-            self.client_id,
-            [history.Change(r.entity, r.id, r.version, b, self.data_of(r)) for r, b in trail],
-        )
+        exits = [{"account_id": a, "user_id": u, "seq": first} for a, u in set(self.exits)]
+        if exits:
+            session.execute(insert(cast(Table, ScopeExit.__table__)), exits)
+        history.append(session, self.who, self.client_id, changes)
         return versions
 
 
@@ -537,7 +575,9 @@ def fetch(db: Database, who: Principal, account_ids: list[str], owner_ids: list[
         query = select(Record.entity, Record.id, Record.version, Record.data).where(
             scope.condition()
         )
-        wanted: ColumnElement[bool] = Record.account_id.in_(account_ids)
+        wanted: ColumnElement[bool] = or_(
+            false(), *idsets.among(session, Record.account_id, account_ids)
+        )
         if owner_ids:
             wanted = wanted | (Record.account_id.is_(None) & Record.owner_id.in_(owner_ids))
         rows = session.execute(query.where(wanted).order_by(Record.version)).all()
