@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from fieldapp.server import bulk
 from fieldapp.server.auth import Principal, utcnow
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.models import Counter, HistoryEntry, Record
@@ -128,7 +129,7 @@ def append_entries(
 ) -> int:
     """Add entries (entity, record id, op, version, changes) at the chain's end.
 
-    One multi-row INSERT of plain values: a reassignment appends an entry per moved
+    One INSERT of plain values (server/bulk.py): a reassignment appends an entry per moved
     account, tens of thousands in one transaction. Returns how many were added.
     """
     rows = list(items)
@@ -159,7 +160,7 @@ def append_entries(
         }
         entry["hash"] = prev = entry_hash(entry)
         values.append(entry)
-    session.execute(insert(cast(Table, HistoryEntry.__table__)), values)
+    bulk.insert(session, cast(Table, HistoryEntry.__table__), values)
     return len(values)
 
 

@@ -120,8 +120,12 @@ def create(
     )
 
 
-def _plan(session: Session, proposal: Proposal) -> Plan:
-    """What applying the proposal now would change."""
+def _plan(session: Session, proposal: Proposal, *, lock: bool = False) -> Plan:
+    """What applying the proposal now would change (``lock``: the moving rows, to apply).
+
+    The moving accounts' documents are kept in the plan: the diff names them and
+    applying rewrites them from this one read.
+    """
     tid = proposal.territory_id
     assert tid is not None
     plan = Plan()
@@ -143,14 +147,15 @@ def _plan(session: Session, proposal: Proposal) -> Plan:
                 plan.moves[row_id] = (current, tid)
     elif accounts:
         for condition in idsets.among(session, Record.id, accounts):
-            found = session.execute(
-                select(Record.id, Record.territory_id).where(
-                    condition, Record.entity == "accounts", Record.deleted.is_(False)
-                )
+            query = select(Record.id, Record.territory_id, Record.data).where(
+                condition, Record.entity == "accounts", Record.deleted.is_(False)
             )
-            for row_id, current in found:
+            if lock and session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update()
+            for row_id, current, data in session.execute(query):
                 if current != tid:
                     plan.moves[row_id] = (current, tid)
+                    plan.docs[row_id] = data
     return plan
 
 
@@ -195,33 +200,30 @@ def _execute(session: Session, actor: Principal, plan: Plan) -> None:
             for account_id in [tid, *staying]:
                 if account_id not in plan.moves:
                     batch.exits.extend((account_id, u) for u in gone)
-    # The moved accounts in bulk: one read (locked), one executemany of new documents;
-    # what hangs off them is in scope through them and is not rewritten (server/scope.py).
-    for condition in idsets.among(session, Record.id, list(plan.moves)):
-        query = select(Record.id, Record.entity, Record.data).where(condition)
+    # The moved accounts in bulk: one locked read (the plan's, when it made one), one
+    # executemany of new documents; what hangs off them is in scope through them and is
+    # not rewritten (server/scope.py).
+    unread = [a for a in plan.moves if a not in plan.docs]
+    for condition in idsets.among(session, Record.id, unread):
+        query = select(Record.id, Record.data).where(condition)
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()
-        for row_id, entity, text in session.execute(query):
-            src, dst = plan.moves[row_id]
-            old_doc = json.loads(text)
-            batch.rewrites.append(
-                Rewrite(
-                    entity,
-                    row_id,
-                    old_doc,
-                    {**old_doc, "territory_id": dst, "updated_at": now},
-                    dst,
-                )
-            )
-            keep = after.get(dst or "", set())
-            batch.exits.extend((row_id, u) for u in before.get(src or "", set()) - keep)
+        plan.docs.update(session.execute(query).tuples())
+    for row_id, (src, dst) in plan.moves.items():
+        if row_id not in plan.docs:
+            continue  # not on the server (any more): nothing to move
+        old_doc = json.loads(plan.docs[row_id])
+        new_doc = {**old_doc, "territory_id": dst, "updated_at": now}
+        batch.rewrites.append(Rewrite("accounts", row_id, old_doc, new_doc, dst))
+        keep = after.get(dst or "", set())
+        batch.exits.extend((row_id, u) for u in before.get(src or "", set()) - keep)
     batch.finish(session)
 
 
 def _apply(session: Session, actor: Principal, proposal: Proposal) -> dict[str, Any]:
     if proposal.state == "applied":
         raise ServerError(f"proposal {proposal.id} was applied already")
-    plan = _plan(session, proposal)
+    plan = _plan(session, proposal, lock=True)
     summary = workload.diff(session, plan)
     _execute(session, actor, plan)
     proposal.state = "applied"
@@ -292,12 +294,15 @@ def rollback(
             if now_held != sorted(old):
                 plan.reps[tid] = (now_held, sorted(old))
         for condition in idsets.among(session, Record.id, list(accounts)):
-            rows = session.execute(
-                select(Record.id, Record.territory_id).where(condition, Record.deleted.is_(False))
+            query = select(Record.id, Record.territory_id, Record.data).where(
+                condition, Record.deleted.is_(False)
             )
-            for row_id, territory_id in rows:
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update()
+            for row_id, territory_id, data in session.execute(query):
                 if territory_id != accounts[row_id]:
                     plan.moves[row_id] = (territory_id, accounts[row_id])
+                    plan.docs[row_id] = data
         summary = workload.diff(session, plan)
         _execute(session, actor, plan)
         proposal = Proposal(

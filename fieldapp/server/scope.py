@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, any_, func, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from fieldapp.server.auth import Principal
@@ -29,8 +29,6 @@ class Scope:
 
     users: tuple[str, ...] | None
     territories: tuple[str, ...]
-    # PostgreSQL gets the accounts in scope as one array (see condition()).
-    postgres: bool = False
 
     @property
     def everything(self) -> bool:
@@ -49,27 +47,19 @@ class Scope:
     def condition(self) -> ColumnElement[bool]:
         """SQL condition on ``Record`` for the rows in scope.
 
-        Records hanging off an account are in scope when their account is. On
-        PostgreSQL the accounts in scope are an array computed once (``= ANY(ARRAY(
-        ...))``), which the planner can look up in ``ix_records_account`` for a first
-        pull as well as test row by row on a short one; SQLite builds an index over an
-        ``IN (subquery)`` once per statement.
+        Records hanging off an account are in scope when their account is: both
+        databases test a row against a hash of the accounts in scope, built once per
+        statement (``IN (subquery)``), so a pull's cost is the rows it reads.
         """
         if self.users is None:
             return Record.id.is_not(None)
-        accounts = self.accounts_query()
-        hanging: ColumnElement[bool]
-        if self.postgres:
-            hanging = Record.account_id == any_(func.array(accounts.scalar_subquery()))
-        else:
-            hanging = Record.account_id.in_(accounts)
         return or_(
             Record.entity.in_(GLOBAL_ENTITIES),
             and_(
                 Record.account_id.is_(None),
                 or_(Record.territory_id.in_(self.territories), Record.owner_id.in_(self.users)),
             ),
-            hanging,
+            Record.account_id.in_(self.accounts_query()),
         )
 
     def account_visible(self, account: Record) -> bool:
@@ -81,16 +71,15 @@ class Scope:
 
 
 def scope_of(session: Session, who: Principal) -> Scope:
-    postgres = session.get_bind().dialect.name == "postgresql"
     if who.role == "admin":
-        return Scope(None, (), postgres)
+        return Scope(None, ())
     users = [who.id]
     if who.role == "manager":
         users += session.scalars(select(User.id).where(User.manager_id == who.id))
     territories = session.scalars(
         select(Assignment.territory_id).where(Assignment.user_id.in_(users)).distinct()
     )
-    return Scope(tuple(users), tuple(territories), postgres)
+    return Scope(tuple(users), tuple(territories))
 
 
 def anchors(entity: str, row_id: str, data: dict[str, Any]) -> tuple[str | None, str | None]:

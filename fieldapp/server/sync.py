@@ -16,18 +16,15 @@ from typing import Any, cast
 from sqlalchemy import (
     ColumnElement,
     Table,
-    bindparam,
     false,
     func,
-    insert,
     or_,
     select,
-    update,
 )
 from sqlalchemy.orm import Session
 
 from fieldapp.domain.parse import is_canonical_id
-from fieldapp.server import erasure, history, idsets, placing
+from fieldapp.server import bulk, erasure, history, idsets, placing
 from fieldapp.server.auth import ForbiddenError, Principal, utcnow
 from fieldapp.server.db import Database, ServerError, counter, next_seqs
 from fieldapp.server.models import AppliedMutation, Conflict, Record, ScopeExit
@@ -195,32 +192,20 @@ class _Batch:
                 changes.append(history.Change(w.entity, w.id, start + j, w.before, w.after))
                 rows.append(
                     {
-                        "row_id": w.id,
+                        "id": w.id,
                         "data": dumps(w.after),
                         "deleted": w.after.get("deleted_at") is not None,
                         "territory_id": w.territory_id,
                         "version": start + j,
+                        "origin": None,
                     }
                 )
-            table = cast(Table, Record.__table__)
-            session.execute(
-                update(table)
-                .where(table.c.id == bindparam("row_id"))
-                .values(
-                    data=bindparam("data"),
-                    deleted=bindparam("deleted"),
-                    territory_id=bindparam("territory_id"),
-                    version=bindparam("version"),
-                    origin=None,
-                ),
-                rows,
-            )
+            bulk.update(session, cast(Table, Record.__table__), "id", rows)
         for j, c in enumerate(self.conflicts):
             c.seq = first + len(self.touched) + len(self.rewrites) + j
             session.add(c)
         exits = [{"account_id": a, "user_id": u, "seq": first} for a, u in set(self.exits)]
-        if exits:
-            session.execute(insert(cast(Table, ScopeExit.__table__)), exits)
+        bulk.insert(session, cast(Table, ScopeExit.__table__), exits)
         history.append(session, self.who, self.client_id, changes)
         return versions
 

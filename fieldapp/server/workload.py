@@ -35,6 +35,8 @@ class Plan:
     moves: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     # territory id -> (rep ids before, rep ids after)
     reps: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
+    # moving account id -> its document (JSON) as read for the plan, if it was read
+    docs: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -154,7 +156,8 @@ def diff(session: Session, plan: Plan) -> dict[str, Any]:
     gained: Counter[str] = Counter()
     lost: Counter[str] = Counter()
     moving: list[dict[str, Any]] = []
-    names = _account_names(session, list(plan.moves))
+    names = {a: str(json.loads(doc).get("name")) for a, doc in plan.docs.items()}
+    names.update(_account_names(session, [a for a in plan.moves if a not in plan.docs]))
 
     def line(account: str, old: str | None, new: str | None) -> dict[str, Any]:
         return {
