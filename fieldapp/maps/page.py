@@ -75,6 +75,7 @@ def _categorise(
     color_by: str,
     now: datetime,
     reps: dict[str, str] | None = None,
+    territories: dict[str, str] | None = None,
 ) -> tuple[list[dict[str, str]], list[int]]:
     if color_by not in COLOR_FIELDS:
         raise ValueError(f"cannot colour by {color_by!r}; choose one of {', '.join(COLOR_FIELDS)}")
@@ -102,6 +103,9 @@ def _categorise(
             (names.get(p.owner_id) or f"user {p.owner_id[:8]}") if p.owner_id else "no rep"
             for p in points
         ]
+    elif color_by == "territory":
+        known = territories or {}
+        values = [known.get(p.territory_id or "", "no territory") for p in points]
     else:
         values = [getattr(p, color_by) or "unknown" for p in points]
     labels = sorted(set(values))
@@ -123,10 +127,13 @@ def map_data(
     draggable: bool = False,
     view: dict[str, Any] | None = None,
     reps: dict[str, str] | None = None,
+    territory_names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Everything the page script needs, as plain JSON-able values.
 
-    ``reps`` names the owners ({user id: name}) when colouring by rep.
+    ``reps`` names the owners ({user id: name}) when colouring by rep;
+    ``territory_names`` the territories ({id: name}) when colouring by territory (each
+    territory's outline then wears its accounts' colour).
 
     ``view`` says where the page opens (see ``showInitialView`` in the page script):
     ``{"fit": bounds}`` or ``{"center": [lat, lon], "zoom": z}``; without either, on
@@ -134,7 +141,8 @@ def map_data(
     page reports, so late reports from a replaced page can be told apart.
     """
     located = [p for p in points if p.lat is not None and p.lon is not None]
-    cats, idx = _categorise(located, color_by, now or datetime.now(UTC), reps)
+    cats, idx = _categorise(located, color_by, now or datetime.now(UTC), reps, territory_names)
+    outline = {c["label"]: c["color"] for c in cats} if color_by == "territory" else {}
     markers = [
         [
             p.id,
@@ -172,7 +180,11 @@ def map_data(
         # The legend runs from best to worst (a cluster shows its worst member's colour).
         "ranked": color_by == "last_visit",
         "colorByLabel": COLOR_FIELDS[color_by],
-        "territories": [{"name": t.name, "geometry": t.geometry} for t in territories],
+        "territories": [
+            {"name": t.name, "geometry": t.geometry}
+            | ({"color": outline[t.name]} if t.name in outline else {})
+            for t in territories
+        ],
         "route": route,
         "bounds": _corners(box),
         "draggable": draggable,
@@ -304,6 +316,14 @@ def find_territory(session: Session, name: str) -> str:
     return str(hits[0])
 
 
+def territory_names(session: Session) -> dict[str, str]:
+    """{territory id: name} of the replica's live territories."""
+    rows = session.execute(
+        select(Territory.id, Territory.name).where(Territory.deleted_at.is_(None))
+    )
+    return {tid: name for tid, name in rows}
+
+
 def rep_names(session: Session) -> dict[str, str]:
     """{user id: display name, else user name} of the replica's users."""
     rows = session.execute(
@@ -333,4 +353,5 @@ def replica_map_data(
         draggable=draggable,
         view=view,
         reps=rep_names(session) if color_by == "rep" else None,
+        territory_names=territory_names(session) if color_by == "territory" else None,
     )

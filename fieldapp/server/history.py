@@ -1,6 +1,6 @@
 """The audit trail: every applied change, append-only, in a hash chain.
 
-Every writing transaction goes through ``_Batch.finish`` (push, conflict resolution,
+Every writing transaction goes through ``records.Batch.finish`` (push, conflict resolution,
 admin writes, imports); it hands :func:`append` each record's document before and after,
 and one entry per changed record is added: who, when, from which device (the client
 id), entity, record, operation, and ``{field: [old, new]}`` for every field that
@@ -165,7 +165,7 @@ def append_entries(
 
 
 def append(session: Session, who: Principal, device: str | None, changes: list[Change]) -> None:
-    """Record the changes of one writing transaction (called by ``_Batch.finish``)."""
+    """Record the changes of one writing transaction (called by ``records.Batch.finish``)."""
     items = []
     for c in changes:
         fields = diff(c.before, c.after)

@@ -28,7 +28,7 @@ from fieldapp.server import audit, idsets, territories, workload
 from fieldapp.server.auth import Principal, utcnow
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.models import Assignment, Proposal, Record, User
-from fieldapp.server.sync import NotFound, Rewrite, _Batch
+from fieldapp.server.records import Batch, NotFound, Rewrite
 from fieldapp.server.workload import Plan
 
 
@@ -181,7 +181,7 @@ def _execute(session: Session, actor: Principal, plan: Plan) -> None:
     """Move what the plan says, with new versions and scope exits (one transaction)."""
     before = workload.assignments(session)
     after = {**before, **{t: set(new) for t, (_, new) in plan.reps.items()}}
-    batch = _Batch(actor, None)  # type: ignore[arg-type]
+    batch = Batch(actor, None)  # type: ignore[arg-type]
     batch.scope_changed = True
     now = utcnow().isoformat()
     for tid, (old, new) in plan.reps.items():

@@ -159,7 +159,7 @@
 
     (data.territories || []).forEach(function (t) {
       L.geoJSON(t.geometry, {
-        style: {color: "#3355aa", weight: 2, fillOpacity: 0.05, interactive: false}
+        style: {color: t.color || "#3355aa", weight: 2, fillOpacity: 0.05, interactive: false}
       }).bindTooltip(t.name).addTo(map);
     });
 
