@@ -112,7 +112,13 @@ def _exists(session: Session, batch: Batch, row_id: str) -> bool:
 
 def _follow_ups(session: Session, batch: Batch, rules: Rules, rec: Record) -> None:
     visit = batch.data_of(rec)
-    for rule in rules.reaching("follow_up", rec.owner_id, rec.territory_id):
+    if not any(shared.matches_visit(r, visit) for r in rules.of_kind("follow_up")):
+        return
+    # The visit's territory is its account's (records hanging off one carry none).
+    account_id = visit.get("account_id")
+    account = batch.load(session, account_id) if isinstance(account_id, str) else None
+    territory = account.territory_id if account is not None else None
+    for rule in rules.reaching("follow_up", rec.owner_id, territory):
         if not shared.matches_visit(rule, visit):
             continue
         task = shared.follow_up_task(rule, visit)
