@@ -7,11 +7,21 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_ui import accounts, memory, pipeline, places, reports, startup, sync, team
+from benchmarks.bench_ui import (
+    accounts,
+    map_panel,
+    memory,
+    pipeline,
+    places,
+    reports,
+    startup,
+    sync,
+    team,
+)
 from benchmarks.bench_ui.common import print_rows
 from benchmarks.bench_ui.replica import build
 
-ONLY = ["team", "sync", "pipeline", "memory", "places", "reports"]
+ONLY = ["team", "sync", "pipeline", "memory", "places", "reports", "map"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,10 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="cold starts to time")
     parser.add_argument("--only", choices=ONLY, help="run only this measurement")
     parser.add_argument("--cold-start-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--map-restart-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--spawned", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.cold_start_child:
         startup.cold_start_child(args.cold_start_child, args.spawned)
+        return 0
+    if args.map_restart_child:
+        map_panel.restart_child(args.map_restart_child, args.spawned)
         return 0
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="fieldapp-bench-ui-"))
     t0 = time.perf_counter()
@@ -47,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         print_rows(pipeline.rows(pipeline.pipeline_open(data_dir)))
         print(f"({deals:,} deals)")
         return 0
+    if args.only == "map":
+        print_rows(map_panel.rows(map_panel.map_figures(data_dir)))
+        return 0
     if args.only == "places":
         print_rows(places.rows(places.places_stall(data_dir)))
         return 0
@@ -64,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         + pipeline.rows(pipeline.pipeline_open(data_dir))
         + memory.rows(memory.memory_after_panels(data_dir))
         + places.rows(places.places_stall(data_dir))
+        + map_panel.rows(map_panel.map_figures(data_dir))
     )
     print(
         f"({figures['accounts']:,} rows, {figures['keystrokes']} keystrokes, "

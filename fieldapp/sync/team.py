@@ -2,7 +2,7 @@
 
 The pull carries every territory's reps with each change of who-sees-what (assignments
 change only with one); :func:`store_reps` keeps them in ``territory_reps`` (store
-migration 0014), in the chunk's transaction. :func:`reps_by_territory` and
+migration 0015), in the chunk's transaction. :func:`reps_by_territory` and
 :func:`rep_names` read them back: the sync report names whose territory an account
 went to, the account view whose territory an account is in.
 """
@@ -15,7 +15,7 @@ from fieldapp.store.models import User
 
 metadata = MetaData()
 
-# Created by store migration 0014.
+# Created by store migration 0015.
 territory_reps = Table(
     "territory_reps",
     metadata,
