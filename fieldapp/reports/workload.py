@@ -18,7 +18,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fieldapp.domain.balance import Spot
+from fieldapp.domain.balance import Spot, rep_loads, score
 from fieldapp.domain.visits import visit_minutes
 from fieldapp.errors import FieldappError
 from fieldapp.reports.deals import Stages
@@ -160,3 +160,36 @@ def accounts_named(session: Session, names_or_ids: list[str]) -> list[str]:
     if missing:
         raise FieldappError(f"no account named {', '.join(missing[:5])} on this laptop")
     return found
+
+
+@dataclass(frozen=True)
+class BalanceView:
+    """Each rep's load in one measure, now and after a change, with the balance scores."""
+
+    measure: str
+    currency: str | None
+    rows: list[tuple[str, float, float]]  # rep, now, after
+    score_before: float
+    score_after: float
+
+
+def balance_view(
+    loads: list[AccountLoad],
+    measure: str,
+    before: dict[str, list[str]],
+    where: dict[str, str | None],
+    after: dict[str, list[str]],
+) -> BalanceView:
+    """The loads with the territories' reps ``before``, and with ``where`` and ``after``
+    applied (a preview or a suggestion); a pass over every account, so off the GUI thread."""
+    currency = main_currency(loads)
+    now = rep_loads(spots(loads, measure, currency), before)
+    then = rep_loads(spots(loads, measure, currency, where), after)
+    reps = sorted(set(now) | set(then))
+    return BalanceView(
+        measure,
+        currency,
+        [(rep, now.get(rep, 0.0), then.get(rep, 0.0)) for rep in reps],
+        score(now.values()),
+        score(then.values()),
+    )

@@ -26,6 +26,7 @@ Signals:
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
@@ -59,6 +60,28 @@ if TYPE_CHECKING:
     from fieldapp.ui.map_panel import MapPanel
 
 Preview = tuple[list[int], dict[str, Any]]  # the versions shown and their (combined) diff
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A preview as the tab shows it, worked out in the background."""
+
+    versions: list[int]
+    diff: dict[str, Any]
+    where: dict[str, str | None]  # account -> territory id after
+    reps_after: dict[str, list[str]]  # territory id -> reps after
+    hours: dict[str, tuple[float, float]]  # rep -> planned visit hours now, after
+
+
+def shown(
+    preview: Preview, territories: list[dict[str, Any]], loads: list[workload.AccountLoad]
+) -> Shown:
+    """Runs on a worker: the diff, where its accounts go and each rep's hours (all accounts)."""
+    versions, diff = preview
+    where, reps_after = batch.after_state(territories, diff)
+    before = {t["id"]: list(t["reps"]) for t in territories}
+    view = workload.balance_view(loads, "hours", before, where, reps_after)
+    return Shown(versions, diff, where, reps_after, {r: (a, b) for r, a, b in view.rows})
 
 
 def _accounts(session: Session, request: FormRequest) -> list[str] | None:
@@ -97,6 +120,7 @@ class ProposalsTab(QWidget):
         self.where: dict[str, str | None] = {}
         self.reps_after: dict[str, list[str]] | None = None
         self._started = False
+        self._balance_generation = 0
         self.runner = JobRunner(ctx.bg, self)
         self.runner.busy_changed.connect(self._busy_changed)
         self.changes = ChangeFlow(self.replica, self.runner, self)
@@ -228,9 +252,9 @@ class ProposalsTab(QWidget):
         if isinstance(request, str):
             self.runner.say(request, error=True)
             return
-        replica = self.replica
+        replica, territories, loads = self.replica, self.territories, self.loads
 
-        def job(session: Session) -> Preview:
+        def job(session: Session) -> Shown:
             accounts = _accounts(session, request)
 
             def work(api: AdminApi) -> Preview:
@@ -243,33 +267,29 @@ class ProposalsTab(QWidget):
                 )
                 return [version], api.diff(version)
 
-            return with_admin(replica, work)
+            return shown(with_admin(replica, work), territories, loads)
 
         self.runner.run(self.tr("Recording the proposal…"), job, self._previewed, exclusive=True)
 
     def open_version(self, version: int) -> None:
         """Preview a proposal made earlier (here or with ``fieldapp admin assign``)."""
-        replica = self.replica
+        replica, territories, loads = self.replica, self.territories, self.loads
 
-        def job(_s: Session) -> Preview:
-            return [version], with_admin(replica, lambda a: a.diff(version))
+        def job(_s: Session) -> Shown:
+            diff = with_admin(replica, lambda a: a.diff(version))
+            return shown(([version], diff), territories, loads)
 
         self.runner.run(self.tr("Reading the proposal…"), job, self._previewed, exclusive=True)
 
-    def _previewed(self, result: Preview) -> None:
-        self.versions, diff = result
+    def _previewed(self, result: Shown) -> None:
+        self.versions, diff = result.versions, result.diff
         self.diff = diff
         self.suggestion = None
         self.balance.take_button.setEnabled(False)
-        self.where, self.reps_after = batch.after_state(self.territories, diff)
-        before = self._rep_loads("hours", {}, self._reps())
-        after = self._rep_loads("hours", self.where, self.reps_after)
+        self.where, self.reps_after = result.where, result.reps_after
         self.moving_model.set_rows(diff["accounts_moving"])
         self.rep_model.set_rows(
-            [
-                {**r, "hours": (before.get(r["rep"], 0.0), after.get(r["rep"], 0.0))}
-                for r in diff["per_rep"]
-            ]
+            [{**r, "hours": result.hours.get(r["rep"], (0.0, 0.0))} for r in diff["per_rep"]]
         )
         self._show_balance()
         self.headline.setText(
@@ -288,12 +308,6 @@ class ProposalsTab(QWidget):
     def _reps(self) -> dict[str, list[str]]:
         return {t["id"]: list(t["reps"]) for t in self.territories}
 
-    def _rep_loads(
-        self, measure: str, where: dict[str, str | None], reps: dict[str, list[str]]
-    ) -> dict[str, float]:
-        currency = workload.main_currency(self.loads)
-        return balance.rep_loads(workload.spots(self.loads, measure, currency, where), reps)
-
     def _show_balance(self) -> None:
         """The measure per rep: now, and after the suggestion or the preview."""
         where: dict[str, str | None]
@@ -303,7 +317,20 @@ class ProposalsTab(QWidget):
         else:
             where = self.where
             reps_after = self.reps_after if self.reps_after is not None else self._reps()
-        self.balance.show_loads(self.loads, self._reps(), dict(where), reps_after)
+        loads, measure, before = self.loads, self.balance.key(), self._reps()
+        self._balance_generation += 1
+        gen = self._balance_generation
+
+        def show(view: workload.BalanceView) -> None:
+            if gen == self._balance_generation:  # else a newer one is on its way
+                self.balance.show_view(view)
+
+        self.runner.run(
+            self.tr("Working out the balance…"),
+            lambda _s: workload.balance_view(loads, measure, before, where, reps_after),
+            show,
+            track=False,
+        )
 
     def suggest(self) -> None:
         if not self.loads:
@@ -344,7 +371,9 @@ class ProposalsTab(QWidget):
             return
         names = {t["id"]: t["name"] for t in self.territories}
         moves = {m.account: names[m.to_territory] for m in self.suggestion.moves}
-        replica, step = self.replica, self.runner.step
+        replica, step, territories, loads = (
+            self.replica, self.runner.step, self.territories, self.loads
+        )  # fmt: skip
         note = self.form.note.text().strip() or f"balance ({self.balance.measure.currentText()})"
 
         def work(api: AdminApi) -> Preview:
@@ -353,7 +382,7 @@ class ProposalsTab(QWidget):
 
         self.runner.run(
             self.tr("Making the suggestion proposals…"),
-            lambda _s: with_admin(replica, work),
+            lambda _s: shown(with_admin(replica, work), territories, loads),
             self._previewed,
             exclusive=True,
         )

@@ -1,19 +1,17 @@
 """The Proposals tab's balance: each rep's load in one measure, now and after, and its score.
 
 "After" is the previewed proposal or the suggestion, whichever is shown. The figures
-come from this laptop's replica (an admin's holds every account) as of its last sync;
-the loads and the score are ``domain/balance.py``, the measures ``reports/workload.py``.
+come from this laptop's replica (an admin's holds every account) as of its last sync,
+worked out in the background (``reports/workload.balance_view``); the loads and the
+score are ``domain/balance.py``.
 """
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
-from fieldapp.domain import balance
 from fieldapp.reports import workload
 from fieldapp.ui.proposal_models import RowsModel, balance_columns
-
-Reps = dict[str, list[str]]  # territory id -> rep names
 
 
 class BalanceBox(QGroupBox):
@@ -47,25 +45,16 @@ class BalanceBox(QGroupBox):
     def key(self) -> str:
         return str(self.measure.currentData())
 
-    def show_loads(
-        self,
-        loads: list[workload.AccountLoad],
-        before: Reps,
-        where: dict[str, str | None],
-        after: Reps,
-    ) -> None:
-        """Each rep's load now (``before``) and with ``where`` and ``after`` applied."""
-        measure, currency = self.key(), workload.main_currency(loads)
-        now = balance.rep_loads(workload.spots(loads, measure, currency), before)
-        then = balance.rep_loads(workload.spots(loads, measure, currency, where), after)
-        reps = sorted(set(now) | set(then))
-        self.model.columns = balance_columns(measure)
-        self.model.set_rows([(rep, now.get(rep, 0.0), then.get(rep, 0.0)) for rep in reps])
+    def show_view(self, view: workload.BalanceView) -> None:
+        """Each rep's load now and after (worked out off the GUI thread), and the scores."""
+        if view.measure != self.key():
+            return  # the measure changed meanwhile; its own view follows
+        self.model.columns = balance_columns(view.measure)
+        self.model.set_rows(view.rows)
         label = self.measure.currentText()
-        if measure == "pipeline" and currency:
-            label += f" ({currency})"
-        was, will = balance.score(now.values()), balance.score(then.values())
+        if view.measure == "pipeline" and view.currency:
+            label += f" ({view.currency})"
         self.score.setText(
             f"Balance score ({label}; coefficient of variation, 0 is even): "
-            f"{was:.2f} now → {will:.2f} after"
+            f"{view.score_before:.2f} now → {view.score_after:.2f} after"
         )

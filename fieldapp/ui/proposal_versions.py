@@ -40,6 +40,8 @@ def read_only_view(model: RowsModel, name: str) -> QTableView:
     view.verticalHeader().setVisible(False)
     view.setAlternatingRowColors(True)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    # Columns fit the first rows only: measuring all 10k moving accounts stalls the GUI.
+    view.horizontalHeader().setResizeContentsPrecision(30)
     view.horizontalHeader().setStretchLastSection(True)
     return view
 

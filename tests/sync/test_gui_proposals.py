@@ -146,8 +146,17 @@ def test_preview_apply_and_roll_back_from_the_tab(
     assert per_rep["alice"]["hours"] == (1.5, 0.0) and per_rep["bob"]["hours"] == (0.0, 1.5)
     assert per_rep["bob"]["after"]["open_pipeline"] == {"EUR": "1000.00"}
     scene.qtbot.waitUntil(lambda: scene.highlighted() == set(scene.north[:3]), timeout=WAIT)
-    balance = {r[0]: (r[1], r[2]) for r in scene.shown(tab.balance.model)}
-    assert balance == {"alice": (6, 3), "bob": (2, 5)}
+
+    def balance() -> dict[str, tuple[float, float]]:
+        return {r[0]: (r[1], r[2]) for r in scene.shown(tab.balance.model)}
+
+    scene.qtbot.waitUntil(lambda: balance() == {"alice": (6, 3), "bob": (2, 5)}, timeout=WAIT)
+    tab.balance.measure.setCurrentIndex(2)  # open pipeline: the deal at N0 moves to Bob
+    scene.qtbot.waitUntil(lambda: balance() == {"alice": (1000, 0), "bob": (0, 1000)}, timeout=WAIT)
+    assert "Open pipeline (EUR)" in tab.balance.score.text()
+    assert "1.00 now → 1.00 after" in tab.balance.score.text()
+    tab.balance.measure.setCurrentIndex(0)
+    scene.qtbot.waitUntil(lambda: balance() == {"alice": (6, 3), "bob": (2, 5)}, timeout=WAIT)
     SHOTS.mkdir(parents=True, exist_ok=True)
     scene.panel.grab().save(str(SHOTS / "proposals-preview.png"))
 
@@ -224,7 +233,8 @@ def test_the_suggestion_evens_out_and_becomes_a_proposal(
         moved = {m.account for m in suggestion.moves}
         assert moved == set(scene.north[:2])
         qtbot.waitUntil(lambda: scene.highlighted() == moved, timeout=WAIT)
-        assert "0.50 now → 0.00 after" in tab.balance.score.text()
+        score = tab.balance.score
+        qtbot.waitUntil(lambda: "0.50 now → 0.00 after" in score.text(), timeout=WAIT)
         scene.panel.grab().save(str(SHOTS / "proposals-balance.png"))
 
         with qtbot.waitSignal(tab.previewed, timeout=WAIT):
