@@ -8,7 +8,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.bench_ui import accounts, memory, pipeline, places, reports, startup, sync, team
+from benchmarks.bench_ui import (
+    accounts,
+    map_panel,
+    memory,
+    pipeline,
+    places,
+    reports,
+    startup,
+    sync,
+    team,
+)
 from benchmarks.bench_ui.common import print_rows
 from benchmarks.bench_ui.replica import build
 
@@ -21,6 +31,7 @@ ONLY: dict[str, Callable[[Path], Rows]] = {
     "memory": lambda d: memory.rows(memory.memory_after_panels(d)),
     "places": lambda d: places.rows(places.places_stall(d)),
     "reports": lambda d: reports.rows(reports.reports_stall(d)),
+    "map": lambda d: map_panel.rows(map_panel.map_figures(d)),
 }
 
 
@@ -31,10 +42,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="cold starts to time")
     parser.add_argument("--only", choices=list(ONLY), help="run only this measurement")
     parser.add_argument("--cold-start-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--map-restart-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--spawned", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.cold_start_child:
         startup.cold_start_child(args.cold_start_child, args.spawned)
+        return 0
+    if args.map_restart_child:
+        map_panel.restart_child(args.map_restart_child, args.spawned)
         return 0
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="fieldapp-bench-ui-"))
     t0 = time.perf_counter()
@@ -60,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         + pipeline.rows(pipeline.pipeline_open(data_dir))
         + memory.rows(memory.memory_after_panels(data_dir))
         + places.rows(places.places_stall(data_dir))
+        + map_panel.rows(map_panel.map_figures(data_dir))
     )
     print(
         f"({figures['accounts']:,} rows, {figures['keystrokes']} keystrokes, "
