@@ -79,8 +79,9 @@ def test_a_reps_new_account_placed_in_another_territory_goes_there(db: Database)
         ("rejected", True),
         ("rejected", True),
     ]
+    assert stored(db, southern)["_territory"] == south  # the contact goes with it
+    assert stored(db, contact)["account_id"] == southern
     for row_id in (southern, contact):
-        assert stored(db, row_id)["_territory"] == south
         assert stored(db, row_id)["owner_id"] == alice.id  # still who made it
     with db.session() as s:
         assert s.get(Record, claimed) is None and s.get(Record, wrong) is None
