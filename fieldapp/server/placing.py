@@ -21,7 +21,17 @@ from fieldapp.server.scope import Scope
 
 _SHAPES = "fieldapp.server.territory_shapes"
 OWNED = frozenset(
-    {"accounts", "contacts", "leads", "opportunities", "visits", "tasks", "notes", "route_plans"}
+    {
+        "accounts",
+        "contacts",
+        "leads",
+        "opportunities",
+        "visits",
+        "tasks",
+        "notes",
+        "route_plans",
+        "rules",
+    }
 )
 
 

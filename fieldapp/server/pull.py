@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from fieldapp.server import erasure
+from fieldapp.server import erasure, idsets
 from fieldapp.server.auth import Principal
 from fieldapp.server.db import Database, counter
 from fieldapp.server.models import Conflict, Record
@@ -135,7 +135,9 @@ def fetch(db: Database, who: Principal, account_ids: list[str], owner_ids: list[
         query = select(Record.entity, Record.id, Record.version, Record.data).where(
             scope.condition()
         )
-        wanted: ColumnElement[bool] = Record.account_id.in_(account_ids)
+        wanted: ColumnElement[bool] = or_(
+            false(), *idsets.among(session, Record.account_id, account_ids)
+        )
         if owner_ids:
             wanted = wanted | (Record.account_id.is_(None) & Record.owner_id.in_(owner_ids))
         rows = session.execute(query.where(wanted).order_by(Record.version)).all()

@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -179,12 +179,9 @@ def test_client_login_sync_conflicts_logout(
     assert code != 0 and "sign in" in err and "Traceback" not in err
 
 
-def test_login_without_keyring_keeps_the_token_for_this_command_only(
-    served: tuple[str, ServerProcess], tmp_path: Path
-) -> None:
-    _, proc = served
+def without_keyring(data_dir: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run ``fieldapp --data-dir data_dir …`` in a new process on a machine with no keyring."""
     env = dict(os.environ, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
-    data_dir = tmp_path / "nokeyring"
 
     def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -195,6 +192,15 @@ def test_login_without_keyring_keeps_the_token_for_this_command_only(
             env=env,
             timeout=60,
         )
+
+    return run
+
+
+def test_login_without_keyring_keeps_the_token_for_this_command_only(
+    served: tuple[str, ServerProcess], tmp_path: Path
+) -> None:
+    _, proc = served
+    run = without_keyring(tmp_path / "nokeyring")
 
     done = run("login", "--server", proc.base, "--user", "bob", "--password-stdin", stdin=PASSWORD)
     assert done.returncode == 0, done.stderr
@@ -208,18 +214,7 @@ def test_sync_password_stdin_without_keyring_history_and_refused_commands(
     served: tuple[str, ServerProcess], tmp_path: Path
 ) -> None:
     _, proc = served
-    env = dict(os.environ, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
-    data_dir = tmp_path / "script"
-
-    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "fieldapp", "--data-dir", str(data_dir), *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        )
+    run = without_keyring(tmp_path / "script")
 
     done = run("sync", "--password-stdin", stdin="")
     assert done.returncode == 1 and "--server URL --user NAME" in done.stderr
@@ -257,18 +252,7 @@ def test_admin_and_history_commands_sign_in_from_stdin_without_keyring(
     served: tuple[str, ServerProcess], tmp_path: Path
 ) -> None:
     _, proc = served
-    env = dict(os.environ, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
-    data_dir = tmp_path / "admin-script"
-
-    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "fieldapp", "--data-dir", str(data_dir), *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        )
+    run = without_keyring(tmp_path / "admin-script")
 
     done = run("sync", "--password-stdin", "--server", proc.base, "--user", "boss", stdin=PASSWORD)
     assert done.returncode == 0, done.stderr
