@@ -107,6 +107,12 @@ class MarkerFeed:
         """A newer page replaced this one: the worker stops at its next batch."""
         self._cancelled.set()
 
+    def release(self) -> None:
+        """The page has every batch: drop them (the cache on disk keeps them)."""
+        with self._lock:
+            if self._done:
+                self._batches = [b"[]"] * len(self._batches)
+
     @property
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
