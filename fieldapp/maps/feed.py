@@ -158,6 +158,10 @@ def fill(session: Session, feed: MarkerFeed, request: FeedRequest, cache: FeedCa
     except FieldappError as exc:
         feed.fail(exc.plain)
         raise
+    except Exception:
+        # A bug: the page says so instead of waiting for ever (the worker logs it).
+        feed.fail("The accounts could not be read; the details are in fieldapp.log.")
+        raise
 
 
 def _fill(
