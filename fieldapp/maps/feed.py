@@ -107,6 +107,12 @@ class MarkerFeed:
         """A newer page replaced this one: the worker stops at its next batch."""
         self._cancelled.set()
 
+    def release(self) -> None:
+        """The page has every batch: drop them (the cache on disk keeps them)."""
+        with self._lock:
+            if self._done:
+                self._batches = [b"[]"] * len(self._batches)
+
     @property
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
@@ -151,6 +157,10 @@ def fill(session: Session, feed: MarkerFeed, request: FeedRequest, cache: FeedCa
         _fill(session, feed, request, cache)
     except FieldappError as exc:
         feed.fail(exc.plain)
+        raise
+    except Exception:
+        # A bug: the page says so instead of waiting for ever (the worker logs it).
+        feed.fail("The accounts could not be read; the details are in fieldapp.log.")
         raise
 
 

@@ -75,6 +75,8 @@ def test_markers_arrive_in_batches_and_the_map_answers_a_click_before_the_last(
     assert loaded[-1] == (100, 100)
     assert js(qtbot, panel.web_page, "document.querySelectorAll('.fa-status').length") == 0
     assert js(qtbot, panel.web_page, "fieldappState.cluster.getLayers().length") == 100
+    # The page holds the markers now; the app keeps no copy of the batches.
+    assert panel.feed is not None and json.loads(panel.feed.part("3") or b"")["rows"] == []
     # Every part came from the app, none from outside.
     parts = [p for p, _ in panel.handler.served if p.startswith("/feed/")]
     assert parts[0].endswith("/meta") and len(parts) == 11
