@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from fieldapp.store import due, scheduling, services
+from fieldapp.sync import team
 from fieldapp.ui import (
     account_visits,
     dialogs,
@@ -287,7 +288,11 @@ class AccountDetail(QWidget):
 
     def _created(self, account_id: str, locate: bool = False) -> None:
         self.account_id = account_id
-        self.ctx.tell("Account created.")
+        self.ctx.bg.read(
+            lambda s: team.handover_note(s.connection(), account_id),
+            lambda note: self.ctx.tell(f"Account created. {note}" if note else "Account created."),
+            owner=self,
+        )
         self._saved(account_id, locate)
 
     def _saved(self, account_id: str, locate: bool = False) -> None:
