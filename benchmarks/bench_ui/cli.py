@@ -7,11 +7,21 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_ui import accounts, memory, pipeline, places, reports, startup, sync, team
+from benchmarks.bench_ui import (
+    accounts,
+    admin,
+    memory,
+    pipeline,
+    places,
+    reports,
+    startup,
+    sync,
+    team,
+)
 from benchmarks.bench_ui.common import print_rows
 from benchmarks.bench_ui.replica import build
 
-ONLY = ["team", "sync", "pipeline", "memory", "places", "reports"]
+ONLY = ["team", "sync", "pipeline", "memory", "places", "reports", "admin"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.only == "places":
         print_rows(places.rows(places.places_stall(data_dir)))
         return 0
+    if args.only == "admin":
+        print_rows(admin.rows(admin.admin_stall(data_dir)))
+        return 0
     if args.only == "reports":
         print_rows(reports.rows(reports.reports_stall(data_dir)))
         return 0
@@ -64,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         + pipeline.rows(pipeline.pipeline_open(data_dir))
         + memory.rows(memory.memory_after_panels(data_dir))
         + places.rows(places.places_stall(data_dir))
+        + admin.rows(admin.admin_stall(data_dir))
     )
     print(
         f"({figures['accounts']:,} rows, {figures['keystrokes']} keystrokes, "
