@@ -113,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
     assign.add_argument("--territory", metavar="NAME")
     _change(assign)
 
+    rules = sub.add_parser("rules", help="automation rules").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    _change(rules.add_parser("run", help="flag accounts not visited within their frequency"))
+
     serve = sub.add_parser("serve", help="run the HTTP server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -172,6 +177,11 @@ def run(args: argparse.Namespace) -> int:
             return _erase(db, args)
         elif args.command == "accounts" and args.action == "import":
             return _import(db, args)
+        elif args.command == "rules":
+            from fieldapp.server import rule_pass
+
+            added = rule_pass.run(db, dry_run=args.dry_run)
+            print(f"{_would(args)}flagged {added} account{'' if added == 1 else 's'}")
         else:
             moved = admin.assign_accounts(db, args.territory, args.ids, dry_run=args.dry_run)
             print(f"{_would(args)}moved {moved} accounts")

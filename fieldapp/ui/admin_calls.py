@@ -72,17 +72,9 @@ class AdminCalls(QObject):
         replica = self.bg.replica
 
         def job(_session: Any) -> T:
-            from fieldapp.sync.account import signed_in_transport, signed_out
-            from fieldapp.sync.admin_api import AdminApi
-            from fieldapp.sync.errors import AuthRequired
+            from fieldapp.sync.admin_api import with_admin
 
-            transport = signed_in_transport(replica)
-            try:
-                return fn(AdminApi(transport))
-            except AuthRequired:
-                raise signed_out(replica) from None  # forgets the token the server refused
-            finally:
-                transport.close()
+            return with_admin(replica, fn)
 
         self._running.append(doing)
         self.busy.emit(doing)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QTabWidget, QVB
 from fieldapp.sync.admin_drafts import Drafts
 from fieldapp.ui import style
 from fieldapp.ui.admin_calls import AdminCalls
+from fieldapp.ui.admin_proposals import ProposalsTab
 from fieldapp.ui.admin_territories import TerritoriesTab
 from fieldapp.ui.admin_users import UsersTab
 from fieldapp.ui.panel import AppContext, Panel
@@ -60,6 +61,8 @@ class AdminPanel(Panel):
         self.users = UsersTab(ctx, self.calls, self.drafts)
         self.add_tab(self.territories, "&Territories")
         self.add_tab(self.users, "&Users")
+        self.proposals = ProposalsTab(ctx)
+        self.add_tab(self.proposals, "&Proposals")
         # Alt+1, Alt+2 … pick a tab (Alt+<underlined letter> does too).
         for i in range(9):
             shortcut = QShortcut(QKeySequence(f"Alt+{i + 1}"), self)
@@ -108,6 +111,7 @@ class AdminPanel(Panel):
 
     def close_map(self) -> None:
         self.territories.close_map()
+        self.proposals.close_map()
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("admin/tab", self.tabs.currentIndex())

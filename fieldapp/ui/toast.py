@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QMargins, QObject, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from fieldapp.ui import style
@@ -71,8 +71,11 @@ class Toast(QFrame):
         text_width = self.label.fontMetrics().horizontalAdvance(self.label.text())
         buttons = self.sizeHint().width() - self.label.sizeHint().width()
         width = min(max(text_width + buttons + 16, 320), parent.width() - 40)
-        height = self.heightForWidth(width) if self.hasHeightForWidth() else -1
-        self.resize(width, max(height, self.sizeHint().height()))
+        layout = self.layout()
+        m = layout.contentsMargins() if layout is not None else QMargins()
+        label_width = width - buttons - m.left() - m.right()
+        height = self.label.heightForWidth(label_width) + m.top() + m.bottom()
+        self.resize(width, max(height, self.minimumSizeHint().height()))
         self.move((parent.width() - width) // 2, parent.height() - self.height() - 40)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
