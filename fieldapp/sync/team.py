@@ -2,9 +2,10 @@
 
 The pull carries every territory's reps with each change of who-sees-what (assignments
 change only with one); :func:`store_reps` keeps them in ``territory_reps`` (store
-migration 0015), in the chunk's transaction. :func:`reps_by_territory` and
-:func:`rep_names` read them back: the sync report names whose territory an account
-went to, the account view whose territory an account is in.
+migration 0015) before the scope change is applied. :func:`reps_by_territory`,
+:func:`rep_names` and :func:`rep_names_by_territory` read them back: the sync report
+names whose territory an account went to, the Accounts panel's territory filter each
+territory's reps.
 """
 
 from __future__ import annotations
@@ -53,3 +54,26 @@ def rep_names(conn: Connection, territory_id: str) -> list[str]:
         .where(territory_reps.c.territory_id == territory_id)
     )
     return sorted(display or username for display, username in rows)
+
+
+def rep_names_by_territory(conn: Connection) -> dict[str, list[str]]:
+    """Territory id → the names of its reps, sorted (one query for all territories)."""
+    out: dict[str, list[str]] = {}
+    rows = conn.execute(
+        select(territory_reps.c.territory_id, User.display_name, User.username).join(
+            User, territory_reps.c.user_id == User.id
+        )
+    )
+    for territory_id, display, username in rows:
+        out.setdefault(territory_id, []).append(display or username)
+    return {t: sorted(names) for t, names in out.items()}
+
+
+def territory_label(name: str, reps: list[str], shown: int = 2) -> str:
+    """``North — alice, ben`` (``+ 3 more`` past ``shown``, so it fits a filter box)."""
+    if not reps:
+        return name
+    people = ", ".join(reps[:shown])
+    if len(reps) > shown:
+        people += f" + {len(reps) - shown} more"
+    return f"{name} — {people}"
