@@ -51,6 +51,8 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
+    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return  # a reading session (Database.reading): no lock, no transaction
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -81,6 +83,13 @@ class Database:
         self.engine = engine
         self.is_postgres = engine.dialect.name == "postgresql"
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # Reads that need no transaction: each statement sees what was committed when it
+        # ran, which is all PostgreSQL's READ COMMITTED gives a transaction anyway. They
+        # save the BEGIN and COMMIT round trips (two of the few a sync makes), and on
+        # SQLite they take no write lock.
+        self._readers = sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
 
     @classmethod
     def open(cls, url: str | None = None, *, create: bool = True) -> Database:
@@ -92,6 +101,12 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads (and single-statement writes) outside a transaction."""
+        with self._readers() as session, session.begin():
             yield session
 
     def transaction(self, work: Callable[[Session], T], attempts: int = 8) -> T:
@@ -144,3 +159,11 @@ def next_seqs(session: Session, n: int, *, scope: bool = False) -> int:
 
 def counter(session: Session, name: str) -> int:
     return int(session.execute(select(Counter.value).where(Counter.name == name)).scalar_one())
+
+
+def counters(session: Session, *names: str) -> tuple[int, ...]:
+    """Several counters in one query, in the order named."""
+    rows = dict(
+        session.execute(select(Counter.name, Counter.value).where(Counter.name.in_(names))).all()
+    )
+    return tuple(int(rows[name]) for name in names)

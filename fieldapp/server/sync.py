@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from fieldapp.domain.parse import is_canonical_id
 from fieldapp.server import erasure, history, placing
 from fieldapp.server.auth import ForbiddenError, Principal, utcnow
-from fieldapp.server.db import Database, ServerError, counter, next_seqs
+from fieldapp.server.db import Database, ServerError, counters, next_seqs
 from fieldapp.server.models import AppliedMutation, Conflict, Record, ScopeExit
 from fieldapp.server.moves import moves_since
 from fieldapp.server.scope import (
@@ -164,8 +164,10 @@ class _Batch:
         count = len(self.touched) + len(self.conflicts)
         if count == 0:
             return {}
-        session.flush()
-        first = next_seqs(session, count, scope=self.scope_changed)
+        # Not flushed first: each record's new document and its version go in one
+        # UPDATE (after the counter's lock, which the version needs anyway).
+        with session.no_autoflush:
+            first = next_seqs(session, count, scope=self.scope_changed)
         versions = {}
         for i, rec in enumerate(self.touched.values()):
             rec.version = first + i
@@ -474,10 +476,9 @@ def pull(
     client_id: str | None = None,
 ) -> str:
     """One chunk as a JSON document (built by hand: records are stored as JSON)."""
-    with db.session() as session:
+    with db.reading() as session:
         scope = scope_of(session, who)
-        high = counter(session, "seq")
-        current_scope = counter(session, "scope")
+        high, current_scope = counters(session, "seq", "scope")
         wanted = scope.condition()
         if client_id:
             wanted = wanted & or_(Record.origin.is_(None), Record.origin != client_id)
