@@ -14,7 +14,10 @@ the first rep, whose agenda the app shows. Prints:
 - the due-for-a-visit list (every account judged against its frequency);
 - the longest GUI-thread stall while the agenda is opened, stepped through twelve
   weeks, switched between day and week, three visits moved (each reloading the week
-  and then the due list), measured by a 2 ms heartbeat; target ≤ 100 ms.
+  and then the due list), measured by a 2 ms heartbeat; target ≤ 100 ms; and the same
+  for the start-up before it (every panel the rep sees built and loaded);
+- for each stall, how much of it the GUI thread and the whole app were on the CPU (the
+  rest is waiting for a core, on a machine shared with other work).
 
 Runs offscreen unless QT_QPA_PLATFORM says otherwise.
 """
@@ -31,6 +34,8 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from benchmarks.bench_ui.common import Heartbeat, qt_app, wait
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -161,78 +166,37 @@ def queries(data_dir: Path, runs: int) -> dict[str, Any]:
     return out
 
 
-def _app() -> Any:
-    from PySide6.QtWidgets import QApplication
-
-    return QApplication.instance() or QApplication([])
-
-
-def _wait(predicate: Any, timeout: float = 60.0) -> None:
-    """Run the event loop until ``predicate()`` holds (checked every millisecond)."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    if predicate():
-        return
-    loop = QEventLoop()
-    end = time.perf_counter() + timeout
-
-    def check() -> None:
-        if predicate() or time.perf_counter() > end:
-            loop.quit()
-
-    timer = QTimer()
-    timer.timeout.connect(check)
-    timer.start(1)
-    loop.exec()
-    timer.stop()
-    if not predicate():
-        raise TimeoutError("benchmark step did not finish")
-
-
 def agenda_week(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
 def in_the_app(data_dir: Path, runs: int) -> dict[str, Any]:
-    from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer
+    from PySide6.QtCore import QSettings
 
     from fieldapp.store.db import open_replica
     from fieldapp.ui.agenda_panel import AgendaPanel
     from fieldapp.ui.main_window import MainWindow
 
-    _app()
+    qt_app()
     replica = open_replica(data_dir)
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "ui.ini"), QSettings.Format.IniFormat)
     window = MainWindow(replica, settings=settings)
     window.resize(1280, 800)
     window.show()
     # Start-up first (every panel the role shows is built, one per event-loop turn, and
-    # loads): the figures below are the agenda's, not the other panels'.
-    _wait(
+    # loads, over this replica's 1M visits and 20k tasks), under its own heartbeat: the
+    # figures below are the agenda's, not the other panels'.
+    heartbeat = Heartbeat()
+    wait(
         lambda: (
             all(s.key in window.panels for s in window.specs if window.allowed(s))
             and window.bg.pending() == 0
-        )
+        ),
+        timeout=120,
     )
+    startup = {"startup_stall_ms": heartbeat.stop(), "startup_busy": heartbeat.busy_text()}
 
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.elapsed(), time.thread_time()]
-    worst = [0, 0.0]  # the longest gap, and the GUI thread's own CPU time in it
-
-    def beat() -> None:
-        # On a loaded machine a gap is partly waiting for a core; the thread's CPU
-        # time in the gap is what the app itself spent there.
-        now, cpu = clock.elapsed(), time.thread_time()
-        if now - last[0] > worst[0]:
-            worst[0], worst[1] = now - last[0], (cpu - last[1]) * 1000
-        last[0], last[1] = now, cpu
-
-    heartbeat = QTimer()
-    heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
-    heartbeat.timeout.connect(beat)
-    heartbeat.start(2)
-    last[0], last[1] = clock.elapsed(), time.thread_time()
+    heartbeat = Heartbeat()
 
     # Opening an Agenda: the panel is built, finds whose agenda it is, reads the
     # week and paints it (the window's own was built at start-up; this is a second
@@ -241,10 +205,10 @@ def in_the_app(data_dir: Path, runs: int) -> dict[str, Any]:
     fresh = AgendaPanel(window.ctx)
     fresh.resize(1150, 700)
     fresh.show()
-    _wait(lambda: fresh.shown_start is not None)
+    wait(lambda: fresh.shown_start is not None)
     fresh.view.viewport().repaint()
     first_open = (time.perf_counter() - t0) * 1000
-    _wait(lambda: window.bg.pending() == 0 and fresh.due_total is not None)
+    wait(lambda: window.bg.pending() == 0 and fresh.due_total is not None)
     fresh.close()
     fresh.deleteLater()
     panel = window.show_panel("agenda")
@@ -257,37 +221,37 @@ def in_the_app(data_dir: Path, runs: int) -> dict[str, Any]:
         day = today - timedelta(weeks=n + 1)
         t0 = time.perf_counter()
         panel.show_range(day, week=True)
-        _wait(lambda d=day: panel.shown_start == agenda_week(d))
+        wait(lambda d=day: panel.shown_start == agenda_week(d))
         panel.view.viewport().repaint()
         opens.append((time.perf_counter() - t0) * 1000)
     panel.go_today()
     for _ in range(12):
         panel.go_next()
-        _wait(lambda: window.bg.pending() == 0)
+        wait(lambda: window.bg.pending() == 0)
     panel.set_week(False)
-    _wait(lambda: window.bg.pending() == 0)
+    wait(lambda: window.bg.pending() == 0)
     panel.set_week(True)
-    _wait(lambda: window.bg.pending() == 0)
+    wait(lambda: window.bg.pending() == 0)
     # Three drags: each writes, and the change notice reloads the week and (once the
     # burst is over) the due list, which judges all 100k accounts.
     panel.go_today()
-    _wait(lambda: window.bg.pending() == 0)
+    wait(lambda: window.bg.pending() == 0)
     movable = [v for v in panel.view.visits.values() if v.movable]
     for visit in movable[:3]:
         later = visit.start + timedelta(minutes=30)
         panel.move_visit(visit.id, later, later + (visit.end - visit.start))
-        _wait(lambda: window.bg.pending() == 0)
+        wait(lambda: window.bg.pending() == 0)
     settle = time.perf_counter() + 0.5  # the due list's reload waits out the burst
-    _wait(lambda: time.perf_counter() > settle and window.bg.pending() == 0)
+    wait(lambda: time.perf_counter() > settle and window.bg.pending() == 0)
     # A manager's view: every rep's visits of a past week (~4k).
     panel.set_owner(None)
     t0 = time.perf_counter()
     panel.show_range(today - timedelta(weeks=30), week=True)
-    _wait(lambda: panel.shown_start == agenda_week(today - timedelta(weeks=30)))
+    wait(lambda: panel.shown_start == agenda_week(today - timedelta(weeks=30)))
     panel.view.viewport().repaint()
     everyone = (time.perf_counter() - t0) * 1000
     everyone_items = len(panel.view.visits)
-    _wait(lambda: window.bg.pending() == 0)
+    wait(lambda: window.bg.pending() == 0)
     heartbeat.stop()
     visible = len(panel.view.visits)
     window.shutdown()
@@ -296,8 +260,9 @@ def in_the_app(data_dir: Path, runs: int) -> dict[str, Any]:
         "first_open_ms": first_open,
         "open_week_ms": statistics.median(opens),
         "open_week_max_ms": max(opens),
-        "worst_stall_ms": worst[0],
-        "worst_stall_cpu_ms": worst[1],
+        **startup,
+        "worst_stall_ms": heartbeat.worst,
+        "worst_stall_busy": heartbeat.busy_text(),
         "everyone_ms": everyone,
         "everyone_items": everyone_items,
         "items_last_week": visible,
@@ -351,8 +316,19 @@ def main(argv: list[str] | None = None) -> int:
         (
             "longest GUI-thread stall, agenda",
             "≤ 100 ms",
-            f"{ui['worst_stall_ms']} ms ({ui['worst_stall_cpu_ms']:.0f} ms busy)",
+            f"{ui['worst_stall_ms']} ms",
         ),
+        (
+            "  … of which on the CPU: the GUI thread",
+            "",
+            ui["worst_stall_busy"],
+        ),
+        (
+            "longest GUI-thread stall, start-up (all panels)",
+            "≤ 100 ms",
+            f"{ui['startup_stall_ms']} ms",
+        ),
+        ("  … of which on the CPU: the GUI thread", "", ui["startup_busy"]),
     ]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{os.cpu_count()} CPUs, load average {load:.1f} when measured ({datetime.now():%H:%M})")

@@ -24,6 +24,7 @@ from fieldapp.sync.errors import AuthRequired, Forbidden
 
 from .admin_show import show_diff, show_proposals
 from .output import print_json, print_table
+from .sync_cmds import sign_in_from_stdin
 
 COMMANDS = ("admin",)
 ROLES = ("rep", "manager", "admin")
@@ -51,6 +52,13 @@ def _flags(parser: argparse.ArgumentParser, change: bool = True) -> argparse.Arg
 
 def add_parsers(sub: Any) -> None:
     top = sub.add_parser("admin", help="users, territories and reassignments (admins only)")
+    top.add_argument(
+        "--password-stdin",
+        dest="sign_in_stdin",
+        action="store_true",
+        help="sign in first with your password on stdin's first line (no keyring needed); "
+        "a new user's password, if asked for, comes on the next line",
+    )
     groups = top.add_subparsers(dest="group", required=True, metavar="GROUP")
 
     users = groups.add_parser("users", help="who may sign in").add_subparsers(
@@ -124,6 +132,8 @@ def add_parsers(sub: Any) -> None:
 
 def run(args: argparse.Namespace, open_replica: Opener) -> int:
     with closing(open_replica(args)) as replica:
+        if args.sign_in_stdin:
+            sign_in_from_stdin(replica, None, None, "fieldapp admin")
         _, me = signed_in_account(replica)
         transport = signed_in_transport(replica)
         try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from fieldapp.sync.proposal_batch import describe
+
 from .output import print_table
 
 SHOWN_ACCOUNTS = 20  # the rest with --json
@@ -17,14 +19,7 @@ def _headline(diff: dict[str, Any]) -> str:
     if diff.get("kind") == "rollback":
         what = f"rollback to version {diff['rollback_to']}"
     else:
-        parts = []
-        if diff.get("reps") is not None:
-            parts.append(f"reps {', '.join(diff['reps']) or 'none'}")
-        if diff.get("accounts") == "match":
-            parts.append("the accounts its shape holds")
-        elif diff.get("accounts"):
-            parts.append(f"{diff['accounts']} accounts")
-        what = f"territory {diff.get('territory')} ← {' and '.join(parts)}"
+        what = f"territory {describe(diff)}"
     state = "dry run, nothing changed" if diff.get("dry_run") else diff.get("state", "")
     version = diff.get("version")
     return f"version {version} ({state}): {what}" if version else f"({state}) {what}"

@@ -118,6 +118,23 @@ def _sign_in(replica: Replica, server: str, user: str, password_stdin: bool) -> 
     return done
 
 
+def sign_in_from_stdin(
+    replica: Replica, server: str | None, user: str | None, command: str
+) -> None:
+    """Sign in for this command with the password on stdin's first line (no keyring needed).
+
+    The server and user default to the ones this replica last signed in with.
+    """
+    with replica.engine.connect() as conn:
+        server = server or state.get(conn, "server")
+        user = user or state.get(conn, "username")
+    if not server or not user:
+        raise FieldappError(
+            f"say where to sign in: {command} --password-stdin --server URL --user NAME"
+        )
+    _sign_in(replica, server.rstrip("/"), user, True)
+
+
 def _password(from_stdin: bool) -> str:
     if not from_stdin:
         return getpass.getpass("Password: ")
@@ -176,14 +193,7 @@ def _sync(args: argparse.Namespace, replica: Replica) -> int:
     if args.history:
         return _history(args, replica)
     if args.password_stdin:
-        with replica.engine.connect() as conn:
-            server = args.server or state.get(conn, "server")
-            user = args.user or state.get(conn, "username")
-        if not server or not user:
-            raise FieldappError(
-                "say where to sign in: fieldapp sync --password-stdin --server URL --user NAME"
-            )
-        _sign_in(replica, server.rstrip("/"), user, True)
+        sign_in_from_stdin(replica, args.server, args.user, "fieldapp sync")
     elif args.server or args.user:
         raise FieldappError("--server and --user go with --password-stdin (or use fieldapp login)")
     report = sync_now(replica, _progress(args.quiet))

@@ -1,4 +1,4 @@
-"""Leaflet, Leaflet.markercluster and our map script, from installed packages only.
+"""Leaflet, Leaflet.markercluster and our map scripts, from installed packages only.
 
 The XStatic packages ship the JavaScript and CSS; nothing is ever taken from a CDN.
 """
@@ -26,7 +26,10 @@ JS = {
     "leaflet.js": LEAFLET_DIR / "leaflet.js",
     "leaflet.markercluster.js": CLUSTER_DIR / "leaflet.markercluster.js",
     "fieldapp-map.js": STATIC / "fieldapp-map.js",
+    "fieldapp-draw.js": STATIC / "fieldapp-draw.js",
 }
+# Ours: they change between releases without a version number.
+STATIC_NAMES = ("fieldapp-map.css", "fieldapp-map.js")
 
 
 def asset_path(name: str) -> Path | None:

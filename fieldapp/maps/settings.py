@@ -24,6 +24,7 @@ COLOR_FIELDS = {
     "type": "Type",
     "precision": "Location precision",
     "rep": "Rep",
+    "territory": "Territory",
 }
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from fieldapp.server import audit, territories, users
 from fieldapp.server.auth import Principal
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.models import Assignment, Record, ScopeExit, User
-from fieldapp.server.sync import _Batch
+from fieldapp.server.records import Batch
 
 ROLES = users.ROLES
 SYSTEM = Principal("system", "system", "admin", None)
@@ -79,7 +79,7 @@ def assign_territory(db: Database, name: str, rep: str, *, dry_run: bool = False
         )
         session.execute(delete(Assignment).where(Assignment.territory_id == territory.id))
         session.add(Assignment(territory_id=territory.id, user_id=user.id))
-        batch = _Batch(SYSTEM, None)  # type: ignore[arg-type]
+        batch = Batch(SYSTEM, None)  # type: ignore[arg-type]
         batch.scope_changed = True
         # Touch the territory record so the change gets a sequence number.
         batch.data_of(territory)["manager_id"] = user.manager_id
@@ -120,7 +120,7 @@ def assign_accounts(
             for r in session.scalars(select(Record).where(Record.entity == "territories"))
         ]
         target = _territory(session, territory).id if territory else None
-        batch = _Batch(SYSTEM, None)  # type: ignore[arg-type]
+        batch = Batch(SYSTEM, None)  # type: ignore[arg-type]
         query = select(Record).where(Record.entity == "accounts")
         if account_ids:
             query = query.where(Record.id.in_(account_ids))

@@ -106,7 +106,7 @@ def create_app(db: Database) -> FastAPI:
             status_code=400,
         )
 
-    app.middleware("http")(limits.limit_body)
+    app.add_middleware(limits.BodyLimit)
 
     def principal(authorization: Annotated[str | None, Header()] = None) -> auth.Principal:
         token = None

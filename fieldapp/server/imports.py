@@ -31,7 +31,7 @@ from fieldapp.server.admin import SYSTEM, territory_for
 from fieldapp.server.auth import utcnow
 from fieldapp.server.db import Database
 from fieldapp.server.models import Record
-from fieldapp.server.sync import _Batch  # the writer admin.py uses too
+from fieldapp.server.records import Batch  # the writer admin.py uses too
 
 ENTITY = "accounts"
 _IN_CHUNK = 500
@@ -221,7 +221,7 @@ class _Writer:
             return
 
         def work(session: Session) -> tuple[int, int]:
-            batch = _Batch(SYSTEM, None)  # type: ignore[arg-type]
+            batch = Batch(SYSTEM, None)  # type: ignore[arg-type]
             for data in new:
                 rec = Record(id=data["id"], entity=ENTITY, version=0, deleted=False)
                 batch.new[rec.id] = rec

@@ -92,7 +92,8 @@ class Record(Base):
     data: Mapped[str] = mapped_column(Text)  # JSON document, wire form
     deleted: Mapped[bool] = mapped_column(default=False)
     # Scope anchors: the account the record hangs off (itself for accounts), the
-    # account's territory (accounts only) and the owner.
+    # territory (accounts and leads only: the rest is in scope through its account)
+    # and the owner.
     account_id: Mapped[str | None] = mapped_column(String(36))
     territory_id: Mapped[str | None] = mapped_column(String(36))
     owner_id: Mapped[str | None] = mapped_column(String(36))
@@ -150,6 +151,8 @@ class ScopeExit(Base):
     account_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+    __table_args__ = (Index("ix_scope_exits_seq", "seq"),)
 
 
 class LoginThrottle(Base):

@@ -22,7 +22,7 @@ from fieldapp.server import audit
 from fieldapp.server.auth import Principal, utcnow
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.models import Assignment, Record, User
-from fieldapp.server.sync import _Batch, dumps
+from fieldapp.server.records import Batch, dumps
 
 MAX_NAME = 200
 MAX_CODES = 10_000
@@ -171,7 +171,7 @@ def create(
             "updated_at": now,
             "deleted_at": None,
         }
-        batch = _Batch(actor, None)  # type: ignore[arg-type]
+        batch = Batch(actor, None)  # type: ignore[arg-type]
         rec = Record(id=tid, entity="territories", version=0, deleted=False)
         batch.new[tid] = rec
         batch.data[tid] = data
@@ -207,7 +207,7 @@ def update(
 
     def work(session: Session) -> TerritoryRow:
         rec = find(session, name)
-        batch = _Batch(actor, None)  # type: ignore[arg-type]
+        batch = Batch(actor, None)  # type: ignore[arg-type]
         data = batch.data_of(rec)
         if new_name is not None:
             _check_name(session, new_name, other_than=rec.id)
@@ -261,7 +261,7 @@ def remove(db: Database, actor: Principal, name: str, *, dry_run: bool = False) 
                 f"territory {name} still holds {held} accounts; move them to another "
                 "territory first (fieldapp admin assign)"
             )
-        batch = _Batch(actor, None)  # type: ignore[arg-type]
+        batch = Batch(actor, None)  # type: ignore[arg-type]
         now = utcnow().isoformat()
         batch.data_of(rec).update(deleted_at=now, updated_at=now)
         batch.touch(rec)

@@ -28,7 +28,7 @@ from fieldapp.server.auth import (
 )
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.models import Assignment, Record, Token, User
-from fieldapp.server.sync import _Batch
+from fieldapp.server.records import Batch
 
 ROLES = ("rep", "manager", "admin")
 MIN_PASSWORD = 8
@@ -72,7 +72,7 @@ def _manager(session: Session, name: str | None) -> User | None:
     return boss
 
 
-def _mirror(session: Session, batch: _Batch, user: User) -> None:
+def _mirror(session: Session, batch: Batch, user: User) -> None:
     """Copy role and manager onto the ``users`` record the clients see."""
     rec = batch.load(session, user.id)
     if rec is None:
@@ -82,8 +82,8 @@ def _mirror(session: Session, batch: _Batch, user: User) -> None:
     batch.touch(rec)
 
 
-def _batch() -> _Batch:
-    return _Batch(audit.OPERATOR, None)  # type: ignore[arg-type]
+def _batch() -> Batch:
+    return Batch(audit.OPERATOR, None)  # type: ignore[arg-type]
 
 
 def _active_admins(session: Session) -> int:

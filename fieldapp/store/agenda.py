@@ -166,8 +166,11 @@ def _agenda_visit(row: Any) -> AgendaVisit:
 _UNPLANNED = literal_column("+visits.planned_start").is_(None)
 
 
-def _owned(column: Any, owner_id: str | None) -> list[ColumnElement[bool]]:
-    # Records made before anyone signed in carry no owner: they are the device user's.
+def owned_by(column: Any, owner_id: str | None) -> list[ColumnElement[bool]]:
+    """Conditions keeping one person's records (none: everyone's).
+
+    Records made before anyone signed in carry no owner: they are the device user's.
+    """
     return [] if owner_id is None else [or_(column == owner_id, column.is_(None))]
 
 
@@ -187,7 +190,7 @@ def agenda_between(
             Visit.planned_start < end,
             Visit.deleted_at.is_(None),
             Account.deleted_at.is_(None),
-            *_owned(Visit.owner_id, owner_id),
+            *owned_by(Visit.owner_id, owner_id),
         )
         .order_by(Visit.planned_start, Visit.id)
     )
@@ -199,7 +202,7 @@ def agenda_between(
             _UNPLANNED,
             Visit.deleted_at.is_(None),
             Account.deleted_at.is_(None),
-            *_owned(Visit.owner_id, owner_id),
+            *owned_by(Visit.owner_id, owner_id),
         )
         .order_by(Visit.checkin_at, Visit.id)
     )
@@ -220,7 +223,7 @@ def agenda_between(
             Task.due_at >= start,
             Task.due_at < end,
             Task.deleted_at.is_(None),
-            *_owned(Task.owner_id, owner_id),
+            *owned_by(Task.owner_id, owner_id),
         )
         .order_by(Task.due_at, Task.title)
     )

@@ -64,6 +64,8 @@ WEIGHTS = {
 # The column searched first for short queries.
 NAME_COLUMN = {"accounts": "name", "contacts": "last_name", "leads": "last_name", "notes": "body"}
 SHORT_QUERY = 3
+# Matches ranked beyond the limit, so that a few deleted ones do not need a second pass.
+RANK_ROOM = 10
 
 
 @dataclass(frozen=True)
@@ -146,16 +148,33 @@ def search(session: Session, entity: str, query: str, *, limit: int = 50) -> lis
                 hits.append(Hit(row_id, 0.0))
                 seen.add(row_id)
         return hits
+    return _ranked(session, entity, match, limit)
+
+
+def _ranked(session: Session, entity: str, match: str, limit: int) -> list[Hit]:
+    """The best ``limit`` live matches by bm25.
+
+    Ranked inside the index first, and only the best few joined to their rows to leave
+    out the deleted: joining every match (10k for "schu" at 100k accounts) to see
+    whether it was deleted cost as much as ranking them all (18 → 8 ms CPU). Deleted
+    rows are few; when they push the live ones below ``limit``, rank again with more
+    room, until the index has no more matches to give.
+    """
+    fts = f"{entity}_fts"
     weights = ", ".join(str(w) for w in WEIGHTS[entity])
-    rows = session.execute(
-        text(
-            f"SELECT t.id, bm25({fts}, {weights}) AS score FROM {fts} f "
-            f"JOIN {entity} t ON t.rowid = f.rowid "
-            f"WHERE {fts} MATCH :q AND t.deleted_at IS NULL ORDER BY score LIMIT :limit"
-        ),
-        {"q": match, "limit": limit},
+    sql = text(
+        f"SELECT t.id, f.score, t.deleted_at IS NULL FROM "
+        f"(SELECT rowid, bm25({fts}, {weights}) AS score FROM {fts} "
+        f"WHERE {fts} MATCH :q ORDER BY score LIMIT :room) f "
+        f"LEFT JOIN {entity} t ON t.rowid = f.rowid ORDER BY f.score"
     )
-    return [Hit(row_id, score) for row_id, score in rows]
+    room = limit + RANK_ROOM
+    while True:
+        rows = session.execute(sql, {"q": match, "room": room}).all()
+        hits = [Hit(row_id, score) for row_id, score, live in rows if live]
+        if len(hits) >= limit or len(rows) < room:
+            return hits[:limit]
+        room *= 4
 
 
 def _words_only(query: str) -> str:

@@ -7,10 +7,14 @@ does all the work and its checks, reports what would happen and keeps nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import quote
 
+from fieldapp.store.db import Replica
 from fieldapp.sync.transport import Transport
+
+T = TypeVar("T")
 
 
 def _path(*parts: str) -> str:
@@ -146,3 +150,22 @@ class AdminApi:
 
     def audit(self, limit: int = 100) -> list[dict[str, Any]]:
         return list(self._call("GET", _path("audit"), limit=limit))
+
+
+def with_admin(replica: Replica, work: Callable[[AdminApi], T]) -> T:
+    """Run ``work`` against the admin API as this replica's signed-in user.
+
+    A token the server refuses is forgotten (``SignedOut``), as a sync does; the UI says
+    each error in words (``ui/admin_calls.admin_error``).
+    """
+    # Imported here: account.py imports the sync engine, which this module need not load.
+    from fieldapp.sync.account import signed_in_transport, signed_out
+    from fieldapp.sync.errors import AuthRequired
+
+    transport = signed_in_transport(replica)
+    try:
+        return work(AdminApi(transport))
+    except AuthRequired:
+        raise signed_out(replica) from None
+    finally:
+        transport.close()

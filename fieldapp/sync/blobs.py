@@ -10,12 +10,10 @@ SHA-256 before it is kept.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
 from sqlalchemy import delete, update
 
 from fieldapp.store import blobs
@@ -26,7 +24,6 @@ from fieldapp.sync.errors import SyncError
 from fieldapp.sync.transport import Transport
 
 CHUNK = 4 * 1024 * 1024
-RETRIES = 3
 
 
 @dataclass
@@ -40,34 +37,10 @@ class BlobReport:
 Progress = Callable[[int, int], None]  # bytes sent so far, bytes to send
 
 
-def _headers(transport: Transport, extra: dict[str, str] | None = None) -> dict[str, str]:
-    headers = {"Authorization": f"Bearer {transport.token}"} if transport.token else {}
-    headers.update(extra or {})
-    return headers
-
-
-def _call(transport: Transport, method: str, path: str, **kwargs: Any) -> requests.Response:
-    for attempt in range(RETRIES + 1):
-        try:
-            return transport.http.request(
-                method, transport.server + path, timeout=transport.timeout, **kwargs
-            )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            if attempt == RETRIES:
-                raise SyncError(
-                    f"cannot reach the server {transport.server} to send attachments;"
-                    " they are kept and will be sent later"
-                ) from exc
-            time.sleep(min(2.0, 0.1 * 2**attempt))
-    raise AssertionError("unreachable")
-
-
 def _status(transport: Transport, sha: str) -> dict[str, Any] | None:
-    resp = _call(transport, "GET", f"/blobs/{sha}/status", headers=_headers(transport))
+    resp = transport.raw("GET", f"/blobs/{sha}/status", accept=(404,))
     if resp.status_code == 404:
         return None
-    if resp.status_code >= 400:
-        raise SyncError(f"the server refused an attachment: HTTP {resp.status_code}")
     body: dict[str, Any] = resp.json()
     return body
 
@@ -94,14 +67,13 @@ def _send(
             source.seek(offset)
             block = source.read(CHUNK)
             end = offset + len(block) - 1
-            headers = _headers(transport, {"Content-Range": f"bytes {offset}-{end}/{up.size}"})
-            resp = _call(transport, "PUT", f"/blobs/{up.sha256}", data=block, headers=headers)
+            headers = {"Content-Range": f"bytes {offset}-{end}/{up.size}"}
+            resp = transport.raw(
+                "PUT", f"/blobs/{up.sha256}", block, headers=headers, accept=(409,)
+            )
             if resp.status_code == 409:  # another try got further: resume there
                 offset = int(resp.json().get("received", offset))
                 continue
-            if resp.status_code >= 400:
-                detail = resp.json().get("detail", f"HTTP {resp.status_code}")
-                raise SyncError(f"the server refused an attachment: {detail}")
             offset = end + 1
             sent += len(block)
             with replica.session() as session:
@@ -140,11 +112,9 @@ def download(replica: Replica, transport: Transport, sha: str) -> None:
     """Fetch a blob this laptop lacks (an attachment made on another device)."""
     if blobs.has_blob(replica.data_dir, sha):
         return
-    resp = _call(transport, "GET", f"/blobs/{sha}", headers=_headers(transport), stream=True)
+    resp = transport.raw("GET", f"/blobs/{sha}", accept=(404,), stream=True)
     with resp:
         if resp.status_code == 404:
             raise SyncError("this attachment is not on the server yet; try again after a sync")
-        if resp.status_code >= 400:
-            raise SyncError(f"the server refused the attachment: HTTP {resp.status_code}")
         resp.raw.decode_content = True
         blobs.store_stream(replica.data_dir, resp.raw, expected=sha)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
 import orjson
@@ -54,6 +55,7 @@ RETRYABLE = (
 # Statuses whose replies carry no body, hence no length (RFC 9110 6.4.1).
 _NO_BODY = frozenset({204, 304})
 M = TypeVar("M", bound=pydantic.BaseModel)
+T = TypeVar("T")
 
 
 class DamagedReply(Exception):
@@ -94,21 +96,32 @@ class Transport:
         except pydantic.ValidationError as exc:
             raise SyncError(f"the server sent a reply this client cannot read ({path})") from exc
 
-    def _body(
-        self, method: str, path: str, body: Any = None, *, parse: bool = False, **params: Any
-    ) -> Any:
-        """The reply's bytes (or its JSON with ``parse``), after retries; a refusal raises."""
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         headers = {
             PROTOCOL_HEADER: str(self.protocol),
             SCHEMA_HEADER: str(self.schema_version),
         }
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        data = None
-        if body is not None:
-            data = body if isinstance(body, bytes | str) else json.dumps(body)
-            headers["Content-Type"] = "application/json"
-        parsed: Any = None
+        headers.update(extra or {})
+        return headers
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        read: Callable[[requests.Response], T],
+        *,
+        data: bytes | str | None = None,
+        headers: dict[str, str],
+        params: dict[str, Any] | None = None,
+        stream: bool = False,
+    ) -> tuple[requests.Response, T]:
+        """One call with the retry policy: the response (any status) and ``read(response)``.
+
+        ``read`` runs inside the retries, so a reply it finds cut or garbled
+        (:class:`DamagedReply`, or a body that breaks off) is asked for again.
+        """
         for attempt in range(self.retries + 1):
             try:
                 resp = self.http.request(
@@ -118,31 +131,79 @@ class Transport:
                     params=params or None,
                     headers=headers,
                     timeout=self.timeout,
+                    stream=stream,
                 )
-                content = resp.content
-                _check_framing(resp)
-                if parse and resp.status_code < 400:
-                    parsed = _parse_json(content)
-                break
+                return resp, read(resp)
             except RETRYABLE as exc:
                 if attempt == self.retries:
                     log.info("%s %s failed: %s", method, path, exc)
                     raise Unreachable(self.server) from exc
-                time.sleep(min(2.0, 0.05 * 2**attempt))
             except DamagedReply as exc:
                 if attempt == self.retries:
                     raise SyncError(
                         f"the server's replies arrive damaged ({exc}); try again later"
                     ) from exc
-                time.sleep(min(2.0, 0.05 * 2**attempt))
             except requests.RequestException as exc:  # a bad address, too many redirects
                 log.info("%s %s failed: %s", method, path, exc)
                 raise Unreachable(self.server) from exc
+            time.sleep(min(2.0, 0.05 * 2**attempt))
+        raise AssertionError("unreachable")  # the last attempt returns or raises
+
+    def _body(
+        self, method: str, path: str, body: Any = None, *, parse: bool = False, **params: Any
+    ) -> Any:
+        """The reply's bytes (or its JSON with ``parse``), after retries; a refusal raises."""
+        headers = self._headers()
+        data = None
+        if body is not None:
+            data = body if isinstance(body, bytes | str) else json.dumps(body)
+            headers["Content-Type"] = "application/json"
+
+        def read(resp: requests.Response) -> tuple[bytes, Any]:
+            content = resp.content
+            _check_framing(resp)
+            parsed = _parse_json(content) if parse and resp.status_code < 400 else None
+            return content, parsed
+
+        resp, (content, parsed) = self._exchange(
+            method, path, read, data=data, headers=headers, params=params
+        )
         self.bytes_sent += len(data or b"")
         self.bytes_received += len(content)
         if resp.status_code >= 400:
             self._raise(resp)
         return parsed if parse else content
+
+    def raw(
+        self,
+        method: str,
+        path: str,
+        data: bytes | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        accept: Collection[int] = (),
+        stream: bool = False,
+    ) -> requests.Response:
+        """A call with a raw body (attachment bytes) and the same retries as every call.
+
+        Statuses below 400 and those in ``accept`` come back as the response (the
+        caller reads it; with ``stream`` its body is left unread, to be read in
+        pieces); any other refusal raises as for every call.
+        """
+
+        def read(resp: requests.Response) -> None:
+            if not stream:
+                resp.content  # noqa: B018 - read inside the retries: a cut body is asked again
+                _check_framing(resp)
+
+        resp, _ = self._exchange(
+            method, path, read, data=data, headers=self._headers(headers), stream=stream
+        )
+        self.bytes_sent += len(data or b"")
+        if resp.status_code >= 400 and resp.status_code not in accept:
+            with resp:
+                self._raise(resp)
+        return resp
 
     def _raise(self, resp: requests.Response) -> None:
         try:

@@ -13,20 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QScrollArea,
-    QSplitter,
-    QTabWidget,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from fieldapp.store import due, models, scheduling, services
+from fieldapp.store import due, scheduling, services
 from fieldapp.ui import (
     account_visits,
     dialogs,
@@ -37,34 +26,14 @@ from fieldapp.ui import (
     style,
     visits,
 )
-from fieldapp.ui.account_tabs import ContactsTab, DealsTab, TasksTab, TimelineTab
-from fieldapp.ui.attachments_tab import AttachmentsTab
+from fieldapp.ui.account_form import AccountFormBox
+from fieldapp.ui.account_tabs import AccountTabs
 from fieldapp.ui.background import user_message
-from fieldapp.ui.forms import RecordForm, display
-from fieldapp.ui.history_tab import HistoryTab
+from fieldapp.ui.forms import display
 from fieldapp.ui.locating import AccountLocator
 from fieldapp.ui.panel import AppContext
 from fieldapp.ui.task_editor import TaskDialog, open_task_editor
 
-ACCOUNT_FIELDS: list[Any] = [
-    ("name", "Name"),
-    ("type", "Type", models.ACCOUNT_TYPES),
-    ("status", "Status", models.ACCOUNT_STATUSES),
-    ("industry", "Industry"),
-    ("phone", "Phone"),
-    ("email", "Email"),
-    ("website", "Website"),
-    ("street", "Street"),
-    ("postcode", "Postcode"),
-    ("city", "City"),
-    ("region", "Region"),
-    ("country", "Country"),
-    ("latitude", "Latitude"),
-    ("longitude", "Longitude"),
-    ("tags", "Tags"),
-    ("visit_frequency_days", "Visit every (days)"),
-    ("description", "Description"),
-]
 WATCHES = frozenset({"accounts", "contacts", "opportunities", "visits", "tasks", "notes"})
 
 
@@ -125,9 +94,8 @@ class AccountDetail(QWidget):
         self.task_button.clicked.connect(self.new_task)
         self.delete_button.clicked.connect(self.delete)
         record_row = QHBoxLayout()
-        record_row.addWidget(self.save_button)
-        record_row.addWidget(self.revert_button)
-        record_row.addWidget(self.pin_button)
+        for button in (self.save_button, self.revert_button, self.pin_button):
+            record_row.addWidget(button)
         record_row.addStretch(1)
         record_row.addWidget(self.delete_button)
         visit_row = QHBoxLayout()
@@ -141,47 +109,26 @@ class AccountDetail(QWidget):
             visit_row.addWidget(button)
         visit_row.addStretch(1)
 
-        self.form = RecordForm("accounts", ACCOUNT_FIELDS)
+        self.form_box = AccountFormBox()
+        self.form = self.form_box.form
         self.form.edited.connect(self._update_buttons)
-        self.save_error = QLabel("")
-        self.save_error.setObjectName("save_error")
-        style.set_role(self.save_error, "error")
-        self.save_error.setWordWrap(True)
-        self.save_error.hide()
-        form_box = QWidget()
-        form_layout = QVBoxLayout(form_box)
-        form_layout.addWidget(self.form)
-        form_layout.addWidget(self.save_error)
-        form_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(form_box)
+        self.save_error = self.form_box.save_error
 
-        self.timeline_tab = TimelineTab(ctx)
-        self.contacts_tab = ContactsTab(ctx)
-        self.deals_tab = DealsTab(ctx)
-        self.tasks_tab = TasksTab(ctx)
-        self.history_tab = HistoryTab(ctx, "accounts")
-        self.files_tab = AttachmentsTab(ctx)
-        self.record_tabs = (self.timeline_tab, self.contacts_tab, self.deals_tab, self.tasks_tab)
+        self.tabs = AccountTabs(ctx)
+        # The tabs' parts by name, as the account view's callers and tests know them.
+        self.timeline_tab, self.contacts_tab = self.tabs.timeline_tab, self.tabs.contacts_tab
+        self.deals_tab, self.tasks_tab = self.tabs.deals_tab, self.tabs.tasks_tab
+        self.history_tab, self.files_tab = self.tabs.history_tab, self.tabs.files_tab
+        self.record_tabs = self.tabs.record_tabs
         self.timeline = self.timeline_tab.tree
         self.note_edit = self.timeline_tab.note_edit
         self.contacts = self.contacts_tab.tree
         self.opportunities = self.deals_tab.tree
         self.tasks = self.tasks_tab.tree
-        self.visits = account_visits.visits_tree()
-        self.tabs = QTabWidget()
-        self.tabs.setUsesScrollButtons(False)
-        self.tabs.addTab(self.timeline_tab, self.tr("Timeline"))
-        self.tabs.addTab(self.contacts_tab, self.tr("Contacts"))
-        self.tabs.addTab(self.deals_tab, self.tr("Deals"))
-        self.tabs.addTab(self.visits, "Visits")
-        self.tabs.addTab(self.tasks_tab, self.tr("Tasks"))
-        self.tabs.addTab(self.history_tab, self.tr("History"))
-        self.tabs.addTab(self.files_tab, self.tr("Files"))
+        self.visits = self.tabs.visits
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(self.form_box)
         self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
@@ -273,13 +220,7 @@ class AccountDetail(QWidget):
         self.links.setText(
             links.links_html(phone=acc["phone"], email=acc["email"], website=acc["website"])
         )
-        self.contacts_tab.set_contacts(acc["id"], acc["name"], detail.contacts)
-        self.deals_tab.set_deals(acc["id"], detail.opportunities)
-        self._fill(self.visits, account_visits.visit_rows(detail.visits))
-        self.tasks_tab.set_tasks(acc["id"], detail.tasks)
-        self.history_tab.set_record(acc["id"])
-        self.timeline_tab.set_entries(acc["id"], detail.timeline)
-        self.files_tab.set_account(acc["id"], detail.open_visit_id)
+        self.tabs.show_detail(detail)
         self._update_buttons()
 
     def _show_plan(self, gen: int, plan: due.VisitPlan) -> None:
@@ -289,28 +230,11 @@ class AccountDetail(QWidget):
         self.visit_plan.setText(plan.describe())
         self._update_buttons()
 
-    @staticmethod
-    def _fill(tree: QTreeWidget, rows: list[tuple[Any, ...]]) -> None:
-        tree.clear()
-        new = []
-        for row in rows:
-            item = QTreeWidgetItem([display(v) for v in row])
-            for col in range(len(row)):
-                item.setToolTip(col, item.text(col))  # a narrow column elides it
-            new.append(item)
-        tree.addTopLevelItems(new)
-
     def _clear_tabs(self) -> None:
-        self.visits.clear()
         self.visit_plan.setText("")
         self.plan = None
         self.links.setText("")
-        self.contacts_tab.set_contacts(None, "", [])
-        self.deals_tab.set_deals(None, [])
-        self.tasks_tab.set_tasks(None, [])
-        self.timeline_tab.set_entries(None, [])
-        self.history_tab.set_record(None)
-        self.files_tab.set_account(None)
+        self.tabs.clear_records()
 
     def _on_changed(self, entities: frozenset[str]) -> None:
         if self.account_id and entities & WATCHES:
@@ -377,8 +301,7 @@ class AccountDetail(QWidget):
         self._show_save_error(self.form.failure_message(exc))
 
     def _show_save_error(self, text: str) -> None:
-        self.save_error.setText(text)
-        self.save_error.show()
+        self.form_box.show_error(text)
 
     def revert(self) -> None:
         self.reload(reset_form=True)

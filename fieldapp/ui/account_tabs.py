@@ -1,134 +1,33 @@
-"""The account view's record tabs: contacts, deals, tasks and the timeline (notes).
+"""The account view's tabs: timeline, contacts, deals, visits, tasks, history, files.
+
+:class:`AccountTabs` holds them and fills them from one read of the account.
 
 Each tab lists what the account view read (it holds ids and plain values) and opens
 the editors: contacts (:mod:`contact_editor`), deals (:mod:`deal_editor`), tasks
-(:mod:`task_editor`); notes are added, edited and deleted (with Undo) in the timeline.
-Every tab says what to do when it is empty.
+(:mod:`task_editor`). The timeline (notes) is :mod:`timeline_tab`; the base they share
+is :mod:`record_tab`. Every tab says what to do when it is empty.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QTabWidget, QTreeWidgetItem, QWidget
 
-from fieldapp.store import activities, deals, services
-from fieldapp.ui import dialogs, email_compose, fmt, links, lookups, style
-from fieldapp.ui.background import user_message
+from fieldapp.store import deals, services
+from fieldapp.ui import account_visits, email_compose, fmt, links, lookups, style
+from fieldapp.ui.attachments_tab import AttachmentsTab
 from fieldapp.ui.contact_editor import ContactDialog, delete_contact, open_contact_editor
 from fieldapp.ui.deal_editor import DealDialog, open_deal_editor
-from fieldapp.ui.empty_state import EmptyHint
+from fieldapp.ui.forms import display
+from fieldapp.ui.history_tab import HistoryTab
 from fieldapp.ui.panel import AppContext
-from fieldapp.ui.queries import TimelineEntry
+from fieldapp.ui.queries import AccountDetail
+from fieldapp.ui.record_tab import ID_ROLE, RecordTab, items
 from fieldapp.ui.task_editor import TaskDialog, open_task_editor
-
-ID_ROLE = Qt.ItemDataRole.UserRole + 1
-KIND_ROLE = Qt.ItemDataRole.UserRole + 2
-
-
-def items(tree: QTreeWidget) -> list[QTreeWidgetItem]:
-    """The tree's top-level rows."""
-    return [item for i in range(tree.topLevelItemCount()) if (item := tree.topLevelItem(i))]
-
-
-def record_tree(headers: Sequence[str]) -> QTreeWidget:
-    tree = QTreeWidget()
-    tree.setHeaderLabels(list(headers))
-    tree.setRootIsDecorated(False)
-    tree.setAlternatingRowColors(True)
-    tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    tree.setUniformRowHeights(True)
-    tree.header().setStretchLastSection(True)
-    return tree
-
-
-class RecordTab(QWidget):
-    """A list of one kind of record with a row of buttons above it and a hint when empty."""
-
-    def __init__(self, ctx: AppContext, headers: Sequence[str], parent: QWidget | None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.account_id: str | None = None
-        self.account_name = ""
-        self.tree = record_tree(headers)
-        self.tree.itemDoubleClicked.connect(lambda _i, _c: self.edit_selected())
-        self.tree.itemSelectionChanged.connect(self._update_buttons)
-        self.hint = EmptyHint(self.tree)
-        self.bar = QHBoxLayout()
-        self.bar.setContentsMargins(0, 0, 0, 0)
-        self.layout_ = QVBoxLayout(self)
-        self.layout_.setContentsMargins(0, 2, 0, 0)
-        self.layout_.addLayout(self.bar)
-        self.layout_.addWidget(self.tree, 1)
-        self._selection_buttons: list[QPushButton] = []
-
-    def button(self, text: str, slot: Any, *, needs_selection: bool = False) -> QPushButton:
-        button = QPushButton(text)
-        button.clicked.connect(lambda _c=False: slot())
-        self.bar.addWidget(button)
-        if needs_selection:
-            self._selection_buttons.append(button)
-        return button
-
-    def fill(self, account_id: str | None, rows: list[tuple[str, list[str]]], hint: str) -> None:
-        """Show ``(row id, cells)`` rows; ``hint`` when there are none."""
-        selected = self.selected_id()
-        self.account_id = account_id
-        self.tree.clear()
-        new = []
-        for row_id, cells in rows:
-            item = QTreeWidgetItem(cells)
-            item.setData(0, ID_ROLE, row_id)
-            new.append(item)
-        self.tree.addTopLevelItems(new)
-        for col in range(self.tree.columnCount() - 1):
-            self.tree.resizeColumnToContents(col)
-            if self.tree.columnWidth(col) > 260:
-                self.tree.setColumnWidth(col, 260)
-        self.hint.show_hint(None if rows or account_id is None else hint)
-        if selected:
-            self.select(selected)
-        self._update_buttons()
-
-    def select(self, row_id: str) -> None:
-        for item in items(self.tree):
-            if item.data(0, ID_ROLE) == row_id:
-                self.tree.setCurrentItem(item)
-                return
-
-    def selected_id(self) -> str | None:
-        item = self.tree.currentItem()
-        return str(item.data(0, ID_ROLE)) if item is not None and item.isSelected() else None
-
-    def selected_text(self, column: int = 0) -> str:
-        item = self.tree.currentItem()
-        return item.text(column) if item is not None else ""
-
-    def edit_selected(self) -> Any:
-        """Double-click / Edit…: open the selected record's editor."""
-
-    def delete_selected(self) -> bool:
-        """Delete the selected record (with Undo); False if this tab deletes nothing."""
-        return False
-
-    def _update_buttons(self) -> None:
-        has = self.selected_id() is not None
-        for button in self._selection_buttons:
-            button.setEnabled(has)
+from fieldapp.ui.timeline_tab import TimelineTab
 
 
 class ContactsTab(RecordTab):
@@ -409,106 +308,54 @@ class TasksTab(RecordTab):
         self.complete_button.setEnabled(bool(task and not task["done"]))
 
 
-class TimelineTab(RecordTab):
-    """Notes, visits, tasks and emails, newest first; notes are added, edited, deleted here."""
+class AccountTabs(QTabWidget):
+    """Every tab of the account view, filled from one :class:`queries.AccountDetail`."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(ctx, [self.tr("When"), self.tr("What")], parent)
-        self.note_edit = QLineEdit()
-        self.note_edit.setObjectName("note_edit")
-        self.note_edit.setPlaceholderText(self.tr("Add a note and press Enter"))
-        self.note_edit.returnPressed.connect(self.add_note)
-        self.bar.addWidget(self.note_edit, 1)
-        self.edit_button = self.button(self.tr("Edit note…"), self.edit_selected)
-        self.delete_button = self.button(self.tr("Delete note"), self.delete_selected)
-        self._entries: dict[str, TimelineEntry] = {}
-        self._bodies: dict[str, str] = {}
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        super().__init__(parent)
+        self.timeline_tab = TimelineTab(ctx)
+        self.contacts_tab = ContactsTab(ctx)
+        self.deals_tab = DealsTab(ctx)
+        self.tasks_tab = TasksTab(ctx)
+        self.history_tab = HistoryTab(ctx, "accounts")
+        self.files_tab = AttachmentsTab(ctx)
+        self.record_tabs = (self.timeline_tab, self.contacts_tab, self.deals_tab, self.tasks_tab)
+        self.visits = account_visits.visits_tree()
+        self.setUsesScrollButtons(False)
+        self.addTab(self.timeline_tab, self.tr("Timeline"))
+        self.addTab(self.contacts_tab, self.tr("Contacts"))
+        self.addTab(self.deals_tab, self.tr("Deals"))
+        self.addTab(self.visits, self.tr("Visits"))
+        self.addTab(self.tasks_tab, self.tr("Tasks"))
+        self.addTab(self.history_tab, self.tr("History"))
+        self.addTab(self.files_tab, self.tr("Files"))
 
-    def set_entries(self, account_id: str | None, entries: list[TimelineEntry]) -> None:
-        self._entries = {e.row_id: e for e in entries}
-        rows = []
-        for entry in entries:
-            text = entry.text
-            if entry.kind == "note":
-                self._bodies[entry.row_id] = text
-                text = activities.headline(text)
-            rows.append((entry.row_id, [fmt.fmt_datetime(entry.when), text]))
-        self.fill(account_id, rows, self.tr("Nothing has happened here yet — type a note above."))
-        for item in items(self.tree):
-            entry = self._entries[str(item.data(0, ID_ROLE))]
-            kind = activities.note_kind(entry.text) if entry.kind == "note" else entry.kind
-            item.setData(0, KIND_ROLE, kind)
-            if entry.kind == "note":
-                item.setToolTip(1, entry.text)
-        self.note_edit.setEnabled(account_id is not None)
-        self._update_buttons()
+    def show_detail(self, detail: AccountDetail) -> None:
+        acc = detail.account
+        self.contacts_tab.set_contacts(acc["id"], acc["name"], detail.contacts)
+        self.deals_tab.set_deals(acc["id"], detail.opportunities)
+        self._fill_visits(account_visits.visit_rows(detail.visits))
+        self.tasks_tab.set_tasks(acc["id"], detail.tasks)
+        self.history_tab.set_record(acc["id"])
+        self.timeline_tab.set_entries(acc["id"], detail.timeline)
+        self.files_tab.set_account(acc["id"], detail.open_visit_id)
 
-    def selected_note(self) -> str | None:
-        row_id = self.selected_id()
-        entry = self._entries.get(row_id or "")
-        return row_id if entry is not None and entry.kind == "note" else None
+    def clear_records(self) -> None:
+        """No account (a new one being typed, or the shown one deleted)."""
+        self.visits.clear()
+        self.contacts_tab.set_contacts(None, "", [])
+        self.deals_tab.set_deals(None, [])
+        self.tasks_tab.set_tasks(None, [])
+        self.timeline_tab.set_entries(None, [])
+        self.history_tab.set_record(None)
+        self.files_tab.set_account(None)
 
-    def kinds(self) -> list[str]:
-        """Each row's kind: note, email, visit, task."""
-        return [str(item.data(0, KIND_ROLE)) for item in items(self.tree)]
-
-    def add_note(self) -> None:
-        body = self.note_edit.text().strip()
-        account_id = self.account_id
-        if not body or account_id is None:
-            return
-        self.ctx.bg.write(
-            lambda s: services.create(s, "notes", {"body": body, "account_id": account_id}),
-            {"notes"},
-            lambda _r: self.note_edit.clear(),
-            on_error=lambda e: self.ctx.tell(
-                self.tr("Note not added: {0}").format(user_message(e))
-            ),
-            owner=self,
-        )
-
-    def edit_selected(self) -> None:
-        note_id = self.selected_note()
-        if note_id is None:
-            return
-        old = self._entries[note_id].text
-        body = dialogs.ask_long_text(self, self.tr("Edit note"), self.tr("Note"), old)
-        if body is None or body.strip() == old.strip():
-            return
-        if not body.strip():
-            self.delete_selected()
-            return
-        ctx = self.ctx
-        saved = self.tr("Note saved.")
-        ctx.bg.write(
-            lambda s: services.update(s, "notes", note_id, {"body": body}),
-            {"notes"},
-            lambda _r: ctx.tell(saved),
-            on_error=lambda e: ctx.tell(self.tr("Note not saved: {0}").format(user_message(e))),
-            owner=self,
-        )
-
-    def delete_selected(self) -> bool:
-        note_id = self.selected_note()
-        if note_id is None:
-            return False
-        ctx = self.ctx
-        deleted = self.tr("Note deleted.")
-
-        def undo() -> None:
-            ctx.bg.write(lambda s: services.restore(s, "notes", note_id), {"notes"})
-
-        ctx.bg.write(
-            lambda s: services.delete(s, "notes", note_id),
-            {"notes"},
-            lambda _r: ctx.tell(deleted, undo),
-            owner=self,
-        )
-        return True
-
-    def _update_buttons(self) -> None:
-        super()._update_buttons()
-        is_note = self.selected_note() is not None
-        self.edit_button.setEnabled(is_note)
-        self.delete_button.setEnabled(is_note)
+    def _fill_visits(self, rows: list[tuple[Any, ...]]) -> None:
+        self.visits.clear()
+        new = []
+        for row in rows:
+            item = QTreeWidgetItem([display(v) for v in row])
+            for col in range(len(row)):
+                item.setToolTip(col, item.text(col))  # a narrow column elides it
+            new.append(item)
+        self.visits.addTopLevelItems(new)

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import QHeaderView, QTreeWidget, QWidget
 from fieldapp.store import due, scheduling
 from fieldapp.store.types import utcnow
 from fieldapp.ui import schedule_dialog
-from fieldapp.ui.account_tabs import record_tree
 from fieldapp.ui.background import user_message
 from fieldapp.ui.panel import AppContext
+from fieldapp.ui.record_tab import record_tree
 
 
 def _tr(text: str) -> str:

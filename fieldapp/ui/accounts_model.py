@@ -58,6 +58,9 @@ class AccountsModel(QAbstractTableModel):
         self._rows: dict[str, tuple[Any, ...]] = {}
         self._requested: set[int] = set()
         self._generation = 0
+        self._rows_generation = 0
+        # After refresh_rows(): cached rows are shown until their block is read again.
+        self._stale = False
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -72,6 +75,7 @@ class AccountsModel(QAbstractTableModel):
         flt = self.filter
         if not keep_cache:
             self._rows.clear()
+        self._stale = False
 
         def job(session: Session) -> tuple[list[str], dict[str, tuple[Any, ...]]]:
             ids = queries.account_ids(session, flt)
@@ -95,11 +99,26 @@ class AccountsModel(QAbstractTableModel):
         self.endResetModel()
         self.loaded.emit()
 
+    def refresh_rows(self) -> None:
+        """The same ids in the same order, their cells read again as they are shown.
+
+        For a change that alters cells but not which accounts are listed or their
+        order (a visit's last-visit date in a list neither filtered nor sorted by it):
+        reading every id again would cost the 100k-id read and a model reset, which
+        loses the list's selection and scroll position.
+        """
+        self._rows_generation += 1  # blocks read before the change are dropped on arrival
+        self._requested.clear()
+        self._stale = True
+        if self._ids:
+            last = self.index(len(self._ids) - 1, len(ACCOUNT_COLUMNS) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)  # the view asks for what it shows
+
     def _request_block(self, block: int) -> None:
         if block in self._requested:
             return
         self._requested.add(block)
-        gen = self._generation
+        gen = (self._generation, self._rows_generation)
         ids = self._ids[block * BLOCK : (block + 1) * BLOCK]
         self.bg.read(
             lambda s: queries.account_rows(s, ids),
@@ -107,8 +126,10 @@ class AccountsModel(QAbstractTableModel):
             owner=self,
         )
 
-    def _block_arrived(self, gen: int, block: int, rows: dict[str, tuple[Any, ...]]) -> None:
-        if gen != self._generation:
+    def _block_arrived(
+        self, gen: tuple[int, int], block: int, rows: dict[str, tuple[Any, ...]]
+    ) -> None:
+        if gen != (self._generation, self._rows_generation):
             return
         if len(self._rows) > CACHE_LIMIT:
             self._rows.clear()
@@ -156,8 +177,9 @@ class AccountsModel(QAbstractTableModel):
             return account_id
         column = index.column()
         row = self._rows.get(account_id)
+        if row is None or self._stale:
+            self._request_block(row_no // BLOCK)  # once a block (it notes what it asked)
         if row is None:
-            self._request_block(row_no // BLOCK)
             return PLACEHOLDER if column == 0 else ""
         value = row[column]
         if value is None:

@@ -219,6 +219,14 @@ class AccountsPanel(Panel):
     def refresh(self) -> None:
         self.model.reload()
 
+    def _on_changed(self, entities: frozenset[str]) -> None:
+        flt = self.model.filter
+        by_visits = flt.not_visited_days > 0 or flt.sort_column == "last_visit"
+        if "accounts" in entities or ("visits" in entities and by_visits):
+            self.refresh()
+        elif "visits" in entities:
+            self.model.refresh_rows()  # only the last-visit dates changed
+
     def new_record(self) -> None:
         self.table.clearSelection()
         self.detail.new_account()

@@ -13,12 +13,8 @@ visit by 15 minutes or a day, Delete cancel it (with undo), Ctrl+N schedule a vi
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
-    QModelIndex,
-    QPersistentModelIndex,
     QPoint,
     QSettings,
     Qt,
@@ -29,67 +25,22 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
     QLabel,
-    QListView,
     QMenu,
     QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
-from fieldapp.store import agenda, due, scheduling, services
+from fieldapp.store import agenda, due, scheduling
 from fieldapp.store.agenda import Agenda
 from fieldapp.ui import schedule_dialog, visits
+from fieldapp.ui.agenda_due import DueList
+from fieldapp.ui.agenda_edits import AgendaEditor
 from fieldapp.ui.agenda_view import AgendaView
-from fieldapp.ui.background import user_message
 from fieldapp.ui.panel import AppContext, Panel
 
-Index = QModelIndex | QPersistentModelIndex
-ACCOUNT_ROLE = Qt.ItemDataRole.UserRole + 1
 DUE_RELOAD_MS = 250
-
-
-class DueModel(QAbstractListModel):
-    """The accounts due for a visit, longest overdue first."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.accounts: list[due.DueAccount] = []
-
-    def set_accounts(self, accounts: list[due.DueAccount]) -> None:
-        self.beginResetModel()
-        self.accounts = list(accounts)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.accounts)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.accounts):
-            return None
-        account = self.accounts[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            place = f" — {account.city}" if account.city else ""
-            return f"{account.name}{place}\n{self._since(account)}"
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._since(account)
-        if role == ACCOUNT_ROLE:
-            return account.id
-        return None
-
-    def _since(self, account: due.DueAccount) -> str:
-        """ "44 days overdue · last visit 11 Oct" (the year when it is not this one)."""
-        days = account.days_overdue
-        overdue = self.tr("1 day overdue") if days == 1 else self.tr("%1 days overdue")
-        last = account.last_visit_at
-        if last is None:
-            seen = self.tr("never visited")
-        else:
-            local = last.astimezone()
-            when = f"{local:%d %b}" if local.year == date.today().year else f"{local:%d %b %Y}"
-            seen = self.tr("last visit %1").replace("%1", when)
-        return f"{overdue.replace('%1', str(days))} · {seen}"
 
 
 class AgendaPanel(Panel):
@@ -181,27 +132,18 @@ class AgendaPanel(Panel):
         left.addWidget(self.view, 1)
         left.addLayout(actions)
 
-        self.due_heading = QLabel(self.tr("Due for a visit"))
-        self.due_heading.setObjectName("agenda_due_heading")
-        self.due_model = DueModel()
-        self.due_list = QListView()
-        self.due_list.setObjectName("agenda_due")
-        self.due_list.setModel(self.due_model)
-        self.due_list.setAlternatingRowColors(True)
-        self.due_list.setWordWrap(True)
-        self.due_list.activated.connect(self._schedule_due)
-        self.due_hint = QLabel(self.tr("Double-click or Enter: schedule a visit"))
-        self.due_hint.setWordWrap(True)
-        side = QWidget()
-        right = QVBoxLayout(side)
-        right.setContentsMargins(0, 0, 0, 0)
-        right.addWidget(self.due_heading)
-        right.addWidget(self.due_list, 1)
-        right.addWidget(self.due_hint)
+        self.due = DueList()
+        self.edits = AgendaEditor(self)
+        self.due.schedule_requested.connect(self.edits.schedule_due)
+        self.due_heading, self.due_model, self.due_list = (
+            self.due.heading,
+            self.due.model,
+            self.due.list,
+        )
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(calendar)
-        self.splitter.addWidget(side)
+        self.splitter.addWidget(self.due)
         self.splitter.setStretchFactor(0, 4)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([900, 250])
@@ -231,7 +173,7 @@ class AgendaPanel(Panel):
         self.owner_id = owner_id
         self.owner_name = name if owner_id != self.device_user else ""
         self.mine_button.setVisible(bool(self.owner_name))
-        self._load_agenda()
+        self.load_agenda()
         self._load_due()
 
     def days(self) -> list[date]:
@@ -243,7 +185,7 @@ class AgendaPanel(Panel):
         if week is not None:
             self.week = week
             (self.week_button if week else self.day_button).setChecked(True)
-        self._load_agenda()
+        self.load_agenda()
 
     def go_previous(self) -> None:
         self.show_range(self.anchor - timedelta(days=7 if self.week else 1))
@@ -260,10 +202,10 @@ class AgendaPanel(Panel):
     def refresh(self) -> None:
         """Reload the calendar now, and the due list once a burst of changes is over
         (at 100k accounts it judges every one)."""
-        self._load_agenda()
+        self.load_agenda()
         self._due_timer.start()
 
-    def _load_agenda(self) -> None:
+    def load_agenda(self) -> None:
         self._generation += 1
         gen, days, owner = self._generation, self.days(), self.owner_id
         self.range_label.setText(self._range_text(days))
@@ -302,19 +244,9 @@ class AgendaPanel(Panel):
         )
 
     def _show_due(self, gen: int, listed: due.DueList) -> None:
-        if gen != self._due_generation:
-            return
-        self.due_total = listed.total
-        self.due_model.set_accounts(listed.accounts)
-        heading = self.tr("Due for a visit (%1)").replace("%1", f"{listed.total:,}")
-        if listed.total > len(listed.accounts):
-            heading += " " + self.tr("— the first %1").replace("%1", str(len(listed.accounts)))
-        self.due_heading.setText(heading)
-        self.due_hint.setText(
-            self.tr("Double-click or Enter: schedule a visit")
-            if listed.total
-            else self.tr("Every account has been visited within its frequency.")
-        )
+        if gen == self._due_generation:
+            self.due_total = listed.total
+            self.due.show_list(listed)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -390,141 +322,24 @@ class AgendaPanel(Panel):
             self.checkin_button.setEnabled(False)
             visits.check_in(self.ctx, self, visit.account_id, visit_id=visit.id)
 
-    # -- scheduling and moving ---------------------------------------------------------------
+    # -- scheduling and moving (agenda_edits.py) ---------------------------------------------
 
     def new_record(self) -> None:
-        """Ctrl+N: schedule a visit, at the next quarter hour today or 09:00 another day."""
-        now = datetime.now().astimezone()
-        if self.anchor == now.date():
-            start = now.replace(second=0, microsecond=0) + timedelta(minutes=15 - now.minute % 15)
-        else:
-            start = datetime.combine(self.anchor, datetime.min.time()).astimezone()
-            start = start.replace(hour=9)
-        self.schedule_at(start)
+        self.edits.new_record()
 
     def schedule_at(
         self, start: datetime, account: schedule_dialog.AccountChoice | None = None
     ) -> None:
-        request = schedule_dialog.ask_schedule(self, self.ctx.bg, start, account)
-        if request is None:
-            return
-
-        def job(session: Session) -> tuple[str, str]:
-            visit_id = scheduling.schedule_visit(
-                session,
-                request.account_id,
-                request.start,
-                minutes=request.minutes,
-                every_days=request.every_days,
-                owner_id=self.owner_id,
-            )
-            return visit_id, services.get(session, "accounts", request.account_id)["name"]
-
-        def done(result: tuple[str, str]) -> None:
-            visit_id, name = result
-            when = request.start.astimezone()
-            self.ctx.tell(
-                self.tr("Visit to %1 scheduled for %2.")
-                .replace("%1", name)
-                .replace("%2", f"{when:%a %d %b %H:%M}"),
-                lambda: self._cancel(visit_id, name, undoing=True),
-            )
-            self.show_range(when.date())
-            self.view.select("visit", visit_id)
-
-        self.ctx.bg.write(
-            job,
-            {"visits", "accounts"},
-            done,
-            on_error=lambda e: self.ctx.tell(self.tr("Not scheduled: ") + user_message(e)),
-            owner=self,
-        )
-
-    def _schedule_due(self, index: QModelIndex) -> None:
-        account_id = index.data(ACCOUNT_ROLE)
-        if not account_id:
-            return
-
-        def chosen(choice: schedule_dialog.AccountChoice) -> None:
-            start = datetime.combine(self.anchor, datetime.min.time()).astimezone()
-            self.schedule_at(start.replace(hour=9), choice)
-
-        self.ctx.bg.read(
-            lambda s: schedule_dialog.account_choice(s, account_id), chosen, owner=self
-        )
+        self.edits.schedule_at(start, account)
 
     def move_visit(self, visit_id: str, start: datetime, end: datetime) -> None:
-        """Move a planned visit (a drop, a resize, Shift+arrows), with undo."""
-        visit = self.view.visits.get(visit_id)
-        if visit is None:
-            return
-        self.view.apply_move(visit_id, start, end)
-
-        def undo(moved: scheduling.Moved) -> None:
-            self.ctx.bg.write(
-                lambda s: scheduling.move_visit(s, visit_id, moved.old_start, moved.old_end),
-                {"visits"},
-                lambda _r: self.ctx.tell(self.tr("Move undone.")),
-            )
-
-        def done(moved: scheduling.Moved) -> None:
-            when = moved.start.astimezone()
-            self.ctx.tell(
-                self.tr("Moved %1 to %2.")
-                .replace("%1", visit.account)
-                .replace("%2", f"{when:%a %d %b %H:%M}–{moved.end.astimezone():%H:%M}"),
-                lambda: undo(moved),
-            )
-
-        def failed(exc: Exception) -> None:
-            self.ctx.tell(self.tr("Not moved: ") + user_message(exc))
-            self._load_agenda()
-
-        self.ctx.bg.write(
-            lambda s: scheduling.move_visit(s, visit_id, start, end),
-            {"visits"},
-            done,
-            on_error=failed,
-            owner=self,
-        )
+        self.edits.move_visit(visit_id, start, end)
 
     def edit_selected(self) -> None:
-        visit = self.view.selected_visit()
-        if visit is None or not visit.movable:
-            return
-        times = schedule_dialog.ask_visit_times(
-            self, self.tr("Visit to %1").replace("%1", visit.account), visit.start, visit.minutes
-        )
-        if times is not None:
-            self.move_visit(visit.id, times.start, times.start + timedelta(minutes=times.minutes))
+        self.edits.edit_selected()
 
     def delete_selected(self) -> None:
-        """Delete: cancel the selected planned visit (undo brings it back)."""
-        visit = self.view.selected_visit()
-        if visit is not None and visit.movable:
-            self._cancel(visit.id, visit.account)
-
-    def _cancel(self, visit_id: str, name: str, *, undoing: bool = False) -> None:
-        def restore() -> None:
-            self.ctx.bg.write(
-                lambda s: services.restore(s, "visits", visit_id),
-                {"visits"},
-                lambda _r: self.ctx.tell(self.tr("Visit to %1 restored.").replace("%1", name)),
-            )
-
-        def done(_r: object) -> None:
-            if undoing:
-                self.ctx.tell(self.tr("Visit to %1 unscheduled.").replace("%1", name))
-            else:
-                self.ctx.tell(self.tr("Visit to %1 cancelled.").replace("%1", name), restore)
-
-        self.ctx.bg.write(
-            lambda s: scheduling.cancel_visit(s, visit_id),
-            {"visits"},
-            done,
-            on_error=lambda e: self.ctx.tell(self.tr("Not cancelled: ") + user_message(e)),
-            owner=self,
-        )
+        self.edits.delete_selected()
 
     # -- layout memory -----------------------------------------------------------------------
 

@@ -36,18 +36,16 @@ from fieldapp.ui.accounts_panel import AccountsPanel
 from fieldapp.ui.agenda_panel import AgendaPanel
 from fieldapp.ui.background import Background
 from fieldapp.ui.leads_panel import LeadsPanel
-from fieldapp.ui.map_screen import MapScreen
 from fieldapp.ui.panel import AppContext, Panel, UndoFn
 from fieldapp.ui.panels import PANELS, PanelSpec
 from fieldapp.ui.position import PositionProvider
-from fieldapp.ui.queries import TaskRow
 from fieldapp.ui.sync_control import SyncControl, describe
 from fieldapp.ui.sync_menu import SyncMenu
+from fieldapp.ui.task_queries import TaskRow
 
 if TYPE_CHECKING:
     from fieldapp.sync.engine import SyncReport
 from fieldapp.ui.tasks_panel import DueNotifier
-from fieldapp.ui.team_panel import TeamPanel
 from fieldapp.ui.toast import Toast
 
 SETTINGS_FILE = "fieldapp-ui.ini"
@@ -436,8 +434,7 @@ class MainWindow(QMainWindow):
         self.sync.timer.stop()
         self.save_layout()
         for panel in self.panels.values():
-            if isinstance(panel, MapScreen | TeamPanel):
-                panel.close_map()
+            panel.close_map()
         self.bg.shutdown()
         if self.tray is not None:
             self.tray.hide()

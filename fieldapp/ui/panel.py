@@ -79,6 +79,10 @@ class Panel(QWidget):
     def focus_search(self) -> None:
         """Ctrl+F."""
 
+    def close_map(self) -> None:
+        """Release a web view's workers and files (panels with a map; the window calls
+        this on close)."""
+
     def save_state(self, settings: QSettings) -> None:
         """Store layout details (splitters, columns) under the panel's own group."""
 

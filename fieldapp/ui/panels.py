@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fieldapp.ui.accounts_panel import AccountsPanel
+from fieldapp.ui.admin_panel import AdminPanel
 from fieldapp.ui.agenda_panel import AgendaPanel
 from fieldapp.ui.conflicts_panel import ConflictsPanel
 from fieldapp.ui.contacts_panel import ContactsPanel
@@ -22,7 +23,7 @@ from fieldapp.ui.panel import AppContext, Panel
 from fieldapp.ui.pipeline_panel import PipelinePanel
 from fieldapp.ui.refused_panel import RefusedPanel
 from fieldapp.ui.reports_panel import ReportsPanel
-from fieldapp.ui.roles import EVERYONE, MANAGERS
+from fieldapp.ui.roles import ADMINS, EVERYONE, MANAGERS
 from fieldapp.ui.tasks_panel import TasksPanel
 from fieldapp.ui.team_panel import TeamPanel
 from fieldapp.ui.today_panel import TodayPanel
@@ -47,6 +48,7 @@ PANELS: list[PanelSpec] = [
     PanelSpec("map", "Map", MapScreen),
     PanelSpec("reports", "Reports", ReportsPanel),
     PanelSpec("team", "Team", TeamPanel, MANAGERS),
+    PanelSpec("admin", "Admin", AdminPanel, ADMINS),
     PanelSpec("conflicts", "Conflicts", ConflictsPanel),
     PanelSpec("refused", "Refused", RefusedPanel),
 ]

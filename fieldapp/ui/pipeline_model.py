@@ -56,9 +56,11 @@ class StageModel(LazyTableModel):
     def cell(self, values: tuple[Any, ...], column: int) -> str:
         card: board.Card = values[0]
         due = f" · {card.close_date:%d %b}" if card.close_date else ""
+        # Amount and odds on a line of their own: in a narrow column a long account name
+        # would otherwise push them out of sight behind the ellipsis.
         return (
-            f"{card.name}\n{card.account} · {money(card.amount, card.currency)} · "
-            f"{card.probability}%{due}"
+            f"{card.name}\n{card.account}\n"
+            f"{money(card.amount, card.currency)} · {card.probability}%{due}"
         )
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -103,9 +103,9 @@ class StageColumn(QFrame):
         rows = self.view.verticalHeader()
         rows.hide()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(2 * self.fontMetrics().height() + 8)
+        rows.setDefaultSectionSize(3 * self.fontMetrics().height() + 8)  # name, account, amount
         self.view.setShowGrid(False)
-        self.view.setWordWrap(True)
+        self.view.setWordWrap(False)  # one line each; a long name is elided, not wrapped
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setDragEnabled(True)

@@ -8,13 +8,13 @@ tuples, dicts and frozen dataclasses, never ORM objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from fieldapp.store import refused, sandbox, scheduling, search, services
+from fieldapp.store import agenda, refused, sandbox, scheduling, search, services
 from fieldapp.store.models import (
     Account,
     Contact,
@@ -26,6 +26,7 @@ from fieldapp.store.models import (
     Visit,
 )
 from fieldapp.store.types import utcnow
+from fieldapp.ui.task_queries import TaskRow, day_bounds, open_tasks
 
 # --- accounts list ------------------------------------------------------------------
 
@@ -255,62 +256,6 @@ def leads(
 
 
 @dataclass(frozen=True)
-class TaskRow:
-    id: str
-    title: str
-    due_at: datetime | None
-    priority: str
-    done: bool
-    account_id: str | None
-    account: str
-
-
-def _day_bounds(day: date | None = None) -> tuple[datetime, datetime]:
-    local = datetime.now().astimezone()
-    day = day or local.date()
-    start = datetime.combine(day, datetime.min.time(), tzinfo=local.tzinfo).astimezone(UTC)
-    return start, start + timedelta(days=1)
-
-
-def open_tasks(session: Session, *, include_done: bool = False) -> list[TaskRow]:
-    conds: list[Any] = [Task.deleted_at.is_(None)]
-    if not include_done:
-        conds.append(Task.done.is_(False))
-    rows = session.execute(
-        select(
-            Task.id,
-            Task.title,
-            Task.due_at,
-            Task.priority,
-            Task.done,
-            Task.account_id,
-            Account.name,
-        )
-        .outerjoin(Account, Account.id == Task.account_id)
-        .where(*conds)
-        .order_by(Task.due_at.is_(None), Task.due_at, Task.title)
-    )
-    return [TaskRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6] or "") for r in rows]
-
-
-def task_bucket(due: datetime | None, now: datetime | None = None) -> str:
-    """overdue | today | upcoming | someday, in the laptop's local day."""
-    if due is None:
-        return "someday"
-    now = now or utcnow()
-    _start, end = _day_bounds(now.astimezone().date())
-    if due < now:
-        return "overdue"
-    if due < end:
-        return "today"
-    return "upcoming"
-
-
-def tasks_due_between(session: Session, start: datetime, end: datetime) -> list[TaskRow]:
-    return [t for t in open_tasks(session) if t.due_at is not None and start <= t.due_at < end]
-
-
-@dataclass(frozen=True)
 class VisitRow:
     id: str
     account_id: str
@@ -329,7 +274,10 @@ class Today:
 
 
 def today(session: Session) -> Today:
-    start, end = _day_bounds()
+    """The signed-in user's day: their planned visits and tasks (a manager's replica holds
+    the whole team's, which belong in the Team panel and the reps' agendas)."""
+    start, end = day_bounds()
+    me = agenda.device_user_id(session)
     rows = session.execute(
         select(
             Visit.id,
@@ -345,11 +293,12 @@ def today(session: Session) -> Today:
             Visit.deleted_at.is_(None),
             Visit.planned_start >= start,
             Visit.planned_start < end,
+            *agenda.owned_by(Visit.owner_id, me),
         )
         .order_by(Visit.planned_start)
     )
     planned = [VisitRow(*r) for r in rows]
-    due = [t for t in open_tasks(session) if t.due_at is not None and t.due_at < end]
+    due = open_tasks(session, owner_id=me, due_before=end)
     recent: list[TimelineEntry] = []
     visits = session.execute(
         select(Visit.id, Visit.checkin_at, Visit.outcome, Account.name, Account.id)

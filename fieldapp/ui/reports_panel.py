@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 
 # Filters changed in quick succession (a few clicks) run one report.
 SETTLE_MS = 120
-RESIZE_ROWS = 30
 
 
 @dataclass(frozen=True)
@@ -109,8 +108,6 @@ class ReportsPanel(Panel):
         self.table = record_table(self.model)
         self.table.setObjectName("report_table")
         self.table.setWordWrap(False)
-        # Column widths from the header and the first rows, not every one of 200.
-        self.table.horizontalHeader().setResizeContentsPrecision(RESIZE_ROWS)
         # The chart's place: a note until the first chart, then the chart view.
         self.chart_area = QStackedWidget()
         self.no_chart = QLabel(self.tr("Nothing to chart in this period."))

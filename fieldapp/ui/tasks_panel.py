@@ -28,14 +28,14 @@ from PySide6.QtWidgets import (
 
 from fieldapp.store import services
 from fieldapp.store.types import utcnow
-from fieldapp.ui import dialogs, queries, style
+from fieldapp.ui import dialogs, style, task_queries
 from fieldapp.ui.background import Background, user_message
 from fieldapp.ui.empty_state import EmptyHint
 from fieldapp.ui.forms import display
 from fieldapp.ui.headers import column_title, record_table
 from fieldapp.ui.panel import AppContext, Panel
-from fieldapp.ui.queries import TaskRow
 from fieldapp.ui.task_editor import TaskDialog, open_task_editor
+from fieldapp.ui.task_queries import TaskRow
 
 Index = QModelIndex | QPersistentModelIndex
 HEADERS = ("When", "Due", "Priority", "Account", "Task")
@@ -52,8 +52,7 @@ class TasksModel(QAbstractTableModel):
         self._rows: list[tuple[str, TaskRow]] = []
 
     def set_tasks(self, tasks: list[TaskRow], buckets: tuple[str, ...]) -> None:
-        now = utcnow()
-        rows = [(queries.task_bucket(t.due_at, now), t) for t in tasks]
+        rows = zip(task_queries.task_buckets(tasks), tasks, strict=True)
         self.beginResetModel()
         self._rows = [r for r in rows if r[0] in buckets]
         self.endResetModel()
@@ -106,7 +105,9 @@ class DueNotifier(QObject):
 
     def check(self) -> None:
         start, end = self._since, utcnow() + self.lead
-        self.bg.read(lambda s: queries.tasks_due_between(s, start, end), self._found, owner=self)
+        self.bg.read(
+            lambda s: task_queries.tasks_due_between(s, start, end), self._found, owner=self
+        )
 
     def _found(self, tasks: list[TaskRow]) -> None:
         fresh = [t for t in tasks if t.id not in self._told]
@@ -166,7 +167,7 @@ class TasksPanel(Panel):
         self.refresh()
 
     def refresh(self) -> None:
-        self.ctx.bg.read(queries.open_tasks, self._show, owner=self)
+        self.ctx.bg.read(task_queries.open_tasks, self._show, owner=self)
 
     def _show(self, tasks: list[TaskRow]) -> None:
         self._tasks = tasks

@@ -18,6 +18,7 @@ class Toast(QFrame):
         self.setObjectName("toast")
         style.set_role(self, "toast")
         self.label = QLabel()
+        self.label.setWordWrap(True)  # a long warning wraps instead of running off the window
         self.action = QPushButton()
         self.action.clicked.connect(self._act)
         self.close_button = QPushButton("✕")
@@ -66,8 +67,14 @@ class Toast(QFrame):
         parent = self.parentWidget()
         if parent is None:
             return
-        width = min(max(self.sizeHint().width(), 320), parent.width() - 40)
-        self.resize(width, self.sizeHint().height())
+        # A wrapping label's size hint is not its one-line width: measure the text instead.
+        text_width = self.label.fontMetrics().horizontalAdvance(self.label.text())
+        buttons = self.sizeHint().width() - self.label.sizeHint().width()
+        width = min(max(text_width + buttons + 16, 320), parent.width() - 40)
+        m = self.layout().contentsMargins()
+        label_width = width - buttons - m.left() - m.right()
+        height = self.label.heightForWidth(label_width) + m.top() + m.bottom()
+        self.resize(width, max(height, self.minimumSizeHint().height()))
         self.move((parent.width() - width) // 2, parent.height() - self.height() - 40)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

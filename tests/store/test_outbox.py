@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from fieldapp.store import fields, services
+from fieldapp.store import bulk_outbox, fields, services
 from fieldapp.store.db import Replica
 from fieldapp.store.models import Account, Outbox
 from fieldapp.store.outbox import remote_apply
@@ -312,7 +312,7 @@ def test_only_text_columns_without_json_escapes_are_copied_as_they_are() -> None
         "latitude": [50.1, 50.2, 50.3],
         "description": ["one", "two\nlines", "three"],
     }
-    assert services._plain_text_columns(Account.__table__, columns) == {"name", "city"}
+    assert bulk_outbox.plain_text_columns(Account.__table__, columns) == {"name", "city"}
 
 
 def test_bulk_rows_with_different_fields_and_whole_number_coordinates(replica: Replica) -> None:

@@ -95,6 +95,24 @@ def test_limit_is_respected_for_short_and_long_queries(replica: Replica) -> None
         assert len(search.search_ids(s, "accounts", "apex", limit=30)) == 30
 
 
+def test_deleted_best_matches_leave_room_for_the_live_ones(replica: Replica) -> None:
+    # The deleted accounts rank first (the word three times in a short name), more of
+    # them than the first ranking pass looks at: the live ones must still come back.
+    with replica.session() as s:
+        gone = services.bulk_create(
+            s, "accounts", [{"name": f"Gamma Gamma Gamma {i}"} for i in range(100)]
+        )
+        live = services.bulk_create(
+            s, "accounts", [{"name": f"Gamma Handel Nord Sued {i}"} for i in range(20)]
+        )
+        for account_id in gone:
+            services.delete(s, "accounts", account_id)
+    with replica.read_session() as s:
+        assert sorted(search.search_ids(s, "accounts", "gamma", limit=50)) == sorted(live)
+        assert set(search.search_ids(s, "accounts", "gamma", limit=10)) <= set(live)
+        assert len(search.search_ids(s, "accounts", "gamma", limit=10)) == 10
+
+
 def test_bulk_insert_indexes_every_row_and_keeps_the_trigger(replica: Replica) -> None:
     rows = [
         {"name": f"Bulkfirma {i}", "city": "Zwickau"} for i in range(search.BULK_INDEX_THRESHOLD)

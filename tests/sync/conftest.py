@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from fieldapp.server import admin
 from fieldapp.server.db import Database
 from fieldapp.store.db import Replica, open_replica
 from fieldapp.sync import state
+from fieldapp.sync.account import CREDENTIALS
 from fieldapp.sync.engine import SyncEngine
 from fieldapp.sync.transport import Transport
 from tests.syncutil import PASSWORD, ServerProcess, database_url
@@ -41,6 +43,17 @@ class World:
         self.transports.append(transport)
         return replica, SyncEngine(replica, transport, chunk_size=50)
 
+    def app_sign_in(self, replica: Replica, name: str) -> str:
+        """Sign ``replica`` in as the app and ``fieldapp login`` leave it; return the token."""
+        transport = Transport(self.server.base)
+        token = transport.login(name, PASSWORD).token
+        transport.close()
+        with replica.engine.begin() as conn:
+            state.put(conn, "server", self.server.base)
+            state.put(conn, "username", name)
+        CREDENTIALS.save(self.server.base, name, token)
+        return token
+
     def close(self) -> None:
         for t in self.transports:
             t.close()
@@ -50,24 +63,33 @@ class World:
         self.db.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    with database_url(request.param, tmp_path) as url:
+@contextmanager
+def running_world(kind: str, tmp_path: Path) -> Iterator[World]:
+    """A server on a fresh ``kind`` database (sqlite or postgresql), stopped afterwards."""
+    with database_url(kind, tmp_path) as url:
         w = World(url, tmp_path)
         try:
             yield w
         finally:
             w.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    with running_world(request.param, tmp_path) as w:
+        yield w
+
+
+@pytest.fixture
+def sqlite_world(tmp_path: Path) -> Iterator[World]:
+    with running_world("sqlite", tmp_path) as w:
+        yield w
 
 
 @pytest.fixture
 def pg_world(tmp_path: Path) -> Iterator[World]:
-    with database_url("postgresql", tmp_path) as url:
-        w = World(url, tmp_path)
-        try:
-            yield w
-        finally:
-            w.close()
+    with running_world("postgresql", tmp_path) as w:
+        yield w
 
 
 MakeWorld = Callable[[], World]

@@ -24,6 +24,7 @@ from fieldapp.store.attachments import (
 )
 from fieldapp.store.db import Replica
 from fieldapp.sync import blobs as blob_sync
+from fieldapp.sync.transport import Transport
 from tests.sync.conftest import World
 from tests.syncutil import database_url
 
@@ -219,3 +220,28 @@ def test_a_sideways_photo_is_turned_upright(replica: Replica) -> None:
     assert (info.width, info.height) == (200, 300)
     with Image.open(blobs.blob_path(replica.data_dir, info.sha256)) as kept:
         assert kept.size == (200, 300)
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+def test_attachment_replies_cut_inside_their_headers_are_asked_for_again(world: World) -> None:
+    # Attachments go through the transport's one retry policy (Transport.raw): a reply
+    # cut inside its headers reads as a 200 without a body, which is asked for again.
+    from tests.sync.test_damaged_replies import DamagingProxy, cut_inside_headers
+
+    _north, account = _setup(world)
+    alice, alice_sync = world.client("alice")
+    alice_sync.sync()
+    data = os.urandom(5000)
+    with alice.session() as s:
+        attach_bytes(s, alice.data_dir, "accounts", account, data, "notes.bin")
+    alice_sync.sync()
+    proxy = DamagingProxy(world.server.port, cut_inside_headers, 2)
+    transport = Transport(f"http://127.0.0.1:{proxy.port}", world.transports[-1].token)
+    try:
+        report = blob_sync.upload_pending(alice, transport)
+    finally:
+        transport.close()
+        proxy.close()
+    assert proxy.left < 0  # the damaged replies were met
+    assert report.uploaded == 1 and report.bytes_sent == len(data)
+    assert _server_blob(world, hashlib.sha256(data).hexdigest()).read_bytes() == data

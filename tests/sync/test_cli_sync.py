@@ -253,6 +253,44 @@ def test_sync_password_stdin_without_keyring_history_and_refused_commands(
     assert "refused" in run("sync", "--history").stdout
 
 
+def test_admin_and_history_commands_sign_in_from_stdin_without_keyring(
+    served: tuple[str, ServerProcess], tmp_path: Path
+) -> None:
+    _, proc = served
+    env = dict(os.environ, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    data_dir = tmp_path / "admin-script"
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "fieldapp", "--data-dir", str(data_dir), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+
+    done = run("sync", "--password-stdin", "--server", proc.base, "--user", "boss", stdin=PASSWORD)
+    assert done.returncode == 0, done.stderr
+    done = run("admin", "territories", "list")
+    assert done.returncode == 1 and "sign in first" in done.stderr  # nothing was kept
+    done = run("admin", "--password-stdin", "territories", "list", "--json", stdin=PASSWORD)
+    assert done.returncode == 0, done.stderr
+    assert {"North", "South"} <= {t["name"] for t in json.loads(done.stdout)}
+    # The admin's password first, then the new user's: one line each.
+    done = run(
+        "admin", "--password-stdin", "users", "add", "carla", "--role", "rep", "--password-stdin",
+        stdin=f"{PASSWORD}\nnew user password\n",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    done = run("admin", "--password-stdin", "users", "list", "--json", stdin="wrong password")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    [account] = json.loads(run("accounts", "list", "--json", "--limit", "1").stdout)
+    done = run("history", account["id"], "--password-stdin", "--json", stdin=PASSWORD)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["entries"], "the server's trail of a synced account"
+
+
 def test_server_unreachable_is_one_clear_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,27 +13,18 @@ from pytestqt.qtbot import QtBot
 
 from fieldapp.server import admin
 from fieldapp.store.db import open_replica
-from fieldapp.sync import state
-from fieldapp.sync.account import CREDENTIALS
-from fieldapp.sync.transport import Transport
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.team_panel import TeamPanel
 from tests.sync.conftest import World
 from tests.sync.test_sync_flow import create
-from tests.syncutil import PASSWORD, MemoryKeyring
+from tests.syncutil import MemoryKeyring
 
 
 def _signed_in_window(
     qtbot: QtBot, world: World, tmp_path: Path, name: str
 ) -> tuple[MainWindow, object]:
     replica = open_replica(tmp_path / name)
-    transport = Transport(world.server.base)
-    token = transport.login(name, PASSWORD).token
-    transport.close()
-    with replica.engine.begin() as conn:
-        state.put(conn, "server", world.server.base)
-        state.put(conn, "username", name)
-    CREDENTIALS.save(world.server.base, name, token)
+    world.app_sign_in(replica, name)
     window = MainWindow(
         replica, settings=QSettings(str(tmp_path / f"{name}.ini"), QSettings.Format.IniFormat)
     )

@@ -11,14 +11,13 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
 from fieldapp.server import login
 from tests.sync.conftest import World
-from tests.syncutil import PASSWORD, ServerProcess, database_url
+from tests.syncutil import PASSWORD, ServerProcess
 
 
 def attempt(base: str, name: str, password: str) -> requests.Response:
@@ -142,16 +141,6 @@ def test_a_login_flood_gets_503_with_retry_after(
     busy = next(a for a in answers if a.status_code == 503)
     assert int(busy.headers["Retry-After"]) >= 1
     assert "busy" in busy.json()["detail"]
-
-
-@pytest.fixture
-def sqlite_world(tmp_path: Path) -> Iterator[World]:
-    with database_url("sqlite", tmp_path) as url:
-        w = World(url, tmp_path)
-        try:
-            yield w
-        finally:
-            w.close()
 
 
 def test_logins_hold_no_write_lock_while_argon2_runs(sqlite_world: World) -> None:

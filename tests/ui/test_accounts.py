@@ -12,10 +12,11 @@ from pytestqt.qtbot import QtBot
 from fieldapp.store import services
 from fieldapp.store.db import Replica
 from fieldapp.store.types import utcnow
-from fieldapp.ui import dialogs
+from fieldapp.ui import dialogs, fmt
 from fieldapp.ui.accounts_model import PLACEHOLDER, AccountsModel
 from fieldapp.ui.accounts_panel import AccountsPanel
 from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.queries import ACCOUNT_COLUMNS
 from tests.ui.builders import Demo
 
 
@@ -234,3 +235,37 @@ def test_background_change_refreshes_list(
     wait_rows(qtbot, panel, 41)
     assert names(panel)[0] == "Aaron Apotheke"
     assert utcnow() - timedelta(minutes=1) < utcnow()
+
+
+def test_a_visit_updates_its_row_without_reloading_the_list(
+    qtbot: QtBot, replica: Replica, window: MainWindow
+) -> None:
+    panel = accounts_panel(window)
+    wait_rows(qtbot, panel, 40)
+    column = ACCOUNT_COLUMNS.index("last_visit")
+    row = 5
+    account_id = panel.model.account_id(row)
+    panel.table.selectRow(row)
+    before = panel.model.index(row, column).data()
+    reloads: list[object] = []
+    panel.model.loaded.connect(lambda: reloads.append(None))
+    when = utcnow() - timedelta(days=1)
+    window.bg.write(
+        lambda s: services.create(
+            s, "visits", {"account_id": account_id, "checkin_at": when, "outcome": "successful"}
+        ),
+        {"visits"},
+    )
+    shown = fmt.fmt_date(when)
+    qtbot.waitUntil(lambda: panel.model.index(row, column).data() == shown)
+    assert shown != before
+    assert reloads == []  # the same ids: no 100k-id read, no model reset
+    assert panel.table.selectionModel().selectedRows()[0].row() == row
+    # Filtered by visits, the same notice lists the accounts again.
+    panel.not_visited.setValue(100)
+    qtbot.waitUntil(lambda: len(reloads) == 1)
+    window.bg.write(
+        lambda s: services.create(s, "visits", {"account_id": account_id, "checkin_at": when}),
+        {"visits"},
+    )
+    qtbot.waitUntil(lambda: len(reloads) == 2)

@@ -14,8 +14,9 @@ from fieldapp.store import agenda, scheduling, services
 from fieldapp.store.db import Replica, open_replica
 from fieldapp.store.types import utcnow
 from fieldapp.ui import schedule_dialog
+from fieldapp.ui.agenda_due import ACCOUNT_ROLE
 from fieldapp.ui.agenda_layout import moment_at
-from fieldapp.ui.agenda_panel import ACCOUNT_ROLE, AgendaPanel
+from fieldapp.ui.agenda_panel import AgendaPanel
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.schedule_dialog import ScheduleDialog, ScheduleRequest
 from tests.ui.builders import Demo
@@ -449,3 +450,36 @@ def test_bad_frequency_is_refused_at_the_field(
     assert "4w or 30d" in form.error_text("visit_frequency_days")
     form.editors["visit_frequency_days"].setText("2w")  # type: ignore[union-attr]
     assert form.check_field("visit_frequency_days")
+
+
+def test_today_is_the_signed_in_users_day(replica: Replica, demo: Demo) -> None:
+    """On a replica that holds a team's records, Today lists only its user's visits and tasks
+    (and those made before anyone signed in), like the agenda."""
+    from sqlalchemy import text
+
+    from fieldapp.ui import queries, task_queries
+
+    visits = planned_today(replica, demo)
+    tasks_due = local_today_at(9)
+    me, colleague = "00000000-0000-4000-8000-00000000000a", "00000000-0000-4000-8000-00000000000b"
+    with replica.session() as s:
+        s.execute(text("INSERT INTO sync_state (key, value) VALUES ('user_id', :u)"), {"u": me})
+        services.update(s, "visits", visits[0]["id"], {"owner_id": me})
+        services.update(s, "visits", visits[1]["id"], {"owner_id": colleague})
+        mine = services.create(s, "tasks", {"title": "mine", "due_at": tasks_due, "owner_id": me})
+        theirs = services.create(
+            s, "tasks", {"title": "theirs", "due_at": tasks_due, "owner_id": colleague}
+        )
+    with replica.read_session() as s:
+        day = queries.today(s)
+        reminders = task_queries.tasks_due_between(
+            s, tasks_due - timedelta(minutes=1), tasks_due + timedelta(minutes=1)
+        )
+        everything = task_queries.open_tasks(s)
+    shown = {v.id for v in day.planned}
+    assert visits[0]["id"] in shown and visits[1]["id"] not in shown
+    assert {v["id"] for v in visits[2:]} <= shown  # no owner yet: the device user's
+    due = {t.id for t in day.due}
+    assert mine in due and theirs not in due
+    assert {t.id for t in reminders} & {mine, theirs} == {mine}
+    assert {mine, theirs} <= {t.id for t in everything}  # the Tasks panel still lists all

@@ -36,13 +36,15 @@ def test_window_opens_on_today_with_counts(qtbot: QtBot, window: MainWindow) -> 
         "map",
         "reports",
         "team",
+        "admin",
         "conflicts",
         "refused",
     ]
     # Ctrl+1 … Ctrl+9, Ctrl+0 in sidebar order (the README's shortcut table), over the
-    # panels a rep sees (nobody has signed in to this replica): Team is a manager's.
+    # panels a rep sees (nobody has signed in to this replica): Team is a manager's,
+    # Admin an admin's.
     shown = [spec for spec in PANELS if "rep" in spec.roles]
-    assert [spec.key for spec in PANELS if spec not in shown] == ["team"]
+    assert [spec.key for spec in PANELS if spec not in shown] == ["team", "admin"]
     keys = [f"Ctrl+{i % 10}" if i <= 10 else "" for i in range(1, len(shown) + 1)]
     assert [(a.text(), a.shortcut().toString()) for a in window.panel_actions if a.isVisible()] == [
         (spec.title, key) for spec, key in zip(shown, keys, strict=True)

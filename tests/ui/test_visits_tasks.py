@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from fieldapp.store import services
 from fieldapp.store.db import Replica
 from fieldapp.store.types import utcnow
-from fieldapp.ui import dialogs
+from fieldapp.ui import dialogs, queries, task_queries
 from fieldapp.ui.accounts_panel import AccountsPanel
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.position import Fix, FixCallback, PositionProvider
@@ -193,3 +193,43 @@ def test_notification_for_task_coming_due(
     # Announced once, not on every check.
     with qtbot.assertNotEmitted(window.notifier.due, wait=300):
         pass
+
+
+def test_task_buckets_follow_the_local_day() -> None:
+    now = utcnow()
+    local = now.astimezone()
+    midnight = datetime.combine(
+        local.date() + timedelta(days=1), datetime.min.time(), tzinfo=local.tzinfo
+    ).astimezone(UTC)
+    dues = [now - timedelta(minutes=1), midnight - timedelta(minutes=1), midnight, None]
+    if midnight - now <= timedelta(minutes=1):  # a run in the last minute of the day
+        dues[1] = now + timedelta(seconds=1)
+    tasks = [
+        task_queries.TaskRow(str(i), "t", due, "normal", False, None, "")
+        for i, due in enumerate(dues)
+    ]
+    assert task_queries.task_buckets(tasks, now) == ["overdue", "today", "upcoming", "someday"]
+    assert [task_queries.task_bucket(due, now) for due in dues] == task_queries.task_buckets(
+        tasks, now
+    )
+
+
+def test_today_and_reminders_read_only_the_tasks_due_in_their_span(replica: Replica) -> None:
+    now = utcnow()
+    with replica.session() as s:
+        late, soon, later, undated = (
+            services.create(s, "tasks", {"title": title, "due_at": due})
+            for title, due in (
+                ("late", now - timedelta(days=1)),
+                ("soon", now + timedelta(minutes=10)),
+                ("later", now + timedelta(days=3)),
+                ("undated", None),
+            )
+        )
+    with replica.read_session() as s:
+        due_today = {t.id for t in queries.today(s).due}
+        reminders = task_queries.tasks_due_between(s, now, now + timedelta(minutes=30))
+        everything = {t.id for t in task_queries.open_tasks(s)}
+    assert late in due_today and later not in due_today and undated not in due_today
+    assert [t.id for t in reminders] == [soon]
+    assert {late, soon, later, undated} <= everything

@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.bench_ui.common import wait
+
 
 def pss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
@@ -42,7 +44,7 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def memory_after_panels(data_dir: Path, wait: Any) -> dict[str, Any]:
+def memory_after_panels(data_dir: Path) -> dict[str, Any]:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
