@@ -29,6 +29,9 @@ class Scope:
 
     users: tuple[str, ...] | None
     territories: tuple[str, ...]
+    # Whose team-wide automation rules reach this principal: their manager's and the
+    # admins' (fieldapp.domain.rules.applies); rules naming a territory reach its reps.
+    rule_authors: tuple[str, ...] = ()
 
     @property
     def everything(self) -> bool:
@@ -60,6 +63,7 @@ class Scope:
                 or_(Record.territory_id.in_(self.territories), Record.owner_id.in_(self.users)),
             ),
             Record.account_id.in_(self.accounts_query()),
+            and_(Record.entity == "rules", Record.owner_id.in_(self.rule_authors)),
         )
 
     def account_visible(self, account: Record) -> bool:
@@ -79,15 +83,18 @@ def scope_of(session: Session, who: Principal) -> Scope:
     territories = session.scalars(
         select(Assignment.territory_id).where(Assignment.user_id.in_(users)).distinct()
     )
-    return Scope(tuple(users), tuple(territories))
+    authors = list(session.scalars(select(User.id).where(User.role == "admin")))
+    if who.manager_id:
+        authors.append(who.manager_id)
+    return Scope(tuple(users), tuple(territories), tuple(authors))
 
 
 def anchors(entity: str, row_id: str, data: dict[str, Any]) -> tuple[str | None, str | None]:
     """(account_id, territory_id) a record hangs off."""
     column = ACCOUNT_ANCHOR.get(entity)
-    if entity == "leads":
+    if entity in ("leads", "rules"):
         # A lead hangs off no account; the territory its address lies in lets that
-        # territory's reps see it besides its owner.
+        # territory's reps see it besides its owner (a rule's: the reps it reaches).
         territory = data.get("territory_id")
         return None, territory if isinstance(territory, str) else None
     if column is None:
