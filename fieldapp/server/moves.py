@@ -4,7 +4,9 @@ A reassignment writes a ``ScopeExit`` row per (account, user who lost it). When 
 client's scope sequence is behind, the pull adds, for the accounts that moved since:
 where each account is now (territory, owner, the territory's reps) and whom it came
 from. The client names them in its sync report ("12 accounts moved to Ben's territory").
-All from the server's own state, never from what the client claims.
+All from the server's own state, never from what the client claims. With every change of
+who-sees-what the pull also carries each territory's reps (:func:`territory_reps`), so
+the client can name them.
 """
 
 from __future__ import annotations
@@ -45,10 +47,7 @@ def moves_since(
             )
         ):
             records[account_id] = (territory_id, owner_id)
-    reps: dict[str, list[str]] = {}
-    assigned = session.execute(select(Assignment.territory_id, Assignment.user_id))
-    for territory_id, user_id in assigned:
-        reps.setdefault(territory_id, []).append(user_id)
+    reps = territory_reps(session)
     held: dict[frozenset[str], str | None] = {}  # losers -> the one territory they hold
     out = []
     for account_id, (territory_id, owner_id) in records.items():
@@ -66,6 +65,23 @@ def moves_since(
         }
         out.append(moved)
     return out
+
+
+def territory_reps(session: Session) -> dict[str, list[str]]:
+    """Territory id → the users assigned to it, for every territory.
+
+    Sent to every client, as users and territories are: a rep must be able to name
+    whose territory an account went to, which is by definition outside their scope.
+    """
+    reps: dict[str, list[str]] = {}
+    assigned = session.execute(
+        select(Assignment.territory_id, Assignment.user_id).order_by(
+            Assignment.territory_id, Assignment.user_id
+        )
+    )
+    for territory_id, user_id in assigned:
+        reps.setdefault(territory_id, []).append(user_id)
+    return reps
 
 
 def _came_from(

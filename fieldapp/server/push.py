@@ -67,7 +67,9 @@ def _in_scope(
     account = batch.load(session, account_id)
     if account is None:
         raise Refused(f"account {account_id} is not on the server")
-    return scope.account_visible(account)
+    # What the pusher made under their own new account, placed in another territory in
+    # this same push, goes with it.
+    return scope.account_visible(account) or account.id in batch.placed_away
 
 
 def _what(entity: str, row_id: str) -> str:
@@ -99,14 +101,24 @@ def _insert(session: Session, batch: Batch, m: Mutation, checked: Checked) -> Mu
     new_values = checked.values
     data = {"id": m.row_id, **new_values}
     placed = placing.place_new(session, batch.scope, batch.who, m.entity, data)
+    # A new account of the pusher's own whose address lies in another territory goes
+    # there (the rule every side applies), not back as a refusal: the server keeps it,
+    # and the pusher's next pull says it moved to that territory's reps and left.
+    away = False
     if not _in_scope(session, batch, m.entity, m.row_id, data):
-        raise Refused(f"{_what(m.entity, m.row_id)} is outside your scope")
+        away = placing.placed_elsewhere(session, batch.scope, m.entity, data)
+        if not away:
+            raise Refused(f"{_what(m.entity, m.row_id)} is outside your scope")
     if m.entity == "rules":
         rules.check_write(batch.who, batch.scope, data)
     rec = Record(id=m.row_id, entity=m.entity, version=0, deleted=False)
     batch.new[rec.id] = rec
     batch.data[rec.id] = data
     batch.set_anchors(session, rec, data)
+    if away:
+        batch.placed_away.add(rec.id)
+        batch.exits.append((rec.id, batch.who.id))
+        batch.scope_changed = True
     conflicts: list[str] = []
     account_id, _ = anchors(m.entity, m.row_id, data)
     parent = batch.load(session, account_id) if account_id and account_id != rec.id else None

@@ -64,6 +64,8 @@ class Batch:
     # send a record that names one inserted later in the same push (a route stop, then
     # the visit planned for it), and that reference is sound.
     announced: dict[str, str] = field(default_factory=dict)
+    # New accounts of the pusher's that their address placed outside the pusher's scope.
+    placed_away: set[str] = field(default_factory=set)
     # Records rewritten in bulk, without ORM objects (a reassignment's accounts).
     rewrites: list[Rewrite] = field(default_factory=list)
 

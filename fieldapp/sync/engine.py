@@ -38,7 +38,7 @@ from fieldapp.store.db import Replica, indexes_dropped
 from fieldapp.store.models import ENTITIES, Outbox
 from fieldapp.store.refused import record_label
 from fieldapp.store.types import to_wire, utcnow
-from fieldapp.sync import incoming, purge, quarantine, state
+from fieldapp.sync import incoming, purge, quarantine, state, team
 from fieldapp.sync.eviction import UNSENT, evict
 from fieldapp.sync.protocol import MAX_PULL_LIMIT, Mutation, MutationResult
 from fieldapp.sync.report import Rejection, SyncReport, describe_moves, record_run
@@ -435,6 +435,9 @@ class SyncEngine:
     # --- scope ----------------------------------------------------------------------
 
     def _scope_change(self, chunk: incoming.Chunk, cursor: int, report: SyncReport) -> None:
+        if chunk.territory_reps is not None:
+            with self.replica.engine.begin() as conn:
+                team.store_reps(conn, chunk.territory_reps)
         accounts = chunk.scope_accounts
         owners = chunk.scope_owners
         if accounts is None:

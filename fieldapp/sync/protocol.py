@@ -212,6 +212,9 @@ class PullReply(BaseModel):
     # own state: ``{"account_id", "territory_id", "owner_id", "to_users", "from_users",
     # "from_territory_id"}`` — where each went, and whom it came from.
     scope_moves: list[dict[str, Any]] | None = None
+    # Every territory's reps (territory id → user ids), sent with each scope change
+    # (assignments change only with one), so the client can name whose territory it is.
+    territory_reps: dict[str, list[str]] | None = None
 
 
 class FetchRequest(BaseModel):

@@ -114,8 +114,15 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
             job.destroyed.connect(lambda *_: self._unpark(job))
             self._parked.append((job, generation, name))
             return
-        self.served.append((path, "ok"))
+        self._send_part(job, feed, name, data)
+
+    def _send_part(
+        self, job: QWebEngineUrlRequestJob, feed: MarkerFeed, name: str, data: bytes
+    ) -> None:
+        self.served.append((f"/feed/{feed.generation}/{name}", "ok"))
         self._reply(job, "application/json", data)
+        if name != "meta" and data.startswith(b'{"more":false'):
+            feed.release()  # the page has every batch (~8 MB at 100k accounts)
 
     def _unpark(self, job: QWebEngineUrlRequestJob) -> None:
         self._parked = [p for p in self._parked if p[0] is not job]
@@ -132,8 +139,7 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
             if data is None:
                 self._parked.append((job, generation, name))
             else:
-                self.served.append((f"/feed/{generation}/{name}", "ok"))
-                self._reply(job, "application/json", data)
+                self._send_part(job, feed, name, data)
 
     def _tile(self, job: QWebEngineUrlRequestJob, path: str) -> None:
         try:

@@ -85,10 +85,10 @@ def test_a_part_not_made_yet_is_none_until_it_is() -> None:
     feed = feeds.MarkerFeed(1)
     assert feed.part("meta") is None and feed.part("0") is None
     feed.put_meta({"total": 2})
-    feed.put_batch(b'[["a",1,2,"A",0,0]]')
+    feed.put_batch(b'[["a",1,2,"A",0,0]]', [])
     assert json.loads(feed.part("0") or b"")["more"] is True  # the worker is not done
     assert feed.part("1") is None
-    feed.finish([])
+    feed.finish()
     assert json.loads(feed.part("0") or b"")["more"] is False
     assert json.loads(feed.part("1") or b"") == {"more": False, "rows": []}
 
@@ -176,3 +176,15 @@ def test_days_since_the_last_visit_are_calendar_days() -> None:
     # 31 October at 23:00 is 30 days and 9 hours ago, but 31 calendar days.
     assert bucket(datetime(2026, 10, 31, 23, tzinfo=UTC)) == "31–90 days"
     assert bucket(now - timedelta(days=1)) == "≤ 30 days"
+
+
+def test_a_feed_that_breaks_tells_the_page_instead_of_leaving_it_waiting(
+    replica: Replica,
+) -> None:
+    _accounts(replica, 2)
+    feed = feeds.MarkerFeed(1)
+    with replica.read_session() as session, pytest.raises(ValueError):
+        feeds.fill(session, feed, feeds.FeedRequest(color_by="shoe size"), None)
+    assert feed.done
+    answer = json.loads(feed.part("meta") or b"")
+    assert answer["error"] == "The accounts could not be read; the details are in fieldapp.log."

@@ -210,10 +210,25 @@ def test_login_without_keyring_keeps_the_token_for_this_command_only(
     assert "Traceback" not in done.stderr
 
 
+def territory_id(url: str, name: str) -> str:
+    from fieldapp.server.db import Database
+    from fieldapp.server.models import Record
+
+    db = Database.open(url)
+    try:
+        with db.session() as s:
+            for rec in s.query(Record).filter(Record.entity == "territories"):
+                if json.loads(rec.data)["name"] == name:
+                    return rec.id
+    finally:
+        db.close()
+    raise AssertionError(f"no territory {name}")
+
+
 def test_sync_password_stdin_without_keyring_history_and_refused_commands(
     served: tuple[str, ServerProcess], tmp_path: Path
 ) -> None:
-    _, proc = served
+    url, proc = served
     run = without_keyring(tmp_path / "script")
 
     done = run("sync", "--password-stdin", stdin="")
@@ -223,12 +238,20 @@ def test_sync_password_stdin_without_keyring_history_and_refused_commands(
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("token is kept in memory") == 1 and "Traceback" not in done.stderr
     assert "Sent 0 changes, received" in done.stdout
-    # Made offline, by its point inside North's polygon: bob (South) may not write there.
-    done = run("accounts", "add", "--name", "Far Away", "--lat", "55", "--lon", "5")
+    # Made offline: a customer whose point lies inside North's polygon is North's, and
+    # goes there (issue 11 item 3, in words); one bob names North for by hand is refused.
+    done = run("accounts", "add", "--name", "Nordkap", "--lat", "55", "--lon", "5")
+    assert done.returncode == 0, done.stderr
+    north = territory_id(url, "North")
+    done = run("accounts", "add", "--name", "Far Away", "--territory-id", north)
     assert done.returncode == 0, done.stderr
     done = run(*sync[:2], stdin=PASSWORD + "\n")  # the server and user are remembered
     assert done.returncode == 0, done.stderr
     assert "1 change refused by the server and kept on this laptop" in done.stdout
+    assert (
+        "1 account moved to alice's territory (North) and was removed from this laptop: "
+        "Nordkap" in done.stdout
+    ), done.stdout
     done = run("refused", "list", "--json")
     [refused] = json.loads(done.stdout)
     assert refused["label"] == "Far Away" and "outside your scope" in refused["reason"]
