@@ -107,9 +107,9 @@ def seed(db: Database, scale: float) -> dict[str, Any]:
                     rows.append(("visits", visit))
                 for entity, doc in rows:
                     version += 1
+                    # In scope through its account: no territory of its own (server/scope.py).
                     copy.write_row(
-                        (doc["id"], entity, version, json.dumps(doc), False, acc,
-                         territories[t], reps[t])
+                        (doc["id"], entity, version, json.dumps(doc), False, acc, None, reps[t])
                     )  # fmt: skip
         cur.execute("UPDATE counters SET value = %s WHERE name IN ('seq', 'scope')", (version,))
         cur.execute("ANALYZE records")

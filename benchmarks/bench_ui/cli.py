@@ -10,6 +10,7 @@ from pathlib import Path
 
 from benchmarks.bench_ui import (
     accounts,
+    admin,
     map_panel,
     memory,
     pipeline,
@@ -32,6 +33,7 @@ ONLY: dict[str, Callable[[Path], Rows]] = {
     "places": lambda d: places.rows(places.places_stall(d)),
     "reports": lambda d: reports.rows(reports.reports_stall(d)),
     "map": lambda d: map_panel.rows(map_panel.map_figures(d)),
+    "admin": lambda d: admin.rows(admin.admin_stall(d)),
 }
 
 
@@ -76,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         + memory.rows(memory.memory_after_panels(data_dir))
         + places.rows(places.places_stall(data_dir))
         + map_panel.rows(map_panel.map_figures(data_dir))
+        + admin.rows(admin.admin_stall(data_dir))
     )
     print(
         f"({figures['accounts']:,} rows, {figures['keystrokes']} keystrokes, "

@@ -21,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -105,6 +106,15 @@ class Record(Base):
         Index("ix_records_account", "account_id"),
         Index("ix_records_entity_territory", "entity", "territory_id"),
         Index("ix_records_territory", "territory_id"),
+        # The accounts in a scope as an index-only scan (server/scope.py, migration s0008).
+        Index(
+            "ix_records_account_scope",
+            "territory_id",
+            "owner_id",
+            "id",
+            postgresql_where=text("entity = 'accounts'"),
+            sqlite_where=text("entity = 'accounts'"),
+        ),
     )
 
 
