@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp.server import erasure, idsets
 from fieldapp.server.auth import Principal
-from fieldapp.server.db import Database, counter
+from fieldapp.server.db import Database, counters
 from fieldapp.server.models import Conflict, Record
 from fieldapp.server.moves import moves_since, territory_reps
 from fieldapp.server.records import dumps
@@ -72,10 +72,9 @@ def pull(
     client_id: str | None = None,
 ) -> str:
     """One chunk as a JSON document (built by hand: records are stored as JSON)."""
-    with db.session() as session:
+    with db.reading() as session:
         scope = scope_of(session, who)
-        high = counter(session, "seq")
-        current_scope = counter(session, "scope")
+        high, current_scope = counters(session, "seq", "scope")
         wanted = scope.condition()
         if client_id:
             wanted = wanted & or_(Record.origin.is_(None), Record.origin != client_id)
