@@ -1,7 +1,7 @@
 """Replica store figures at 100k accounts: bulk insert, CSV import, search, open.
 
 Run: ``python -m benchmarks.bench_store [--accounts N] [--queries Q] [--ab-rounds R]
-[--ab-only] [--cli-only] [--search-only]``. Prints one
+[--ab-only] [--cli-only] [--search-only] [--import-only]``. Prints one
 line per figure (the CSV import of a million rows, with its peak memory, is
 ``benchmarks.bench_import``); the README and the issue notes quote them. Rates are given per
 wall-clock second and per CPU second: on a shared 2-core machine the second is the
@@ -270,6 +270,9 @@ def main() -> None:
     parser.add_argument("--ab-rounds", type=int, default=4, help="plain/encrypted rounds")
     parser.add_argument("--ab-only", action="store_true", help="only the encryption A/B")
     parser.add_argument("--cli-only", action="store_true", help="only the command-line figures")
+    parser.add_argument(
+        "--import-only", action="store_true", help="only the bulk insert and the CSV import"
+    )
     parser.add_argument("--runs", type=int, default=7, help="runs per start-up figure")
     parser.add_argument("--search-only", action="store_true", help="only the search figures")
     args = parser.parse_args()
@@ -286,7 +289,8 @@ def main() -> None:
             replica.close()
             search_figures(base / "bulk", rows, args.queries, rng)
             return
-        command_line(base, args.accounts, args.runs)
+        if not args.import_only:
+            command_line(base, args.accounts, args.runs)
         if args.cli_only:
             return
         if args.ab_only:
@@ -304,6 +308,8 @@ def main() -> None:
         replica.close()
 
         time_import("CSV import (parse + validate + insert)", export, base / "import", len(rows))
+        if args.import_only:
+            return
 
         started = time.perf_counter()
         replica = open_replica(base / "bulk")

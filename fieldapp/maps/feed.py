@@ -75,7 +75,7 @@ class MarkerFeed:
         self._done = False
         self._cancelled = threading.Event()
         self.error: str | None = None
-        self.places: list[Place] = []  # every marker's position, once done (for the lasso)
+        self.places: list[Place] = []  # the positions of the markers so far (for the lasso)
         self.from_cache = False
 
     # --- the worker's side ----------------------------------------------------------------
@@ -85,15 +85,15 @@ class MarkerFeed:
             self._meta = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode()
         self._notify()
 
-    def put_batch(self, encoded: bytes) -> None:
-        """One batch, already a JSON array of marker rows."""
+    def put_batch(self, encoded: bytes, places: list[Place]) -> None:
+        """One batch, already a JSON array of marker rows, and the rows' positions."""
         with self._lock:
             self._batches.append(encoded)
+            self.places = self.places + places  # a new list: a reader may hold the old one
         self._notify()
 
-    def finish(self, places: list[Place]) -> None:
+    def finish(self) -> None:
         with self._lock:
-            self.places = places
             self._done = True
         self._notify()
 
@@ -176,12 +176,9 @@ def _fill(
         legend = Legend(request.color_by, now, cached.categories)
         feed.from_cache = True
         feed.put_meta(_meta(legend, cached.box, cached.total, shapes, request))
-        places: list[Place] = []
         for encoded in cached.batches:
-            feed.put_batch(encoded)
-        for encoded in cached.batches:  # the lasso's positions, after the page has its parts
-            places += [Place(r[0], r[1], r[2]) for r in json.loads(encoded)]
-        feed.finish(places)
+            feed.put_batch(encoded, [Place(r[0], r[1], r[2]) for r in json.loads(encoded)])
+        feed.finish()
         return
 
     where, params = LOCATED, {}
@@ -210,14 +207,15 @@ def _fill(
     feed.put_meta(_meta(legend, box, int(total), shapes, request))
 
     batches: list[bytes] = []
-    places = []
     rows: list[list[Any]] = []
+    places: list[Place] = []
 
     def flush() -> None:
         encoded = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()
         batches.append(encoded)
-        feed.put_batch(encoded)
+        feed.put_batch(encoded, list(places))
         rows.clear()
+        places.clear()
 
     for point in iter_account_points(
         session, territory_id=territory_id, located_only=True, ordered=False
@@ -230,7 +228,7 @@ def _fill(
             flush()
     if rows:
         flush()
-    feed.finish(places)
+    feed.finish()
     if cache is not None and key is not None:
         cache.save(key, Cached(legend.categories, box, int(total), batches))
 

@@ -151,8 +151,10 @@ class Batch:
         count = len(self.touched) + len(self.rewrites) + len(self.conflicts)
         if count == 0:
             return {}
-        session.flush()
-        first = next_seqs(session, count, scope=self.scope_changed)
+        # Not flushed first: each record's new document and its version go in one
+        # UPDATE (after the counter's lock, which the version needs anyway).
+        with session.no_autoflush:
+            first = next_seqs(session, count, scope=self.scope_changed)
         versions = {}
         for i, rec in enumerate(self.touched.values()):
             rec.version = first + i

@@ -1,8 +1,9 @@
 """The server's pass of the overdue-flag rules over every account.
 
 Accounts fall overdue as days go by, not when something is pushed, so this pass runs
-when a flag rule is added or switched on (inside that push, for that rule) and from
-``fieldapp-server rules run`` (daily from cron or a systemd timer). It makes the flags a
+when a flag rule is added or switched on (inside that push, for that rule), every
+``serve --rules-every`` hours in the server (24 by default) and from ``fieldapp-server
+rules run``. It makes the flags a
 replica would make offline (:func:`fieldapp.domain.rules.flag_values`, same ids), and
 leaves alone a flag a person cleared: its tombstone keeps the id taken.
 
@@ -14,6 +15,8 @@ time).
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -28,6 +31,8 @@ from fieldapp.server.models import HistoryEntry, Record
 from fieldapp.server.records import Batch
 from fieldapp.server.rules import Rules, add_record
 from fieldapp.server.scope import Scope
+
+log = logging.getLogger(__name__)
 
 
 def _last_visits(session: Session) -> dict[str, tuple[datetime, str]]:
@@ -96,8 +101,15 @@ def flag_overdue(
 
 
 def run(db: Database, *, now: datetime | None = None, dry_run: bool = False) -> int:
-    """The whole pass, as one audited transaction; return the number of flags added."""
+    """The whole pass, as one audited transaction; return the number of flags added.
+
+    Without an enabled flag rule there is nothing to do, and nothing is audited.
+    """
     from fieldapp.server.admin import SYSTEM
+
+    with db.session() as session:
+        if not Rules(session, Batch(SYSTEM, Scope(None, ()))).of_kind("overdue_flag"):
+            return 0
 
     def work(session: Session) -> int:
         batch = Batch(SYSTEM, Scope(None, ()))
@@ -107,3 +119,28 @@ def run(db: Database, *, now: datetime | None = None, dry_run: bool = False) -> 
         return added
 
     return audit.change(db, audit.OPERATOR, "rules.run", None, work, dry_run=dry_run)
+
+
+def every(url: str, seconds: float) -> threading.Event:
+    """Run the pass every ``seconds`` in a thread of this process (``serve --rules-every``).
+
+    The first pass runs one interval after the start; set the returned event to stop.
+    A failure is logged and the next interval tries again.
+    """
+    stop = threading.Event()
+
+    def loop() -> None:
+        db = Database.open(url)
+        try:
+            while not stop.wait(seconds):
+                try:
+                    added = run(db)
+                    if added:
+                        log.info("rules: flagged %d accounts", added)
+                except Exception:
+                    log.exception("the rules' flag pass failed; trying again next time")
+        finally:
+            db.close()
+
+    threading.Thread(target=loop, name="fieldapp-rules", daemon=True).start()
+    return stop

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp.errors import FieldError, NotFoundError, ValidationError
 from fieldapp.store import fields, rules
-from fieldapp.store.models import ENTITIES, Outbox, Synced, Visit
+from fieldapp.store.models import ENTITIES, Lead, Outbox, Synced, Visit
 from fieldapp.store.pipeline import apply_stage_defaults, pipeline, stage_by_name
 from fieldapp.store.types import new_id, to_wire, utcnow
 
@@ -83,6 +83,8 @@ def create(session: Session, entity: str, values: dict[str, Any]) -> str:
     session.flush()
     if isinstance(obj, Visit):  # what automation rules do for a visit (store/rules.py)
         rules.after_visit(session, obj, checked_in_now=obj.checkin_at is not None)
+    elif isinstance(obj, Lead):
+        rules.after_lead(session, obj)
     return obj.id
 
 

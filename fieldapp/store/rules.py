@@ -11,9 +11,10 @@ The rules are synced records (``rules``); what they do is declared once in
   ``fieldapp rules run`` and the Rules panel; the server runs its own pass).
 - :func:`undo` takes back one effect: deletes a rule's task or flag (the tombstone
   keeps the rule from making it again) or gives a lead back to its former owner.
+- :func:`after_lead` gives a new lead to its territory's rep, when this laptop knows the
+  territory's reps (``territory_reps``, from the sync); else the server does on arrival.
 
 Everything goes through the ORM, so the outbox hook records it like a person's edit.
-Lead assignment is the server's alone: which reps a territory has is not on a replica.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from fieldapp.domain import rules as shared
@@ -108,6 +109,45 @@ def after_visit(session: Session, visit: Visit, *, checked_in_now: bool) -> None
         if session.get(Task, task["id"]) is None:  # deleted ones too: undone stays undone
             rule_id = task.pop("rule_id")
             _add(session, Task, task, rule_id=rule_id)
+    session.flush()
+
+
+def _territory_reps(session: Session, territory_id: str) -> list[tuple[str, str]]:
+    """The territory's reps as the server last said (``territory_reps``, written by the
+    sync layer; read with plain SQL, as ownership reads ``sync_state``)."""
+    rows = session.execute(
+        text(
+            "SELECT u.id, u.username FROM territory_reps t JOIN users u ON u.id = t.user_id "
+            "WHERE t.territory_id = :t AND u.role = 'rep' AND u.deleted_at IS NULL"
+        ),
+        {"t": territory_id},
+    )
+    return [(str(user_id), str(name)) for user_id, name in rows]
+
+
+def after_lead(session: Session, lead: Lead) -> None:
+    """A new lead in a territory goes to its rep by a lead rule, offline as the server would.
+
+    Nothing when this laptop does not know the territory's reps (before the first sync
+    that names them): the server assigns the lead when it arrives.
+    """
+    if lead.territory_id is None or lead.assigned_by_rule_id is not None:
+        return
+    found = [r for r in live_rules(session, "lead_assign") if r.enabled]
+    reaching = _Reach(session, found).reaching(lead.owner_id, lead.territory_id) if found else []
+    if not reaching:
+        return
+    reps = _territory_reps(session, lead.territory_id)
+    if not reps or lead.owner_id in {user_id for user_id, _ in reps}:
+        return
+    counts = session.execute(
+        select(Lead.owner_id, func.count())
+        .where(Lead.deleted_at.is_(None), Lead.owner_id.in_([u for u, _ in reps]))
+        .group_by(Lead.owner_id)
+    )
+    rep = shared.pick_rep(reps, {owner: n for owner, n in counts if owner is not None})
+    lead.assigned_from_id, lead.owner_id = lead.owner_id, rep
+    lead.assigned_by_rule_id = reaching[0].id
     session.flush()
 
 

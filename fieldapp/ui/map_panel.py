@@ -46,7 +46,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from fieldapp.maps import feed as feeds
 from fieldapp.maps import geocode, page, shell
 from fieldapp.maps.feed_cache import FeedCache
-from fieldapp.maps.geo import Place, select_in_polygon
+from fieldapp.maps.geo import select_in_polygon
 from fieldapp.maps.routing import DayPlan
 from fieldapp.maps.settings import MapSettings
 from fieldapp.maps.tiles import BBox, Estimate, TileError, open_tiles
@@ -124,7 +124,6 @@ class MapPanel(QWidget):
         self._view: dict[str, Any] | None = None
         self._fit: list[list[float]] | None = None
         self._generation = 0
-        self._places: list[Place] = []
         self.tiles = open_tiles(self.replica.data_dir, self.settings)
         self._downloads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tile-download")
         self._cancel = threading.Event()
@@ -187,7 +186,7 @@ class MapPanel(QWidget):
             batch=self.batch,
         )
         cache = self.feed_cache
-        self.reader(lambda s: feeds.fill(s, feed, request, cache), lambda _: self._filled(feed))
+        self.reader(lambda s: feeds.fill(s, feed, request, cache), lambda _done: None)
         self._show_shell(feed.generation)
 
     def _show_shell(self, generation: int) -> None:
@@ -212,10 +211,6 @@ class MapPanel(QWidget):
             return  # a newer page is on its way
         self.handler.page_html = shell.page(html, f"{ORIGIN}/feed/{generation}/")
         self.view.load(QUrl(ORIGIN + "/map.html"))
-
-    def _filled(self, feed: feeds.MarkerFeed) -> None:
-        if feed is self.feed:
-            self._places = feed.places
 
     def _read_own(self, job: Callable[[Any], Any], done: Callable[[Any], None]) -> None:
         assert self._own_bg is not None
@@ -312,7 +307,8 @@ class MapPanel(QWidget):
         except (ValueError, TypeError, IndexError):
             log.warning("ignoring a malformed lasso from the page")
             return
-        self.selected = select_in_polygon(self._places, ring)
+        # The markers so far: a lasso while the rest stream in catches what is shown.
+        self.selected = select_in_polygon(self.feed.places if self.feed else [], ring)
         self.run_js(f"window.fieldappHighlight({json.dumps(self.selected)})")
         self.selection_changed.emit(list(self.selected))
 

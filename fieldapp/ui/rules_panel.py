@@ -242,9 +242,17 @@ class RulesPanel(Panel):
 
     def run_flags(self) -> None:
         def done(added: int) -> None:
+            self.run_button.setEnabled(True)
             self.ctx.tell(self.tr("{0} accounts flagged.").format(added))
 
-        self.ctx.bg.write(rules.run_flags, {"flags"}, done, on_error=self._failed, owner=self)
+        def failed(exc: BaseException) -> None:
+            self.run_button.setEnabled(True)
+            self._failed(exc)
+
+        # Seconds at 100k accounts, on the write worker: say so, and not twice at once.
+        self.run_button.setEnabled(False)
+        self.ctx.tell(self.tr("Flagging the accounts not visited within their frequency…"))
+        self.ctx.bg.write(rules.run_flags, {"flags"}, done, on_error=failed, owner=self)
 
     def _write(self, job: object, told: str) -> None:
         self.ctx.bg.write(

@@ -85,10 +85,10 @@ def test_a_part_not_made_yet_is_none_until_it_is() -> None:
     feed = feeds.MarkerFeed(1)
     assert feed.part("meta") is None and feed.part("0") is None
     feed.put_meta({"total": 2})
-    feed.put_batch(b'[["a",1,2,"A",0,0]]')
+    feed.put_batch(b'[["a",1,2,"A",0,0]]', [])
     assert json.loads(feed.part("0") or b"")["more"] is True  # the worker is not done
     assert feed.part("1") is None
-    feed.finish([])
+    feed.finish()
     assert json.loads(feed.part("0") or b"")["more"] is False
     assert json.loads(feed.part("1") or b"") == {"more": False, "rows": []}
 

@@ -4,12 +4,14 @@ visits of that territory's accounts, and makes its task once."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from fieldapp.domain import rules as shared
-from fieldapp.server import sync
+from fieldapp.server import rule_pass, sync
 from fieldapp.server.db import Database
 from fieldapp.server.models import Record
 from fieldapp.sync.protocol import Mutation
@@ -62,3 +64,34 @@ def test_a_territorys_follow_up_rule_reaches_only_its_accounts(db: Database) -> 
     )  # fmt: skip
     sync.push(db, _who(db, "alice"), [edit])
     assert set(_tasks(db)) == {task_id}
+
+
+def test_the_servers_own_pass_flags_what_falls_overdue(db: Database) -> None:
+    ids = _setup(db)
+    boss = _who(db, "boss")
+    rule = str(uuid.uuid4())
+    sync.push(db, boss, [_insert("rules", rule, name="Overdue", kind="overdue_flag")])
+    assert rule_pass.run(db) == 0  # nothing overdue yet: the accounts are new
+    # An account visited ten days ago, to be visited daily: overdue, but nobody pushes.
+    stale, visit = str(uuid.uuid4()), str(uuid.uuid4())
+    old = (datetime.now(UTC) - timedelta(days=10)).isoformat()
+    sync.push(db, boss, [
+        _insert("accounts", stale, name="Stale", visit_frequency_days=1,
+                territory_id=_territory(db, "North")),
+        _insert("visits", visit, account_id=stale, outcome="successful", checkin_at=old),
+    ])  # fmt: skip
+    assert ids["north"] != stale
+    stop = rule_pass.every(db.engine.url.render_as_string(hide_password=False), 0.2)
+    try:
+        deadline = time.monotonic() + 60
+        while not _flags(db) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        stop.set()
+    assert _flags(db) == {shared.flag_id(rule, stale, visit): stale}
+
+
+def _flags(db: Database) -> dict[str, object]:
+    with db.session() as s:
+        rows = s.scalars(select(Record).where(Record.entity == "flags"))
+        return {r.id: json.loads(r.data)["account_id"] for r in rows}

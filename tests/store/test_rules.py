@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from fieldapp.domain import rules as shared
 from fieldapp.errors import ValidationError
 from fieldapp.store import rules, services
 from fieldapp.store.db import Replica
-from fieldapp.store.models import Flag, Outbox, Task
+from fieldapp.store.models import Flag, Lead, Outbox, Task
 
 CHECKIN = "2026-11-20T09:00:00+00:00"
 CHECKOUT = "2026-11-20T10:00:00+00:00"
@@ -115,3 +115,32 @@ def test_a_visit_withdraws_the_flag(replica: Replica) -> None:
         services.log_visit(s, account, outcome="successful")
         (flag,) = s.scalars(select(Flag))
         assert flag.deleted_at is not None
+
+
+def test_a_new_lead_goes_to_its_territorys_rep_offline(replica: Replica) -> None:
+    with replica.session() as s:
+        territory = services.create(s, "territories", {"name": "North"})
+        ana = services.create(s, "users", {"username": "ana", "role": "rep"})
+        ben = services.create(s, "users", {"username": "ben", "role": "rep"})
+        rule_id = rules.save(s, {"name": "Leads to their rep", "kind": "lead_assign"})
+        lone = services.create(s, "leads", {"last_name": "Unknown", "territory_id": territory})
+    with replica.session() as s:
+        # Nobody known for North yet: the lead waits for the server.
+        assert s.get(Lead, lone).owner_id is None  # type: ignore[union-attr]
+    with replica.engine.begin() as conn:  # as a sync that names North's reps stores them
+        for rep in (ana, ben):
+            conn.execute(
+                text("INSERT INTO territory_reps (territory_id, user_id) VALUES (:t, :u)"),
+                {"t": territory, "u": rep},
+            )
+    with replica.session() as s:
+        services.create(s, "leads", {"last_name": "Ben's", "owner_id": ben})
+        lead = services.create(s, "leads", {"last_name": "Novak", "territory_id": territory})
+        row = s.get(Lead, lead)
+        assert row is not None
+        assert row.owner_id == ana  # of the two, the one with fewer leads
+        assert row.assigned_by_rule_id == rule_id and row.assigned_from_id is None
+        entry = s.scalar(select(Outbox).where(Outbox.row_id == lead))
+        assert entry is not None and entry.changes["owner_id"] == [None, ana]
+        assert rules.undo(s, "leads", lead) == "lead given back to its former owner"
+        assert row.owner_id is None and row.assigned_by_rule_id is None

@@ -26,10 +26,10 @@ def test_markers_arrive_in_batches_and_the_map_answers_a_click_before_the_last(
     gate = threading.Event()
     put_batch = feeds.MarkerFeed.put_batch
 
-    def held(feed: feeds.MarkerFeed, encoded: bytes) -> None:
+    def held(feed: feeds.MarkerFeed, encoded: bytes, places: list[Any]) -> None:
         if feed.batch_count == 9:
             gate.wait(LOAD_MS / 1000)
-        put_batch(feed, encoded)
+        put_batch(feed, encoded, places)
 
     monkeypatch.setattr(feeds.MarkerFeed, "put_batch", held)
     loaded: list[tuple[int, int]] = []
@@ -66,6 +66,11 @@ def test_markers_arrive_in_batches_and_the_map_answers_a_click_before_the_last(
             ".dispatchEvent(new MouseEvent('click', {bubbles: true})); 1",
         )
     assert opened.args == [shown] and not ready
+    # A lasso around all of them catches the 90 markers already on the map.
+    ring = [[50.9, 6.9], [50.9, 7.0], [51.0, 7.0], [51.0, 6.9]]
+    with qtbot.waitSignal(panel.selection_changed, timeout=LOAD_MS) as lassoed:
+        js(qtbot, panel.web_page, f"fieldappLasso({json.dumps(ring)}); 1")
+    assert len(lassoed.args[0]) == 90 and set(lassoed.args[0]) < set(ids)
     # The page says what it is waiting for.
     status = js(qtbot, panel.web_page, "document.querySelector('.fa-status').textContent")
     assert status == "Loading accounts… 90 of 100"
