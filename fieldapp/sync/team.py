@@ -10,19 +10,10 @@ territory's reps.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Connection, MetaData, String, Table, delete, select
+from sqlalchemy import Connection, delete, select
 
 from fieldapp.store.models import User
-
-metadata = MetaData()
-
-# Created by store migration 0015.
-territory_reps = Table(
-    "territory_reps",
-    metadata,
-    Column("territory_id", String(36), primary_key=True),
-    Column("user_id", String(36), primary_key=True),
-)
+from fieldapp.store.territory_reps import territory_reps
 
 
 def store_reps(conn: Connection, reps: dict[str, list[str]]) -> None:
