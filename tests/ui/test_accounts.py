@@ -138,6 +138,13 @@ def test_create_account(qtbot: QtBot, replica: Replica, window: MainWindow) -> N
         "+49 221 4711",
     )
     assert "Neue Baeckerei" in names(panel)
+    # Saving placed it at its town's centre (the offline gazetteer, slow to load on a
+    # busy machine); the geocoder, unreachable here, leaves it approximate. Both run in
+    # the background: wait for them rather than leave them to the teardown's drain.
+    qtbot.waitUntil(lambda: window.bg.pending() == 0, timeout=30_000)
+    with replica.read_session() as s:
+        placed = services.get(s, "accounts", panel.detail.account_id or "")
+    assert placed["geocode_precision"] == "approximate" and placed["latitude"] is not None
 
 
 def test_edit_marks_bad_fields_and_keeps_typing(
