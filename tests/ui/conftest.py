@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QSettings, QThread, QThreadPool
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QThread, QThreadPool
 from pytestqt.exceptions import TimeoutError as QtTimeoutError
 from pytestqt.qtbot import QtBot
 
@@ -109,6 +109,9 @@ def make_window(
         window.shutdown()
         window.close()
         window.deleteLater()
+        # Delete it now: left to the interpreter's exit, a map's web page could outlive
+        # its profile, and QtWebEngine crashes the process on the way out.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         assert left == 0, f"{left} background jobs were still running after the test"
 
 
