@@ -12,6 +12,9 @@ other account and 10 visits per account (1M); then, through the admin API as the
    (target ≤ 2 s each);
 4. the rollback to before the proposal, and the reps' syncs after it (figures only).
 
+Each step's wall time, the CPU time of this process (the clients) and of the server
+process in it, and the load average at the end (PostgreSQL's own CPU is not counted).
+
 ``--scale 0.1`` makes everything ten times smaller (a quick check).
 """
 
@@ -104,9 +107,9 @@ def seed(db: Database, scale: float) -> dict[str, Any]:
                     rows.append(("visits", visit))
                 for entity, doc in rows:
                     version += 1
+                    # In scope through its account: no territory of its own (server/scope.py).
                     copy.write_row(
-                        (doc["id"], entity, version, json.dumps(doc), False, acc,
-                         territories[t], reps[t])
+                        (doc["id"], entity, version, json.dumps(doc), False, acc, None, reps[t])
                     )  # fmt: skip
         cur.execute("UPDATE counters SET value = %s WHERE name IN ('seq', 'scope')", (version,))
         cur.execute("ANALYZE records")
@@ -128,10 +131,39 @@ def _accounts(replica: Any) -> int:
         return int(services.count(s, "accounts"))
 
 
-def _timed(work: Any) -> tuple[Any, float]:
-    started = time.perf_counter()
-    result = work()
-    return result, time.perf_counter() - started
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process used so far, from /proc (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Clock:
+    """Wall time of a step, and the CPU time this process and the server's spent in it."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.cpu: dict[str, dict[str, float]] = {}
+
+    def timed(self, name: str, work: Any) -> tuple[Any, float]:
+        started, cpu, server = time.perf_counter(), time.process_time(), self._server()
+        result = work()
+        wall = time.perf_counter() - started
+        self.cpu[name] = {
+            "client_cpu_s": round(time.process_time() - cpu, 3),
+            "server_cpu_s": round(self._server() - server, 3),
+        }
+        return result, wall
+
+    def _server(self) -> float:
+        # uvicorn's worker processes are the server's children.
+        pids = [self.server_pid]
+        children = Path(f"/proc/{self.server_pid}/task/{self.server_pid}/children")
+        if children.exists():
+            pids += [int(p) for p in children.read_text().split()]
+        return sum(_process_cpu(p) for p in pids)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
                 engine.sync()
                 assert _accounts(replica) == per_rep
             print("replicas synced; reassigning", file=sys.stderr)
+            clock = Clock(server.proc.pid)
             boss = Transport(server.base)
             boss.login("boss", PASSWORD)
             api = AdminApi(boss)
@@ -165,20 +198,20 @@ def main(argv: list[str] | None = None) -> int:
             def preview() -> dict[str, Any]:
                 return api.diff(api.propose(target, accounts=moving))
 
-            diff, preview_s = _timed(preview)
+            diff, preview_s = clock.timed("preview", preview)
             assert diff["territory_moves"] == len(moving)
-            applied, apply_s = _timed(lambda: api.apply(diff["version"]))
+            applied, apply_s = clock.timed("apply", lambda: api.apply(diff["version"]))
             assert applied["moving_count"] == len(moving)
             syncs = {}
             for name, (_replica, engine) in clients.items():
-                _, syncs[name] = _timed(engine.sync)
+                _, syncs[name] = clock.timed(f"sync {name}", engine.sync)
             gainer = clients[names[-1]][0]
             assert _accounts(gainer) == per_rep * (LOSERS + 1), _accounts(gainer)
             assert all(_accounts(clients[n][0]) == 0 for n in names[:-1])
-            _, rollback_s = _timed(lambda: api.rollback(0))
+            _, rollback_s = clock.timed("rollback", lambda: api.rollback(0))
             back = {}
             for name, (_replica, engine) in clients.items():
-                _, back[name] = _timed(engine.sync)
+                _, back[name] = clock.timed(f"sync after rollback {name}", engine.sync)
             assert all(_accounts(clients[n][0]) == per_rep for n in names)
             boss.close()
             for replica, engine in clients.values():
@@ -195,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
         "rep_sync_s": {k: round(v, 3) for k, v in syncs.items()},
         "rollback_s": round(rollback_s, 3),
         "rep_sync_after_rollback_s": {k: round(v, 3) for k, v in back.items()},
+        "cpu": clock.cpu,
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
     print(json.dumps(figures, indent=2))
     worst = max(syncs.values())

@@ -25,26 +25,13 @@ from pathlib import Path
 
 import requests
 
+from benchmarks.procstat import peak_rss_mb
 from fieldapp.server import admin
 from fieldapp.server.db import Database
 from fieldapp.sync.transport import Transport
 from tests.syncutil import ServerProcess, pg_schema
 
 PASSWORD = "flood-password"
-
-
-def peak_rss_mb(pid: int) -> float:
-    """VmHWM of the process and its children (uvicorn workers), in MB."""
-    total = 0
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    for p in pids:
-        for line in Path(f"/proc/{p}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                total += int(line.split()[1])
-    return total / 1024
 
 
 def pct(values: list[float], q: float) -> float:

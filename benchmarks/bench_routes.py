@@ -469,7 +469,8 @@ def bench_map(n: int = 20_000) -> dict[str, float] | None:
     print(f"\n## Map with {n} accounts\n")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
-    from fieldapp.maps.page import build_html, replica_map_data
+    from fieldapp.maps.page import replica_map_data
+    from fieldapp.maps.page_html import build_html
     from fieldapp.maps.settings import MapSettings
     from fieldapp.store import services
     from fieldapp.store.db import open_replica

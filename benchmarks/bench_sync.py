@@ -8,9 +8,13 @@ dropped). Prints three figures:
    (rows/s end to end, peak memory of the client process and of the server worker);
 2. a one-change round trip (push one edited field, pull it back: ms and bytes on the wire);
 3. 100 simulated reps syncing concurrently, each a few times with a short random pause
-   (p50 / p95 latency of one sync, errors, rows/s pulled).
+   (p50 / p95 latency of one sync, errors, rows/s pulled, the server's CPU seconds per sync);
+4. 1,000 simulated reps each syncing about once a minute with a few edits, for
+   ``--fleet-minutes`` (default 3; 0 skips it): p50 / p95, errors, the server's CPU and
+   memory (see :mod:`benchmarks.sync_fleet`).
 
-``--scale 0.1`` makes everything ten times smaller (a quick check).
+``--scale 0.1`` makes everything ten times smaller (a quick check); ``--only`` runs some of
+the figures. The load average is printed with each, since the machine is shared.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from benchmarks import procstat, sync_fleet
 from fieldapp.server import admin
 from fieldapp.server.db import Database, counter
 from fieldapp.store import services
@@ -147,17 +152,12 @@ def seed(db: Database, scale: float) -> dict[str, Any]:
         raw.commit()
     finally:
         raw.close()
-    return {"rows": len(rows), "accounts": accounts, "reps": reps}
+    return {"rows": len(rows), "accounts": accounts, "reps": reps, "territories": territories}
 
 
-def peak_rss_mb(pid: int | None = None) -> float:
-    if pid is None:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    status = Path(f"/proc/{pid}/status").read_text()
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def peak_rss_mb() -> float:
+    """This process's peak RSS, MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def bench_initial(base: str, work: Path, rows: int) -> tuple[dict[str, float], Any, SyncEngine]:
@@ -202,7 +202,12 @@ def bench_round_trip(replica: Any, engine: SyncEngine, repeats: int = 20) -> dic
 
 
 def bench_concurrent(
-    base: str, seeded: dict[str, Any], rounds: int, start: int, pause: float = PAUSE_S
+    base: str,
+    seeded: dict[str, Any],
+    rounds: int,
+    start: int,
+    pause: float = PAUSE_S,
+    server_pid: int | None = None,
 ) -> dict[str, float]:
     """100 reps, each signed in once, syncing ``rounds`` times with a random pause.
 
@@ -273,12 +278,14 @@ def bench_concurrent(
             transport.close()
 
     threads = [threading.Thread(target=rep, args=(i,)) for i in range(REPS)]
+    cpu_before = procstat.cpu_s(server_pid) if server_pid else 0.0
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
+    server_cpu = procstat.cpu_s(server_pid) - cpu_before if server_pid else float("nan")
     latencies.sort()
     p = (
         (lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))])
@@ -291,8 +298,30 @@ def bench_concurrent(
         "p95_ms": p(0.95),
         "errors": len(errors),
         "rows_per_s": pulled[0] / elapsed,
+        "server_cpu_ms_per_sync": server_cpu * 1000 / max(1, len(latencies)),
         "first_error": errors[0] if errors else "",  # type: ignore[dict-item]
     }
+
+
+def _print_initial(server: ServerProcess, tmp: Path, seeded: dict[str, Any]) -> None:
+    initial, replica, engine = bench_initial(server.base, tmp, seeded["rows"])
+    print(
+        f"initial sync: {initial['rows']} rows in {initial['seconds']:.1f} s = "
+        f"{initial['rows_per_s']:,.0f} rows/s (target >= "
+        f"{TARGETS['initial_rows_per_s']:,}); client peak memory "
+        f"{initial['client_peak_mb']:.0f} MB (target <= {TARGETS['initial_peak_mb']}); "
+        f"{initial['bytes_received'] / 1e6:.0f} MB received; load {procstat.load_average()}",
+        flush=True,
+    )
+    trip = bench_round_trip(replica, engine)
+    print(
+        f"one-change round trip: {trip['ms_p50']:.1f} ms median, {trip['ms_max']:.1f} ms "
+        f"max (target <= {TARGETS['round_trip_ms']}); {trip['bytes']:.0f} bytes of "
+        f"payload (target <= {TARGETS['round_trip_bytes']})",
+        flush=True,
+    )
+    replica.close()
+    engine.transport.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -306,7 +335,18 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         help=f"longest pause before each rep's sync, s (repeatable; default {PAUSE_S})",
     )
+    parser.add_argument("--fleet", type=int, default=1000, help="reps of the once-a-minute run")
+    parser.add_argument(
+        "--fleet-minutes", type=float, default=3.0, help="length of that run (0 skips it)"
+    )
+    parser.add_argument(
+        "--only",
+        choices=("initial", "burst", "fleet"),
+        action="append",
+        help="run only these figures (repeatable; default all)",
+    )
     args = parser.parse_args(argv)
+    only = set(args.only or ("initial", "burst", "fleet"))
     with pg_schema(PG_URL) as url, tempfile.TemporaryDirectory() as tmp:
         db = Database.open(url)
         t0 = time.perf_counter()
@@ -314,35 +354,30 @@ def main(argv: list[str] | None = None) -> int:
         print(f"seeded {seeded['rows']} records in {time.perf_counter() - t0:.1f} s", flush=True)
         server = ServerProcess(url, workers=args.workers)
         try:
-            initial, replica, engine = bench_initial(server.base, Path(tmp), seeded["rows"])
-            print(
-                f"initial sync: {initial['rows']} rows in {initial['seconds']:.1f} s = "
-                f"{initial['rows_per_s']:,.0f} rows/s (target >= "
-                f"{TARGETS['initial_rows_per_s']:,}); client peak memory "
-                f"{initial['client_peak_mb']:.0f} MB (target <= {TARGETS['initial_peak_mb']}); "
-                f"{initial['bytes_received'] / 1e6:.0f} MB received",
-                flush=True,
-            )
-            trip = bench_round_trip(replica, engine)
-            print(
-                f"one-change round trip: {trip['ms_p50']:.1f} ms median, {trip['ms_max']:.1f} ms "
-                f"max (target <= {TARGETS['round_trip_ms']}); {trip['bytes']:.0f} bytes of "
-                f"payload (target <= {TARGETS['round_trip_bytes']})",
-                flush=True,
-            )
-            replica.close()
-            engine.transport.close()
+            if "initial" in only:
+                _print_initial(server, Path(tmp), seeded)
             with db.session() as s:
                 start = counter(s, "seq")
-            for pause in args.pause or [PAUSE_S]:
-                conc = bench_concurrent(server.base, seeded, args.rounds, start, pause)
+            for pause in (args.pause or [PAUSE_S]) if "burst" in only else []:
+                conc = bench_concurrent(
+                    server.base, seeded, args.rounds, start, pause, server.proc.pid
+                )
                 print(
                     f"{REPS} reps concurrently (pause 0-{pause:g} s), {conc['syncs']} syncs: "
                     f"p50 {conc['p50_ms']:.0f} ms, "
                     f"p95 {conc['p95_ms']:.0f} ms (target <= {TARGETS['concurrent_p95_ms']}), "
-                    f"errors {conc['errors']}, {conc['rows_per_s']:,.0f} rows/s pulled"
+                    f"errors {conc['errors']}, {conc['rows_per_s']:,.0f} rows/s pulled; server "
+                    f"CPU {conc['server_cpu_ms_per_sync']:.1f} ms a sync; load "
+                    f"{procstat.load_average()}"
                     + (f" (first error: {conc['first_error']})" if conc["errors"] else ""),
                     flush=True,
+                )
+            if "fleet" in only and args.fleet_minutes > 0:
+                reps = sync_fleet.add_fleet(db, seeded, args.fleet)
+                sync_fleet.report(
+                    sync_fleet.run(server.base, server.proc.pid, reps, args.fleet_minutes),
+                    len(reps),
+                    TARGETS["concurrent_p95_ms"],
                 )
         finally:
             server.stop()

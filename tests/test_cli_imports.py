@@ -36,6 +36,13 @@ HEAVY = (
     "alembic",
     "phonenumbers",
     "email_validator",
+    "platformdirs",  # only when no data dir is given
+    "msgspec",
+    "argon2",
+    "fieldapp.store.deals",  # a deal's stage rules, for `opportunities update` only
+    "fieldapp.store.demo",
+    "fieldapp.store.csv_import",
+    "fieldapp.store.csv_export",
     "fieldapp.maps",
     "fieldapp.server",
     "fieldapp.sync",

@@ -34,11 +34,15 @@ time spent waiting for a core on a loaded machine):
 - the longest GUI-thread stall while Nearby lists the accounts 10 and 25 km from one
   and from a typed point, and the unplotted queue lists the accounts without a pin;
   target ≤ 100 ms (``--only places``).
+- the longest GUI-thread stall in an admin's Admin panel (bench_ui/admin.py): both lists
+  from a real server on loopback, the territory map of every account coloured by
+  territory, a territory made and sent; target ≤ 100 ms (``--only admin``).
 
 Runs offscreen unless QT_QPA_PLATFORM says otherwise. One module per measurement
 (``startup``, ``accounts``, ``reports``, ``team``, ``sync``, ``pipeline``, ``memory``,
-``places``), each with a ``rows()`` for the printed table; ``common`` holds the event-loop
-wait and the heartbeat they share, ``replica`` the benchmark replica, ``cli`` the command.
+``places``, ``admin``), each with a ``rows()`` for the printed table; ``common`` holds the
+event-loop wait and the heartbeat they share, ``replica`` the benchmark replica, ``cli`` the
+command.
 """
 
 import os

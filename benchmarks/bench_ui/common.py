@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 
@@ -101,3 +105,28 @@ def print_rows(rows: list[tuple[str, str, str]]) -> None:
     print(f"{'what':<44} {'target':>9} {'measured':>24}")
     for what, target, measured in rows:
         print(f"{what:<44} {target:>9} {measured:>24}")
+
+
+def run_child(flag: str, data_dir: Path) -> dict[str, Any]:
+    """Run ``python -m benchmarks.bench_ui <flag> DIR`` in a fresh process; its JSON line.
+
+    The child is told when it was spawned, so it can time from there.
+    """
+    spawned = time.time()
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.bench_ui",
+            flag,
+            str(data_dir),
+            "--spawned",
+            repr(spawned),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ),
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result

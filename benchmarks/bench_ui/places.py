@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.bench_ui.common import Heartbeat, qt_app, wait
+from benchmarks.bench_ui.replica import locate
 
 
 def places_stall(data_dir: Path) -> dict[str, Any]:
@@ -22,15 +23,7 @@ def places_stall(data_dir: Path) -> dict[str, Any]:
     qt_app()
     replica = open_replica(data_dir)
     with replica.session() as s:
-        # The benchmark's accounts have addresses only: give nine in ten a pin spread
-        # over the Rhineland (a benchmark fixture, so written without outbox entries).
-        if not s.execute(text("SELECT 1 FROM accounts WHERE latitude IS NOT NULL")).first():
-            s.execute(
-                text(
-                    "UPDATE accounts SET latitude = 50.3 + (abs(random()) % 100000) / 100000.0,"
-                    " longitude = 6.4 + (abs(random()) % 150000) / 100000.0 WHERE rowid % 10 != 0"
-                )
-            )
+        locate(s)
         first = s.execute(
             text("SELECT id FROM accounts WHERE latitude IS NOT NULL ORDER BY rowid LIMIT 1")
         ).scalar_one()

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_ui.common import wait
+from benchmarks.bench_ui.common import run_child, wait
 
 
 def cold_start_child(data_dir: Path, spawned: float) -> None:
@@ -57,24 +54,7 @@ def cold_start_child(data_dir: Path, spawned: float) -> None:
 
 
 def cold_start(data_dir: Path) -> dict[str, float]:
-    spawned = time.time()
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.bench_ui",
-            "--cold-start-child",
-            str(data_dir),
-            "--spawned",
-            repr(spawned),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "QT_QPA_PLATFORM": os.environ["QT_QPA_PLATFORM"]},
-    )
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    return run_child("--cold-start-child", data_dir)
 
 
 def rows(starts: list[dict[str, float]]) -> list[tuple[str, str, str]]:

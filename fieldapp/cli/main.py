@@ -77,6 +77,9 @@ COMMANDS: dict[str, Command] = {
     "admin": Command("admin_cmds", "users, territories and reassignments (admins only)"),
     "history": Command("history_cmds", "a record's changes, from the server's audit trail"),
     "refused": Command("refused_cmds", "changes the server refused, kept to fix"),
+    "rules": Command(
+        "rules_cmds", "automation rules managers set (follow-ups, flags, leads)", "replica"
+    ),
     "report": Command(
         "report_cmds", "visits, coverage, pipeline, forecast, won/lost and activity reports"
     ),

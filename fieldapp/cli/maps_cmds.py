@@ -290,7 +290,7 @@ def _geocode(args: argparse.Namespace, replica: Replica) -> int:
 
 
 def _map_export(args: argparse.Namespace, replica: Replica) -> int:
-    from fieldapp.maps import page
+    from fieldapp.maps import page, page_html
 
     settings = MapSettings.load(replica.data_dir)
     with replica.read_session() as session:
@@ -300,7 +300,7 @@ def _map_export(args: argparse.Namespace, replica: Replica) -> int:
         tiles = page.TileConfig(
             settings.tile_url, settings.tile_attribution, settings.tile_max_zoom
         )
-    html = page.build_html(data, tiles=tiles, title="fieldapp map")
+    html = page_html.build_html(data, tiles=tiles, title="fieldapp map")
     args.out.write_text(html, encoding="utf-8")
     print(f"wrote {args.out} with {len(data['markers'])} accounts")
     return 0

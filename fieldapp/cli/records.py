@@ -13,7 +13,7 @@ from typing import Any
 
 from fieldapp.cli import bounds
 from fieldapp.errors import FieldappError
-from fieldapp.store import deals, fields, search, services
+from fieldapp.store import fields, services
 from fieldapp.store.db import Replica
 
 from . import places_cmds
@@ -109,6 +109,8 @@ def run(args: argparse.Namespace, replica: Replica) -> int:
     if action == "list":
         with replica.read_session() as session:
             if args.search:
+                from fieldapp.store import search  # only a search loads its query parser
+
                 ids = search.search_ids(session, entity, args.search, limit=args.limit)
                 rows = [services.get(session, entity, i) for i in ids]
             else:
@@ -141,6 +143,8 @@ def run(args: argparse.Namespace, replica: Replica) -> int:
         values = parse_assignments(args.assignments)
         with replica.session() as session:
             if entity == "opportunities":
+                from fieldapp.store import deals  # a deal's stage rules, for deals only
+
                 try:
                     changed = deals.update(session, args.id, values, reopen=args.reopen)
                 except deals.ReopenRefused as exc:

@@ -255,6 +255,25 @@ SPECS: dict[str, dict[str, Field]] = {
         "width": _integer(0, 100_000),
         "height": _integer(0, 100_000),
     },
+    # Automation rules a manager sets (fieldapp.domain.rules) and the flags they put
+    # on accounts; what a follow-up rule needs beyond these is rules.check_rule.
+    "rules": {
+        "name": _text(200, required=True),
+        "kind": Field("choice", p.choice(v.RULE_KINDS), True, 12, v.RULE_KINDS),
+        "enabled": Field("bool", p.yes_no, default=True),
+        "territory_id": _ref("territories"),
+        "outcome": _choice(v.VISIT_OUTCOMES),
+        "days": _integer(0, 365),
+        "task_title": _text(255),
+        "priority": _choice(v.TASK_PRIORITIES),
+        "owner_id": OWNER,
+    },
+    "flags": {
+        "account_id": _ref("accounts", required=True),
+        "rule_id": _ref("rules", required=True),
+        "visit_id": _ref("visits"),
+        "reason": _text(200),
+    },
     "pipeline_stages": {
         "name": _text(60, required=True),
         "position": _integer(0, 1000, required=True),
@@ -274,12 +293,18 @@ BOOKKEEPING: dict[str, Field] = {
 SYSTEM: dict[str, dict[str, Field]] = {entity: dict(BOOKKEEPING) for entity in SPECS}
 SYSTEM["leads"].update(
     {
+        # A lead-assignment rule's work: the rule, and the owner it replaced (undo).
+        "assigned_by_rule_id": _ref("rules"),
+        "assigned_from_id": OWNER,
         "converted_at": WHEN,
         "converted_account_id": _ref("accounts"),
         "converted_contact_id": _ref("contacts"),
         "converted_opportunity_id": _ref("opportunities"),
     }
 )
+
+# The rule that made a task (fieldapp.domain.rules.follow_up_task).
+SYSTEM["tasks"]["rule_id"] = _ref("rules")
 
 
 def entity_fields(entity: str) -> dict[str, Field]:

@@ -30,6 +30,8 @@ TASK_PRIORITIES = ("low", "normal", "high")
 ATTACHMENT_PARENTS = ("accounts", "visits", "opportunities")
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 USER_ROLES = ("rep", "manager", "admin")
+# What an automation rule does (fieldapp.domain.rules).
+RULE_KINDS = ("follow_up", "overdue_flag", "lead_assign")
 
 DEFAULT_ACCOUNT_TYPE = "prospect"
 DEFAULT_ACCOUNT_STATUS = "active"

@@ -28,6 +28,8 @@ JS = {
     "fieldapp-map.js": STATIC / "fieldapp-map.js",
     "fieldapp-draw.js": STATIC / "fieldapp-draw.js",
 }
+# Ours: they change between releases without a version number.
+STATIC_NAMES = ("fieldapp-map.css", "fieldapp-map.js")
 
 
 def asset_path(name: str) -> Path | None:

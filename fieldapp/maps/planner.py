@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -47,7 +47,23 @@ def account_points(
     located_only: bool = False,
     ordered: bool = True,
 ) -> list[AccountPoint]:
-    """Accounts with their last visit, in one query (no ORM objects per row).
+    """Accounts with their last visit, in one query (see :func:`iter_account_points`)."""
+    return list(
+        iter_account_points(
+            session, territory_id=territory_id, ids=ids, located_only=located_only, ordered=ordered
+        )
+    )
+
+
+def iter_account_points(
+    session: Session,
+    *,
+    territory_id: str | None = None,
+    ids: Sequence[str] | None = None,
+    located_only: bool = False,
+    ordered: bool = True,
+) -> Iterator[AccountPoint]:
+    """Accounts with their last visit as the query yields them (no ORM objects per row).
 
     Plain SQL without result type processing: the map reads 20k rows of this on
     every rebuild, and per-value type decorators cost four times the query itself.
@@ -73,15 +89,13 @@ def account_points(
     stmt = text(sql)
     if ids is not None:
         stmt = stmt.bindparams(bindparam("ids", expanding=True))
-    out = []
     for r in session.execute(stmt, params):
         last = r[8]
         if isinstance(last, str):
             last = datetime.fromisoformat(last)
         if last is not None and last.tzinfo is None:
             last = last.replace(tzinfo=UTC)
-        out.append(AccountPoint(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], last, r[9]))
-    return out
+        yield AccountPoint(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], last, r[9])
 
 
 def _places(points: Sequence[AccountPoint]) -> list[Place]:

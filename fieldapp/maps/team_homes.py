@@ -24,6 +24,7 @@ from fieldapp.maps.geocode import open_geocoder
 from fieldapp.maps.planner import account_points
 from fieldapp.store.models import Account, Territory
 from fieldapp.store.private import private_file
+from fieldapp.store.territory_reps import account_rep
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ def territory_centre(session: Session, rep_id: str) -> Home | None:
     """
     rows = session.execute(
         select(Account.territory_id).where(
-            Account.owner_id == rep_id,
+            account_rep(session) == rep_id,
             Account.deleted_at.is_(None),
             Account.territory_id.is_not(None),
         )

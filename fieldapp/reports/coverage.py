@@ -3,7 +3,8 @@
 An account is overdue on a day when its last visit done by the end of that day is
 older than its frequency (``accounts.visit_frequency_days``, 90 days by default) or
 when it was never visited. Inactive accounts are not expected to be visited and are
-left out. A rep's accounts are the ones they own; a territory's, the ones in it.
+left out. A rep's accounts are their territory's (when they are its only rep) and the
+ones they own elsewhere (fieldapp.store.territory_reps); a territory's, the ones in it.
 """
 
 from __future__ import annotations
@@ -22,15 +23,16 @@ from fieldapp.domain.reports import (
 )
 from fieldapp.reports import filtering, people
 from fieldapp.store.models import Account, Visit
+from fieldapp.store.territory_reps import account_rep
 from fieldapp.store.types import UTCDateTime
 
 
-def _accounts(flt: ReportFilter) -> list[ColumnElement[bool]]:
+def _accounts(flt: ReportFilter, rep: Any) -> list[ColumnElement[bool]]:
     conds = [Account.deleted_at.is_(None), Account.status == "active"]
     if flt.territory_id:
         conds.append(Account.territory_id == flt.territory_id)
     if flt.rep_id:
-        conds.append(Account.owner_id == flt.rep_id)
+        conds.append(rep == flt.rep_id)
     return conds
 
 
@@ -52,7 +54,7 @@ def _last_visit(until: datetime) -> Any:
     )
 
 
-def _states(flt: ReportFilter, until: datetime, *columns: Any) -> Any:
+def _states(flt: ReportFilter, until: datetime, rep: Any, *columns: Any) -> Any:
     """Per active account: ``columns``, its last visit and its cutoff, as a CTE.
 
     Materialised: were SQLite to fold it into the query using it, the last-visit
@@ -61,7 +63,7 @@ def _states(flt: ReportFilter, until: datetime, *columns: Any) -> Any:
     cutoff = _cutoff(until)
     return (
         select(*columns, _last_visit(until).label("last"), cutoff.label("cutoff"))
-        .where(*_accounts(flt))
+        .where(*_accounts(flt, rep))
         .cte("states")
         .prefix_with("MATERIALIZED")
     )
@@ -93,8 +95,9 @@ def coverage(
     filtering.check("coverage", flt, by)
     as_of = _as_of(flt, today)
     until = filtering.day_start(as_of + timedelta(days=1), flt)
-    key = (Account.territory_id if by == "territory" else Account.owner_id).label("key")
-    states = _states(flt, until, key)
+    rep = account_rep(session)
+    key = (Account.territory_id if by == "territory" else rep).label("key")
+    states = _states(flt, until, rep, key)
     overdue = states.c.last.is_(None) | (states.c.last < states.c.cutoff)
     query = select(
         states.c.key,
@@ -138,7 +141,9 @@ def overdue_accounts(
     """The overdue accounts themselves: never visited first, then longest without a visit."""
     flt = flt or ReportFilter()
     until = filtering.day_start(_as_of(flt, today) + timedelta(days=1), flt)
-    states = _states(flt, until, Account.id, Account.name, Account.territory_id, Account.owner_id)
+    rep = account_rep(session)
+    columns = (Account.id, Account.name, Account.territory_id, rep.label("owner_id"))
+    states = _states(flt, until, rep, *columns)
     query = (
         select(
             states.c.id,

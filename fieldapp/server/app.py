@@ -112,7 +112,7 @@ def create_app(db: Database) -> FastAPI:
         token = None
         if authorization and authorization.lower().startswith("bearer "):
             token = authorization[7:].strip()
-        with db.session() as session:
+        with db.reading() as session:  # the hourly renewal is one UPDATE
             return auth.authenticate(session, token)
 
     def compatible(
@@ -158,7 +158,7 @@ def create_app(db: Database) -> FastAPI:
         problem = compatibility_problem(body.protocol, body.schema_version)
         if problem:
             raise IncompatibleClient(problem)
-        with db.session() as session:
+        with db.reading() as session:
             territories = scope_of(session, who).territories
         return HelloReply(
             protocol=PROTOCOL_VERSION,

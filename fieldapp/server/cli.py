@@ -27,7 +27,7 @@ from fieldapp.domain.imports import parse_mappings
 from fieldapp.domain.report import add_import_options, report_lines
 from fieldapp.errors import FieldappError
 from fieldapp.server import admin, audit, auth, erasure, history, territories, users
-from fieldapp.server.db import ENV_DATABASE_URL, Database, ServerError
+from fieldapp.server.db import ENV_DATABASE_URL, Database, ServerError, default_database_url
 
 log = logging.getLogger("fieldapp.server")
 
@@ -113,10 +113,22 @@ def build_parser() -> argparse.ArgumentParser:
     assign.add_argument("--territory", metavar="NAME")
     _change(assign)
 
+    rules = sub.add_parser("rules", help="automation rules").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    _change(rules.add_parser("run", help="flag accounts not visited within their frequency"))
+
     serve = sub.add_parser("serve", help="run the HTTP server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--rules-every",
+        type=float,
+        default=24.0,
+        metavar="HOURS",
+        help="flag accounts not visited within their frequency this often (0: never; default 24)",
+    )
     serve.add_argument(
         "--token-days",
         type=float,
@@ -172,6 +184,11 @@ def run(args: argparse.Namespace) -> int:
             return _erase(db, args)
         elif args.command == "accounts" and args.action == "import":
             return _import(db, args)
+        elif args.command == "rules":
+            from fieldapp.server import rule_pass
+
+            added = rule_pass.run(db, dry_run=args.dry_run)
+            print(f"{_would(args)}flagged {added} account{'' if added == 1 else 's'}")
         else:
             moved = admin.assign_accounts(db, args.territory, args.ids, dry_run=args.dry_run)
             print(f"{_would(args)}moved {moved} accounts")
@@ -341,6 +358,13 @@ def _serve(args: argparse.Namespace) -> int:
         if not 0 < args.token_days <= 3650:
             raise ServerError("--token-days is between 0 and 3650 days")
         os.environ[auth.ENV_TOKEN_DAYS] = str(args.token_days)  # the workers read it
+    if not 0 <= args.rules_every <= 24 * 366:
+        raise ServerError("--rules-every is between 0 (never) and 8784 hours")
+    if args.rules_every:
+        from fieldapp.server import rule_pass
+
+        # In this process only: with --workers N the pass still runs once, not N times.
+        rule_pass.every(args.database_url or default_database_url(), args.rules_every * 3600)
     uvicorn.run(
         "fieldapp.server.app:app_from_env",
         factory=True,

@@ -27,11 +27,12 @@ import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from fieldapp.server import bulk
 from fieldapp.server.auth import Principal, utcnow
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.models import Counter, HistoryEntry, Record
@@ -89,21 +90,18 @@ def _iso(value: datetime) -> str:
     return aware.astimezone(UTC).isoformat()
 
 
-def entry_hash(e: HistoryEntry) -> str:
-    fields = [
-        e.prev_hash,
-        e.seq,
-        _iso(e.at),
-        e.user_id,
-        e.username,
-        e.device,
-        e.entity,
-        e.record_id,
-        e.op,
-        e.version,
-        e.digest,
-    ]
+def entry_hash(e: HistoryEntry | dict[str, Any]) -> str:
+    """The entry's link in the chain (a stored entry, or the values of one to insert)."""
+    v = e if isinstance(e, dict) else {k: getattr(e, k) for k in _HASHED}
+    fields = [v[k] if k != "at" else _iso(v[k]) for k in _HASHED]
     return hashlib.sha256(_dumps(fields).encode()).hexdigest()
+
+
+# What an entry's hash covers, in this order (the values only through the digest).
+_HASHED = (
+    "prev_hash", "seq", "at", "user_id", "username", "device", "entity", "record_id", "op",
+    "version", "digest",
+)  # fmt: skip
 
 
 def _reserve(session: Session, n: int) -> tuple[int, str]:
@@ -128,38 +126,42 @@ def append_entries(
     who: Principal,
     device: str | None,
     items: Iterable[tuple[str, str, str, int | None, dict[str, Any]]],
-) -> list[HistoryEntry]:
-    """Add entries (entity, record id, op, version, changes) at the chain's end."""
+) -> int:
+    """Add entries (entity, record id, op, version, changes) at the chain's end.
+
+    One INSERT of plain values (server/bulk.py): a reassignment appends an entry per moved
+    account, tens of thousands in one transaction. Returns how many were added.
+    """
     rows = list(items)
     if not rows:
-        return []
+        return 0
     first, prev = _reserve(session, len(rows))
     now = utcnow()
     user_id = None if who.id == "system" else who.id
-    added = []
+    values = []
     for i, (entity, record_id, op, version, changes) in enumerate(rows):
         salt = secrets.token_hex(16)
         text = _dumps(changes)
-        e = HistoryEntry(
-            seq=first + i,
-            at=now,
-            user_id=user_id,
-            username=who.username,
-            device=device,
-            entity=entity,
-            record_id=record_id,
-            op=op,
-            version=version,
-            changes=text,
-            salt=salt,
-            digest=digest(salt, text),
-            prev_hash=prev,
-        )
-        e.hash = entry_hash(e)
-        prev = e.hash
-        added.append(e)
-    session.add_all(added)
-    return added
+        entry: dict[str, Any] = {
+            "seq": first + i,
+            "at": now,
+            "user_id": user_id,
+            "username": who.username,
+            "device": device,
+            "entity": entity,
+            "record_id": record_id,
+            "op": op,
+            "version": version,
+            "changes": text,
+            "salt": salt,
+            "digest": digest(salt, text),
+            "prev_hash": prev,
+            "redacted_at": None,
+        }
+        entry["hash"] = prev = entry_hash(entry)
+        values.append(entry)
+    bulk.insert(session, cast(Table, HistoryEntry.__table__), values)
+    return len(values)
 
 
 def append(session: Session, who: Principal, device: str | None, changes: list[Change]) -> None:

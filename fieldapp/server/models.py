@@ -21,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -92,7 +93,8 @@ class Record(Base):
     data: Mapped[str] = mapped_column(Text)  # JSON document, wire form
     deleted: Mapped[bool] = mapped_column(default=False)
     # Scope anchors: the account the record hangs off (itself for accounts), the
-    # account's territory (accounts only) and the owner.
+    # territory (accounts and leads only: the rest is in scope through its account)
+    # and the owner.
     account_id: Mapped[str | None] = mapped_column(String(36))
     territory_id: Mapped[str | None] = mapped_column(String(36))
     owner_id: Mapped[str | None] = mapped_column(String(36))
@@ -104,6 +106,15 @@ class Record(Base):
         Index("ix_records_account", "account_id"),
         Index("ix_records_entity_territory", "entity", "territory_id"),
         Index("ix_records_territory", "territory_id"),
+        # The accounts in a scope as an index-only scan (server/scope.py, migration s0008).
+        Index(
+            "ix_records_account_scope",
+            "territory_id",
+            "owner_id",
+            "id",
+            postgresql_where=text("entity = 'accounts'"),
+            sqlite_where=text("entity = 'accounts'"),
+        ),
     )
 
 
@@ -150,6 +161,8 @@ class ScopeExit(Base):
     account_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+    __table_args__ = (Index("ix_scope_exits_seq", "seq"),)
 
 
 class LoginThrottle(Base):

@@ -8,9 +8,11 @@ values; rolling back to version V undoes, newest first, what every later applied
 moved, which restores the assignment as it was right after V (0: before the first). A
 rollback is a version of its own, so it can be rolled back too.
 
-Applying moves accounts the way a push does: each moved account gets a new version, the
-records hanging off it carry its new territory, and every rep who loses an account gets
-a scope exit, so replicas converge through the normal scope-change pull.
+Applying moves accounts the way a push does: each moved account gets a new version (the
+records hanging off it follow it: they are in scope through their account), and every
+rep who loses an account gets a scope exit, so replicas converge through the normal
+scope-change pull. The accounts are read and rewritten in bulk (one locked read, one
+executemany, history entries in one insert), so 10k accounts move in about a second.
 """
 
 from __future__ import annotations
@@ -19,17 +21,15 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from fieldapp.server import audit, territories, workload
+from fieldapp.server import audit, idsets, territories, workload
 from fieldapp.server.auth import Principal, utcnow
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.models import Assignment, Proposal, Record, User
-from fieldapp.server.records import Batch, NotFound
+from fieldapp.server.records import Batch, NotFound, Rewrite
 from fieldapp.server.workload import Plan
-
-CHUNK = 1000  # ids per IN (...) list
 
 
 class NoSuchProposal(NotFound):
@@ -47,10 +47,6 @@ class Request:
     note: str | None = None
 
 
-def _chunks(ids: list[str]) -> list[list[str]]:
-    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
-
-
 def _rep_ids(session: Session, names: list[str]) -> list[str]:
     found = {u.username: u for u in session.scalars(select(User).where(User.username.in_(names)))}
     missing = [n for n in names if n not in found]
@@ -66,11 +62,11 @@ def _rep_ids(session: Session, names: list[str]) -> list[str]:
 def _check_accounts(session: Session, ids: list[str]) -> None:
     wanted = list(dict.fromkeys(ids))
     seen: set[str] = set()
-    for part in _chunks(wanted):
+    for condition in idsets.among(session, Record.id, wanted):
         seen.update(
             session.scalars(
                 select(Record.id).where(
-                    Record.id.in_(part), Record.entity == "accounts", Record.deleted.is_(False)
+                    condition, Record.entity == "accounts", Record.deleted.is_(False)
                 )
             )
         )
@@ -124,8 +120,12 @@ def create(
     )
 
 
-def _plan(session: Session, proposal: Proposal) -> Plan:
-    """What applying the proposal now would change."""
+def _plan(session: Session, proposal: Proposal, *, lock: bool = False) -> Plan:
+    """What applying the proposal now would change (``lock``: the moving rows, to apply).
+
+    The moving accounts' documents are kept in the plan: the diff names them and
+    applying rewrites them from this one read.
+    """
     tid = proposal.territory_id
     assert tid is not None
     plan = Plan()
@@ -146,15 +146,16 @@ def _plan(session: Session, proposal: Proposal) -> Plan:
             if current != tid and territories.matches(shape, json.loads(data)):
                 plan.moves[row_id] = (current, tid)
     elif accounts:
-        for part in _chunks(accounts):
-            found = session.execute(
-                select(Record.id, Record.territory_id).where(
-                    Record.id.in_(part), Record.entity == "accounts", Record.deleted.is_(False)
-                )
+        for condition in idsets.among(session, Record.id, accounts):
+            query = select(Record.id, Record.territory_id, Record.data).where(
+                condition, Record.entity == "accounts", Record.deleted.is_(False)
             )
-            for row_id, current in found:
+            if lock and session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update()
+            for row_id, current, data in session.execute(query):
                 if current != tid:
                     plan.moves[row_id] = (current, tid)
+                    plan.docs[row_id] = data
     return plan
 
 
@@ -199,36 +200,30 @@ def _execute(session: Session, actor: Principal, plan: Plan) -> None:
             for account_id in [tid, *staying]:
                 if account_id not in plan.moves:
                     batch.exits.extend((account_id, u) for u in gone)
-    by_target: dict[str | None, list[str]] = {}
-    for part in _chunks(list(plan.moves)):
-        query = select(Record).where(Record.id.in_(part))
+    # The moved accounts in bulk: one locked read (the plan's, when it made one), one
+    # executemany of new documents; what hangs off them is in scope through them and is
+    # not rewritten (server/scope.py).
+    unread = [a for a in plan.moves if a not in plan.docs]
+    for condition in idsets.among(session, Record.id, unread):
+        query = select(Record.id, Record.data).where(condition)
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()
-        for rec in session.scalars(query):
-            src, dst = plan.moves[rec.id]
-            data = batch.data_of(rec)
-            data["territory_id"] = dst
-            data["updated_at"] = now
-            rec.territory_id = dst
-            batch.touch(rec)
-            keep = after.get(dst or "", set())
-            batch.exits.extend((rec.id, u) for u in before.get(src or "", set()) - keep)
-            by_target.setdefault(dst, []).append(rec.id)
-    # What hangs off a moved account carries its territory (the pull's scope filter).
-    for target, ids in by_target.items():
-        for part in _chunks(ids):
-            session.execute(
-                update(Record)
-                .where(Record.account_id.in_(part), Record.entity != "accounts")
-                .values(territory_id=target)
-            )
+        plan.docs.update(session.execute(query).tuples())
+    for row_id, (src, dst) in plan.moves.items():
+        if row_id not in plan.docs:
+            continue  # not on the server (any more): nothing to move
+        old_doc = json.loads(plan.docs[row_id])
+        new_doc = {**old_doc, "territory_id": dst, "updated_at": now}
+        batch.rewrites.append(Rewrite("accounts", row_id, old_doc, new_doc, dst))
+        keep = after.get(dst or "", set())
+        batch.exits.extend((row_id, u) for u in before.get(src or "", set()) - keep)
     batch.finish(session)
 
 
 def _apply(session: Session, actor: Principal, proposal: Proposal) -> dict[str, Any]:
     if proposal.state == "applied":
         raise ServerError(f"proposal {proposal.id} was applied already")
-    plan = _plan(session, proposal)
+    plan = _plan(session, proposal, lock=True)
     summary = workload.diff(session, plan)
     _execute(session, actor, plan)
     proposal.state = "applied"
@@ -298,15 +293,16 @@ def rollback(
             now_held = sorted(current.get(tid, set()))
             if now_held != sorted(old):
                 plan.reps[tid] = (now_held, sorted(old))
-        for part in _chunks(list(accounts)):
-            rows = session.execute(
-                select(Record.id, Record.territory_id).where(
-                    Record.id.in_(part), Record.deleted.is_(False)
-                )
+        for condition in idsets.among(session, Record.id, list(accounts)):
+            query = select(Record.id, Record.territory_id, Record.data).where(
+                condition, Record.deleted.is_(False)
             )
-            for row_id, territory_id in rows:
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update()
+            for row_id, territory_id, data in session.execute(query):
                 if territory_id != accounts[row_id]:
                     plan.moves[row_id] = (territory_id, accounts[row_id])
+                    plan.docs[row_id] = data
         summary = workload.diff(session, plan)
         _execute(session, actor, plan)
         proposal = Proposal(

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldapp.domain.parse import is_canonical_id
-from fieldapp.server import erasure, placing
+from fieldapp.server import erasure, placing, rules
 from fieldapp.server.auth import Principal, utcnow
 from fieldapp.server.db import Database
 from fieldapp.server.models import AppliedMutation, Record
@@ -67,7 +67,9 @@ def _in_scope(
     account = batch.load(session, account_id)
     if account is None:
         raise Refused(f"account {account_id} is not on the server")
-    return scope.account_visible(account)
+    # What the pusher made under their own new account, placed in another territory in
+    # this same push, goes with it.
+    return scope.account_visible(account) or account.id in batch.placed_away
 
 
 def _what(entity: str, row_id: str) -> str:
@@ -80,6 +82,8 @@ def _apply_one(session: Session, batch: Batch, m: Mutation) -> MutationResult:
         raise Refused(f"unknown kind of record {m.entity!r}")
     if m.entity in GLOBAL_ENTITIES and batch.who.role != "admin":
         raise Refused(f"only an admin may change {m.entity.replace('_', ' ')}")
+    if m.entity == "rules" and batch.who.role == "rep":
+        raise Refused("only a manager or an admin sets rules")
     check_target(m)
     rec = batch.load(session, m.row_id)
     if rec is not None and rec.entity != m.entity:
@@ -97,12 +101,24 @@ def _insert(session: Session, batch: Batch, m: Mutation, checked: Checked) -> Mu
     new_values = checked.values
     data = {"id": m.row_id, **new_values}
     placed = placing.place_new(session, batch.scope, batch.who, m.entity, data)
+    # A new account of the pusher's own whose address lies in another territory goes
+    # there (the rule every side applies), not back as a refusal: the server keeps it,
+    # and the pusher's next pull says it moved to that territory's reps and left.
+    away = False
     if not _in_scope(session, batch, m.entity, m.row_id, data):
-        raise Refused(f"{_what(m.entity, m.row_id)} is outside your scope")
+        away = placing.placed_elsewhere(session, batch.scope, m.entity, data)
+        if not away:
+            raise Refused(f"{_what(m.entity, m.row_id)} is outside your scope")
+    if m.entity == "rules":
+        rules.check_write(batch.who, batch.scope, data)
     rec = Record(id=m.row_id, entity=m.entity, version=0, deleted=False)
     batch.new[rec.id] = rec
     batch.data[rec.id] = data
     batch.set_anchors(session, rec, data)
+    if away:
+        batch.placed_away.add(rec.id)
+        batch.exits.append((rec.id, batch.who.id))
+        batch.scope_changed = True
     conflicts: list[str] = []
     account_id, _ = anchors(m.entity, m.row_id, data)
     parent = batch.load(session, account_id) if account_id and account_id != rec.id else None
@@ -178,6 +194,8 @@ def _update(
                 raise Refused(f"this change would move {_what(m.entity, rec.id)} out of your scope")
             if "territory_id" in m.changes and batch.who.role == "rep":
                 raise Refused("only a manager or an admin reassigns territories")
+        if m.entity == "rules":
+            rules.check_write(batch.who, batch.scope, merged)
         batch.data[rec.id] = merged
         batch.set_anchors(session, rec, merged)
     status = _status(batch, m, rec, conflicts, applied, checked.normalised)
@@ -250,9 +268,14 @@ def push(
                 )
             results.append(None)
             pending.append((len(results) - 1, m, result))
+        # The rules' work joins the batch; a pushed record they changed (a lead given
+        # to its territory's rep) is no longer the client's copy: "merged".
+        ruled = rules.apply(session, batch)
         versions = batch.finish(session)
         now = utcnow()
         for index, m, result in pending:
+            if m.row_id in ruled and result.status == "applied":
+                result.status = "merged"
             if result.status != "rejected":
                 rec_version = versions.get(m.row_id)
                 if rec_version is None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from fieldapp.server import history
+from fieldapp.server import bulk, history
 from fieldapp.server.auth import Principal, utcnow
 from fieldapp.server.db import ServerError, next_seqs
 from fieldapp.server.models import Conflict, Record, ScopeExit
@@ -30,6 +30,17 @@ class NotFound(ServerError):
 
 def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """A record's new document, written with the others in one statement by ``finish``."""
+
+    entity: str
+    id: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    territory_id: str | None
 
 
 @dataclass
@@ -53,6 +64,10 @@ class Batch:
     # send a record that names one inserted later in the same push (a route stop, then
     # the visit planned for it), and that reference is sound.
     announced: dict[str, str] = field(default_factory=dict)
+    # New accounts of the pusher's that their address placed outside the pusher's scope.
+    placed_away: set[str] = field(default_factory=set)
+    # Records rewritten in bulk, without ORM objects (a reassignment's accounts).
+    rewrites: list[Rewrite] = field(default_factory=list)
 
     def load(self, session: Session, row_id: str) -> Record | None:
         if row_id in self.new:
@@ -107,27 +122,17 @@ class Batch:
         return c
 
     def set_anchors(self, session: Session, rec: Record, data: dict[str, Any]) -> None:
-        """Set the scope columns; records hanging off an account carry its territory.
+        """Set the scope columns: account, territory (accounts and leads), owner.
 
-        Copying the territory onto every child keeps the pull's scope filter a plain
-        column test (no sub-query over the accounts in scope).
+        A record hanging off an account keeps no territory of its own: it is in scope
+        through its account (see Scope.condition), so an account that changes
+        territory is one row to rewrite, whatever hangs off it.
         """
         account_id, territory_id = anchors(rec.entity, rec.id, data)
         owner = owner_of(rec.entity, rec.id, data)
-        if rec.entity != "accounts" and account_id is not None:
-            parent = self.load(session, account_id)
-            territory_id = parent.territory_id if parent is not None else None
         if rec.entity == "accounts" and rec.territory_id != territory_id and rec.version:
             for user in users_of_territory(session, rec.territory_id):
                 self.exits.append((rec.id, user))
-            session.execute(
-                update(Record)
-                .where(Record.account_id == rec.id, Record.id != rec.id)
-                .values(territory_id=territory_id)
-            )
-            for child in self.new.values():
-                if child.account_id == rec.id and child.id != rec.id:
-                    child.territory_id = territory_id
         # A new record reaches everyone who may see it through the normal pull; only an
         # existing record changing hands changes who sees what.
         anchored = (rec.account_id, rec.territory_id, rec.owner_id)
@@ -143,11 +148,13 @@ class Batch:
             rec.data = dumps(self.data_of(rec))
             rec.deleted = self.data_of(rec).get("deleted_at") is not None
             trail.append((rec, before))
-        count = len(self.touched) + len(self.conflicts)
+        count = len(self.touched) + len(self.rewrites) + len(self.conflicts)
         if count == 0:
             return {}
-        session.flush()
-        first = next_seqs(session, count, scope=self.scope_changed)
+        # Not flushed first: each record's new document and its version go in one
+        # UPDATE (after the counter's lock, which the version needs anyway).
+        with session.no_autoflush:
+            first = next_seqs(session, count, scope=self.scope_changed)
         versions = {}
         for i, rec in enumerate(self.touched.values()):
             rec.version = first + i
@@ -155,15 +162,27 @@ class Batch:
             versions[rec.id] = rec.version
             if rec.id in self.new:
                 session.add(rec)
+        changes = [history.Change(r.entity, r.id, r.version, b, self.data_of(r)) for r, b in trail]
+        start = first + len(self.touched)
+        rows = []
+        for j, w in enumerate(self.rewrites):
+            versions[w.id] = start + j
+            changes.append(history.Change(w.entity, w.id, start + j, w.before, w.after))
+            rows.append(
+                {
+                    "id": w.id,
+                    "data": dumps(w.after),
+                    "deleted": w.after.get("deleted_at") is not None,
+                    "territory_id": w.territory_id,
+                    "version": start + j,
+                    "origin": None,
+                }
+            )
+        bulk.update(session, cast(Table, Record.__table__), "id", rows)
         for j, c in enumerate(self.conflicts):
-            c.seq = first + len(self.touched) + j
+            c.seq = start + len(self.rewrites) + j
             session.add(c)
-        for account_id, user_id in set(self.exits):
-            session.add(ScopeExit(account_id=account_id, user_id=user_id, seq=first))
-        history.append(
-            session,
-            self.who,
-            self.client_id,
-            [history.Change(r.entity, r.id, r.version, b, self.data_of(r)) for r, b in trail],
-        )
+        exits = [{"account_id": a, "user_id": u, "seq": first} for a, u in set(self.exits)]
+        bulk.insert(session, cast(Table, ScopeExit.__table__), exits)
+        history.append(session, self.who, self.client_id, changes)
         return versions

@@ -2,8 +2,11 @@
 
 A rep sees the accounts of the territories assigned to them (and accounts with no
 territory that they own), everything hanging off those accounts, and the records with no
-account that they own. A manager sees what the reps of their team and they themselves
-see. An admin sees everything. Users, territories and pipeline stages are reference data
+account that they own. A record hanging off an account is in scope through its account
+(``account_id``), never through a territory of its own: moving an account to another
+territory rewrites that one row, not the thousands of visits and deals under it. A
+manager sees what the reps of their team and they themselves see. An admin sees
+everything. Users, territories and pipeline stages are reference data
 everyone reads.
 """
 
@@ -26,6 +29,9 @@ class Scope:
 
     users: tuple[str, ...] | None
     territories: tuple[str, ...]
+    # Whose team-wide automation rules reach this principal: their manager's and the
+    # admins' (fieldapp.domain.rules.applies); rules naming a territory reach its reps.
+    rule_authors: tuple[str, ...] = ()
 
     @property
     def everything(self) -> bool:
@@ -44,21 +50,20 @@ class Scope:
     def condition(self) -> ColumnElement[bool]:
         """SQL condition on ``Record`` for the rows in scope.
 
-        Records hanging off an account carry its ``territory_id`` (see
-        ``records.Batch.set_anchors``), so only the rare territory-less accounts need a lookup.
+        Records hanging off an account are in scope when their account is: both
+        databases test a row against a hash of the accounts in scope, built once per
+        statement (``IN (subquery)``), so a pull's cost is the rows it reads.
         """
         if self.users is None:
             return Record.id.is_not(None)
-        unassigned = select(Record.id).where(
-            Record.entity == "accounts",
-            Record.territory_id.is_(None),
-            Record.owner_id.in_(self.users),
-        )
         return or_(
             Record.entity.in_(GLOBAL_ENTITIES),
-            Record.territory_id.in_(self.territories),
-            and_(Record.account_id.is_(None), Record.owner_id.in_(self.users)),
-            and_(Record.territory_id.is_(None), Record.account_id.in_(unassigned)),
+            and_(
+                Record.account_id.is_(None),
+                or_(Record.territory_id.in_(self.territories), Record.owner_id.in_(self.users)),
+            ),
+            Record.account_id.in_(self.accounts_query()),
+            and_(Record.entity == "rules", Record.owner_id.in_(self.rule_authors)),
         )
 
     def account_visible(self, account: Record) -> bool:
@@ -78,22 +83,25 @@ def scope_of(session: Session, who: Principal) -> Scope:
     territories = session.scalars(
         select(Assignment.territory_id).where(Assignment.user_id.in_(users)).distinct()
     )
-    return Scope(tuple(users), tuple(territories))
+    authors = list(session.scalars(select(User.id).where(User.role == "admin")))
+    if who.manager_id:
+        authors.append(who.manager_id)
+    return Scope(tuple(users), tuple(territories), tuple(authors))
 
 
 def anchors(entity: str, row_id: str, data: dict[str, Any]) -> tuple[str | None, str | None]:
     """(account_id, territory_id) a record hangs off."""
     column = ACCOUNT_ANCHOR.get(entity)
-    if entity == "leads":
+    if entity in ("leads", "rules"):
         # A lead hangs off no account; the territory its address lies in lets that
-        # territory's reps see it besides its owner.
+        # territory's reps see it besides its owner (a rule's: the reps it reaches).
         territory = data.get("territory_id")
         return None, territory if isinstance(territory, str) else None
     if column is None:
         return None, None
     if entity == "accounts":
         return row_id, data.get("territory_id")
-    return data.get(column), None
+    return data.get(column), None  # in scope through its account
 
 
 def owner_of(entity: str, row_id: str, data: dict[str, Any]) -> str | None:

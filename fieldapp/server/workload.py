@@ -16,9 +16,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from fieldapp.domain.values import DEFAULT_STAGES
+from fieldapp.server import idsets
 from fieldapp.server.models import Assignment, Record, User
 
 CHUNK = 1000
@@ -34,6 +35,8 @@ class Plan:
     moves: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     # territory id -> (rep ids before, rep ids after)
     reps: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
+    # moving account id -> its document (JSON) as read for the plan, if it was read
+    docs: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -88,12 +91,17 @@ def _open_pipeline(
     closed = _closed_stages(session)
     per_account: dict[str, Money] = {}
     per_territory: dict[str, Money] = {}
+    account = aliased(Record)
     for part in _chunks(territory_ids):
+        # A deal is in its account's territory (it carries none of its own).
         rows = session.execute(
-            select(Record.account_id, Record.territory_id, Record.data).where(
+            select(Record.account_id, account.territory_id, Record.data)
+            .join(account, account.id == Record.account_id)
+            .where(
                 Record.entity == "opportunities",
-                Record.territory_id.in_(part),
                 Record.deleted.is_(False),
+                account.entity == "accounts",
+                account.territory_id.in_(part),
             )
         )
         for account_id, territory_id, data in rows:
@@ -111,8 +119,8 @@ def _open_pipeline(
 
 def _account_names(session: Session, ids: list[str]) -> dict[str, str]:
     names: dict[str, str] = {}
-    for part in _chunks(ids):
-        rows = session.execute(select(Record.id, Record.data).where(Record.id.in_(part)))
+    for condition in idsets.among(session, Record.id, ids):
+        rows = session.execute(select(Record.id, Record.data).where(condition))
         names.update((row_id, str(json.loads(data).get("name"))) for row_id, data in rows)
     return names
 
@@ -148,7 +156,8 @@ def diff(session: Session, plan: Plan) -> dict[str, Any]:
     gained: Counter[str] = Counter()
     lost: Counter[str] = Counter()
     moving: list[dict[str, Any]] = []
-    names = _account_names(session, list(plan.moves))
+    names = {a: str(json.loads(doc).get("name")) for a, doc in plan.docs.items()}
+    names.update(_account_names(session, [a for a in plan.moves if a not in plan.docs]))
 
     def line(account: str, old: str | None, new: str | None) -> dict[str, Any]:
         return {

@@ -27,9 +27,11 @@ if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
+    from fieldapp.store.sealed import Sealer
+
 BEGIN_OPTION = "fieldapp_sqlite_begin"
 # The newest revision in migrations/versions (a test keeps the two equal).
-SCHEMA_HEAD = "0013"
+SCHEMA_HEAD = "0015"
 # Page size of replicas created from now on (see _set_pragmas).
 PAGE_SIZE = 16384
 # SQLite's default: a commit that leaves more WAL pages than this checkpoints.
@@ -310,6 +312,7 @@ class Replica:
             engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"}), expire_on_commit=False
         )
         self._checkpointer = _Checkpointer(self.db_path, key)
+        self._key = key
 
     @property
     def db_path(self) -> Path:
@@ -337,6 +340,12 @@ class Replica:
     def read_session(self) -> Iterator[Session]:
         with self._sessions() as session:
             yield session
+
+    def sealer(self, purpose: str) -> Sealer:
+        """Seals side files of this data dir (caches) as the replica is: see store/sealed."""
+        from fieldapp.store.sealed import Sealer  # cryptography: not for every command
+
+        return Sealer(bytes.fromhex(self._key.key) if self._key else None, purpose)
 
     def close(self) -> None:
         self._checkpointer.join()

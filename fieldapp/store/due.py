@@ -19,6 +19,7 @@ from fieldapp.domain import visits as rules
 from fieldapp.store import services
 from fieldapp.store.agenda import aware, local_midnight
 from fieldapp.store.models import Account, Visit
+from fieldapp.store.territory_reps import account_rep
 from fieldapp.store.types import utcnow
 
 # The due-for-a-visit list is for reading, not for 50k rows: the rest is counted.
@@ -110,7 +111,8 @@ def due_for_visit(
     owner_id: str | None = None,
 ) -> DueList:
     """Active accounts not visited within their frequency that have no visit planned
-    from today on; longest overdue first.
+    from today on; longest overdue first. ``owner_id`` keeps one rep's accounts: their
+    territory's and those they own elsewhere (fieldapp.store.territory_reps).
 
     One pass judges every account and returns only the ids in order (at 100k
     accounts tens of thousands may be due); the first ``limit`` are then read in
@@ -125,7 +127,7 @@ def due_for_visit(
     if territory_id is not None:
         conds.append(Account.territory_id == territory_id)
     if owner_id is not None:
-        conds.append(Account.owner_id == owner_id)
+        conds.append(account_rep(session) == owner_id)
     # MATERIALIZED: each account's last visit is looked up once. Flattened into the
     # outer query, SQLite would seek it again for the test and for the sort.
     judged = (

@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 DB_FILENAME = "replica.sqlite3"
 ENV_DATA_DIR = "FIELDAPP_DATA_DIR"
 
@@ -20,4 +18,8 @@ def default_data_dir() -> Path:
     env = os.environ.get(ENV_DATA_DIR)
     if env:
         return Path(env)
+    # Imported only here: with --data-dir or the variable set (scripts, the benchmarks)
+    # a command does not pay for platformdirs and the tempfile/random/shutil it loads.
+    import platformdirs
+
     return Path(platformdirs.user_data_dir("fieldapp", appauthor=False))

@@ -181,6 +181,9 @@ class Lead(Synced, Base):
     converted_account_id: Mapped[str | None] = mapped_column(String(36))
     converted_contact_id: Mapped[str | None] = mapped_column(String(36))
     converted_opportunity_id: Mapped[str | None] = mapped_column(String(36))
+    # Set by a lead-assignment rule: the rule, and the owner it replaced (for undo).
+    assigned_by_rule_id: Mapped[str | None] = mapped_column(String(36))
+    assigned_from_id: Mapped[str | None] = mapped_column(String(36))
     # The record's id in the CRM it was imported from (a re-import updates it).
     source_id: Mapped[str | None] = mapped_column(String(values.SOURCE_ID_LENGTH), index=True)
 
@@ -304,6 +307,8 @@ class Task(Synced, Base):
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     owner_id: Mapped[str | None] = mapped_column(String(36))
+    # The automation rule that made the task (fieldapp.domain.rules), if one did.
+    rule_id: Mapped[str | None] = mapped_column(String(36))
 
     # The activity feed's newest completed tasks (store migration 0008).
     __table_args__ = (
@@ -378,6 +383,38 @@ class Attachment(Synced, Base):
     height: Mapped[int | None] = mapped_column(Integer)
 
 
+class Rule(Synced, Base):
+    """An automation rule a manager or admin set (fieldapp.domain.rules, store migration 0014).
+
+    ``territory_id`` None: the author's team (everyone for an admin's rule).
+    """
+
+    __tablename__ = "rules"
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(12))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    territory_id: Mapped[str | None] = mapped_column(String(36))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    days: Mapped[int | None] = mapped_column(Integer)
+    task_title: Mapped[str | None] = mapped_column(String(255))
+    priority: Mapped[str | None] = mapped_column(String(8))
+    owner_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class Flag(Synced, Base):
+    """A rule's flag on an account ("not visited within its frequency").
+
+    Deleting it clears the flag; the tombstone keeps the rule from flagging the account
+    again for the same overdue spell (its id names the spell's last visit).
+    """
+
+    __tablename__ = "flags"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    rule_id: Mapped[str] = mapped_column(String(36))
+    visit_id: Mapped[str | None] = mapped_column(String(36))
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+
 class BlobUpload(Base):
     """This device's blobs still to send to the server (device state: never synced)."""
 
@@ -396,6 +433,7 @@ ENTITIES: dict[str, type[Synced]] = {
     "contacts": Contact,
     "leads": Lead,
     "pipeline_stages": PipelineStage,
+    "rules": Rule,
     "opportunities": Opportunity,
     "route_plans": RoutePlan,
     "visits": Visit,
@@ -403,6 +441,7 @@ ENTITIES: dict[str, type[Synced]] = {
     "tasks": Task,
     "notes": Note,
     "attachments": Attachment,
+    "flags": Flag,
 }
 
 

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldapp.errors import FieldError, NotFoundError, ValidationError
-from fieldapp.store import fields
-from fieldapp.store.models import ENTITIES, Outbox, Synced
+from fieldapp.store import fields, rules
+from fieldapp.store.models import ENTITIES, Lead, Outbox, Synced, Visit
 from fieldapp.store.pipeline import apply_stage_defaults, pipeline, stage_by_name
 from fieldapp.store.types import new_id, to_wire, utcnow
 
@@ -29,6 +29,7 @@ CASCADE: dict[str, tuple[tuple[str, str], ...]] = {
         ("tasks", "account_id"),
         ("notes", "account_id"),
         ("attachments", "account_id"),
+        ("flags", "account_id"),
     ),
     "route_plans": (("route_stops", "route_plan_id"),),
 }
@@ -80,6 +81,10 @@ def create(session: Session, entity: str, values: dict[str, Any]) -> str:
     obj = model_for(entity)(id=new_id(), **cleaned)  # type: ignore[call-arg]
     session.add(obj)
     session.flush()
+    if isinstance(obj, Visit):  # what automation rules do for a visit (store/rules.py)
+        rules.after_visit(session, obj, checked_in_now=obj.checkin_at is not None)
+    elif isinstance(obj, Lead):
+        rules.after_lead(session, obj)
     return obj.id
 
 
@@ -98,11 +103,14 @@ def update(session: Session, entity: str, row_id: str, values: dict[str, Any]) -
         if (lat is None) != (lon is None):
             raise ValidationError([FieldError("latitude", "latitude and longitude go together")])
     changed = {}
+    was_done = getattr(obj, "checkin_at", None) is not None
     for field, value in cleaned.items():
         if to_wire(getattr(obj, field)) != to_wire(value):
             setattr(obj, field, value)
             changed[field] = value
     session.flush()
+    if isinstance(obj, Visit) and changed:
+        rules.after_visit(session, obj, checked_in_now=not was_done and obj.checkin_at is not None)
     return changed
 
 

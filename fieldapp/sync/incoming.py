@@ -215,6 +215,7 @@ class _Envelope(msgspec.Struct, kw_only=True):
     scope_owners: list[str] | None = None
     scope_territories: list[str] | None = None
     scope_moves: list[dict[str, Any]] | None = None
+    territory_reps: dict[str, list[str]] | None = None
 
 
 class _Reply(_Envelope, kw_only=True):

@@ -45,6 +45,9 @@ Op = Literal["insert", "update", "delete", "restore"]
 # How each entity hangs off the scope: the column naming the account it belongs to
 # (``"id"`` for accounts themselves), or None for records scoped by owner only.
 ACCOUNT_ANCHOR: dict[str, str | None] = {
+    # A manager's automation rules: seen by their team, or by the reps of the territory
+    # a rule names (fieldapp.server.scope); written by managers and admins only.
+    "rules": None,
     "accounts": "id",
     "contacts": "account_id",
     "opportunities": "account_id",
@@ -53,6 +56,7 @@ ACCOUNT_ANCHOR: dict[str, str | None] = {
     "notes": "account_id",
     "route_stops": "account_id",
     "attachments": "account_id",
+    "flags": "account_id",
     "leads": None,
     "route_plans": None,
 }
@@ -208,6 +212,9 @@ class PullReply(BaseModel):
     # own state: ``{"account_id", "territory_id", "owner_id", "to_users", "from_users",
     # "from_territory_id"}`` — where each went, and whom it came from.
     scope_moves: list[dict[str, Any]] | None = None
+    # Every territory's reps (territory id → user ids), sent with each scope change
+    # (assignments change only with one), so the client can name whose territory it is.
+    territory_reps: dict[str, list[str]] | None = None
 
 
 class FetchRequest(BaseModel):

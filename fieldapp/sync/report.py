@@ -31,6 +31,7 @@ from sqlalchemy import (
 from fieldapp.store.db import Replica
 from fieldapp.store.models import Account, Territory, User
 from fieldapp.store.types import utcnow
+from fieldapp.sync import team
 from fieldapp.sync.quarantine import Quarantined
 
 metadata = MetaData()
@@ -236,13 +237,16 @@ def describe_moves(
             select(User.id, User.username, User.display_name)
         )
     }
+    reps = team.reps_by_territory(conn)
     out = []
     for account_id in ids:
         move = moves.get(account_id, {})
         people_ids = move.get("to_users" if left else "from_users") or []
+        territory_id = move.get("territory_id" if left else "from_territory_id")
+        if not people_ids and territory_id:
+            people_ids = reps.get(territory_id, [])  # as the server last said
         if left and not people_ids and move.get("owner_id"):
             people_ids = [move["owner_id"]]
-        territory_id = move.get("territory_id" if left else "from_territory_id")
         out.append(
             Moved(
                 account_id=account_id,

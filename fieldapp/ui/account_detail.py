@@ -32,6 +32,7 @@ from fieldapp.ui.background import user_message
 from fieldapp.ui.forms import display
 from fieldapp.ui.locating import AccountLocator
 from fieldapp.ui.panel import AppContext
+from fieldapp.ui.rule_marks import FlagBanner
 from fieldapp.ui.task_editor import TaskDialog, open_task_editor
 
 WATCHES = frozenset({"accounts", "contacts", "opportunities", "visits", "tasks", "notes"})
@@ -141,6 +142,8 @@ class AccountDetail(QWidget):
         layout.addLayout(visit_row)
         layout.addWidget(self.visit_state)
         layout.addWidget(self.visit_plan)
+        self.flags = FlagBanner(ctx)  # what rules flagged on the account
+        layout.addWidget(self.flags)
         layout.addWidget(self.splitter, 1)
         ctx.bg.changed.connect(self._on_changed)
         self._update_buttons()
@@ -161,6 +164,7 @@ class AccountDetail(QWidget):
     def new_account(self) -> None:
         self.account_id = None
         self.open_visit_id = None
+        self.flags.show_record(None)
         self.form.load({"type": "prospect", "status": "active"})
         self.heading.setText("New account")
         self.subheading.setText("Fill in at least the name, then Save.")
@@ -175,6 +179,7 @@ class AccountDetail(QWidget):
             return
         self._generation += 1
         gen, account_id = self._generation, self.account_id
+        self.flags.show_record(account_id)
         self.ctx.bg.read(
             lambda s: queries.account_detail(s, account_id),
             lambda d: self._show(gen, d, reset_form),

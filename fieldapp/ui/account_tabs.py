@@ -287,18 +287,8 @@ class TasksTab(RecordTab):
         task_id = self.selected_id()
         if task_id is None:
             return False
-        title, ctx = self._tasks[task_id]["title"], self.ctx
-        deleted = self.tr("Deleted task “{0}”.").format(title)
-
-        def undo() -> None:
-            ctx.bg.write(lambda s: services.restore(s, "tasks", task_id), {"tasks"})
-
-        ctx.bg.write(
-            lambda s: services.delete(s, "tasks", task_id),
-            {"tasks"},
-            lambda _r: ctx.tell(deleted, undo),
-            owner=self,
-        )
+        title = self._tasks[task_id]["title"]
+        self.delete_with_undo("tasks", task_id, self.tr("Deleted task “{0}”.").format(title))
         return True
 
     def _update_buttons(self) -> None:

@@ -13,12 +13,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -37,6 +35,7 @@ from fieldapp.ui.admin_calls import AdminCalls
 from fieldapp.ui.admin_map import AdminMap
 from fieldapp.ui.admin_territory_dialog import TerritoryDialog
 from fieldapp.ui.admin_territory_list import TerritoryList
+from fieldapp.ui.admin_widgets import shortcut_button
 from fieldapp.ui.panel import AppContext
 
 if TYPE_CHECKING:
@@ -62,17 +61,21 @@ class TerritoriesTab(QWidget):
         self.list = TerritoryList()
         self.list.selected.connect(self._selected)
         self.list.activated.connect(self.edit_selected)
-        self.new_button = self._button("&New…", self.new_record, "Ctrl+N")
-        self.drawn_button = self._button("From &drawing…", self.new_from_drawing, "Ctrl+Shift+N")
-        self.edit_button = self._button("&Edit…", self.edit_selected, "F2")
-        self.reshape_button = self._button("&Reshape", self.reshape_selected, "Ctrl+Shift+R")
-        self.delete_button = self._button("De&lete…", self.delete_selected, "Delete")
+        self.new_button = shortcut_button(self, "&New…", self.new_record, "Ctrl+N")
+        self.drawn_button = shortcut_button(
+            self, "From &drawing…", self.new_from_drawing, "Ctrl+Shift+N"
+        )
+        self.edit_button = shortcut_button(self, "&Edit…", self.edit_selected, "F2")
+        self.reshape_button = shortcut_button(
+            self, "&Reshape", self.reshape_selected, "Ctrl+Shift+R"
+        )
+        self.delete_button = shortcut_button(self, "De&lete…", self.delete_selected, "Delete")
         self.waiting = QLabel("")
         self.waiting.setObjectName("drafts_waiting")
         self.waiting.setWordWrap(True)
         style.set_role(self.waiting, "hint")
-        self.send_button = self._button("&Send now", self.send_drafts, "Ctrl+Return")
-        self.discard_button = self._button("Discard refused", self.discard_refused, "")
+        self.send_button = shortcut_button(self, "&Send now", self.send_drafts, "Ctrl+Return")
+        self.discard_button = shortcut_button(self, "Discard refused", self.discard_refused, "")
         buttons = QHBoxLayout()
         for b in (
             self.new_button,
@@ -104,18 +107,6 @@ class TerritoriesTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.splitter)
         self._fill()
-
-    def _button(self, text: str, slot: Callable[[], None], key: str) -> QPushButton:
-        button = QPushButton(text)
-        button.clicked.connect(lambda _c=False: slot())
-        if key:
-            button.setToolTip(f"{text.replace('&', '').rstrip('…')} ({key})")
-        # Delete and Ctrl+N come from the window (its actions ask the panel's tab).
-        if key and key not in ("Delete", "Ctrl+N"):
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
-        return button
 
     # --- the list ------------------------------------------------------------------------
 

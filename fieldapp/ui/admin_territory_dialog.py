@@ -13,8 +13,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -24,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.sync.territory_changes import TerritoryValues
-from fieldapp.ui import style
+from fieldapp.ui.admin_widgets import CheckedDialog
 
 
 def split_codes(text: str) -> list[str]:
@@ -35,7 +33,7 @@ def split_codes(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"[,;\n]+", text) if p.strip()]
 
 
-class TerritoryDialog(QDialog):
+class TerritoryDialog(CheckedDialog):
     def __init__(
         self,
         parent: QWidget | None,
@@ -101,15 +99,7 @@ class TerritoryDialog(QDialog):
         self.drop.setObjectName("territory_drop_polygon")
         if had and polygon is None:
             form.addRow("", self.drop)
-        self.error = QLabel("")
-        style.set_role(self.error, "error")
-        form.addRow(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.finish_form(form)
         self.setMinimumWidth(520)
 
     def set_reps(self, names: list[str]) -> None:
@@ -143,9 +133,3 @@ class TerritoryDialog(QDialog):
         if not (has_shape or v.postcodes or v.regions):
             return "Say where it is: draw a polygon on the map, or give postcodes or regions."
         return None
-
-    def _check(self) -> None:
-        problem = self.problem()
-        self.error.setText(problem or "")
-        if problem is None:
-            self.accept()

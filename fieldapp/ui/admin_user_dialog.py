@@ -8,8 +8,6 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -18,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.ui import style
+from fieldapp.ui.admin_widgets import CheckedDialog
 
 ROLES = ("rep", "manager", "admin")
 MIN_PASSWORD = 8  # the server's rule (server/users.py); checked here to say it at once
@@ -38,7 +36,7 @@ class UserValues:
     password: str = ""
 
 
-class UserDialog(QDialog):
+class UserDialog(CheckedDialog):
     """Add a user (name, role, manager, password) or change one's role and manager."""
 
     def __init__(
@@ -80,15 +78,7 @@ class UserDialog(QDialog):
             label = QLabel("&Password")
             label.setBuddy(self.password)  # a row of a layout has no label of its own
             form.addRow(label, row)
-        self.error = QLabel("")
-        style.set_role(self.error, "error")
-        form.addRow(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.finish_form(form)
         self.creating = current is None
         self.setMinimumWidth(440)
 
@@ -107,9 +97,3 @@ class UserDialog(QDialog):
         if self.creating and len(v.password) < MIN_PASSWORD:
             return f"A password has at least {MIN_PASSWORD} characters (or Make one up)."
         return None
-
-    def _check(self) -> None:
-        problem = self.problem()
-        self.error.setText(problem or "")
-        if problem is None:
-            self.accept()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -31,6 +31,7 @@ from fieldapp.sync.admin_drafts import Drafts
 from fieldapp.ui import dialogs
 from fieldapp.ui.admin_calls import AdminCalls
 from fieldapp.ui.admin_user_dialog import MIN_PASSWORD, UserDialog, UserValues, made_up_password
+from fieldapp.ui.admin_widgets import shortcut_button
 from fieldapp.ui.empty_state import EmptyHint
 from fieldapp.ui.panel import AppContext
 from fieldapp.ui.route_table import read_only_table
@@ -67,10 +68,12 @@ class UsersTab(QWidget):
         self.table.itemSelectionChanged.connect(self._enable)
         self.table.doubleClicked.connect(lambda _i: self.change_selected())
         self.hint = EmptyHint(self.table)
-        self.add_button = self._button("&Add user…", self.new_record, "Ctrl+N")
-        self.change_button = self._button("&Change role/manager…", self.change_selected, "F2")
-        self.reset_button = self._button("Reset &password…", self.reset_selected, "Ctrl+P")
-        self.active_button = self._button("&Deactivate…", self.delete_selected, "Delete")
+        self.add_button = shortcut_button(self, "&Add user…", self.new_record, "Ctrl+N")
+        self.change_button = shortcut_button(
+            self, "&Change role/manager…", self.change_selected, "F2"
+        )
+        self.reset_button = shortcut_button(self, "Reset &password…", self.reset_selected, "Ctrl+P")
+        self.active_button = shortcut_button(self, "&Deactivate…", self.delete_selected, "Delete")
         self.notice = QLabel("")
         self.notice.setObjectName("users_notice")
         self.notice.setWordWrap(True)
@@ -97,17 +100,6 @@ class UsersTab(QWidget):
             self.rows = remembered
             self._fill()
         self._enable()
-
-    def _button(self, text: str, slot: Callable[[], None], key: str) -> QPushButton:
-        button = QPushButton(text)
-        button.clicked.connect(lambda _c=False: slot())
-        button.setToolTip(f"{text.replace('&', '').rstrip('…')} ({key})")
-        # Delete and Ctrl+N come from the window (its actions ask the panel's tab).
-        if key not in ("Delete", "Ctrl+N"):
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
-        return button
 
     # --- the list ------------------------------------------------------------------------
 

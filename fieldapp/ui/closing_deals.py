@@ -1,7 +1,10 @@
 """Today's "deals closing soon": open deals due to close within 30 days (or overdue).
 
-Each shows its amount in its own currency; the heading totals them per currency.
-Activating one opens the deal editor, to move the close date or update the amount.
+Each shows its amount in its own currency; the heading counts them all and totals them
+per currency. The list shows the :data:`SHOWN` soonest (a manager's replica can hold
+thousands, and a line each took seconds on the GUI thread), then says how many more
+there are. Activating one opens the deal editor, to move the close date or update the
+amount.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from fieldapp.ui.panel import AppContext
 
 DEAL_ROLE = Qt.ItemDataRole.UserRole + 2
 DAYS = 30
+SHOWN = 100  # lines in the list; the heading counts and totals every deal
 
 
 class ClosingDeals(QListWidget):
@@ -51,7 +55,7 @@ class ClosingDeals(QListWidget):
     def _show(self, found: list[lookups.ClosingDeal]) -> None:
         self.clear()
         today = date.today()
-        for deal in found:
+        for deal in found[:SHOWN]:
             parts = [f"{fmt.fmt_date(deal.close_date)}  {deal.name} — {deal.account}"]
             if deal.amount is not None:
                 parts.append(fmt.fmt_money(deal.amount, deal.currency))
@@ -63,10 +67,20 @@ class ClosingDeals(QListWidget):
                 item.setForeground(style.color("overdue"))
                 item.setToolTip(self.tr("The close date has passed: win it, lose it or move it."))
             self.addItem(item)
+        if len(found) > SHOWN:
+            more = QListWidgetItem(
+                self.tr(
+                    "… and {0:,} more, the last on {1}: the Pipeline panel lists them all"
+                ).format(len(found) - SHOWN, fmt.fmt_date(found[-1].close_date))
+            )
+            more.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.addItem(more)
         if not found:
             self.addItem(self.tr("No open deals close in the next {0} days.").format(DAYS))
         totals = fmt.money_totals((d.amount, d.currency) for d in found)
         title = self.tr("Deals closing in {0} days").format(DAYS)
+        if len(found) > SHOWN:
+            title = self.tr("{0:,} deals closing in {1} days").format(len(found), DAYS)
         self.heading.setText(f"{title} — {totals}" if totals else title)
 
     def _activate(self, item: QListWidgetItem) -> None:

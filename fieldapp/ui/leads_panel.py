@@ -29,6 +29,7 @@ from fieldapp.ui.empty_state import EmptyHint
 from fieldapp.ui.forms import RecordForm
 from fieldapp.ui.headers import column_title, record_table
 from fieldapp.ui.panel import AppContext, Panel
+from fieldapp.ui.rule_marks import LeadAssignment
 
 Index = QModelIndex | QPersistentModelIndex
 LEAD_FIELDS: list[Any] = [
@@ -131,9 +132,11 @@ class LeadsPanel(Panel):
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.convert_button)
         buttons.addStretch(1)
+        self.assignment = LeadAssignment(ctx)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.addWidget(self.heading)
+        rl.addWidget(self.assignment)
         rl.addLayout(buttons)
         rl.addWidget(self.form)
         rl.addWidget(self.error)
@@ -186,6 +189,7 @@ class LeadsPanel(Panel):
     def show_lead(self, lead_id: str) -> None:
         self.lead_id = lead_id
         self.creating = False
+        self.assignment.show_record(lead_id)
         self.ctx.bg.read(lambda s: services.get(s, "leads", lead_id), self._show, owner=self)
 
     def _show(self, lead: dict[str, Any]) -> None:
@@ -207,6 +211,7 @@ class LeadsPanel(Panel):
         self.lead_id = None
         self.table.clearSelection()
         self.creating = True
+        self.assignment.show_record(None)
         self.heading.setText(self.tr("New lead"))
         self.form.load({"rating": "warm", "status": "new", "score": 50})
         self._update_buttons()

@@ -1,11 +1,16 @@
 """The Map panel: accounts, territories and the day's route in a QWebEngineView.
 
-Everything the page needs comes through the app's own ``fieldapp://`` URL scheme:
-the page itself, Leaflet and markercluster (from the XStatic packages), Qt's
-``qwebchannel.js`` and the map tiles (from the MBTiles cache; fetched and cached
-when tiles are online, on a worker thread, never on the GUI thread). Nothing is
-loaded from a CDN, so the map works the same with the network unplugged: cached
-tiles show, missing ones leave the plain background.
+Everything the page needs comes through the app's own ``fieldapp://`` URL scheme
+(:mod:`fieldapp.ui.map_scheme`): the page, Leaflet and markercluster, Qt's
+``qwebchannel.js``, the markers and the map tiles. Nothing is loaded from a CDN, so
+the map works the same with the network unplugged: cached tiles show, missing ones
+leave the plain background.
+
+A page opens with the base map at once and its markers stream in (see
+:mod:`fieldapp.maps.feed`): a worker reads them in batches, the page adds each batch
+and asks for the next, and the map pans and answers clicks meanwhile. The page's
+frame is built once (:mod:`fieldapp.maps.shell`) and the last markers are kept on
+disk, so a restart on the map shows them without reading the replica again.
 
 :func:`register_scheme` must run before the QApplication is created; importing this
 module does it when no application exists yet.
@@ -16,7 +21,8 @@ Signals:
     location_corrected(str, float, float): a pin was dragged; saved as ``manual``.
     pin_moved(str, object): the same, with the position before it (for Undo).
     map_loaded(bool): the page finished loading.
-    map_ready(int): Leaflet is up and this many markers are on the map.
+    markers_loaded(int, int): a batch of markers is on the map: so many of so many.
+    map_ready(int): every marker is on the map; how many.
     download_progress(int, int): tiles done and total of a "download this area".
     download_finished(object): its PrefetchReport, or the error message (str).
 """
@@ -26,214 +32,42 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import (
-    QBuffer,
-    QByteArray,
-    QCoreApplication,
-    QFile,
-    QIODevice,
-    QObject,
-    QUrl,
-    Signal,
-    Slot,
-)
+from PySide6.QtCore import QCoreApplication, QUrl, Signal
 from PySide6.QtWebChannel import QWebChannel
-from PySide6.QtWebEngineCore import (
-    QWebEnginePage,
-    QWebEngineProfile,
-    QWebEngineUrlRequestJob,
-    QWebEngineUrlSchemeHandler,
-)
+from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from fieldapp.maps import assets, geocode, page
-from fieldapp.maps.geo import Place, select_in_polygon
+from fieldapp.maps import feed as feeds
+from fieldapp.maps import geocode, page, shell
+from fieldapp.maps.feed_cache import FeedCache
+from fieldapp.maps.geo import select_in_polygon
 from fieldapp.maps.routing import DayPlan
 from fieldapp.maps.settings import MapSettings
-from fieldapp.maps.tiles import BBox, Estimate, TileError, Tiles, open_tiles
+from fieldapp.maps.tiles import BBox, Estimate, TileError, open_tiles
 from fieldapp.store.db import Replica, open_replica
+from fieldapp.ui.background import Background
+from fieldapp.ui.map_bridge import CHANNEL_SCRIPT, MapBridge
+from fieldapp.ui.map_scheme import AppSchemeHandler
 from fieldapp.ui.web_scheme import ORIGIN, SCHEME, register_scheme
 
 # Runs a job over a read session and hands its result to a callback on the GUI thread
-# (e.g. ``Background.read``): how a map over a large replica builds its page off the
-# GUI thread.
+# (e.g. ``Background.read``): the window's own workers, shared with its other panels.
 Reader = Callable[[Callable[[Any], Any], Callable[[Any], None]], None]
 
 log = logging.getLogger(__name__)
 
 TILE_URL = ORIGIN + "/tiles/{z}/{x}/{y}.png"
-
-_CHANNEL_SCRIPT = f"""
-<script src="{ORIGIN}/qwebchannel.js"></script>
-<script>
-  new QWebChannel(qt.webChannelTransport, function (channel) {{
-    window.fieldappBridge = channel.objects.bridge;
-    if (window.fieldappState && window.fieldappState.ready) {{
-      window.fieldappReportView();
-      window.fieldappBridge.mapReady(window.fieldappState.markerCount);
-    }}
-  }});
-</script>
-"""
+ASSET_BASE = ORIGIN + "/assets"
 
 
 if QCoreApplication.instance() is None:
     register_scheme()
-
-
-class AppSchemeHandler(QWebEngineUrlSchemeHandler):
-    """Answers ``fieldapp://app/...``: the page, assets, qwebchannel.js and tiles.
-
-    Tiles missing from the cache are fetched on a worker thread (when tiles are
-    online) and the request is answered when they arrive; the GUI thread never
-    waits on the network.
-    """
-
-    _tile_done = Signal(object, object)
-
-    def __init__(self, tiles: Tiles, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.tiles = tiles
-        self.page_html = b""
-        # Recent answers, (path, "ok" | "cache" | "net" | "missing"): for tests and logs.
-        self.served: deque[tuple[str, str]] = deque(maxlen=2000)
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tiles")
-        self._pending: dict[int, QWebEngineUrlRequestJob] = {}
-        self._lock = threading.Lock()
-        self._closed = False
-        self._tile_done.connect(self._finish_tile)
-
-    def shutdown(self) -> None:
-        # Requests still arriving from a page being torn down get an abort, not a
-        # closed tile cache.
-        self._closed = True
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-    @staticmethod
-    def _reply(job: QWebEngineUrlRequestJob, mime: str, data: bytes) -> None:
-        buf = QBuffer(job)
-        buf.setData(QByteArray(data))
-        buf.open(QIODevice.OpenModeFlag.ReadOnly)
-        job.reply(mime.encode(), buf)
-
-    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:
-        url = job.requestUrl()
-        path = url.path()
-        if self._closed:
-            job.fail(QWebEngineUrlRequestJob.Error.RequestAborted)
-            return
-        if url.host() != "app":
-            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
-            return
-        if path == "/map.html":
-            self.served.append((path, "ok"))
-            self._reply(job, "text/html; charset=utf-8", self.page_html)
-        elif path == "/qwebchannel.js":
-            f = QFile(":/qtwebchannel/qwebchannel.js")
-            f.open(QIODevice.OpenModeFlag.ReadOnly)
-            self.served.append((path, "ok"))
-            self._reply(job, "application/javascript", bytes(f.readAll().data()))
-        elif path.startswith("/assets/"):
-            found = assets.read_asset(path.removeprefix("/assets/"))
-            if found is None:
-                self.served.append((path, "missing"))
-                job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
-                return
-            self.served.append((path, "ok"))
-            self._reply(job, found[1], found[0])
-        elif path.startswith("/tiles/"):
-            self._tile(job, path)
-        else:
-            self.served.append((path, "missing"))
-            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
-
-    def _tile(self, job: QWebEngineUrlRequestJob, path: str) -> None:
-        try:
-            z, x, y = (int(p) for p in path.removeprefix("/tiles/").removesuffix(".png").split("/"))
-        except ValueError:
-            job.fail(QWebEngineUrlRequestJob.Error.UrlInvalid)
-            return
-        data = self.tiles.cache.get(z, x, y)
-        if data is not None:
-            self.served.append((path, "cache"))
-            self._reply(job, "image/png", data)
-            return
-        if self.tiles.source is None:
-            self.served.append((path, "missing"))
-            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
-            return
-        key = id(job)
-        with self._lock:
-            self._pending[key] = job
-        job.destroyed.connect(lambda *_: self._forget(key))
-        future = self._pool.submit(self.tiles.tile, z, x, y)
-        future.add_done_callback(lambda f: self._tile_done.emit((key, path), f))
-
-    def _forget(self, key: int) -> None:
-        with self._lock:
-            self._pending.pop(key, None)
-
-    @Slot(object, object)
-    def _finish_tile(self, key_path: tuple[int, str], future: Future[bytes | None]) -> None:
-        key, path = key_path
-        with self._lock:
-            job = self._pending.pop(key, None)
-        if job is None:
-            return  # the page went away meanwhile
-        data = None if future.cancelled() or future.exception() else future.result()
-        if data is None:
-            self.served.append((path, "missing"))
-            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
-        else:
-            self.served.append((path, "net"))
-            self._reply(job, "image/png", data)
-
-
-class MapBridge(QObject):
-    """The object the page sees as ``fieldappBridge`` (QWebChannel)."""
-
-    activated = Signal(str)
-    lasso = Signal(str)
-    moved = Signal(str, float, float)
-    ready = Signal(int)
-    view = Signal(str)
-    route = Signal(str)
-    check_in = Signal(str)
-
-    @Slot(str)
-    def accountActivated(self, account_id: str) -> None:
-        self.activated.emit(account_id)
-
-    @Slot(str)
-    def addToRoute(self, account_id: str) -> None:
-        self.route.emit(account_id)
-
-    @Slot(str)
-    def checkInAt(self, account_id: str) -> None:
-        self.check_in.emit(account_id)
-
-    @Slot(str)
-    def lassoFinished(self, ring_json: str) -> None:
-        self.lasso.emit(ring_json)
-
-    @Slot(str, float, float)
-    def markerMoved(self, account_id: str, lat: float, lon: float) -> None:
-        self.moved.emit(account_id, lat, lon)
-
-    @Slot(int)
-    def mapReady(self, markers: int) -> None:
-        self.ready.emit(markers)
-
-    @Slot(str)
-    def viewChanged(self, view_json: str) -> None:
-        self.view.emit(view_json)
 
 
 class MapPanel(QWidget):
@@ -248,7 +82,10 @@ class MapPanel(QWidget):
     # geocode_precision}), so the screen can offer Undo.
     pin_moved = Signal(str, object)
     map_loaded = Signal(bool)
+    markers_loaded = Signal(int, int)
     map_ready = Signal(int)
+    # Emitted by the worker filling the feed (any thread); delivered on the GUI thread.
+    _feed_changed = Signal()
     download_progress = Signal(int, int)
     download_finished = Signal(object)
 
@@ -262,13 +99,20 @@ class MapPanel(QWidget):
         settings: MapSettings | None = None,
         profile: QWebEngineProfile | None = None,
         reader: Reader | None = None,
+        batch: int = feeds.BATCH,
     ) -> None:
         super().__init__(parent)
-        self.reader = reader
         if isinstance(replica, Replica):
             self.replica, self._owns_replica = replica, False
         else:
             self.replica, self._owns_replica = open_replica(Path(replica)), True
+        # Without the window's workers (a map on its own), workers of the panel's own.
+        self._own_bg = None if reader is not None else Background(self.replica, self)
+        self.reader: Reader = reader or self._read_own
+        self.batch = batch
+        self.feed: feeds.MarkerFeed | None = None
+        self.feed_cache = FeedCache(self.replica.data_dir, self.replica.sealer("map-markers"))
+        self._shell: str | None = None
         self.settings = settings or MapSettings.load(self.replica.data_dir)
         self.color_by = color_by
         self.territory = territory
@@ -280,7 +124,6 @@ class MapPanel(QWidget):
         self._view: dict[str, Any] | None = None
         self._fit: list[list[float]] | None = None
         self._generation = 0
-        self._places: list[Place] = []
         self.tiles = open_tiles(self.replica.data_dir, self.settings)
         self._downloads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tile-download")
         self._cancel = threading.Event()
@@ -305,6 +148,8 @@ class MapPanel(QWidget):
         self.bridge.lasso.connect(self._on_lasso)
         self.bridge.moved.connect(self._on_moved)
         self.bridge.ready.connect(self.map_ready)
+        self.bridge.loaded.connect(self.markers_loaded)
+        self._feed_changed.connect(self.handler.feed_changed)
         self.bridge.view.connect(self._on_view)
         self.web_page.loadFinished.connect(self.map_loaded)
         layout = QVBoxLayout(self)
@@ -315,10 +160,11 @@ class MapPanel(QWidget):
     # --- what the rest of the app calls -------------------------------------------
 
     def reload(self) -> None:
-        """Rebuild the page from the replica (after edits, or a new colour or route).
+        """Show the replica's accounts again (after edits, or a new colour or route).
 
-        The new page opens where the user left the old one, or on a new route. With a
-        ``reader``, the page is built by it (off the GUI thread) and shown when done.
+        The new page opens where the user left the old one, or on a new route. Its
+        markers are read off the GUI thread and stream in; a page being filled for an
+        older request stops.
         """
         self._generation += 1
         view: dict[str, Any] = {"generation": self._generation}
@@ -326,39 +172,49 @@ class MapPanel(QWidget):
             view["fit"] = self._fit
         elif self._view is not None:
             view.update(center=self._view["center"], zoom=self._view["zoom"])
-        territory, color_by, plan = self.territory, self.color_by, self.plan
+        if self.feed is not None:
+            self.feed.cancel()
+        feed = feeds.MarkerFeed(self._generation, self._feed_changed.emit)
+        self.feed = self.handler.feed = feed
+        self.handler.feed_changed()  # requests of the replaced page are let go
+        request = feeds.FeedRequest(
+            color_by=self.color_by,
+            territory=self.territory,
+            plan=self.plan,
+            draggable=True,
+            view=view,
+            batch=self.batch,
+        )
+        cache = self.feed_cache
+        self.reader(lambda s: feeds.fill(s, feed, request, cache), lambda _done: None)
+        self._show_shell(feed.generation)
+
+    def _show_shell(self, generation: int) -> None:
         tiles = page.TileConfig(
             TILE_URL, self.settings.tile_attribution, self.settings.tile_max_zoom
         )
-
-        def build(session: Any) -> tuple[int, bytes, list[Place]]:
-            data = page.replica_map_data(
-                session,
-                territory=territory,
-                color_by=color_by,
-                plan=plan,
-                draggable=True,
-                view=view,
-            )
-            html = page.build_html(
-                data, tiles=tiles, asset_base=ORIGIN + "/assets", extra_head=_CHANNEL_SCRIPT
-            )
-            places = [Place(m[0], m[1], m[2]) for m in data["markers"]]
-            return view["generation"], html.encode("utf-8"), places
-
-        if self.reader is not None:
-            self.reader(build, self._show_page)
+        data_dir = self.replica.data_dir
+        if self._shell is None:
+            self._shell = shell.stored(data_dir, tiles, ASSET_BASE, CHANNEL_SCRIPT)
+        if self._shell is not None:
+            self._show_page(generation, self._shell)
             return
-        with self.replica.read_session() as session:
-            self._show_page(build(session))
 
-    def _show_page(self, built: tuple[int, bytes, list[Place]]) -> None:
-        generation, html, places = built
+        def built(html: str) -> None:
+            self._shell = html
+            self._show_page(generation, html)
+
+        self.reader(lambda _s: shell.build(data_dir, tiles, ASSET_BASE, CHANNEL_SCRIPT), built)
+
+    def _show_page(self, generation: int, html: str) -> None:
         if generation != self._generation:
-            return  # a newer page is being built
-        self._places = places
-        self.handler.page_html = html
+            return  # a newer page is on its way
+        self.handler.page_html = shell.page(html, f"{ORIGIN}/feed/{generation}/")
         self.view.load(QUrl(ORIGIN + "/map.html"))
+
+    def _read_own(self, job: Callable[[Any], Any], done: Callable[[Any], None]) -> None:
+        assert self._own_bg is not None
+        self._own_bg.read(job, done, owner=self)
 
     def set_color_by(self, field: str) -> None:
         self.color_by = field
@@ -434,6 +290,10 @@ class MapPanel(QWidget):
         self.view.stop()
         self._cancel.set()
         self._downloads.shutdown(wait=True)
+        if self.feed is not None:
+            self.feed.cancel()
+        if self._own_bg is not None:
+            self._own_bg.shutdown()
         self.handler.shutdown()
         self.tiles.cache.close()
         if self._owns_replica:
@@ -447,7 +307,8 @@ class MapPanel(QWidget):
         except (ValueError, TypeError, IndexError):
             log.warning("ignoring a malformed lasso from the page")
             return
-        self.selected = select_in_polygon(self._places, ring)
+        # The markers so far: a lasso while the rest stream in catches what is shown.
+        self.selected = select_in_polygon(self.feed.places if self.feed else [], ring)
         self.run_js(f"window.fieldappHighlight({json.dumps(self.selected)})")
         self.selection_changed.emit(list(self.selected))
 

@@ -56,7 +56,9 @@ class MapScreen(Panel):
             from fieldapp.ui.map_panel import MapPanel  # QtWebEngine + folium: ~0.8 s
             from fieldapp.ui.route_planner import RoutePlanner  # VROOM
 
-            self.map = MapPanel(self.ctx.data_dir, self, color_by=self.color.currentData())
+            self.map = MapPanel(
+                self.ctx.data_dir, self, color_by=self.color.currentData(), reader=self._read
+            )
             self.map.account_activated.connect(self.ctx.open_account)
             self.map.selection_changed.connect(self._selected)
             self.map.pin_moved.connect(self._pin_moved)
@@ -74,6 +76,11 @@ class MapScreen(Panel):
             splitter.setStretchFactor(1, 2)
             splitter.setSizes([3 * self.width() // 5, 2 * self.width() // 5])
             self.layout_.addWidget(splitter, 1)
+
+    def _read(self, job: Any, done: Any) -> None:
+        # Before the other panels' loads: the map is what the user is looking at (at
+        # a start on the Map panel, the window's start-up reads are queued too).
+        self.ctx.bg.read(job, done, owner=self, priority=1)
 
     def refresh(self) -> None:
         if self.map is not None:

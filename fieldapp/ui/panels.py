@@ -24,6 +24,7 @@ from fieldapp.ui.pipeline_panel import PipelinePanel
 from fieldapp.ui.refused_panel import RefusedPanel
 from fieldapp.ui.reports_panel import ReportsPanel
 from fieldapp.ui.roles import ADMINS, EVERYONE, MANAGERS
+from fieldapp.ui.rules_panel import RulesPanel
 from fieldapp.ui.tasks_panel import TasksPanel
 from fieldapp.ui.team_panel import TeamPanel
 from fieldapp.ui.today_panel import TodayPanel
@@ -51,6 +52,8 @@ PANELS: list[PanelSpec] = [
     PanelSpec("admin", "Admin", AdminPanel, ADMINS),
     PanelSpec("conflicts", "Conflicts", ConflictsPanel),
     PanelSpec("refused", "Refused", RefusedPanel),
+    # Last: the panels before it keep their Ctrl+<number>.
+    PanelSpec("rules", "Rules", RulesPanel),
 ]
 
 

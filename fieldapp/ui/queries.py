@@ -26,6 +26,7 @@ from fieldapp.store.models import (
     Visit,
 )
 from fieldapp.store.types import utcnow
+from fieldapp.sync import team
 from fieldapp.ui.task_queries import TaskRow, day_bounds, open_tasks
 
 # --- accounts list ------------------------------------------------------------------
@@ -132,12 +133,14 @@ def account_rows(session: Session, ids: list[str]) -> dict[str, tuple[Any, ...]]
 
 
 def territories(session: Session) -> list[tuple[str, str]]:
+    """(id, label) of each territory, the label naming its reps as the server last said."""
     rows = session.execute(
         select(Territory.id, Territory.name)
         .where(Territory.deleted_at.is_(None))
         .order_by(Territory.name)
     )
-    return [(r[0], r[1]) for r in rows]
+    reps = team.rep_names_by_territory(session.connection())
+    return [(r[0], team.territory_label(r[1], reps.get(r[0], []))) for r in rows]
 
 
 # --- account 360 ------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp.store import services
 from fieldapp.ui.empty_state import EmptyHint
 from fieldapp.ui.panel import AppContext
 
@@ -109,6 +110,20 @@ class RecordTab(QWidget):
     def delete_selected(self) -> bool:
         """Delete the selected record (with Undo); False if this tab deletes nothing."""
         return False
+
+    def delete_with_undo(self, entity: str, row_id: str, told: str) -> None:
+        """Delete a record in the background, then say ``told`` with an Undo (restore)."""
+        ctx = self.ctx
+
+        def undo() -> None:
+            ctx.bg.write(lambda s: services.restore(s, entity, row_id), {entity})
+
+        ctx.bg.write(
+            lambda s: services.delete(s, entity, row_id),
+            {entity},
+            lambda _r: ctx.tell(told, undo),
+            owner=self,
+        )
 
     def _update_buttons(self) -> None:
         has = self.selected_id() is not None

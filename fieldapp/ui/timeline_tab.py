@@ -99,18 +99,7 @@ class TimelineTab(RecordTab):
         note_id = self.selected_note()
         if note_id is None:
             return False
-        ctx = self.ctx
-        deleted = self.tr("Note deleted.")
-
-        def undo() -> None:
-            ctx.bg.write(lambda s: services.restore(s, "notes", note_id), {"notes"})
-
-        ctx.bg.write(
-            lambda s: services.delete(s, "notes", note_id),
-            {"notes"},
-            lambda _r: ctx.tell(deleted, undo),
-            owner=self,
-        )
+        self.delete_with_undo("notes", note_id, self.tr("Note deleted."))
         return True
 
     def _update_buttons(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QMargins, QObject, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from fieldapp.ui import style
@@ -71,7 +71,8 @@ class Toast(QFrame):
         text_width = self.label.fontMetrics().horizontalAdvance(self.label.text())
         buttons = self.sizeHint().width() - self.label.sizeHint().width()
         width = min(max(text_width + buttons + 16, 320), parent.width() - 40)
-        m = self.layout().contentsMargins()
+        layout = self.layout()
+        m = layout.contentsMargins() if layout is not None else QMargins()
         label_width = width - buttons - m.left() - m.right()
         height = self.label.heightForWidth(label_width) + m.top() + m.bottom()
         self.resize(width, max(height, self.minimumSizeHint().height()))

@@ -9,7 +9,8 @@ import pytest
 
 from fieldapp.cli.main import main
 from fieldapp.maps import assets
-from fieldapp.maps.page import TileConfig, build_html, map_data, replica_map_data
+from fieldapp.maps.page import TileConfig, map_data, replica_map_data
+from fieldapp.maps.page_html import build_html
 from fieldapp.maps.planner import AccountPoint
 from fieldapp.maps.routing import RouteRequest, StopRequest, optimise
 from fieldapp.store import services

@@ -187,6 +187,53 @@ def test_coverage_by_rep_and_an_earlier_day(replica: Replica, known: Known) -> N
     assert [(r.label, r.accounts, r.overdue) for r in bens.rows] == [("South", 2, 1)]
 
 
+def test_a_territorys_only_rep_has_its_accounts_whoever_owns_them(
+    replica: Replica, known: Known
+) -> None:
+    """As the server says after a reassignment: North is Ben's alone, South is shared.
+
+    Alpha and Beta (North, made by Ana) are then Ben's; South's stay with their owners
+    (Gamma and Delta: Ben); Zeta (no territory) stays Ana's.
+    """
+    from fieldapp.store import due
+    from fieldapp.store.territory_reps import territory_reps
+
+    users, places = known.users, known.territories
+    with replica.session() as s:
+        s.execute(
+            territory_reps.insert(),
+            [
+                {"territory_id": places["North"], "user_id": users["ben"]},
+                {"territory_id": places["South"], "user_id": users["ana"]},
+                {"territory_id": places["South"], "user_id": users["ben"]},
+            ],
+        )
+    end = ReportFilter(end=date(2026, 3, 31))
+    with replica.read_session() as s:
+        by_rep = reports.coverage(s, end, "rep")
+        bens = reports.coverage(
+            s, ReportFilter(end=date(2026, 3, 31), rep_id=users["ben"]), "territory"
+        )
+        team = {r.label: (r.accounts, r.overdue) for r in reports.team(s, today=date(2026, 3, 31))}
+        late = {a.name: a.owner_id for a in reports.overdue_accounts(s, end)}
+        due_bens = {a.name for a in due.due_for_visit(s, owner_id=users["ben"]).accounts}
+        due_anas = {a.name for a in due.due_for_visit(s, owner_id=users["ana"]).accounts}
+    # Overdue on 31 March: Zeta (last visit September), Delta (never visited).
+    assert [(r.label, r.accounts, r.overdue, r.never_visited) for r in by_rep.rows] == [
+        ("Ana Silva", 1, 1, 0),
+        ("Ben Braun", 4, 1, 1),
+    ]
+    assert [(r.label, r.accounts, r.overdue) for r in bens.rows] == [
+        ("South", 2, 1),
+        ("North", 2, 0),
+    ]
+    assert team == {"Ana Silva": (1, 1), "Ben Braun": (4, 1)}
+    assert late == {"Zeta": users["ana"], "Delta": users["ben"]}
+    # Today (long after March) every visited active account is due, each to its rep;
+    # Delta, never visited, counts from its creation (today): not due yet.
+    assert due_bens == {"Alpha", "Beta", "Gamma"} and due_anas == {"Zeta"}
+
+
 def test_coverage_of_a_period_not_over_yet_is_as_of_today(replica: Replica, known: Known) -> None:
     quarter = ReportFilter(date(2026, 1, 1), date(2026, 6, 30))
     with replica.read_session() as s:

@@ -133,3 +133,59 @@ def test_rep_cannot_move_an_account_to_another_territory(db: Database) -> None:
         ],
     )  # fmt: skip
     assert result.status == "rejected"
+
+
+RULE_MATRIX = [
+    # user     territory  may write (rules are a manager's or an admin's)
+    ("alice", None, False),
+    ("alice", "North", False),
+    ("mgr", None, True),
+    ("mgr", "North", True),
+    ("mgr", "South", False),  # not a territory of the manager's team
+    ("boss", None, True),
+    ("boss", "South", True),
+]
+
+
+@pytest.mark.parametrize(("user", "territory", "can_write"), RULE_MATRIX)
+def test_rule_writes_by_role(
+    db: Database, user: str, territory: str | None, can_write: bool
+) -> None:
+    _setup(db)
+    with db.session() as s:
+        from fieldapp.server.models import Record
+
+        names = {
+            json.loads(r.data)["name"]: r.id
+            for r in s.query(Record).filter(Record.entity == "territories")
+        }
+    rule_id = str(uuid.uuid4())
+    values: dict[str, object] = {"name": "Flag overdue", "kind": "overdue_flag"}
+    if territory:
+        values["territory_id"] = names[territory]
+    [result] = sync.push(db, _who(db, user), [_insert("rules", rule_id, **values)])
+    if can_write:
+        assert result.status in ("applied", "merged")
+        # A follow-up rule without its outcome is refused in words, whoever writes it.
+        [bad] = sync.push(db, _who(db, user), [_insert("rules", str(uuid.uuid4()), name="x",
+                                                       kind="follow_up")])  # fmt: skip
+        assert bad.status == "rejected" and "outcome" in (bad.reason or "")
+    else:
+        assert result.status == "rejected"
+        assert "only a manager or an admin" in (
+            result.reason or ""
+        ) or "territories of their team" in (result.reason or "")
+
+
+def test_rules_reach_the_team_and_the_territorys_reps(db: Database) -> None:
+    _setup(db)
+    team_rule, boss_rule = str(uuid.uuid4()), str(uuid.uuid4())
+    sync.push(db, _who(db, "mgr"), [_insert("rules", team_rule, name="Team", kind="overdue_flag")])
+    sync.push(db, _who(db, "boss"), [_insert("rules", boss_rule, name="All", kind="overdue_flag")])
+
+    def rules_seen(user: str) -> set[str]:
+        body = json.loads(sync.pull(db, _who(db, user), 0, 1000, 0, False))
+        return {c["id"] for c in body["changes"] if c["entity"] == "rules"}
+
+    assert rules_seen("alice") == {team_rule, boss_rule}  # her manager's and the admin's
+    assert rules_seen("bob") == {boss_rule}  # not in mgr's team

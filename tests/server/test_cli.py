@@ -154,3 +154,11 @@ def test_a_bug_goes_to_the_log_with_exit_70(
     err = capsys.readouterr().err
     assert err == f"fieldapp-server: internal error (a bug); details were written to {log}\n"
     assert "KeyError: 'missing'" in log.read_text(encoding="utf-8")
+
+
+def test_rules_run_flags_and_says_how_many(server_cli: Run) -> None:
+    done = server_cli("rules", "run", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "dry run, nothing changed: would have flagged 0 accounts\n"
+    done = server_cli("rules", "run")
+    assert done.returncode == 0 and done.stdout == "flagged 0 accounts\n"

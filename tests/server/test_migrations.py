@@ -7,9 +7,12 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from fieldapp.server.db import MIGRATIONS, make_engine
+from fieldapp.server.models import Record
+from fieldapp.server.scope import Scope
 from tests.syncutil import database_url
 
 
@@ -32,12 +35,24 @@ def test_upgrade_from_first_schema_keeps_scope_of_existing_records(
                         "('c', 'contacts', 2, '{}', false, 'a', NULL)"
                     )
                 )
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "s0006")
             with engine.connect() as conn:
                 rows = conn.execute(
                     text("SELECT id, territory_id, origin FROM records ORDER BY id")
                 ).all()
-            # The contact now carries its account's territory, which the scope filter uses.
+            # Until s0007 the contact carried its account's territory for the scope filter.
             assert [tuple(r) for r in rows] == [("a", "T", None), ("c", "T", None)]
+            command.upgrade(cfg, "head")
+            with Session(engine) as session:
+                rows = session.execute(
+                    text("SELECT id, territory_id, origin FROM records ORDER BY id")
+                ).all()
+                # Now it is in scope through its account, and carries no territory.
+                assert [tuple(r) for r in rows] == [("a", "T", None), ("c", None, None)]
+                scope = Scope(("rep",), ("T",))
+                seen = session.scalars(select(Record.id).where(scope.condition())).all()
+                assert sorted(seen) == ["a", "c"]
+                elsewhere = Scope(("rep",), ("U",))
+                assert session.scalars(select(Record.id).where(elsewhere.condition())).all() == []
         finally:
             engine.dispose()

@@ -52,3 +52,49 @@ def territory_id(db: Database, name: str) -> str:
             if json.loads(rec.data)["name"] == name:
                 return rec.id
     raise AssertionError(f"no territory {name}")
+
+
+def test_a_reps_new_account_placed_in_another_territory_goes_there(db: Database) -> None:
+    # Issue 11 items 1-3: alice (North) records a customer whose postcode is South's.
+    # The rule every side applies puts it in South: the server keeps it there with
+    # what alice made under it, and tells alice's next pull that it moved to bob.
+    _setup(db)
+    alice = _who(db, "alice")
+    north, south = territory_id(db, "North"), territory_id(db, "South")
+    alice_seq = json.loads(sync.pull(db, alice, 0, 1000, 0, False))["scope_seq"]
+    southern, contact, claimed, wrong = (str(uuid.uuid4()) for _ in range(4))
+    results = sync.push(
+        db,
+        alice,
+        [
+            _insert("accounts", southern, name="Southern Co", postcode="S1 2AB"),
+            _insert("contacts", contact, account_id=southern, last_name="Kern"),
+            # A territory named by hand that the address does not back stays refused.
+            _insert("accounts", claimed, name="Claimed", territory_id=south),
+            _insert("accounts", wrong, name="Wrong", postcode="N1 1AA", territory_id=south),
+        ],
+    )
+    assert [r.status for r in results[:2]] == ["merged", "merged"]  # the owner was added
+    assert [(r.status, "outside your scope" in (r.reason or "")) for r in results[2:]] == [
+        ("rejected", True),
+        ("rejected", True),
+    ]
+    assert stored(db, southern)["_territory"] == south  # the contact goes with it
+    assert stored(db, contact)["account_id"] == southern
+    for row_id in (southern, contact):
+        assert stored(db, row_id)["owner_id"] == alice.id  # still who made it
+    with db.session() as s:
+        assert s.get(Record, claimed) is None and s.get(Record, wrong) is None
+
+    pulled = json.loads(sync.pull(db, alice, 0, 1000, alice_seq, False))
+    assert pulled["scope_changed"] and southern not in pulled["scope_accounts"]
+    [moved] = pulled["scope_moves"]
+    bob = _who(db, "bob")
+    assert (moved["account_id"], moved["territory_id"], moved["to_users"]) == (
+        southern,
+        south,
+        [bob.id],
+    )
+    assert pulled["territory_reps"] == {north: [alice.id], south: [bob.id]}
+    bob_reads = {c["id"] for c in json.loads(sync.pull(db, bob, 0, 1000, 0, False))["changes"]}
+    assert {southern, contact} <= bob_reads

@@ -99,10 +99,17 @@ def test_a_proposals_diff_is_what_applying_it_moves(db: Database) -> None:
     assert changed == {a["id"] for a in diff["accounts_moving"]}
     assert applied["per_rep"] == diff["per_rep"]
     with db.session() as s:
-        # The deal hangs off a moved account: it carries the account's new territory.
-        deal = s.get(Record, ids["deals"][0])
-        assert deal is not None and deal.territory_id == s.get(Record, moving[0]).territory_id  # type: ignore[union-attr]
-        ben_id = s.query(User).filter(User.username == "ben").one().id
+        people = {u.username: auth.Principal(u.id, u.username, u.role, None) for u in s.query(User)}
+        ben_id = people["ben"].id
+
+    # The deal hangs off a moved account: it follows the account into Cleo's scope and
+    # out of Ben's (the account's row is the only one rewritten).
+    def deal_seen_by(name: str) -> bool:
+        body = json.loads(sync.fetch(db, people[name], [moving[0]], []))
+        return ids["deals"][0] in {c["id"] for c in body["changes"]}
+
+    assert deal_seen_by("cleo") and not deal_seen_by("ben")
+    with db.session() as s:
         exits = {e.account_id for e in s.query(ScopeExit).filter(ScopeExit.user_id == ben_id)}
     assert set(moving) <= exits  # Ben's offline edits made before the move stay accepted
     with pytest.raises(ServerError, match="applied already"):

@@ -2,7 +2,9 @@
 
 A territory moves from alice to bob; alice then tries every write she could make
 before, claiming versions and scope sequences from before the move. All are refused
-with a reason and none is stored.
+with a reason and none is stored. A new customer whose own address lies in the
+territory is the one thing that gets in: the server's rule hands it to bob (issue 11),
+and alice can neither read nor write it afterwards.
 """
 
 from __future__ import annotations
@@ -57,11 +59,9 @@ def test_after_a_move_the_old_rep_can_write_nothing_in_the_territory(api: Api) -
         "deal under it": insert(
             "opportunities", account_id=account, name="Deal", stage="Prospecting"
         ),
-        "new account in the territory": insert(
-            "accounts", name="Mine now", postcode="N1 9AA", territory_id=north
+        "new account in the territory, its address elsewhere": insert(
+            "accounts", name="Mine now", territory_id=north
         ),
-        # No territory given: the server places it by its postcode, in North.
-        "new account by its postcode": insert("accounts", name="Placed", postcode="N4 2BB"),
         "account made after the move": change(
             "accounts", later, base=before, name=["Late Ltd", "Alice's"]
         ),
@@ -79,7 +79,30 @@ def test_after_a_move_the_old_rep_can_write_nothing_in_the_territory(api: Api) -
             assert result["status"] == "rejected", (claim, what, result)
             assert "outside your scope" in result["reason"], (what, result["reason"])
 
+    # A new customer whose address lies in North is North's (issue 11): the server's own
+    # rule hands it to bob, and alice gets no hold on it. It is not hers to read, and a
+    # second write of hers there, with any claim, is refused.
+    handed = {
+        "new account in the territory": insert(
+            "accounts", name="Mine too", postcode="N1 9AA", territory_id=north
+        ),
+        "new account by its postcode": insert("accounts", name="Placed", postcode="N4 2BB"),
+    }
+    reply = api.post("alice", "/sync/push", {"scope_seq": 0, "mutations": list(handed.values())})
+    assert [r["status"] for r in reply.json()["results"]] == ["merged", "merged"], reply.text
+    assert not {m["row_id"] for m in handed.values()} & set(api.pulled("alice"))
+    for claim in (0, before, 2**53 - 1):
+        again = [
+            change("accounts", m["row_id"], base=claim, name=[None, "Alice's"])
+            for m in handed.values()
+        ]
+        for result in api.push("alice", *again):
+            assert result["status"] == "rejected" and "outside your scope" in result["reason"]
+
     pulled = api.pulled("boss")
+    for m in handed.values():
+        assert pulled[m["row_id"]]["territory_id"] == north
+        assert pulled[m["row_id"]]["name"] in ("Mine too", "Placed")
     assert pulled[account].get("phone") is None and pulled[account].get("deleted_at") is None
     assert pulled[contact]["title"] == "Buyer" and pulled[contact].get("deleted_at") is None
     assert pulled[visit].get("notes") is None

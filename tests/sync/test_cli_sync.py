@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -179,12 +179,9 @@ def test_client_login_sync_conflicts_logout(
     assert code != 0 and "sign in" in err and "Traceback" not in err
 
 
-def test_login_without_keyring_keeps_the_token_for_this_command_only(
-    served: tuple[str, ServerProcess], tmp_path: Path
-) -> None:
-    _, proc = served
+def without_keyring(data_dir: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run ``fieldapp --data-dir data_dir …`` in a new process on a machine with no keyring."""
     env = dict(os.environ, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
-    data_dir = tmp_path / "nokeyring"
 
     def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -195,6 +192,15 @@ def test_login_without_keyring_keeps_the_token_for_this_command_only(
             env=env,
             timeout=60,
         )
+
+    return run
+
+
+def test_login_without_keyring_keeps_the_token_for_this_command_only(
+    served: tuple[str, ServerProcess], tmp_path: Path
+) -> None:
+    _, proc = served
+    run = without_keyring(tmp_path / "nokeyring")
 
     done = run("login", "--server", proc.base, "--user", "bob", "--password-stdin", stdin=PASSWORD)
     assert done.returncode == 0, done.stderr
@@ -204,22 +210,26 @@ def test_login_without_keyring_keeps_the_token_for_this_command_only(
     assert "Traceback" not in done.stderr
 
 
+def territory_id(url: str, name: str) -> str:
+    from fieldapp.server.db import Database
+    from fieldapp.server.models import Record
+
+    db = Database.open(url)
+    try:
+        with db.session() as s:
+            for rec in s.query(Record).filter(Record.entity == "territories"):
+                if json.loads(rec.data)["name"] == name:
+                    return rec.id
+    finally:
+        db.close()
+    raise AssertionError(f"no territory {name}")
+
+
 def test_sync_password_stdin_without_keyring_history_and_refused_commands(
     served: tuple[str, ServerProcess], tmp_path: Path
 ) -> None:
-    _, proc = served
-    env = dict(os.environ, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
-    data_dir = tmp_path / "script"
-
-    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "fieldapp", "--data-dir", str(data_dir), *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        )
+    url, proc = served
+    run = without_keyring(tmp_path / "script")
 
     done = run("sync", "--password-stdin", stdin="")
     assert done.returncode == 1 and "--server URL --user NAME" in done.stderr
@@ -228,12 +238,20 @@ def test_sync_password_stdin_without_keyring_history_and_refused_commands(
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("token is kept in memory") == 1 and "Traceback" not in done.stderr
     assert "Sent 0 changes, received" in done.stdout
-    # Made offline, by its point inside North's polygon: bob (South) may not write there.
-    done = run("accounts", "add", "--name", "Far Away", "--lat", "55", "--lon", "5")
+    # Made offline: a customer whose point lies inside North's polygon is North's, and
+    # goes there (issue 11 item 3, in words); one bob names North for by hand is refused.
+    done = run("accounts", "add", "--name", "Nordkap", "--lat", "55", "--lon", "5")
+    assert done.returncode == 0, done.stderr
+    north = territory_id(url, "North")
+    done = run("accounts", "add", "--name", "Far Away", "--territory-id", north)
     assert done.returncode == 0, done.stderr
     done = run(*sync[:2], stdin=PASSWORD + "\n")  # the server and user are remembered
     assert done.returncode == 0, done.stderr
     assert "1 change refused by the server and kept on this laptop" in done.stdout
+    assert (
+        "1 account moved to alice's territory (North) and was removed from this laptop: "
+        "Nordkap" in done.stdout
+    ), done.stdout
     done = run("refused", "list", "--json")
     [refused] = json.loads(done.stdout)
     assert refused["label"] == "Far Away" and "outside your scope" in refused["reason"]
@@ -257,18 +275,7 @@ def test_admin_and_history_commands_sign_in_from_stdin_without_keyring(
     served: tuple[str, ServerProcess], tmp_path: Path
 ) -> None:
     _, proc = served
-    env = dict(os.environ, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
-    data_dir = tmp_path / "admin-script"
-
-    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "fieldapp", "--data-dir", str(data_dir), *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        )
+    run = without_keyring(tmp_path / "admin-script")
 
     done = run("sync", "--password-stdin", "--server", proc.base, "--user", "boss", stdin=PASSWORD)
     assert done.returncode == 0, done.stderr

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fieldapp.server import admin
-from fieldapp.sync.engine import rejection_rows
+from fieldapp.store.db import DB_FILENAME
+from fieldapp.sync import engine
+from fieldapp.sync.engine import Progress, rejection_rows
 from tests.sync.conftest import World
 from tests.sync.test_sync_flow import create, get, ids_of, setup_two_territories, update
+from tests.syncutil import index_names
 
 
 def test_territory_reassignment_pushes_pending_edits_then_evicts(world: World) -> None:
@@ -64,3 +69,44 @@ def test_account_moved_to_another_territory_arrives_in_full(world: World) -> Non
     # Still no ghosts after a further sync, and bob can edit what he received.
     update(bob, "contacts", next(iter(contacts)), title="New owner")
     assert not bob_sync.sync().rejections
+
+
+def test_a_big_entry_arrives_in_parts_without_indexes_and_converges(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small numbers stand in for a reassignment of thousands of accounts: the entry is
+    # fetched in parts, the next downloading while one is written, with the secondary
+    # indexes dropped until the end; the gainer ends with what the server holds.
+    monkeypatch.setattr(engine, "FETCH_ACCOUNTS", 3)
+    monkeypatch.setattr(engine, "INDEX_LATER_FROM_ACCOUNTS", 4)
+    t = setup_two_territories(world)
+    boss, boss_sync = world.client("boss")
+    accounts = [create(boss, "accounts", name=f"A{i}", territory_id=t["north"]) for i in range(8)]
+    contacts = {create(boss, "contacts", account_id=a, last_name=f"C{a[:4]}") for a in accounts}
+    boss_sync.sync()
+    alice, alice_sync = world.client("alice")
+    bob, bob_sync = world.client("bob")
+    alice_sync.sync()
+    bob_sync.sync()
+    indexes = index_names(bob.data_dir / DB_FILENAME)
+    assert ids_of(bob, "accounts") == set()
+    assert admin.assign_accounts(world.db, "South", accounts) == len(accounts)
+    alice_sync.sync()
+    fetched: list[Progress] = []
+    bob_sync.progress = lambda p: fetched.append(p) if p.phase == "fetch" else None
+    report = bob_sync.sync()
+    assert [p.done for p in fetched] == [3, 6, 8]  # three parts
+    assert report.fetched >= len(accounts) + len(contacts)
+    assert ids_of(bob, "accounts") == set(accounts)
+    assert ids_of(bob, "contacts") == contacts
+    assert ids_of(alice, "accounts") == ids_of(alice, "contacts") == set()
+    for contact in contacts:
+        assert (
+            get(bob, "contacts", contact)["last_name"]
+            == get(boss, "contacts", contact)["last_name"]
+        )
+    assert index_names(bob.data_dir / DB_FILENAME) == indexes  # built again at the end
+    # Converged: a further sync brings nothing and bob can edit what he received.
+    update(bob, "contacts", next(iter(contacts)), title="New owner")
+    again = bob_sync.sync()
+    assert not again.rejections and again.fetched == 0

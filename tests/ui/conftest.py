@@ -21,7 +21,12 @@ from fieldapp.maps.settings import SETTINGS_FILE, MapSettings
 from fieldapp.store.db import Replica
 from fieldapp.ui.background import Background
 from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.web_scheme import register_scheme
 from tests.ui.builders import Demo, fill
+
+# As the app does before its QApplication exists: the map pages fetch their markers
+# over fieldapp://, which Chromium only allows for a scheme declared that early.
+register_scheme()
 
 DRAIN_MS = 5000
 

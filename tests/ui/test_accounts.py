@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from fieldapp.store import services
 from fieldapp.store.db import Replica
 from fieldapp.store.types import utcnow
+from fieldapp.sync import team
 from fieldapp.ui import dialogs, fmt
 from fieldapp.ui.accounts_model import PLACEHOLDER, AccountsModel
 from fieldapp.ui.accounts_panel import AccountsPanel
@@ -269,3 +271,20 @@ def test_a_visit_updates_its_row_without_reloading_the_list(
         {"visits"},
     )
     qtbot.waitUntil(lambda: len(reloads) == 2)
+
+
+def test_the_territory_filter_names_each_territorys_reps(
+    qtbot: QtBot, replica: Replica, demo: Demo, make_window: Callable[..., MainWindow]
+) -> None:
+    # As the last sync said (fieldapp.sync.team): Rheinland is Ana's and Ben's.
+    with replica.session() as s:
+        ana = services.create(s, "users", {"username": "ana", "display_name": "Ana Silva"})
+        ben = services.create(s, "users", {"username": "ben", "display_name": "Ben Braun"})
+        empty = services.create(s, "territories", {"name": "Saar"})
+    with replica.engine.begin() as conn:
+        team.store_reps(conn, {demo.territory_id: [ben, ana]})
+    panel = accounts_panel(make_window())
+    combo = panel.territory_filter
+    qtbot.waitUntil(lambda: combo.count() == 3)
+    labels = {combo.itemData(i): combo.itemText(i) for i in range(1, combo.count())}
+    assert labels == {demo.territory_id: "Rheinland — Ana Silva, Ben Braun", empty: "Saar"}

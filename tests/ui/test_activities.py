@@ -12,14 +12,17 @@ from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from pytestqt.qtbot import QtBot
 
+from fieldapp.errors import NotFoundError
 from fieldapp.store import email_templates, services
 from fieldapp.store.db import Replica
 from fieldapp.sync import state
 from fieldapp.ui import dialogs, links
 from fieldapp.ui.account_detail import AccountDetail
 from fieldapp.ui.accounts_panel import AccountsPanel
+from fieldapp.ui.agenda_panel import DUE_RELOAD_MS
 from fieldapp.ui.email_compose import TemplatesDialog, open_email
 from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.record_tab import ID_ROLE, items
 from fieldapp.ui.task_editor import TaskDialog, default_due
 from fieldapp.ui.tasks_panel import TasksPanel
 from tests.ui.builders import Demo
@@ -112,6 +115,34 @@ def test_edit_and_delete_a_note_with_undo(
     visit_row = next(i for i, k in enumerate(tab.kinds()) if k == "visit")
     tab.tree.setCurrentItem(tab.tree.topLevelItem(visit_row))
     assert not tab.edit_button.isEnabled()
+
+
+def test_delete_a_task_from_the_account_with_undo(
+    qtbot: QtBot, replica: Replica, demo: Demo, window: MainWindow
+) -> None:
+    account_id = demo.accounts[0]
+    with replica.session() as s:
+        task_id = services.create(s, "tasks", {"title": "Bring samples", "account_id": account_id})
+    detail = open_detail(qtbot, window, replica, account_id)
+    tab = detail.tasks_tab
+
+    def listed() -> bool:
+        return task_id in [item.data(0, ID_ROLE) for item in items(tab.tree)]
+
+    qtbot.waitUntil(listed)
+    tab.select(task_id)
+    assert tab.delete_selected()
+    qtbot.waitUntil(lambda: not listed(), timeout=30_000)
+    assert "Deleted task “Bring samples”." in window.toast.label.text()
+    with replica.read_session() as s, pytest.raises(NotFoundError):
+        services.get(s, "tasks", task_id)  # deleted
+    assert window.toast.trigger()  # Undo
+    qtbot.waitUntil(listed, timeout=30_000)
+    with replica.read_session() as s:
+        assert services.get(s, "tasks", task_id)["deleted_at"] is None
+    # The Agenda reloads its due list a moment after a tasks notice: let that run too.
+    qtbot.wait(DUE_RELOAD_MS + 50)
+    qtbot.waitUntil(lambda: window.bg.pending() == 0, timeout=30_000)
 
 
 def test_due_default_is_never_in_the_past() -> None:

@@ -82,7 +82,8 @@ def test_screenshots_of_the_admin_panel(
     sync_now(replica)  # the accounts reach the server, which counts them per territory
     area = tab.map
     assert area.map is not None
-    panel.refresh()  # F5: the list from the server, the map from the replica
+    with qtbot.waitSignal(area.map.map_ready, timeout=CALL_MS):  # the new page, not the old
+        panel.refresh()  # F5: the list from the server, the map from the replica
     settle(qtbot, panel)
     page_ready(qtbot, area.map)
     tab.select("Cologne")  # the map shows its polygon

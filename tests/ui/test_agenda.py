@@ -120,18 +120,21 @@ def test_schedule_by_double_clicking_a_slot(
     monkeypatch.setattr(schedule_dialog, "ask_visit_times", no_question)
     view = panel.view
     view.scroll_to_minutes(14 * 60)
-    # Free time at 15:20 (no demo visit is planned after 13:00): the 15:15 slot.
-    qtbot.mouseDClick(
-        view.viewport(), Qt.MouseButton.LeftButton, pos=slot_point(panel, 0, 15 * 60 + 20)
+    # Free time after 13:00 (no demo visit is planned then); the demo's tasks fall due
+    # relative to now, so take the first quarter hour from 15:15 with nothing on it.
+    minute = next(
+        m for m in range(15 * 60 + 20, 18 * 60, 15) if view.item_at(slot_point(panel, 0, m)) is None
     )
-    assert asked == [local_today_at(15, 15)]
+    slot = local_today_at(minute // 60, minute % 60 - 5)
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=slot_point(panel, 0, minute))
+    assert asked == [slot]
     qtbot.waitUntil(lambda: any(v.account_id == demo.accounts[5] for v in view.visits.values()))
     with replica.read_session() as s:
         [visit] = services.list_records(
             s, "visits", where={"account_id": demo.accounts[5], "checkin_at": None}
         )
         account = services.get(s, "accounts", demo.accounts[5])
-    assert visit["planned_start"] == local_today_at(15, 15)
+    assert visit["planned_start"] == slot
     assert visit["planned_end"] - visit["planned_start"] == timedelta(minutes=60)
     assert account["visit_frequency_days"] == 14
     assert view.selected == ("visit", visit["id"])

@@ -39,6 +39,7 @@ def test_window_opens_on_today_with_counts(qtbot: QtBot, window: MainWindow) -> 
         "admin",
         "conflicts",
         "refused",
+        "rules",
     ]
     # Ctrl+1 … Ctrl+9, Ctrl+0 in sidebar order (the README's shortcut table), over the
     # panels a rep sees (nobody has signed in to this replica): Team is a manager's,

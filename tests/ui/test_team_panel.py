@@ -338,11 +338,11 @@ def test_a_rep_without_home_starts_at_the_territory_centre(
 
 
 def _page_data(panel: TeamPanel) -> dict[str, object]:
-    assert panel.map is not None
-    html = panel.map.handler.page_html.decode()
-    start = html.index("window.fieldappMap.init(")
-    payload = html[html.index(", ", start) + 2 : html.index(");\n", start)]
-    return json.loads(payload)  # type: ignore[no-any-return]
+    # The page's legend and view, as the page got them from the marker feed.
+    assert panel.map is not None and panel.map.feed is not None
+    meta = panel.map.feed.part("meta")
+    assert meta is not None
+    return json.loads(meta)  # type: ignore[no-any-return]
 
 
 def test_the_team_map_colours_by_rep_or_last_visit_and_feeds_the_route(

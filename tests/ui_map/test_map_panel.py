@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 import shiboken6
 from PySide6.QtCore import QUrl
 from PySide6.QtWebEngineCore import (
     QWebEnginePage,
     QWebEngineProfile,
-    QWebEngineUrlRequestInfo,
-    QWebEngineUrlRequestInterceptor,
 )
 from pytestqt.qtbot import QtBot
 
 from fieldapp.maps.matrix import StraightLine
-from fieldapp.maps.page import build_html, map_data
+from fieldapp.maps.page import map_data
+from fieldapp.maps.page_html import build_html
 from fieldapp.maps.planner import account_points
 from fieldapp.maps.routing import RouteRequest, StopRequest, optimise
 from fieldapp.maps.settings import MapSettings
@@ -30,80 +27,10 @@ from fieldapp.store import services
 from fieldapp.store.db import Replica
 from fieldapp.ui.map_panel import MapPanel
 from tests.maps.servers import png, serve, tile_server
+from tests.ui_map.pages import LOAD_MS, Recorder, js, wait_ready
+from tests.ui_map.pages import accounts as _accounts
 
-LOAD_MS = 30_000
 BOX = (50.90, 6.90, 50.96, 6.99)
-
-
-class Recorder(QWebEngineUrlRequestInterceptor):
-    """Records every request the page makes and blocks all but the app's own."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[str] = []
-
-    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
-        url = info.requestUrl().toString()
-        self.urls.append(url)
-        if not url.startswith(("fieldapp://app/", "data:")):  # data: never leaves the app
-            info.block(True)
-
-    def outside(self) -> list[str]:
-        return [u for u in self.urls if not u.startswith(("fieldapp://app/", "data:"))]
-
-
-def js(qtbot: QtBot, page: QWebEnginePage, script: str) -> Any:
-    box: dict[str, Any] = {}
-    page.runJavaScript(script, 0, lambda r: box.setdefault("r", r))
-    qtbot.waitUntil(lambda: "r" in box, timeout=LOAD_MS)
-    return box["r"]
-
-
-def wait_ready(qtbot: QtBot, page: QWebEnginePage) -> None:
-    def ready() -> bool:
-        return bool(js(qtbot, page, "!!(window.fieldappState && fieldappState.ready)"))
-
-    qtbot.waitUntil(ready, timeout=LOAD_MS)
-
-
-def _accounts(replica: Replica, n: int) -> list[str]:
-    rows = [
-        {
-            "name": f"Account {i}",
-            "latitude": 50.92 + (i % 10) * 0.002,
-            "longitude": 6.93 + (i // 10) * 0.002,
-            "type": "customer" if i % 2 else "prospect",
-            "status": "active",
-        }
-        for i in range(n)
-    ]
-    with replica.session() as session:
-        return services.bulk_create(session, "accounts", rows)
-
-
-@pytest.fixture
-def panel_factory(qtbot: QtBot, replica: Replica) -> Iterator[Any]:
-    made: list[MapPanel] = []
-
-    def make(settings: MapSettings, **kw: Any) -> tuple[MapPanel, Recorder]:
-        recorder = Recorder()
-        profile = QWebEngineProfile()
-        profile.setUrlRequestInterceptor(recorder)
-        panel = MapPanel(replica, settings=settings, profile=profile, **kw)
-        panel._test_keep = (recorder, profile)  # type: ignore[attr-defined]
-        panel.resize(900, 650)
-        panel.show()
-        made.append(panel)
-        return panel, recorder
-
-    yield make
-    for panel in made:
-        panel.close_panel()
-        _recorder, profile = panel._test_keep  # type: ignore[attr-defined]
-        panel.close()
-        # The page must go before its profile (Qt warns otherwise).
-        shiboken6.delete(panel)
-        shiboken6.delete(profile)
 
 
 def test_map_loads_offline_from_the_app_only(

@@ -1,10 +1,13 @@
-/* fieldapp map: markers from one JSON array, clusters, territories, route, lasso.
+/* fieldapp map: markers from JSON rows, clusters, territories, route, lasso.
  *
- * No marker exists on the Python side: the page carries a compact array
+ * No marker exists on the Python side: the page gets a compact array
  * [id, lat, lon, name, category, approximate] per account and this script makes
- * the Leaflet markers (one shared icon per category) and bulk-adds them to a
- * MarkerClusterGroup. Talks to the app through window.fieldappBridge when the
- * app provides one (QWebChannel); works without it in a plain browser.
+ * the Leaflet markers (one shared icon per category) and adds them to a
+ * MarkerClusterGroup. The rows come either with the page (data.markers: an exported
+ * file) or streamed from the app (data.feed: the page opens with the base map, asks
+ * for the legend and view ("meta"), then for batches of rows until the last one;
+ * the map is usable meanwhile). Talks to the app through window.fieldappBridge when
+ * the app provides one (QWebChannel); works without it in a plain browser.
  */
 (function () {
   "use strict";
@@ -27,6 +30,55 @@
   }
 
   function init(map, data) {
+    if (data.feed) { return stream(map, data.feed); }
+    var shown = setup(map, data);
+    shown.add(data.markers, function () { shown.finish(); });
+  }
+
+  /* Streamed: meta first, then batch 0, 1, … each added before the next is asked for. */
+  function stream(map, feed) {
+    var note = status(map, "Loading accounts…");
+    function get(name) {
+      return fetch(feed + name).then(function (r) { return r.json(); });
+    }
+    function failed(message) { note.say(message); }
+    get("meta").then(function (meta) {
+      if (meta.error) { return failed(meta.error); }
+      meta.markers = [];
+      var shown = setup(map, meta);
+      var total = meta.total || 0;
+      function next(i) {
+        get(String(i)).then(function (part) {
+          if (part.error) { return failed(part.error); }
+          shown.add(part.rows, function (loaded) {
+            note.say("Loading accounts… " + loaded.toLocaleString("en") + " of " +
+              Math.max(total, loaded).toLocaleString("en"));
+            if (part.more) { next(i + 1); } else { note.remove(); shown.finish(); }
+          });
+        }, function () { failed("The accounts could not be loaded; reopen the map."); });
+      }
+      next(0);
+    }, function () { failed("The accounts could not be loaded; reopen the map."); });
+  }
+
+  /* A small box bottom right saying what the map is waiting for. */
+  function status(map, message) {
+    var box = null;
+    var ctl = L.control({position: "bottomright"});
+    ctl.onAdd = function () {
+      box = L.DomUtil.create("div", "fa-status");
+      box.textContent = message;
+      return box;
+    };
+    ctl.addTo(map);
+    return {
+      say: function (text) { box.textContent = text; },
+      remove: function () { ctl.remove(); }
+    };
+  }
+
+  /* Everything but the markers; returns {add(rows, done), finish()}. */
+  function setup(map, data) {
     // markercluster needs a maximum zoom, which a map without tile layer lacks.
     if (map.options.maxZoom === undefined) { map.options.maxZoom = 19; }
     // Clusters are built for every zoom level from max to min: a rep never needs
@@ -35,7 +87,7 @@
     var t0 = performance.now();
     var state = {
       ready: false, markerCount: 0, selected: [], clicked: [], actions: [], highlighted: [],
-      timings: {}
+      timings: {}, total: data.total || data.markers.length, batches: 0
     };
     window.fieldappState = state;
     function pinIcon(cat, approx, chosen) {
@@ -61,10 +113,21 @@
         });
       });
     });
+    var adding = null;  // the done() of the batch being clustered
     var cluster = L.markerClusterGroup({
-      // One pass: 20k markers cluster in well under a second, and chunking would
-      // only spread the same work over more frames.
-      chunkedLoading: false,
+      // Each batch is clustered in slices of ~30 ms with a pause between them, so the
+      // map keeps panning and answering clicks while 100k markers go in.
+      chunkedLoading: true,
+      chunkInterval: 30,
+      chunkDelay: 10,
+      chunkProgress: function (processed, total) {
+        if (processed === total && adding) {
+          var done = adding;
+          adding = null;
+          // After markercluster's own refresh, which follows this call.
+          setTimeout(function () { done(state.markerCount); }, 0);
+        }
+      },
       showCoverageOnHover: false,
       maxClusterRadius: 60,
       disableClusteringAtZoom: 16,
@@ -90,22 +153,26 @@
         });
       }
     });
-    var byId = {};
-    var rows = data.markers;
-    var markers = new Array(rows.length);
-    for (var i = 0; i < rows.length; i++) {
-      var r = rows[i];
-      var m = L.marker([r[1], r[2]], {
-        icon: icons[r[4]][r[5] ? 1 : 0],
-        title: r[3],
-        draggable: !!data.draggable
-      });
-      m.fieldappId = r[0];
-      m.fieldappCat = r[4];
-      markers[i] = m;
-      byId[r[0]] = m;
+    var byId = {}, index = {};
+    var rows = [];
+    function makeMarkers(batch) {
+      var made = new Array(batch.length);
+      for (var i = 0; i < batch.length; i++) {
+        var r = batch[i];
+        var m = L.marker([r[1], r[2]], {
+          icon: icons[r[4]][r[5] ? 1 : 0],
+          title: r[3],
+          draggable: !!data.draggable
+        });
+        m.fieldappId = r[0];
+        m.fieldappCat = r[4];
+        made[i] = m;
+        byId[r[0]] = m;
+        index[r[0]] = r;
+        rows.push(r);
+      }
+      return made;
     }
-    state.timings.markers = performance.now() - t0;
     // A click on a pin stays on the map: a popup offers what to do with the account.
     var ACTIONS = [["open", "Open"], ["route", "Add to route"], ["checkin", "Check in"]];
     function act(action, id) {
@@ -140,20 +207,9 @@
         window.fieldappBridge.markerMoved(ev.layer.fieldappId, ll.lat, ll.lng);
       }
     });
-    var index = null;
-    function rowOf(id) {
-      if (index === null) {
-        index = {};
-        for (var k = 0; k < rows.length; k++) { index[rows[k][0]] = rows[k]; }
-      }
-      return index[id];
-    }
-    var t1 = performance.now();
+    function rowOf(id) { return index[id]; }
     showInitialView(map, data);
-    cluster.addLayers(markers);
     map.addLayer(cluster);
-    state.timings.cluster = performance.now() - t1;
-    state.markerCount = markers.length;
     state.cluster = cluster;
     state.map = map;
 
@@ -268,13 +324,32 @@
       if (m) { cluster.zoomToShowLayer(m, function () { m.openPopup && m.openPopup(); }); }
       return !!m;
     };
-    state.timings.total = performance.now() - t0;
-    state.ready = true;
-    document.dispatchEvent(new Event("fieldapp-ready"));
-    if (window.fieldappBridge) {
-      window.fieldappReportView();
-      window.fieldappBridge.mapReady(state.markerCount);
-    }
+    state.usable = true;  // panning, clicks, lasso: before the markers are all in
+    state.timings.setup = performance.now() - t0;
+    return {
+      add: function (batch, done) {
+        var made = makeMarkers(batch);
+        state.markerCount += made.length;
+        state.batches += 1;
+        adding = function (loaded) {
+          state.timings["batch" + state.batches] = performance.now() - t0;
+          if (window.fieldappBridge && window.fieldappBridge.markersLoaded) {
+            window.fieldappBridge.markersLoaded(loaded, Math.max(state.total, loaded));
+          }
+          done(loaded);
+        };
+        if (made.length) { cluster.addLayers(made); } else { adding(state.markerCount); }
+      },
+      finish: function () {
+        state.timings.total = performance.now() - t0;
+        state.ready = true;
+        document.dispatchEvent(new Event("fieldapp-ready"));
+        if (window.fieldappBridge) {
+          window.fieldappReportView();
+          window.fieldappBridge.mapReady(state.markerCount);
+        }
+      }
+    };
   }
 
   /* Where the page opens: data.view.fit (bounds: a newly planned route), else

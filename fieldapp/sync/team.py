@@ -1,0 +1,70 @@
+"""Who covers which territory, as the server last said, for naming people in the app.
+
+The pull carries every territory's reps with each change of who-sees-what (assignments
+change only with one); :func:`store_reps` keeps them in ``territory_reps`` (store
+migration 0015) before the scope change is applied. :func:`reps_by_territory`,
+:func:`rep_names` and :func:`rep_names_by_territory` read them back: the sync report
+names whose territory an account went to, the Accounts panel's territory filter each
+territory's reps.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, delete, select
+
+from fieldapp.store.models import User
+from fieldapp.store.territory_reps import territory_reps
+
+
+def store_reps(conn: Connection, reps: dict[str, list[str]]) -> None:
+    """Replace what this replica knows of the territories' reps with ``reps``."""
+    conn.execute(delete(territory_reps))
+    rows = [{"territory_id": t, "user_id": u} for t, users in reps.items() for u in set(users)]
+    if rows:
+        conn.execute(territory_reps.insert(), rows)
+
+
+def reps_by_territory(conn: Connection) -> dict[str, list[str]]:
+    """Territory id → user ids of its reps."""
+    out: dict[str, list[str]] = {}
+    rows = conn.execute(
+        select(territory_reps.c.territory_id, territory_reps.c.user_id).order_by(
+            territory_reps.c.territory_id, territory_reps.c.user_id
+        )
+    )
+    for territory_id, user_id in rows:
+        out.setdefault(territory_id, []).append(user_id)
+    return out
+
+
+def rep_names(conn: Connection, territory_id: str) -> list[str]:
+    """The names of a territory's reps (display name, else user name), sorted."""
+    rows = conn.execute(
+        select(User.display_name, User.username)
+        .join(territory_reps, territory_reps.c.user_id == User.id)
+        .where(territory_reps.c.territory_id == territory_id)
+    )
+    return sorted(display or username for display, username in rows)
+
+
+def rep_names_by_territory(conn: Connection) -> dict[str, list[str]]:
+    """Territory id → the names of its reps, sorted (one query for all territories)."""
+    out: dict[str, list[str]] = {}
+    rows = conn.execute(
+        select(territory_reps.c.territory_id, User.display_name, User.username).join(
+            User, territory_reps.c.user_id == User.id
+        )
+    )
+    for territory_id, display, username in rows:
+        out.setdefault(territory_id, []).append(display or username)
+    return {t: sorted(names) for t, names in out.items()}
+
+
+def territory_label(name: str, reps: list[str], shown: int = 2) -> str:
+    """``North — alice, ben`` (``+ 3 more`` past ``shown``, so it fits a filter box)."""
+    if not reps:
+        return name
+    people = ", ".join(reps[:shown])
+    if len(reps) > shown:
+        people += f" + {len(reps) - shown} more"
+    return f"{name} — {people}"

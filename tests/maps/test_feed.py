@@ -1,0 +1,190 @@
+"""The map's marker feed: batches from a real replica, the cache on disk, its sealing."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from fieldapp.errors import NotFoundError
+from fieldapp.maps import feed as feeds
+from fieldapp.maps.feed_cache import FeedCache
+from fieldapp.maps.legend import Legend
+from fieldapp.maps.planner import AccountPoint
+from fieldapp.store import services
+from fieldapp.store.db import Replica, open_replica
+from fieldapp.store.sealed import Sealer
+
+
+def _accounts(replica: Replica, n: int, **extra: object) -> list[str]:
+    rows = [
+        {
+            "name": f"Feed account {i}",
+            "latitude": 50.9 + i * 1e-3,
+            "longitude": 6.9 + i * 1e-3,
+            "type": ["customer", "prospect"][i % 2],
+            "status": "active",
+            **extra,
+        }
+        for i in range(n)
+    ]
+    with replica.session() as session:
+        return services.bulk_create(session, "accounts", rows)
+
+
+def _fill(
+    replica: Replica, request: feeds.FeedRequest, cache: FeedCache | None
+) -> feeds.MarkerFeed:
+    notes: list[int] = []
+    feed = feeds.MarkerFeed(3, lambda: notes.append(1))
+    with replica.read_session() as session:
+        feeds.fill(session, feed, request, cache)
+    assert notes, "the reader is told of each part"
+    return feed
+
+
+def _parts(feed: feeds.MarkerFeed) -> list[dict[str, object]]:
+    out, i = [], 0
+    while True:
+        raw = feed.part(str(i))
+        assert raw is not None
+        part = json.loads(raw)
+        out.append(part)
+        if not part["more"]:
+            return out
+        i += 1
+
+
+def _cache(replica: Replica) -> FeedCache:
+    return FeedCache(replica.data_dir, replica.sealer("map-markers"))
+
+
+def test_markers_come_in_batches_after_the_legend(replica: Replica) -> None:
+    ids = _accounts(replica, 23)
+    with replica.session() as session:  # not on the map: no position, or deleted
+        services.create(session, "accounts", {"name": "Nowhere"})
+        services.delete(session, "accounts", ids[0])
+    feed = _fill(replica, feeds.FeedRequest(color_by="type", batch=5), None)
+    meta = json.loads(feed.part("meta") or b"")
+    assert meta["total"] == 22
+    assert [c["label"] for c in meta["categories"]] == ["customer", "prospect"]
+    s, w = meta["bounds"][0]
+    assert s == pytest.approx(50.901) and w == pytest.approx(6.901)
+    parts = _parts(feed)
+    assert [len(p["rows"]) for p in parts] == [5, 5, 5, 5, 2]  # type: ignore[arg-type]
+    rows = [r for p in parts for r in p["rows"]]  # type: ignore[attr-defined]
+    assert sorted(r[0] for r in rows) == sorted(ids[1:])
+    by_id = {r[0]: r for r in rows}
+    assert by_id[ids[1]][3] == "Feed account 1" and by_id[ids[1]][4] == 1  # prospect
+    assert sorted(p.id for p in feed.places) == sorted(ids[1:])
+    assert not feed.from_cache
+
+
+def test_a_part_not_made_yet_is_none_until_it_is() -> None:
+    feed = feeds.MarkerFeed(1)
+    assert feed.part("meta") is None and feed.part("0") is None
+    feed.put_meta({"total": 2})
+    feed.put_batch(b'[["a",1,2,"A",0,0]]', [])
+    assert json.loads(feed.part("0") or b"")["more"] is True  # the worker is not done
+    assert feed.part("1") is None
+    feed.finish()
+    assert json.loads(feed.part("0") or b"")["more"] is False
+    assert json.loads(feed.part("1") or b"") == {"more": False, "rows": []}
+
+
+def test_an_unknown_territory_is_said_in_words_to_the_page(replica: Replica) -> None:
+    feed = feeds.MarkerFeed(1)
+    with replica.read_session() as session, pytest.raises(NotFoundError):
+        feeds.fill(session, feed, feeds.FeedRequest(territory="Atlantis"), None)
+    answer = json.loads(feed.part("0") or b"")
+    assert "no territory named 'Atlantis'" in answer["error"] and answer["more"] is False
+
+
+def test_the_cache_serves_the_same_feed_until_the_replica_changes(replica: Replica) -> None:
+    ids = _accounts(replica, 12)
+    request = feeds.FeedRequest(batch=5)
+    first = _fill(replica, request, _cache(replica))
+    again = _fill(replica, request, _cache(replica))
+    assert again.from_cache and not first.from_cache
+    assert _parts(again) == _parts(first)
+    assert json.loads(again.part("meta") or b"") == json.loads(first.part("meta") or b"")
+    assert sorted(p.id for p in again.places) == sorted(ids)
+    # Another colouring is another map.
+    assert not _fill(replica, feeds.FeedRequest(color_by="type"), _cache(replica)).from_cache
+
+    def changed() -> feeds.MarkerFeed:
+        feed = _fill(replica, request, _cache(replica))
+        assert not feed.from_cache
+        assert _fill(replica, request, _cache(replica)).from_cache  # cached again
+        return feed
+
+    with replica.session() as session:
+        services.update(session, "accounts", ids[2], {"name": "Renamed GmbH"})
+    rows = [r for p in _parts(changed()) for r in p["rows"]]  # type: ignore[attr-defined]
+    assert "Renamed GmbH" in {r[3] for r in rows}
+    with replica.session() as session:
+        services.create(session, "visits", {"account_id": ids[3], "checkin_at": datetime.now(UTC)})
+    rows = [r for p in _parts(changed()) for r in p["rows"]]  # type: ignore[attr-defined]
+    assert {r[0]: r[4] for r in rows}[ids[3]] == 0  # "≤ 30 days" now
+    with replica.session() as session:
+        services.delete(session, "accounts", ids[4])
+    assert json.loads(changed().part("meta") or b"")["total"] == 11
+
+
+def test_the_cache_file_is_sealed_with_the_replicas_key(replica: Replica) -> None:
+    _accounts(replica, 6)
+    cache = _cache(replica)
+    _fill(replica, feeds.FeedRequest(), cache)
+    assert cache.sealer.encrypted  # the tests' keyring holds the replica's key
+    blob = cache.path.read_bytes()
+    assert b"Feed account" not in blob  # no name in the clear
+    assert cache.path.stat().st_mode & 0o077 == 0
+    # Another key (another replica's) does not open it: it reads as no cache.
+    other = Sealer(b"\x01" * 32, "map-markers")
+    assert other.unseal(blob) is None
+    damaged = blob[:-1] + bytes([blob[-1] ^ 1])
+    assert cache.sealer.unseal(damaged) is None
+
+
+def test_a_plain_replica_keeps_a_plain_private_cache(tmp_path: object) -> None:
+    from pathlib import Path
+
+    replica = open_replica(Path(str(tmp_path)) / "plain", encrypt=False)
+    try:
+        _accounts(replica, 3)
+        cache = _cache(replica)
+        assert not cache.sealer.encrypted
+        _fill(replica, feeds.FeedRequest(), cache)
+        assert _fill(replica, feeds.FeedRequest(), cache).from_cache
+        assert cache.path.stat().st_mode & 0o077 == 0
+    finally:
+        replica.close()
+
+
+def test_days_since_the_last_visit_are_calendar_days() -> None:
+    # Late last night is "1 day ago" this morning, whatever the hour: the colouring
+    # changes only at midnight, which keeps a day's cached markers valid.
+    now = datetime(2026, 12, 1, 8, tzinfo=UTC)
+    legend = Legend.make("last_visit", now)
+
+    def bucket(last: datetime) -> str:
+        point = AccountPoint("a", "A", 50.0, 7.0, "customer", "active", None, None, last)
+        return legend.categories[legend.index(point)]["label"]
+
+    assert bucket(datetime(2026, 11, 1, 0, tzinfo=UTC)) == "≤ 30 days"  # 30 days
+    # 31 October at 23:00 is 30 days and 9 hours ago, but 31 calendar days.
+    assert bucket(datetime(2026, 10, 31, 23, tzinfo=UTC)) == "31–90 days"
+    assert bucket(now - timedelta(days=1)) == "≤ 30 days"
+
+
+def test_a_feed_that_breaks_tells_the_page_instead_of_leaving_it_waiting(
+    replica: Replica,
+) -> None:
+    _accounts(replica, 2)
+    feed = feeds.MarkerFeed(1)
+    with replica.read_session() as session, pytest.raises(ValueError):
+        feeds.fill(session, feed, feeds.FeedRequest(color_by="shoe size"), None)
+    assert feed.done
+    answer = json.loads(feed.part("meta") or b"")
+    assert answer["error"] == "The accounts could not be read; the details are in fieldapp.log."
