@@ -149,12 +149,17 @@ class Drafts:
 
     # --- drafts ------------------------------------------------------------------------
 
+    # Every operation reads the file first: it, not this object, is the truth (another
+    # window on the same data dir, or the previous run, may have changed it).
+
     def pending(self) -> list[Draft]:
         with self._lock:
+            self._data = self._read()
             return [Draft(**d) for d in self._data["drafts"]]
 
     def add(self, draft: Draft) -> Draft:
         with self._lock:
+            self._data = self._read()
             self._data["drafts"].append(asdict(draft))
             self._write()
         return draft
@@ -162,6 +167,7 @@ class Drafts:
     def discard(self, draft_id: str) -> bool:
         """Drop a draft (the admin changed their mind, or Undo); False if already sent."""
         with self._lock:
+            self._data = self._read()
             before = len(self._data["drafts"])
             self._data["drafts"] = [d for d in self._data["drafts"] if d["id"] != draft_id]
             if len(self._data["drafts"]) == before:
@@ -171,6 +177,7 @@ class Drafts:
 
     def _update(self, draft: Draft) -> None:
         with self._lock:
+            self._data = self._read()
             self._data["drafts"] = [
                 asdict(draft) if d["id"] == draft.id else d for d in self._data["drafts"]
             ]
@@ -208,6 +215,7 @@ class Drafts:
 
     def remember(self, key: Literal["territories", "users"], rows: list[dict[str, Any]]) -> None:
         with self._lock:
+            self._data = self._read()
             self._data[key] = rows
             self._data[f"{key}_at"] = datetime.now(UTC).isoformat(timespec="seconds")
             self._write()
@@ -215,11 +223,13 @@ class Drafts:
     def remembered(self, key: Literal["territories", "users"]) -> list[dict[str, Any]] | None:
         """The list last fetched (None if never); its time under ``remembered_at``."""
         with self._lock:
+            self._data = self._read()
             rows = self._data.get(key)
             return [dict(r) for r in rows] if isinstance(rows, list) else None
 
     def remembered_at(self, key: Literal["territories", "users"]) -> str | None:
         with self._lock:
+            self._data = self._read()
             value = self._data.get(f"{key}_at")
             return str(value) if value else None
 

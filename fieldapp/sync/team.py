@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, delete, select
 
-from fieldapp.store.models import User
+from fieldapp.store.models import Account, Territory, User
 from fieldapp.store.territory_reps import territory_reps
+from fieldapp.sync import state
 
 
 def store_reps(conn: Connection, reps: dict[str, list[str]]) -> None:
@@ -68,3 +69,28 @@ def territory_label(name: str, reps: list[str], shown: int = 2) -> str:
     if len(reps) > shown:
         people += f" + {len(reps) - shown} more"
     return f"{name} — {people}"
+
+
+def handover_note(conn: Connection, account_id: str) -> str | None:
+    """For a new account the placement rule put in a territory that is neither the
+    signed-in user's nor (for a manager) one of their team's: a sentence saying it goes
+    to that territory's reps at the next sync. None when it stays, or nobody is known.
+    """
+    me = state.get(conn, "user_id")
+    found = conn.execute(
+        select(Territory.id, Territory.name)
+        .join(Account, Account.territory_id == Territory.id)
+        .where(Account.id == account_id)
+    ).first()
+    if me is None or found is None:
+        return None
+    territory_id, name = found
+    reps = reps_by_territory(conn).get(territory_id, [])
+    team = set(conn.scalars(select(User.id).where(User.manager_id == me)))
+    if not reps or me in reps or team & set(reps):
+        return None
+    people = " and ".join(rep_names(conn, territory_id)) or "its reps"
+    return (
+        f"It lies in {name}, {people}'s territory: it goes to them at your next sync "
+        "and leaves this laptop."
+    )

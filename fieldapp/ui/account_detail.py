@@ -14,8 +14,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from sqlalchemy.orm import Session
 
 from fieldapp.store import due, scheduling, services
+from fieldapp.sync import team
 from fieldapp.ui import (
     account_visits,
     dialogs,
@@ -275,19 +277,29 @@ class AccountDetail(QWidget):
             return
         # A new or changed address is put on the map (see ui/locating.py).
         locate = locating.needs_geocoding(self.form.save_values(account_id is None))
+        job = self.form.save_job("accounts", account_id)
+        if account_id is None:
+            # A new account is placed as it is written: whether it goes to another
+            # rep's territory is known in the same job.
+            save = job
+
+            def job(s: Session) -> tuple[str, str | None]:
+                new_id = save(s)
+                return new_id, team.handover_note(s.connection(), new_id)
+
         self.ctx.bg.write(
-            self.form.save_job("accounts", account_id),
+            job,
             {"accounts"},
-            (lambda new_id: self._created(new_id, locate))
+            (lambda done: self._created(done[0], done[1], locate))
             if account_id is None
             else lambda _r: self._saved(account_id, locate),
             on_error=self._save_failed,
             owner=self,
         )
 
-    def _created(self, account_id: str, locate: bool = False) -> None:
+    def _created(self, account_id: str, note: str | None, locate: bool = False) -> None:
         self.account_id = account_id
-        self.ctx.tell("Account created.")
+        self.ctx.tell(f"Account created. {note}" if note else "Account created.")
         self._saved(account_id, locate)
 
     def _saved(self, account_id: str, locate: bool = False) -> None:

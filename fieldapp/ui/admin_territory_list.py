@@ -15,9 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHeaderView, QLineEdit, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QTableWidgetItem, QVBoxLayout, QWidget
 
 from fieldapp.ui import style
+from fieldapp.ui.admin_widgets import search_box
 from fieldapp.ui.empty_state import EmptyHint
 from fieldapp.ui.route_table import read_only_table
 
@@ -49,10 +50,9 @@ class TerritoryList(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: list[dict[str, Any]] = []
-        self.search = QLineEdit()
-        self.search.setObjectName("territories_search")
-        self.search.setPlaceholderText("Find a territory, rep or postcode (Ctrl+F)")
-        self.search.textChanged.connect(lambda _t: self._fill())
+        self.search = search_box(
+            "territories_search", "Find a territory, rep or postcode (Ctrl+F)", self._fill
+        )
         self.table = read_only_table("territories_table", COLUMNS)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)

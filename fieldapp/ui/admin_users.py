@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QTableWidgetItem,
     QVBoxLayout,
@@ -31,7 +30,7 @@ from fieldapp.sync.admin_drafts import Drafts
 from fieldapp.ui import dialogs
 from fieldapp.ui.admin_calls import AdminCalls
 from fieldapp.ui.admin_user_dialog import MIN_PASSWORD, UserDialog, UserValues, made_up_password
-from fieldapp.ui.admin_widgets import shortcut_button
+from fieldapp.ui.admin_widgets import search_box, shortcut_button
 from fieldapp.ui.empty_state import EmptyHint
 from fieldapp.ui.panel import AppContext
 from fieldapp.ui.route_table import read_only_table
@@ -57,10 +56,7 @@ class UsersTab(QWidget):
         super().__init__(parent)
         self.ctx, self.calls, self.drafts = ctx, calls, drafts
         self.rows: list[dict[str, Any]] = []
-        self.search = QLineEdit()
-        self.search.setObjectName("users_search")
-        self.search.setPlaceholderText("Find a user (Ctrl+F)")
-        self.search.textChanged.connect(lambda _t: self._fill())
+        self.search = search_box("users_search", "Find a user (Ctrl+F)", self._fill)
         self.table = read_only_table("users_table", COLUMNS)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)

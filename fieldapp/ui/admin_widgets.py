@@ -6,7 +6,15 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
 
 from fieldapp.ui import style
 
@@ -25,6 +33,16 @@ def shortcut_button(owner: QWidget, text: str, slot: Callable[[], None], key: st
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(slot)
     return button
+
+
+def search_box(name: str, placeholder: str, changed: Callable[[], None]) -> QLineEdit:
+    """A find-as-you-type box over a list (Ctrl+F focuses it)."""
+    box = QLineEdit()
+    box.setObjectName(name)
+    box.setPlaceholderText(placeholder)
+    box.setClearButtonEnabled(True)
+    box.textChanged.connect(lambda _t: changed())
+    return box
 
 
 class CheckedDialog(QDialog):

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from fieldapp.store import services
 from fieldapp.store.db import Replica
 from fieldapp.store.types import utcnow
-from fieldapp.sync import team
+from fieldapp.sync import state, team
 from fieldapp.ui import dialogs, fmt
 from fieldapp.ui.accounts_model import PLACEHOLDER, AccountsModel
 from fieldapp.ui.accounts_panel import AccountsPanel
@@ -138,6 +138,13 @@ def test_create_account(qtbot: QtBot, replica: Replica, window: MainWindow) -> N
         "+49 221 4711",
     )
     assert "Neue Baeckerei" in names(panel)
+    # Saving placed it at its town's centre (the offline gazetteer, slow to load on a
+    # busy machine); the geocoder, unreachable here, leaves it approximate. Both run in
+    # the background: wait for them rather than leave them to the teardown's drain.
+    qtbot.waitUntil(lambda: window.bg.pending() == 0, timeout=30_000)
+    with replica.read_session() as s:
+        placed = services.get(s, "accounts", panel.detail.account_id or "")
+    assert placed["geocode_precision"] == "approximate" and placed["latitude"] is not None
 
 
 def test_edit_marks_bad_fields_and_keeps_typing(
@@ -288,3 +295,31 @@ def test_the_territory_filter_names_each_territorys_reps(
     qtbot.waitUntil(lambda: combo.count() == 3)
     labels = {combo.itemData(i): combo.itemText(i) for i in range(1, combo.count())}
     assert labels == {demo.territory_id: "Rheinland — Ana Silva, Ben Braun", empty: "Saar"}
+
+
+def test_a_new_account_in_another_reps_territory_says_where_it_goes(
+    qtbot: QtBot, replica: Replica, demo: Demo, make_window: Callable[..., MainWindow]
+) -> None:
+    with replica.session() as s:
+        me = services.create(s, "users", {"username": "alice", "display_name": "Alice Adler"})
+        ana = services.create(s, "users", {"username": "ana", "display_name": "Ana Silva"})
+        saar = services.create(s, "territories", {"name": "Saar", "postcodes": "66"})
+    with replica.engine.begin() as conn:
+        state.put(conn, "user_id", me)
+        state.put(conn, "role", "rep")
+        team.store_reps(conn, {demo.territory_id: [me], saar: [ana]})
+    window = make_window()
+    panel = accounts_panel(window)
+    wait_rows(qtbot, panel, 40)
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    form = panel.detail.form
+    qtbot.keyClicks(form.editors["name"], "Saarbrau")
+    qtbot.keyClicks(form.editors["postcode"], "66111")
+    qtbot.mouseClick(panel.detail.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Account created." in window.toast.label.text())
+    assert window.toast.label.text() == (
+        "Account created. It lies in Saar, Ana Silva's territory: it goes to them at your "
+        "next sync and leaves this laptop."
+    )
+    with replica.read_session() as s:
+        assert services.get(s, "accounts", panel.detail.account_id or "")["territory_id"] == saar

@@ -105,7 +105,10 @@ def open_admin(qtbot: QtBot, make_window: Callable[..., MainWindow]) -> AdminPan
 
 
 def settle(qtbot: QtBot, panel: AdminPanel) -> None:
-    qtbot.waitUntil(lambda: panel.calls.running() == 0, timeout=CALL_MS)
+    """The panel's calls are done, and what they started (a sync after a send)."""
+    qtbot.waitUntil(
+        lambda: panel.calls.running() == 0 and panel.ctx.bg.pending() == 0, timeout=CALL_MS
+    )
 
 
 def message(panel: AdminPanel) -> str:
@@ -322,7 +325,7 @@ def test_an_offline_draft_survives_a_restart_and_is_sent_later(
     assert fresh.territories.row("South") is not None  # shown from the file, offline
     with qtbot.waitSignal(fresh.territories.sent, timeout=CALL_MS):
         fresh.refresh()
-    qtbot.waitUntil(lambda: fresh.calls.running() == 0, timeout=CALL_MS)
+    settle(qtbot, fresh)
     south = served.territory("South")
     assert south is not None and south["postcodes"] == ["80"] and south["reps"] == ["ana"]
     assert not Drafts(replica.data_dir).pending()
