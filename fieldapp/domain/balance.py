@@ -24,13 +24,13 @@ started with (an account joins B only next to B's accounts).
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 K = 6  # neighbours per account (see the module docstring)
-CELLS = 4_000_000  # distances computed at a time (~32 MB of floats)
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,12 @@ def score(loads: Iterable[float]) -> float:
 
 
 def neighbours(points: list[tuple[float, float]], k: int = K) -> list[set[int]]:
-    """The adjacency rule's graph over ``points`` (lat, lon): symmetric k nearest."""
+    """The adjacency rule's graph over ``points`` (lat, lon): symmetric k nearest.
+
+    Points go into square cells holding about ``k`` each; a point's nearest are looked
+    for in the block of cells around its own, widened until the k-th nearest found lies
+    closer than the block's edge (so they are exact), which keeps 100k points in seconds.
+    """
     n = len(points)
     graph: list[set[int]] = [set() for _ in range(n)]
     if n < 2:
@@ -94,17 +99,46 @@ def neighbours(points: list[tuple[float, float]], k: int = K) -> list[set[int]]:
     lon = np.array([p[1] for p in points], dtype=float)
     xy = np.column_stack([lon * math.cos(math.radians(float(lat.mean()))), lat])
     take = min(k, n - 1)
-    rows = max(1, CELLS // n)
-    for start in range(0, n, rows):
-        block = xy[start : start + rows]
-        d = (block[:, None, 0] - xy[None, :, 0]) ** 2 + (block[:, None, 1] - xy[None, :, 1]) ** 2
-        d[np.arange(len(block)), np.arange(start, start + len(block))] = np.inf
-        order = np.argpartition(d, take - 1, axis=1)[:, :take]
-        for row, near in enumerate(order.tolist()):
-            i = start + row
-            for j in near:
-                graph[i].add(j)
-                graph[j].add(i)
+    low = xy.min(axis=0)
+    width, height = (float(v) for v in np.maximum(xy.max(axis=0) - low, 1e-12))
+    # About k+1 points a cell, in an area or along a line (points in a row have no area).
+    cell = max(math.sqrt(width * height * (take + 1) / n), max(width, height) * (take + 1) / n)
+    keys = np.floor((xy - low) / cell).astype(np.int64)
+    cells: dict[tuple[int, int], list[int]] = {}
+    for i, (cx, cy) in enumerate(keys.tolist()):
+        cells.setdefault((cx, cy), []).append(i)
+    reach = int(max(keys.max(axis=0))) + 1  # a block this wide holds every point
+    for (cx, cy), members in sorted(cells.items()):
+        todo, r = np.array(members), 1
+        while len(todo):
+            if (2 * r + 1) ** 2 <= len(cells):
+                near = [
+                    j
+                    for dx in range(-r, r + 1)
+                    for dy in range(-r, r + 1)
+                    for j in cells.get((cx + dx, cy + dy), ())
+                ]
+            else:  # a block wider than the cells there are: look at each cell once
+                near = [
+                    j
+                    for (x, y), held in cells.items()
+                    if abs(x - cx) <= r and abs(y - cy) <= r
+                    for j in held
+                ]
+            if len(near) <= take and r < reach:
+                r = min(2 * r, reach)
+                continue
+            cand = np.array(near)
+            d = ((xy[todo, None, :] - xy[None, cand, :]) ** 2).sum(axis=2)
+            d[todo[:, None] == cand[None, :]] = np.inf
+            part = np.argpartition(d, take - 1, axis=1)[:, :take]
+            kth = np.take_along_axis(d, part, axis=1).max(axis=1)
+            done = (kth <= (r * cell) ** 2) | (r >= reach)
+            for i, row in zip(todo[done].tolist(), part[done].tolist(), strict=True):
+                for j in cand[row].tolist():
+                    graph[i].add(j)
+                    graph[j].add(i)
+            todo, r = todo[~done], r + 1
     return graph
 
 
@@ -129,7 +163,13 @@ def _variance(loads: Mapping[str, float]) -> float:
 
 
 class _State:
-    """The suggestion's working state: who is where, and what each territory holds."""
+    """The suggestion's working state, kept up to date move by move.
+
+    ``edges[(A, B)]`` holds A's accounts (not moved yet) with a neighbour in B, for
+    territories that may trade (both taking part, different reps); ``ranked`` caches each
+    pair's candidates nearest B's centre first, dropped when A or B changes. So a move
+    costs what its neighbourhood holds, not the whole map.
+    """
 
     def __init__(
         self, spots: list[Spot], reps: Mapping[str, Collection[str]], movable: set[str]
@@ -141,72 +181,108 @@ class _State:
             for i, s in enumerate(spots)
             if s.lat is not None and s.lon is not None
         }
-        self.placed = sorted(self.coords)
-        local = neighbours([self.coords[i] for i in self.placed])
+        placed = sorted(self.coords)
+        local = neighbours([self.coords[i] for i in placed])
         # The graph over indexes of ``spots`` (unplaced accounts have no neighbours).
         self.graph: list[set[int]] = [set() for _ in spots]
         for a, near in enumerate(local):
-            self.graph[self.placed[a]] = {self.placed[b] for b in near}
+            self.graph[placed[a]] = {placed[b] for b in near}
         self.where = [s.territory for s in spots]
-        self.members: dict[str, set[int]] = {}
-        for i in self.placed:
-            t = self.where[i]
-            if t is not None:
-                self.members.setdefault(t, set()).add(i)
-        self.counts: dict[str, int] = {}
-        for t in self.where:
-            if t is not None:
-                self.counts[t] = self.counts.get(t, 0) + 1
         self.movable = {t for t in movable if self.reps.get(t)}
-        self.moved: set[int] = set()
-        self._pieces: dict[str, int] = {}
+        self.members: dict[str, set[int]] = {}
+        self.sums: dict[str, list[float]] = {}  # territory -> [Σ lat, Σ lon]
+        self.counts: Counter[str] = Counter(t for t in self.where if t is not None)
+        self.touching: dict[int, Counter[str]] = {}
+        self.edges: dict[tuple[str, str], set[int]] = {}
+        for i in placed:
+            t = self.where[i]
+            if t is None:
+                continue
+            self.members.setdefault(t, set()).add(i)
+            total = self.sums.setdefault(t, [0.0, 0.0])
+            total[0] += self.coords[i][0]
+            total[1] += self.coords[i][1]
+            near_t: Counter[str] = Counter()
+            for j in self.graph[i]:
+                tj = self.where[j]
+                if tj is not None:
+                    near_t[tj] += 1
+            self.touching[i] = near_t
+            for other in near_t:
+                if self.trades(t, other):
+                    self.edges.setdefault((t, other), set()).add(i)
+        self.ranked: dict[tuple[str, str], list[int]] = {}
 
-    def pieces_of(self, territory: str) -> int:
-        if territory not in self._pieces:
-            self._pieces[territory] = pieces(self.members.get(territory, set()), self.graph)
-        return self._pieces[territory]
+    def trades(self, a: str, b: str) -> bool:
+        # Territories with the same reps trade nothing: no load changes.
+        return a != b and a in self.movable and b in self.movable and self.reps[a] != self.reps[b]
 
     def keeps_together(self, i: int) -> bool:
+        """Whether A stays in as many pieces without ``i``: its neighbours in A still meet.
+
+        A path through ``i`` can go round it when its neighbours in A are joined without
+        it, so only their search is needed (usually a few steps), not A's whole graph.
+        """
         t = self.where[i]
-        assert t is not None
-        rest = self.members[t] - {i}
-        return pieces(rest, self.graph) <= self.pieces_of(t)
+        members = self.members[t]  # type: ignore[index]
+        targets = {j for j in self.graph[i] if j in members}
+        if len(targets) <= 1:
+            return True  # a tip or a piece of its own: nothing is cut off
+        start = min(targets)
+        seen, stack, left = {i, start}, [start], targets - {start}
+        while stack and left:
+            for j in self.graph[stack.pop()]:
+                if j not in seen and j in members:
+                    seen.add(j)
+                    left.discard(j)
+                    stack.append(j)
+        return not left
 
-    def centre(self, territory: str) -> tuple[float, float]:
-        idx = self.members[territory]
-        lat = sum(self.coords[i][0] for i in idx) / len(idx)
-        lon = sum(self.coords[i][1] for i in idx) / len(idx)
-        return lat, lon
+    def candidates(self, pair: tuple[str, str]) -> list[int]:
+        """A's accounts on the boundary with B, nearest B's centre first (ties: by id)."""
+        if pair not in self.ranked:
+            dst = pair[1]
+            lat_sum, lon_sum = self.sums[dst]
+            c_lat, c_lon = lat_sum / len(self.members[dst]), lon_sum / len(self.members[dst])
+            scale = math.cos(math.radians(c_lat))
 
-    def boundary(self) -> dict[tuple[str, str], list[int]]:
-        """(A, B) -> A's accounts with a neighbour in B, for movable A and B."""
-        out: dict[tuple[str, str], list[int]] = {}
-        for t in sorted(self.movable):
-            for i in sorted(self.members.get(t, ())):
-                if i in self.moved:
-                    continue
-                for other in {self.where[j] for j in self.graph[i]}:
-                    # Territories with the same reps trade nothing: no load changes.
-                    if (
-                        other is not None
-                        and other != t
-                        and other in self.movable
-                        and self.reps[t] != self.reps[other]
-                    ):
-                        out.setdefault((t, other), []).append(i)
-        return out
+            def key(i: int) -> tuple[float, str]:
+                lat, lon = self.coords[i]
+                dx = (lon - c_lon) * scale
+                return dx * dx + (lat - c_lat) ** 2, self.spots[i].id
+
+            movers = [i for i in self.edges.get(pair, ()) if self.spots[i].weight > 0]
+            self.ranked[pair] = sorted(movers, key=key)
+        return self.ranked[pair]
 
     def move(self, i: int, to: str) -> None:
         src = self.where[i]
         assert src is not None
+        for other in self.touching[i]:
+            self.edges.get((src, other), set()).discard(i)  # it moves once only
         self.members[src].discard(i)
         self.members.setdefault(to, set()).add(i)
+        lat, lon = self.coords[i]
+        self.sums[src][0] -= lat
+        self.sums[src][1] -= lon
+        self.sums[to][0] += lat
+        self.sums[to][1] += lon
         self.counts[src] -= 1
-        self.counts[to] = self.counts.get(to, 0) + 1
+        self.counts[to] += 1
         self.where[i] = to
-        self.moved.add(i)
-        self._pieces.pop(src, None)
-        self._pieces.pop(to, None)
+        for j in self.graph[i]:
+            tj, near_j = self.where[j], self.touching.get(j)
+            if tj is None or near_j is None:
+                continue
+            near_j[src] -= 1
+            if near_j[src] == 0:
+                del near_j[src]
+                self.edges.get((tj, src), set()).discard(j)
+            near_j[to] += 1
+            if near_j[to] == 1 and self.trades(tj, to):
+                self.edges.setdefault((tj, to), set()).add(j)  # suggest() skips moved ones
+        for pair in [p for p in self.ranked if src in p or to in p]:
+            del self.ranked[pair]
 
 
 def _shifted(
@@ -241,26 +317,18 @@ def suggest(
         result.after, result.score_after = dict(loads), result.score_before
         return result
     variance = _variance(loads)
+    moved: set[int] = set()
     while len(result.moves) < max_moves:
         best: tuple[float, str, str, int] | None = None
-        for (src, dst), edge in sorted(state.boundary().items()):
-            if state.counts.get(src, 0) <= 1:
+        for pair in sorted(state.edges):
+            src, dst = pair
+            if state.counts[src] <= 1 or not state.edges[pair]:
                 continue
-            c_lat, c_lon = state.centre(dst)
-            scale = math.cos(math.radians(c_lat))
-
-            def distance(
-                i: int, c_lat: float = c_lat, c_lon: float = c_lon, scale: float = scale
-            ) -> float:
-                lat, lon = state.coords[i]
-                dx = (lon - c_lon) * scale
-                return dx * dx + (lat - c_lat) ** 2
-
             # The nearest account that may leave A; the next one only if it may not.
-            for i in sorted(edge, key=lambda i: (distance(i), spots[i].id)):
+            for i in state.candidates(pair):
+                if i in moved:
+                    continue
                 weight = spots[i].weight
-                if weight <= 0:
-                    continue  # moving it changes nothing
                 after = _variance(_shifted(loads, state.reps[src], state.reps[dst], weight))
                 gain = variance - after
                 if gain <= 1e-9 * max(variance, 1.0) or (best is not None and gain <= best[0]):
@@ -272,6 +340,7 @@ def suggest(
             break
         _, src, dst, i = best
         state.move(i, dst)
+        moved.add(i)
         loads = _shifted(loads, state.reps[src], state.reps[dst], spots[i].weight)
         variance = _variance(loads)
         result.moves.append(Move(spots[i].id, src, dst))

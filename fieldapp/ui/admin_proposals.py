@@ -29,7 +29,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -177,7 +177,9 @@ class ProposalsTab(QWidget):
         layout.addWidget(self.splitter)
         for keys, slot in (("Ctrl+P", self.preview), ("Ctrl+B", self.suggest),
                            ("Ctrl+Shift+A", self.apply)):  # fmt: skip
-            QShortcut(QKeySequence(keys), self, slot)
+            # Only while this tab shows: the Users tab has its own Ctrl+P.
+            shortcut = QShortcut(QKeySequence(keys), self, slot)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     # --- what the panel calls ------------------------------------------------------
 

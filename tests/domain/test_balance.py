@@ -127,3 +127,12 @@ def test_territories_with_the_same_reps_trade_nothing() -> None:
     spots = grid(8, 5, owner)
     result = suggest(spots, {"West": ["ana"], "East": ["ana"]})
     assert result.moves == [] and result.score_after == result.score_before == 0
+
+
+def test_the_neighbour_graph_of_points_in_a_row_and_of_one_spot() -> None:
+    # A column of points (no area) and three at the same place: each nearest is exact.
+    column = [(50.9 + i * 0.01, 6.95) for i in range(8)] + [(51.5, 7.5)] * 3
+    graph = neighbours(column, k=2)
+    assert graph[0] >= {1, 2} and graph[4] >= {3, 5}
+    assert graph[8] == {9, 10} and graph[9] == {8, 10}
+    assert pieces(set(range(8)), graph) == 1

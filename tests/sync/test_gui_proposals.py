@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
@@ -73,7 +74,8 @@ class Scene:
         self.panel = AdminPanel(self.ctx)
         self.tab = self.panel.proposals
         self.panel.tabs.setCurrentWidget(self.tab)
-        qtbot.addWidget(self.panel)
+        # Deleted in close(): the map's page must go before its web profile (as the
+        # window's own teardown does), which a garbage-collected widget does not ensure.
         self.panel.resize(1280, 800)
         self.qtbot = qtbot
 
@@ -103,8 +105,10 @@ class Scene:
         self.qtbot.waitUntil(lambda: not self.tab.busy(), timeout=WAIT)
 
     def close(self) -> None:
+        self.bg.shutdown()  # no answer arrives for a deleted tab
         self.panel.close_map()
-        self.bg.shutdown()
+        self.panel.close()
+        shiboken6.delete(self.panel)
         self.api_transport.close()
 
 

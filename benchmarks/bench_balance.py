@@ -1,0 +1,92 @@
+"""The Admin panel's balance at 100k accounts in 50 territories, one rep each.
+
+    python -m benchmarks.bench_balance [--accounts N] [--territories T] [--moves M]
+
+Accounts spread over a 90 × 80 km square, each in the territory of its nearest of T
+seed points (so every territory is one piece), the seeds' territories uneven in size.
+Times, off the GUI thread as the Proposals tab runs them: the neighbour graph of the
+adjacency rule (``domain.balance.neighbours``), the balance figures of one measure
+(``reports.workload.balance_view``, a pass over every account) and a suggestion of at
+most M moves (``domain.balance.suggest``), with wall and CPU time; and checks that the
+score fell and every territory is still one piece. No target of the issue's: the tab
+runs these in the background, with progress.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fieldapp.domain.balance import Spot, neighbours, pieces, suggest, territories_after
+from fieldapp.reports.workload import AccountLoad, balance_view
+
+
+def scene(accounts: int, territories: int, seed: int = 5) -> list[AccountLoad]:
+    rng = random.Random(seed)
+    seeds = [
+        (50.9 + rng.uniform(-0.4, 0.4), 6.9 + rng.uniform(-0.6, 0.6)) for _ in range(territories)
+    ]
+    out = []
+    for i in range(accounts):
+        lat, lon = 50.9 + rng.uniform(-0.4, 0.4), 6.9 + rng.uniform(-0.6, 0.6)
+        near = min(
+            range(territories),
+            key=lambda k: (seeds[k][0] - lat) ** 2 + ((seeds[k][1] - lon) * 0.63) ** 2,
+        )
+        out.append(AccountLoad(f"a{i:06d}", f"Account {i}", f"T{near:02d}", lat, lon))
+    return out
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--territories", type=int, default=50)
+    parser.add_argument("--moves", type=int, default=500)
+    args = parser.parse_args()
+    loads = scene(args.accounts, args.territories)
+    reps = {f"T{k:02d}": [f"rep{k:02d}"] for k in range(args.territories)}
+    spots = [Spot(a.id, a.territory_id, a.lat, a.lon, 1.0) for a in loads]
+    points = [(a.lat, a.lon) for a in loads]
+    graph, graph_s, graph_cpu = timed(lambda: neighbours(points))  # type: ignore[arg-type]
+    _, view_s, view_cpu = timed(lambda: balance_view(loads, "accounts", reps, {}, reps))
+    result, suggest_s, suggest_cpu = timed(lambda: suggest(spots, reps, max_moves=args.moves))
+
+    def pieces_by_territory(where: dict[str, str | None]) -> dict[str, int]:
+        members: dict[str, set[int]] = {}
+        for i, s in enumerate(spots):
+            members.setdefault(str(where[s.id]), set()).add(i)
+        return {t: pieces(m, graph) for t, m in members.items()}
+
+    before = pieces_by_territory({s.id: s.territory for s in spots})
+    after = pieces_by_territory(territories_after(spots, result.moves))
+    worse = [t for t in after if after[t] > before.get(t, 1)]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{args.accounts:,} accounts, {args.territories} territories, one rep each")
+    print(f"neighbour graph (k=6): {graph_s:.2f} s wall, {graph_cpu:.2f} s CPU")
+    print(
+        f"balance figures, one measure: {view_s * 1000:.0f} ms wall, {view_cpu * 1000:.0f} ms CPU"
+    )
+    print(
+        f"suggestion, {len(result.moves)} moves (at most {args.moves}), its own graph "
+        f"included: {suggest_s:.1f} s wall, {suggest_cpu:.1f} s CPU"
+    )
+    print(
+        f"balance score {result.score_before:.3f} → {result.score_after:.3f}; pieces of all "
+        f"territories {sum(before.values())} → {sum(after.values())}, "
+        f"territories in more pieces than before: {len(worse)}"
+    )
+    print(f"{os.cpu_count()} CPUs, load average {load:.1f} when measured")
+
+
+if __name__ == "__main__":
+    main()
