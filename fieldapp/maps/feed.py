@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +42,7 @@ from fieldapp.maps.page import (
 )
 from fieldapp.maps.planner import iter_account_points
 from fieldapp.maps.routing import DayPlan
+from fieldapp.store.territory_reps import sole_reps
 
 # Markers per batch: ~0.4 MB of JSON, which the page parses and clusters in a few
 # frames; fewer, larger batches make the first markers wait longer. The first batch
@@ -194,7 +195,13 @@ def _fill(
     ).one()
     box = None if not total else (float(south), float(west), float(north), float(east))
     values: list[str | None] = []
-    if request.color_by in COLUMNS:
+    # By rep, an account is its territory's only rep's, whoever made it (as in the Team
+    # table and the reports); elsewhere its owner's.
+    rep_of = sole_reps(session) if request.color_by == "rep" else {}
+    if rep_of:
+        pairs = text(f"SELECT DISTINCT a.territory_id, a.owner_id FROM accounts AS a WHERE {where}")
+        values = list({rep_of.get(t, o) for t, o in session.execute(pairs, params)})
+    elif request.color_by in COLUMNS:
         column = COLUMNS[request.color_by]
         distinct = text(f"SELECT DISTINCT a.{column} FROM accounts AS a WHERE {where}")
         values = list(session.scalars(distinct, params))
@@ -220,6 +227,8 @@ def _fill(
     for point in iter_account_points(
         session, territory_id=territory_id, located_only=True, ordered=False
     ):
+        if point.territory_id in rep_of:
+            point = replace(point, owner_id=rep_of[point.territory_id])
         rows.append(marker_row(point, legend.index(point)))
         places.append(Place(point.id, point.lat or 0.0, point.lon or 0.0))
         if len(rows) >= (request.batch if batches else min(request.batch, FIRST_BATCH)):

@@ -37,6 +37,8 @@ STAMPS = {
     "visits": "count(*), max(updated_at), total(server_version)",
     "users": "count(*), max(updated_at), total(server_version)",
     "territories": "count(*), max(updated_at), total(server_version)",
+    # Who covers which territory decides the colour by rep (fieldapp.store.territory_reps).
+    "territory_reps": "count(*), group_concat(territory_id || user_id)",
 }
 
 

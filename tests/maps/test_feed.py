@@ -188,3 +188,44 @@ def test_a_feed_that_breaks_tells_the_page_instead_of_leaving_it_waiting(
     assert feed.done
     answer = json.loads(feed.part("meta") or b"")
     assert answer["error"] == "The accounts could not be read; the details are in fieldapp.log."
+
+
+def test_by_rep_an_account_is_its_territorys_only_reps(replica: Replica) -> None:
+    """North is Ben's alone: Ana's accounts there are his on the map; South is shared, so
+    its accounts keep their owner; the cache key follows who covers which territory."""
+    from fieldapp.store.territory_reps import territory_reps
+
+    with replica.session() as session:
+        people = {
+            name: services.create(session, "users", {"username": name, "role": "rep"})
+            for name in ("ana", "ben", "carl")
+        }
+        north = services.create(session, "territories", {"name": "North"})
+        south = services.create(session, "territories", {"name": "South"})
+    in_north = _accounts(replica, 2, owner_id=people["ana"], territory_id=north)
+    in_south = _accounts(replica, 1, owner_id=people["carl"], territory_id=south)
+    nowhere = _accounts(replica, 1, owner_id=people["ana"])
+    cache = _cache(replica)
+    now = datetime.now(UTC)
+    with replica.read_session() as session:
+        before = cache.key(session, "rep", None, now)
+    with replica.session() as session:
+        session.execute(
+            territory_reps.insert(),
+            [
+                {"territory_id": north, "user_id": people["ben"]},
+                {"territory_id": south, "user_id": people["ana"]},
+                {"territory_id": south, "user_id": people["ben"]},
+            ],
+        )
+    with replica.read_session() as session:
+        assert cache.key(session, "rep", None, now) != before
+    feed = _fill(replica, feeds.FeedRequest(color_by="rep"), None)
+    labels = [c["label"] for c in json.loads(feed.part("meta") or b"")["categories"]]
+    shown = {r[0]: labels[r[4]] for p in _parts(feed) for r in p["rows"]}  # type: ignore[attr-defined]
+    assert shown == {
+        in_north[0]: "ben",
+        in_north[1]: "ben",
+        in_south[0]: "carl",
+        nowhere[0]: "ana",
+    }
