@@ -58,6 +58,8 @@ FETCH_ACCOUNTS = 2000
 # An entry of this many accounts (with what hangs off them, ~10 records each) is loaded
 # like a first sync: secondary indexes built after the last part.
 INDEX_LATER_FROM_ACCOUNTS = 2000
+# Set once the replica holds the territories' reps (fieldapp.sync.team); see pull().
+REPS_KNOWN = "territory_reps_known"
 
 
 @dataclass(frozen=True)
@@ -242,6 +244,11 @@ class SyncEngine:
         with self.replica.engine.connect() as conn:
             cursor = int(state.get(conn, "cursor") or 0)
             scope_seq = int(state.get(conn, "scope_seq") or 0)
+            if scope_seq and state.get(conn, REPS_KNOWN) is None:
+                # A replica from before store migration 0015 was never told the
+                # territories' reps; they come with a change of who-sees-what: ask for
+                # one, once (what it says is the scope this replica already has).
+                scope_seq = 0
         total: int | None = None
         done = 0
         with (
@@ -438,6 +445,7 @@ class SyncEngine:
         if chunk.territory_reps is not None:
             with self.replica.engine.begin() as conn:
                 team.store_reps(conn, chunk.territory_reps)
+                state.put(conn, REPS_KNOWN, "1")
         accounts = chunk.scope_accounts
         owners = chunk.scope_owners
         if accounts is None:

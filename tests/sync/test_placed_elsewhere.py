@@ -84,3 +84,39 @@ def test_moves_are_named_with_the_territory_reps_the_replica_keeps(world: World)
             conn, [account], {account: {"territory_id": t["south"]}}, left=True
         )
     assert (moved.name, moved.territory, moved.people) == ("Nordhaus", "South", ("bob",))
+
+
+def test_a_replica_from_before_the_reps_list_learns_it_once_and_nothing_moves(
+    world: World,
+) -> None:
+    """Upgraded from store migration 0014: it has a scope but was never told the reps.
+
+    Its next sync asks for its scope again and so gets them, once; the scope it already
+    had is kept as it is (nothing reported as gone or gained).
+    """
+    from fieldapp.sync import state
+    from fieldapp.sync.engine import REPS_KNOWN
+
+    t = setup_two_territories(world)
+    boss, boss_sync = world.client("boss")
+    north = [create(boss, "accounts", name=f"N{i}", territory_id=t["north"]) for i in range(3)]
+    boss_sync.sync()
+    alice, alice_sync = world.client("alice")
+    alice_sync.sync()
+    with alice.engine.begin() as conn:  # as the 0015 migration leaves an older replica
+        conn.execute(team.territory_reps.delete())
+        state.drop(conn, REPS_KNOWN)
+        assert int(state.get(conn, "scope_seq") or 0) > 0
+    report = alice_sync.sync()
+    ids = user_ids(world)
+    with alice.engine.connect() as conn:
+        assert team.reps_by_territory(conn) == {
+            t["north"]: [ids["alice"]],
+            t["south"]: [ids["bob"]],
+        }
+        assert state.get(conn, REPS_KNOWN) == "1"
+    assert ids_of(alice, "accounts") == set(north)
+    assert not report.left and not report.entered and report.evicted == 0
+    # Known now: the next sync asks for no scope it already has.
+    again = alice_sync.sync()
+    assert again.pulled == 0
