@@ -10,7 +10,9 @@ territory's reps.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, select
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, select
 
 from fieldapp.store.models import Account, Territory, User
 from fieldapp.store.territory_reps import territory_reps
@@ -94,3 +96,47 @@ def handover_note(conn: Connection, account_id: str) -> str | None:
         f"It lies in {name}, {people}'s territory: it goes to them at your next sync "
         "and leaves this laptop."
     )
+
+
+def replica_territories(conn: Connection) -> list[dict[str, Any]]:
+    """The territories as this replica last synced them, shaped like the admin API's list.
+
+    What an admin's panel shows before it has reached the server (signed out, offline):
+    names, postcodes, shapes, managers and reps as the last sync left them. Regions are
+    not kept on replicas, so that column stays empty.
+    """
+    names = dict(conn.execute(select(User.id, User.username)).all())
+    reps: dict[str, list[str]] = {}
+    for territory_id, user_id in conn.execute(select(territory_reps)):
+        reps.setdefault(territory_id, []).append(names.get(user_id, user_id))
+    counts = dict(
+        conn.execute(
+            select(Account.territory_id, func.count())
+            .where(Account.deleted_at.is_(None))
+            .group_by(Account.territory_id)
+        ).all()
+    )
+    rows = conn.execute(
+        select(
+            Territory.id,
+            Territory.name,
+            Territory.postcodes,
+            Territory.polygon,
+            Territory.manager_id,
+        )
+        .where(Territory.deleted_at.is_(None))
+        .order_by(Territory.name)
+    )
+    return [
+        {
+            "id": tid,
+            "name": name,
+            "postcodes": [p.strip() for p in (postcodes or "").split(",") if p.strip()],
+            "regions": [],
+            "polygon": bool(polygon),
+            "manager": names.get(manager_id or ""),
+            "reps": sorted(reps.get(tid, [])),
+            "accounts": int(counts.get(tid, 0)),
+        }
+        for tid, name, postcodes, polygon, manager_id in rows
+    ]

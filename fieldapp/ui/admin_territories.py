@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.maps.drawing import polygon_of
+from fieldapp.sync import team
 from fieldapp.sync.admin_drafts import Draft, Drafts, SendReport, overlay
 from fieldapp.sync.territory_changes import (
     TerritoryValues,
@@ -56,8 +57,16 @@ class TerritoriesTab(QWidget):
     ) -> None:
         super().__init__(parent)
         self.ctx, self.calls, self.drafts = ctx, calls, drafts
-        self.server_rows: list[dict[str, Any]] = drafts.remembered("territories") or []
+        remembered = drafts.remembered("territories")
+        self.server_rows: list[dict[str, Any]] = remembered or []
         self._sending = False
+        self._from_replica = False  # rows from the last sync, not (yet) from the server
+        if remembered is None:
+            # Never reached the server from here: show what the last sync brought (a
+            # blank list would say there are no territories at all).
+            ctx.bg.read(
+                lambda s: team.replica_territories(s.connection()), self._synced, owner=self
+            )
         self.list = TerritoryList()
         self.list.selected.connect(self._selected)
         self.list.activated.connect(self.edit_selected)
@@ -126,11 +135,18 @@ class TerritoriesTab(QWidget):
         self._sending = False
         report, rows = result
         self.server_rows = rows
+        self._from_replica = False
         self.drafts.remember("territories", rows)
         if report is not None:
             self._tell_sent(report)
         self._fill()
         self.loaded.emit(len(rows))
+
+    def _synced(self, rows: list[dict[str, Any]]) -> None:
+        if self.drafts.remembered("territories") is None and not self.server_rows:
+            self.server_rows = rows
+            self._from_replica = True
+            self._fill()
 
     def _not_reached(self, message: str, _exc: BaseException) -> None:
         self._sending = False
@@ -150,6 +166,10 @@ class TerritoriesTab(QWidget):
             if refused:
                 text += f" ({refused} refused by the server: see Waiting)"
             self.waiting.setText(text + ".")
+        elif self._from_replica:
+            self.waiting.setText(
+                "Shown as this laptop's last sync left them: not loaded from the server yet."
+            )
         else:
             self.waiting.setText("All territory changes are on the server.")
         self.send_button.setEnabled(bool(pending))

@@ -136,6 +136,43 @@ def test_reps_and_managers_do_not_see_the_admin_panel(
     qtbot.waitUntil(lambda: "Admin" in shown_titles(window))
 
 
+def test_before_reaching_the_server_the_list_is_the_last_syncs(
+    qtbot: QtBot, replica: Replica, make_window: Callable[..., MainWindow]
+) -> None:
+    """Signed out (no server reached from this laptop yet): not "no territories" but the
+    territories, reps and managers as the replica holds them, said to be that."""
+    from fieldapp.store import services
+    from fieldapp.store.territory_reps import territory_reps
+
+    signed_in_as(replica, "admin")
+    with replica.session() as s:
+        ana = services.create(s, "users", {"username": "ana", "role": "rep"})
+        maria = services.create(s, "users", {"username": "maria", "role": "manager"})
+        north = services.create(
+            s, "territories", {"name": "North", "postcodes": "N1, N2", "manager_id": maria}
+        )
+        services.create(s, "territories", {"name": "Empty"})
+        for i in range(2):
+            services.create(s, "accounts", {"name": f"Nord {i}", "territory_id": north})
+        s.execute(territory_reps.insert(), [{"territory_id": north, "user_id": ana}])
+    window = make_window()
+    qtbot.waitUntil(lambda: window.role == "admin", timeout=CALL_MS)
+    panel = window.show_panel("admin")
+    assert isinstance(panel, AdminPanel)
+    tab = panel.territories
+    qtbot.waitUntil(lambda: len(tab.rows) == 2, timeout=CALL_MS)
+    settle(qtbot, panel)
+    row = tab.row("North")
+    assert row is not None
+    assert (row["reps"], row["manager"], row["accounts"], row["postcodes"]) == (
+        ["ana"],
+        "maria",
+        2,
+        ["N1", "N2"],
+    )
+    assert "last sync left them" in tab.waiting.text()
+
+
 # --- territories ---------------------------------------------------------------------------
 
 
