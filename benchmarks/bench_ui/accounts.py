@@ -4,30 +4,25 @@ from __future__ import annotations
 
 import random
 import statistics
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_ui.common import qt_app, wait
+from benchmarks.bench_ui.common import open_window, qt_app, wait
 
 QUERIES = ["k", "ka", "kal", "kalo", "kalo g", "köln", "bach markt", "50667", "stein"]
 
 
 def search_and_scroll(data_dir: Path) -> dict[str, Any]:
-    from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
     from PySide6.QtTest import QTest
 
     from fieldapp.store.db import open_replica
     from fieldapp.ui.accounts_panel import AccountsPanel
-    from fieldapp.ui.main_window import MainWindow
 
     qt_app()
     replica = open_replica(data_dir)
-    settings = QSettings(str(Path(tempfile.mkdtemp()) / "ui.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(replica, settings=settings)
-    window.resize(1280, 800)
-    window.show()
+    window = open_window(replica)
     panel = window.show_panel("accounts")
     assert isinstance(panel, AccountsPanel)
     wait(lambda: window.bg.pending() == 0 and panel.model.rowCount() > 0)

@@ -6,9 +6,13 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fieldapp.ui.main_window import MainWindow
 
 
 def qt_app() -> Any:
@@ -20,6 +24,19 @@ def qt_app() -> Any:
         register_scheme()  # the team map's web view needs it before the application
 
     return QApplication.instance() or QApplication([])
+
+
+def open_window(replica: Any) -> MainWindow:
+    """The main window over ``replica``, shown at 1280×800, with settings of its own."""
+    from PySide6.QtCore import QSettings
+
+    from fieldapp.ui.main_window import MainWindow
+
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "ui.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(replica, settings=settings)
+    window.resize(1280, 800)
+    window.show()
+    return window
 
 
 def wait(predicate: Any, timeout: float = 30.0) -> None:

@@ -10,12 +10,11 @@ among the processes mapping it, so the sum does not count the Qt libraries twice
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_ui.common import wait
+from benchmarks.bench_ui.common import open_window, wait
 
 
 def pss_mb(pid: int) -> float:
@@ -45,20 +44,15 @@ def descendants(pid: int) -> list[int]:
 
 
 def memory_after_panels(data_dir: Path) -> dict[str, Any]:
-    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     import fieldapp.ui.map_panel  # noqa: F401  (registers the map's URL scheme before the app)
     from fieldapp.store.db import open_replica
-    from fieldapp.ui.main_window import MainWindow
     from fieldapp.ui.map_screen import MapScreen
 
     _app = QApplication.instance() or QApplication([])
     replica = open_replica(data_dir)
-    settings = QSettings(str(Path(tempfile.mkdtemp()) / "ui.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(replica, settings=settings)
-    window.resize(1280, 800)
-    window.show()
+    window = open_window(replica)
     wait(lambda: window.bg.pending() == 0, 120)
     started = time.perf_counter()
     for spec in window.specs:

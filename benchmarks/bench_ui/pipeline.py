@@ -11,14 +11,13 @@ longest GUI-thread stall meanwhile; then a search and an owner-less amount filte
 from __future__ import annotations
 
 import random
-import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_ui.common import Heartbeat, wait
+from benchmarks.bench_ui.common import Heartbeat, open_window, wait
 
 
 def prepare_deals(data_dir: Path, seed: int = 3) -> int:
@@ -63,19 +62,14 @@ def prepare_deals(data_dir: Path, seed: int = 3) -> int:
 
 
 def pipeline_open(data_dir: Path) -> dict[str, Any]:
-    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from fieldapp.store.db import open_replica
-    from fieldapp.ui.main_window import MainWindow
     from fieldapp.ui.pipeline_panel import PipelinePanel
 
     app = QApplication.instance() or QApplication([])
     replica = open_replica(data_dir)
-    settings = QSettings(str(Path(tempfile.mkdtemp()) / "ui.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(replica, settings=settings)
-    window.resize(1280, 800)
-    window.show()
+    window = open_window(replica)
     wait(lambda: window.bg.pending() == 0, 60)
     heartbeat = Heartbeat()
     started = time.perf_counter()

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_ui.common import Heartbeat, qt_app, wait
+from benchmarks.bench_ui.common import Heartbeat, open_window, qt_app, wait
 from benchmarks.bench_ui.replica import locate
 
 
 def places_stall(data_dir: Path) -> dict[str, Any]:
     """Nearby (10 and 25 km from an account, and from a typed point) and the unplotted
     queue (10% of the accounts without a location) under a heartbeat."""
-    from PySide6.QtCore import QSettings
     from sqlalchemy import text
 
     from fieldapp.store.db import open_replica
     from fieldapp.ui.accounts_panel import AccountsPanel
-    from fieldapp.ui.main_window import MainWindow
 
     qt_app()
     replica = open_replica(data_dir)
@@ -27,10 +24,7 @@ def places_stall(data_dir: Path) -> dict[str, Any]:
         first = s.execute(
             text("SELECT id FROM accounts WHERE latitude IS NOT NULL ORDER BY rowid LIMIT 1")
         ).scalar_one()
-    settings = QSettings(str(Path(tempfile.mkdtemp()) / "ui.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(replica, settings=settings)
-    window.resize(1280, 800)
-    window.show()
+    window = open_window(replica)
     panel = window.show_panel("accounts")
     assert isinstance(panel, AccountsPanel)
     wait(lambda: window.bg.pending() == 0 and panel.model.rowCount() > 0, 300)

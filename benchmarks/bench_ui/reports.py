@@ -7,24 +7,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_ui.common import Heartbeat, qt_app, wait
+from benchmarks.bench_ui.common import Heartbeat, open_window, qt_app, wait
 
 
 def reports_stall(data_dir: Path) -> dict[str, Any]:
     """Run every report in the Reports panel (and one PDF export) under a heartbeat."""
-    from PySide6.QtCore import QSettings
 
     from fieldapp.domain.reports import GROUPINGS
     from fieldapp.store.db import open_replica
-    from fieldapp.ui.main_window import MainWindow
     from fieldapp.ui.reports_panel import ReportsPanel
 
     qt_app()
     replica = open_replica(data_dir)
-    settings = QSettings(str(Path(tempfile.mkdtemp()) / "ui.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(replica, settings=settings)
-    window.resize(1280, 800)
-    window.show()
+    window = open_window(replica)
     panel = window.show_panel("reports")
     assert isinstance(panel, ReportsPanel)
     runs = [0]

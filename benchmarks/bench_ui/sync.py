@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_ui.common import Heartbeat, qt_app, wait
+from benchmarks.bench_ui.common import Heartbeat, open_window, qt_app, wait
 
 
 def _store_conflicts(replica: Any, count: int, records: int) -> None:
@@ -44,12 +44,9 @@ def sync_stall(data_dir: Path) -> dict[str, Any]:
     """The sync screens under a heartbeat (see the module doc)."""
     import shutil
 
-    from PySide6.QtCore import QSettings
-
     from fieldapp.store.db import open_replica
     from fieldapp.sync import state
     from fieldapp.ui import panels
-    from fieldapp.ui.main_window import MainWindow
 
     qt_app()
     # A copy: the conflicts and the sign-in must not stay in the shared replica.
@@ -63,10 +60,7 @@ def sync_stall(data_dir: Path) -> dict[str, Any]:
     from fieldapp.sync.account import CREDENTIALS
 
     CREDENTIALS.save("http://127.0.0.1:9", "alice", "token")
-    settings = QSettings(str(Path(tempfile.mkdtemp()) / "ui.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(replica, settings=settings)
-    window.resize(1280, 800)
-    window.show()
+    window = open_window(replica)
     # Every panel built first (one per event-loop turn after start-up; the map's web view
     # alone takes a second): their building is start-up, not the sync screens.
     built = [s.key for s in window.specs if window.allowed(s)]

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import random
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_ui.common import Heartbeat, qt_app, wait
+from benchmarks.bench_ui.common import Heartbeat, open_window, qt_app, wait
 
 TEAM_REPS = 50
 
@@ -61,19 +60,14 @@ def prepare_team(data_dir: Path, seed: int = 2) -> None:
 
 def team_stall(data_dir: Path) -> dict[str, Any]:
     """The Team panel's work at 100k accounts under a heartbeat (see the module doc)."""
-    from PySide6.QtCore import QSettings
 
     from fieldapp.store.db import open_replica
-    from fieldapp.ui.main_window import MainWindow
     from fieldapp.ui.team_panel import TeamPanel
 
     qt_app()
     prepare_team(data_dir)
     replica = open_replica(data_dir)
-    settings = QSettings(str(Path(tempfile.mkdtemp()) / "ui.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(replica, settings=settings)
-    window.resize(1280, 800)
-    window.show()
+    window = open_window(replica)
     # Every panel the manager sees is built and has loaded (one per event-loop turn after
     # the window shows): what is measured below is the Team panel's work, not theirs.
     shown = [spec.key for spec in window.specs if window.allowed(spec)]
