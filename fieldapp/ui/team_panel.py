@@ -43,10 +43,11 @@ from fieldapp.domain.reports import RepSummary
 from fieldapp.reports.team import team
 from fieldapp.ui import fmt, style
 from fieldapp.ui.background import user_message
+from fieldapp.ui.column_fit import ColumnFit
 from fieldapp.ui.empty_state import EmptyHint
 from fieldapp.ui.headers import record_table
 from fieldapp.ui.panel import AppContext, Panel
-from fieldapp.ui.team_model import TeamModel
+from fieldapp.ui.team_model import COL_REP, ELIDED, TeamModel
 
 if TYPE_CHECKING:
     from fieldapp.maps.team_homes import Home
@@ -110,6 +111,9 @@ class TeamPanel(Panel):
         self.table = record_table(self.model)
         self.table.setObjectName("team_table")
         self.table.setWordWrap(False)
+        # Nine columns beside the map: the numbers keep their width, names and money
+        # are elided (in full in their tooltips) rather than scrolled out of sight.
+        self.columns = ColumnFit(self.table, ELIDED, fill=COL_REP)
         self.hint = EmptyHint(self.table)
         self.table.activated.connect(lambda _i: self.open_agenda())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable())
@@ -149,7 +153,7 @@ class TeamPanel(Panel):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.tabs)
-        # The map and the route planner need the room; the table's nine columns fit in less.
+        # The map and the route planner need the room; the table's columns fit in less.
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([560, 640])
@@ -208,7 +212,7 @@ class TeamPanel(Panel):
             return  # the figures changed again meanwhile
         selected = self.selected_rep()
         self.model.set_rows(rows)
-        self.table.resizeColumnsToContents()
+        self.columns.fit()
         self.hint.show_hint(
             None
             if rows
