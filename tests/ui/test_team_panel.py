@@ -128,7 +128,7 @@ def test_an_empty_team_says_why(
     qtbot.waitUntil(lambda: window.role == "manager")
     panel = window.panel("team")
     assert isinstance(panel, TeamPanel)
-    panel.tabs.setCurrentWidget(panel.route_page)
+    panel.tabs.setCurrentWidget(panel.tabs.route_page)
     with qtbot.waitSignal(panel.loaded, timeout=15_000):
         window.show_panel("team")
     assert panel.model.rowCount() == 0
@@ -155,7 +155,7 @@ def test_team_figures_for_the_hand_counted_replica(
     panel = window.panel("team")
     assert isinstance(panel, TeamPanel)
     panel.today = date(2026, 3, 26)  # a Thursday; counted by hand in tests/reports
-    panel.tabs.setCurrentWidget(panel.route_page)  # the map has its own test
+    panel.tabs.setCurrentWidget(panel.tabs.route_page)  # the map has its own test
     with qtbot.waitSignal(panel.loaded, timeout=15_000):
         window.show_panel("team")
     ana, ben = _cells(panel.model, 0), _cells(panel.model, 1)
@@ -264,7 +264,7 @@ def test_plan_a_route_for_a_rep_and_open_their_agenda(
     qtbot.waitUntil(lambda: window.role == "manager")
     panel = window.panel("team")
     assert isinstance(panel, TeamPanel)
-    panel.tabs.setCurrentWidget(panel.route_page)
+    panel.tabs.setCurrentWidget(panel.tabs.route_page)
     with qtbot.waitSignal(panel.loaded, timeout=15_000):
         window.show_panel("team")
     panel.select_rep(ids["ana"])
@@ -279,7 +279,7 @@ def test_plan_a_route_for_a_rep_and_open_their_agenda(
     day = date.today() + timedelta(days=7)
     panel.plan_route(day)
     route = panel.route
-    assert route is not None and panel.tabs.currentWidget() is panel.route_page
+    assert route is not None and panel.tabs.currentWidget() is panel.tabs.route_page
     qtbot.waitUntil(lambda: len(route.stop_ids) == 5, timeout=10_000)
     assert set(route.stop_ids) == {ids[f"account{i}"] for i in range(1, 6)}  # hers only
     assert route.start.text() == "50.92000, 6.95000"
@@ -333,7 +333,7 @@ def test_a_rep_without_home_starts_at_the_territory_centre(
     qtbot.waitUntil(lambda: window.role == "admin")
     panel = window.panel("team")
     assert isinstance(panel, TeamPanel)
-    panel.tabs.setCurrentWidget(panel.route_page)
+    panel.tabs.setCurrentWidget(panel.tabs.route_page)
     with qtbot.waitSignal(panel.loaded, timeout=15_000):
         window.show_panel("team")
     panel.select_rep(ids["ana"])
@@ -383,7 +383,7 @@ def test_the_team_map_colours_by_rep_or_last_visit_and_feeds_the_route(
     panel.select_rep(ids["ben"])
     panel.map.bridge.lassoFinished("[[50.7, 7.0], [50.7, 7.2], [50.8, 7.2], [50.8, 7.0]]")
     route = panel.route
-    assert route is not None and panel.tabs.currentWidget() is panel.route_page
+    assert route is not None and panel.tabs.currentWidget() is panel.tabs.route_page
     qtbot.waitUntil(lambda: set(route.stop_ids) == {ids["account6"], ids["account7"]})
 
 
@@ -398,7 +398,7 @@ def test_the_team_table_fits_beside_the_map_at_1280_by_800(
     panel = window.panel("team")
     assert isinstance(panel, TeamPanel)
     panel.today = date(2026, 3, 26)
-    panel.tabs.setCurrentWidget(panel.route_page)
+    panel.tabs.setCurrentWidget(panel.tabs.route_page)
     with qtbot.waitSignal(panel.loaded, timeout=15_000):
         window.show_panel("team")
     table, header, model = panel.table, panel.table.horizontalHeader(), panel.model
