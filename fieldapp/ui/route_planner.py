@@ -191,6 +191,9 @@ class RoutePlanner(QWidget):
         layout.addLayout(plan_buttons)
         layout.addLayout(files)
         self._enable_plan_actions()
+        # Start the solver's process now (a low-priority background job), so the
+        # first Optimise does not wait for its imports.
+        self.ctx.bg.read(lambda _session: solver_process.child_pid(), priority=-1, owner=self)
 
     # --- stops ---------------------------------------------------------------------------
 
@@ -207,11 +210,6 @@ class RoutePlanner(QWidget):
         self.ctx.bg.read(names, lambda found: self._add_rows(new, found), owner=self)
 
     def _add_rows(self, ids: list[str], names: dict[str, str]) -> None:
-        if not solver_process.started():
-            # Start the solver's process with the first stops (a low-priority background
-            # job), so the first Optimise does not wait for its imports; not with the
-            # panel: a map looked at without planning is spared its ~50 MB.
-            self.ctx.bg.read(lambda _session: solver_process.child_pid(), priority=-1, owner=self)
         for account_id in ids:
             if account_id in self.stop_ids or account_id not in names:
                 continue
