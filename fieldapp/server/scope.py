@@ -80,7 +80,7 @@ def _scope_rows(team: Any) -> Any:
     assigned = Assignment.user_id == bindparam("user_id")
     if team is not None:
         assigned = or_(assigned, Assignment.user_id.in_(team))
-    parts = [
+    parts: list[Any] = [
         select(literal_column("'t'"), Assignment.territory_id).where(assigned).distinct(),
         select(literal_column("'a'"), User.id).where(User.role == "admin"),
     ]
