@@ -18,14 +18,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from fieldapp.domain.visits import VISIT_MINUTES
 from fieldapp.errors import FieldappError
-from fieldapp.maps import vrp
 from fieldapp.maps.geo import LatLon
 from fieldapp.maps.matrix import Matrix, MatrixProvider, StraightLine
+
+if TYPE_CHECKING:
+    # The solvers (VROOM, PyVRP, with NumPy and pandas: ~0.5 s of imports) are loaded
+    # when a route is first optimised, not by everything that shows a plan.
+    from fieldapp.maps import vrp
 
 # Default visit length by account type, in minutes (the agenda's too).
 DEFAULT_SERVICE_MINUTES = VISIT_MINUTES
@@ -403,15 +407,17 @@ def optimise(
     exploration_level: int | None = None,
     threads: int | None = None,
     time_limit_s: float | None = None,
-    solver: vrp.Solver = vrp.solve,
+    solver: vrp.Solver | None = None,
 ) -> DayPlan:
     """Order the request's stops with :func:`vrp.solve` (VROOM, then PyVRP) and time the day.
 
     VROOM searches at ``exploration_level`` (default :func:`exploration_for`); the
     whole search takes at most ``time_limit_s`` seconds (default :func:`time_budget`;
-    ``math.inf``: no limit). ``solver`` runs the search (the GUI runs it in a child
-    process, see ``ui/solver_process.py``).
+    ``math.inf``: no limit). ``solver`` runs the search (default :func:`vrp.solve`; the
+    GUI runs it in a child process, see ``ui/solver_process.py``).
     """
+    from fieldapp.maps import vrp
+
     if request.day_end <= request.day_start:
         raise RouteError("working hours end before they start")
     seen: set[str] = set()
@@ -453,7 +459,7 @@ def optimise(
             )
         ],
     )
-    solution = solver(
+    solution = (solver or vrp.solve)(
         problem,
         budget_s=time_budget(len(located)) if time_limit_s is None else time_limit_s,
         exploration_level=exploration_level or exploration_for(len(located)),
@@ -511,7 +517,7 @@ def reoptimise_from(
     current_position: int,
     now: int | None = None,
     provider: MatrixProvider | None = None,
-    solver: vrp.Solver = vrp.solve,
+    solver: vrp.Solver | None = None,
 ) -> DayPlan:
     """Mid-day: keep stops up to ``current_position``, re-plan the rest from there.
 
