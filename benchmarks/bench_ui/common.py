@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from benchmarks import bytecode
+
 if TYPE_CHECKING:
     from fieldapp.ui.main_window import MainWindow
 
@@ -124,26 +126,11 @@ def print_rows(rows: list[tuple[str, str, str]]) -> None:
         print(f"{what:<44} {target:>9} {measured:>24}")
 
 
-def child_env() -> dict[str, str]:
-    """The environment of a timed child: this one, with bytecode cached as installed.
-
-    ``pip install`` compiles every module's bytecode, so an installed app never
-    compiles at start; a shell with ``PYTHONDONTWRITEBYTECODE`` set (as on the shared
-    development machine, where the checkout has no ``__pycache__``) would make each
-    child compile every module of fieldapp anew, ~25% of its start-up CPU. The cache
-    goes to a directory of its own (``PYTHONPYCACHEPREFIX``), not into the checkout;
-    the first child fills it, so measurements start with an untimed run.
-    """
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "fieldapp-bench-pycache")
-    return env
-
-
 def run_child(flag: str, data_dir: Path) -> dict[str, Any]:
     """Run ``python -m benchmarks.bench_ui <flag> DIR`` in a fresh process; its JSON line.
 
-    The child is told when it was spawned, so it can time from there.
+    The child is told when it was spawned, so it can time from there; it runs with
+    its bytecode cached, as an installed app (:mod:`benchmarks.bytecode`).
     """
     spawned = time.time()
     out = subprocess.run(
@@ -159,7 +146,7 @@ def run_child(flag: str, data_dir: Path) -> dict[str, Any]:
         capture_output=True,
         text=True,
         check=True,
-        env=child_env(),
+        env=bytecode.cached(),
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result

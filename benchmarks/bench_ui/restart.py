@@ -7,9 +7,8 @@ time and as the CPU time the app had used by then (every thread of the process; 
 web engine's processes apart). On a loaded machine the wall times mostly measure the
 wait for a core; the CPU times hardly depend on the load.
 
-Children run with their bytecode cached, as an installed app has it (``pip install``
-compiles it): a shell with ``PYTHONDONTWRITEBYTECODE`` set would otherwise compile
-every module of fieldapp on every start (see :func:`benchmarks.bench_ui.common.run_child`).
+Children run with their bytecode cached, as an installed app has it
+(:mod:`benchmarks.bytecode`).
 """
 
 from __future__ import annotations
@@ -45,7 +44,12 @@ def restart_child(data_dir: Path, spawned: float) -> None:
     assert screen.map is not None
     first, ready = _watch(screen.map, time.time)
     first_cpu: list[tuple[float, float]] = []
-    screen.map.markers_loaded.connect(lambda *_: first_cpu or first_cpu.append(cpu_now()))
+
+    def loaded(*_: object) -> None:
+        if not first_cpu:
+            first_cpu.append(cpu_now())
+
+    screen.map.markers_loaded.connect(loaded)
     wait(lambda: bool(ready), 300)
     ready_cpu = cpu_now()
     assert screen.map.feed is not None
