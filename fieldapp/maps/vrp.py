@@ -316,7 +316,7 @@ def check(problem: Problem, solution: Solution) -> list[str]:
     once; on each route the service starts inside the job's window, the load stays
     within capacity, the vehicle leaves and is back inside its window. Breaks are not
     simulated here (a route with breaks is only checked for what breaks cannot hide):
-    a day plan's :func:`fieldapp.maps.routing.timeline` checks them.
+    a day plan's :func:`fieldapp.maps.timeline.timeline` checks them.
     """
     out: list[str] = []
     seen = [j for r in solution.routes for j in r.jobs] + list(solution.unassigned)
