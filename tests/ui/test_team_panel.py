@@ -40,6 +40,7 @@ from fieldapp.ui.team_model import (
 )
 from fieldapp.ui.team_panel import TeamPanel
 from tests.reports import fixture
+from tests.ui_map.pages import lasso
 
 ALL_TITLES = [spec.title for spec in PANELS]
 REP_TITLES = [spec.title for spec in PANELS if "rep" in spec.roles]
@@ -381,7 +382,7 @@ def test_the_team_map_colours_by_rep_or_last_visit_and_feeds_the_route(
 
     # A lasso on the team map adds those accounts to the route being planned.
     panel.select_rep(ids["ben"])
-    panel.map.bridge.lassoFinished("[[50.7, 7.0], [50.7, 7.2], [50.8, 7.2], [50.8, 7.0]]")
+    lasso(qtbot, panel.map, [[50.7, 7.0], [50.7, 7.2], [50.8, 7.2], [50.8, 7.0]])
     route = panel.route
     assert route is not None and panel.tabs.currentWidget() is panel.tabs.route_page
     qtbot.waitUntil(lambda: set(route.stop_ids) == {ids["account6"], ids["account7"]})
