@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.store.db import Replica
 from fieldapp.store.private import private_file
-from fieldapp.ui import roles, style
+from fieldapp.ui import collector, roles, style
 from fieldapp.ui.background import Background
 from fieldapp.ui.panel import AppContext, Panel, UndoFn
 from fieldapp.ui.panels import PANELS, PanelSpec
@@ -207,6 +207,7 @@ class MainWindow(QMainWindow):
             return
         missing = [s.key for s in self.specs if s.key not in self.panels and self.allowed(s)]
         if not missing:
+            collector.keep_passes_short()  # start-up done: see collector.py
             return
         if self.bg.pending():
             # The panels already built are still loading what they show.
