@@ -33,7 +33,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from fieldapp.errors import FieldappError
-from fieldapp.store import search
+from fieldapp.store import last_visits, search
 from fieldapp.store.db import Replica, indexes_dropped
 from fieldapp.store.models import ENTITIES, Outbox
 from fieldapp.store.refused import record_label
@@ -367,6 +367,7 @@ class SyncEngine:
                     with (
                         conn.begin_nested(),
                         search.deferred_index(conn, plan.table.name, len(plain)),
+                        last_visits.deferred(conn, plan.table.name, len(plain)),
                     ):
                         conn.exec_driver_sql(plan.stage_insert, plain)
                         conn.exec_driver_sql(plan.upsert_staged, {"now": now})
