@@ -37,7 +37,9 @@ time spent waiting for a core on a loaded machine):
   target ≤ 100 ms (``--only places``).
 - the longest GUI-thread stall in an admin's Admin panel (bench_ui/admin.py): both lists
   from a real server on loopback, the territory map of every account coloured by
-  territory, a territory made and sent; target ≤ 100 ms (``--only admin``).
+  territory, a territory made and sent; target ≤ 100 ms (``--only admin``); then its
+  Proposals tab (bench_ui/proposals.py): opened, and a proposal of 10k accounts previewed
+  against the server's territories and records; target ≤ 100 ms.
 - the app restarted on the Map panel, markers cached: from spawn to the window, to
   the first markers and to the last, in wall and CPU time, five fresh processes
   (bench_ui/restart.py); target ≤ 2 s to the first markers (``--only restart``).
