@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from fieldapp.store import demo
+from fieldapp.store import demo_towns, demo_words
 
 HEADER = [
     "Account ID", "Account Name", "Type", "Industry", "Billing Street", "Billing City",
@@ -31,21 +31,21 @@ TYPES = ("Customer - Direct", "Customer - Channel", "Prospect", "Channel Partner
 
 
 def write_export(path: Path, rows: int, rng: random.Random) -> None:
-    places = demo.towns(rng)
+    places = demo_towns.towns(rng)
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
         writer.writerow(HEADER)
         for i in range(rows):
             town = rng.choice(places)
-            family = rng.choice(demo.SURNAMES)
-            trade, industry = rng.choice(demo.TRADES)
-            street = f"{rng.choice(demo.STREETS)} {rng.randint(1, 180)}"
+            family = rng.choice(demo_words.SURNAMES)
+            trade, industry = rng.choice(demo_words.TRADES)
+            street = f"{rng.choice(demo_words.STREETS)} {rng.randint(1, 180)}"
             if i % 10 == 0:
                 street += "\r\nHinterhaus"
             writer.writerow(
                 [
                     f"001{i:015d}",
-                    f"{family} {trade} {rng.choice(demo.FORMS)} {i}",
+                    f"{family} {trade} {rng.choice(demo_words.FORMS)} {i}",
                     rng.choice(TYPES),
                     industry,
                     street,
@@ -53,7 +53,7 @@ def write_export(path: Path, rows: int, rng: random.Random) -> None:
                     town.postcode,
                     "Germany",
                     f"+49 {rng.randint(200, 9999)} {rng.randint(100000, 9999999)}",
-                    f"www.{demo._slug(family + trade)}{i}.de",
+                    f"www.{demo_words.slug(family + trade)}{i}.de",
                     f"{town.latitude + rng.uniform(-0.02, 0.02):.6f}",
                     f"{town.longitude + rng.uniform(-0.03, 0.03):.6f}",
                     "Jane Rep",

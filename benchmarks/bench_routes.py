@@ -38,7 +38,8 @@ import vroom
 
 from fieldapp.maps import vrp
 from fieldapp.maps.matrix import StraightLine
-from fieldapp.maps.routing import RouteRequest, StopRequest, _points, optimise, violations
+from fieldapp.maps.routing import RouteRequest, StopRequest, optimise, violations
+from fieldapp.maps.timeline import points
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("FIELDAPP_BENCH_DATA", ROOT.parent / "shared/data/routing-benchmarks"))
@@ -109,7 +110,7 @@ def synthetic(n: int, windows: bool, seed: int = 7) -> DayInstance:
     ]
     req = RouteRequest(DAY, COLOGNE, tuple(stops), day_start=6 * H, day_end=22 * H)
     provider = StraightLine(speed_kmh=30, road_factor=1.3)
-    d = provider.matrix(_points(req, stops)).durations
+    d = provider.matrix(points(req, stops)).durations
     inst = DayInstance(f"{n} stops {'with' if windows else 'no'} windows", req, d)
     if windows:
         t, here, times, left = req.day_start, 0, {}, set(range(n))

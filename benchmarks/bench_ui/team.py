@@ -79,7 +79,7 @@ def team_stall(data_dir: Path) -> dict[str, Any]:
     wait(lambda: window.bg.pending() == 0, timeout=120)
     panel = window.panel("team")
     assert isinstance(panel, TeamPanel)
-    panel.tabs.setCurrentWidget(panel.route_page)
+    panel.tabs.setCurrentWidget(panel.tabs.route_page)
     loads = [0]
     panel.loaded.connect(lambda: loads.__setitem__(0, loads[0] + 1))
     steps: dict[str, tuple[int, int, int]] = {}  # stall, GUI thread's and app's CPU (ms)
@@ -111,7 +111,7 @@ def team_stall(data_dir: Path) -> dict[str, Any]:
     print("team panel, per step: longest stall, GUI thread's and app's CPU in it (ms):", steps)
 
     start_view = time.perf_counter()
-    panel.tabs.setCurrentWidget(panel.map_page)  # makes the first web view
+    panel.tabs.setCurrentWidget(panel.tabs.map_page)  # makes the first web view
     webengine_s = time.perf_counter() - start_view
     assert panel.map is not None
     ready: list[int] = []

@@ -54,14 +54,13 @@ def run(args: argparse.Namespace, open_replica: Opener) -> int:
             if sys.stderr.isatty():
                 print(f"\rgenerating demo data: {done}/{total}", end="", file=sys.stderr)
 
-        with replica.session() as session:
-            summary = demo.generate(
-                session,
-                accounts=args.accounts,
-                seed=args.seed,
-                progress=progress,
-                syncable=args.syncable,
-            )
+        summary = demo.fill(
+            replica,
+            accounts=args.accounts,
+            seed=args.seed,
+            progress=progress,
+            syncable=args.syncable,
+        )
         if sys.stderr.isatty():
             print(file=sys.stderr)
     counts = ", ".join(f"{n} {entity}" for entity, n in vars(summary).items() if n)

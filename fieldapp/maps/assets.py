@@ -5,7 +5,6 @@ The XStatic packages ship the JavaScript and CSS; nothing is ever taken from a C
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
 
 import xstatic.pkg.leaflet as xs_leaflet
@@ -44,15 +43,22 @@ def asset_path(name: str) -> Path | None:
     return None
 
 
+# The kinds of file the assets are. Not the mimetypes module: its first use reads the
+# system's type tables (~15 ms), on the GUI thread that answers the map page.
+MIME_TYPES = {
+    ".js": "application/javascript",
+    ".css": "text/css",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+}
+
+
 def read_asset(name: str) -> tuple[bytes, str] | None:
     """(content, MIME type) of an asset, or None."""
     path = asset_path(name)
     if path is None:
         return None
-    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    if path.suffix == ".js":
-        mime = "application/javascript"
-    return path.read_bytes(), mime
+    return path.read_bytes(), MIME_TYPES.get(path.suffix, "application/octet-stream")
 
 
 _cache: dict[str, str] = {}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 from xml.sax.saxutils import escape
 
-from fieldapp.maps.routing import DayPlan, hhmm
+from fieldapp.maps.day_plan import DayPlan, hhmm
 
 
 def _ics_time(dt: datetime) -> str:

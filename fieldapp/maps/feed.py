@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,17 +30,14 @@ from sqlalchemy.orm import Session
 
 from fieldapp.errors import FieldappError
 from fieldapp.maps.feed_cache import Cached, FeedCache
-from fieldapp.maps.geo import Place
 from fieldapp.maps.legend import COLUMNS, Legend
 from fieldapp.maps.page import (
     find_territory,
-    marker_row,
     page_data,
     rep_names,
     territory_names,
     territory_shapes,
 )
-from fieldapp.maps.planner import iter_account_points
 from fieldapp.maps.routing import DayPlan
 from fieldapp.store.territory_reps import sole_reps
 
@@ -76,7 +73,6 @@ class MarkerFeed:
         self._done = False
         self._cancelled = threading.Event()
         self.error: str | None = None
-        self.places: list[Place] = []  # the positions of the markers so far (for the lasso)
         self.from_cache = False
 
     # --- the worker's side ----------------------------------------------------------------
@@ -86,11 +82,10 @@ class MarkerFeed:
             self._meta = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode()
         self._notify()
 
-    def put_batch(self, encoded: bytes, places: list[Place]) -> None:
-        """One batch, already a JSON array of marker rows, and the rows' positions."""
+    def put_batch(self, encoded: bytes) -> None:
+        """One batch, already a JSON array of marker rows."""
         with self._lock:
             self._batches.append(encoded)
-            self.places = self.places + places  # a new list: a reader may hold the old one
         self._notify()
 
     def finish(self) -> None:
@@ -178,7 +173,7 @@ def _fill(
         feed.from_cache = True
         feed.put_meta(_meta(legend, cached.box, cached.total, shapes, request))
         for encoded in cached.batches:
-            feed.put_batch(encoded, [Place(r[0], r[1], r[2]) for r in json.loads(encoded)])
+            feed.put_batch(encoded)
         feed.finish()
         return
 
@@ -213,33 +208,58 @@ def _fill(
     legend = Legend.make(request.color_by, now, values, names)
     feed.put_meta(_meta(legend, box, int(total), shapes, request))
 
+    rows, row_params = _rows_sql(legend, values, rep_of, where)
     batches: list[bytes] = []
-    rows: list[list[Any]] = []
-    places: list[Place] = []
-
-    def flush() -> None:
-        encoded = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()
-        batches.append(encoded)
-        feed.put_batch(encoded, list(places))
-        rows.clear()
-        places.clear()
-
-    for point in iter_account_points(
-        session, territory_id=territory_id, located_only=True, ordered=False
-    ):
-        if point.territory_id in rep_of:
-            point = replace(point, owner_id=rep_of[point.territory_id])
-        rows.append(marker_row(point, legend.index(point)))
-        places.append(Place(point.id, point.lat or 0.0, point.lon or 0.0))
-        if len(rows) >= (request.batch if batches else min(request.batch, FIRST_BATCH)):
-            if feed.cancelled:
-                return  # a newer page is on its way; nothing of this one is kept
-            flush()
-    if rows:
-        flush()
+    after, sent = -1, 0
+    # The count and the batches are read in one transaction: the last batch is known
+    # as such, and the page is told so with it.
+    while sent < total:
+        size = request.batch if batches else min(request.batch, FIRST_BATCH)
+        after, count, encoded = session.execute(
+            text(rows), {**params, **row_params, "after": after, "size": size}
+        ).one()
+        if not count:
+            break
+        if feed.cancelled:
+            return  # a newer page is on its way; nothing of this one is kept
+        batches.append(encoded.encode())
+        sent += count
+        feed.put_batch(batches[-1])
     feed.finish()
     if cache is not None and key is not None:
         cache.save(key, Cached(legend.categories, box, int(total), batches))
+
+
+def _rows_sql(
+    legend: Legend, values: list[str | None], rep_of: dict[str, str], where: str
+) -> tuple[str, dict[str, Any]]:
+    """One batch's query: the next ``:size`` markers after rowid ``:after``, and the last
+    rowid. Each marker is ``[id, lat, lon, name, category, approximate]``, as
+    :func:`~fieldapp.maps.page.marker_row` makes it, but coloured and encoded by SQLite,
+    which lets go of Python's lock meanwhile: 90k rows built in Python kept the GUI
+    thread waiting for the lock."""
+    value = f"a.{COLUMNS[legend.color_by]}" if legend.color_by in COLUMNS else "NULL"
+    params: dict[str, Any] = {}
+    if rep_of:
+        # An account is its territory's only rep's (see _fill).
+        whens = []
+        for n, (territory_id, user_id) in enumerate(rep_of.items()):
+            params[f"rep_t{n}"], params[f"rep_u{n}"] = territory_id, user_id
+            whens.append(f"WHEN :rep_t{n} THEN :rep_u{n}")
+        value = f"CASE a.territory_id {' '.join(whens)} ELSE a.owner_id END"
+    category, legend_params = legend.category_sql("value", "last", values)
+    params.update(legend_params)
+    # The inner query has a LIMIT, so SQLite does not flatten it into the aggregate:
+    # each account's last visit is looked up once (ix_visits_account_checkin).
+    sql = (
+        "SELECT max(r), count(*), '[' || group_concat(json_array(id, round(latitude, 6),"
+        f" round(longitude, 6), name, {category}, geocode_precision IS 'approximate'), ',')"
+        " || ']' FROM (SELECT a.rowid AS r, a.id, a.latitude, a.longitude, a.name,"
+        f" a.geocode_precision, {value} AS value, (SELECT max(v.checkin_at) FROM visits AS v"
+        " WHERE v.account_id = a.id AND v.deleted_at IS NULL) AS last"
+        f" FROM accounts AS a WHERE {where} AND a.rowid > :after ORDER BY a.rowid LIMIT :size)"
+    )
+    return sql, params
 
 
 def _meta(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from fieldapp.maps.planner import AccountPoint
 from fieldapp.maps.settings import COLOR_FIELDS
@@ -97,7 +98,7 @@ class Legend:
     def index(self, point: AccountPoint) -> int:
         """The account's category (a position in :attr:`categories`)."""
         if self.color_by != "last_visit":
-            return self._where[_label(self.color_by, raw_value(point, self.color_by), self.names)]
+            return self.index_of(raw_value(point, self.color_by))
         if point.last_visit is None:
             return len(VISIT_BUCKETS)
         # Calendar days: the colouring then changes only at midnight (UTC), which is
@@ -106,6 +107,42 @@ class Legend:
         return next(
             i for i, (limit, _, _) in enumerate(VISIT_BUCKETS) if limit is None or days <= limit
         )
+
+    def index_of(self, value: str | None) -> int:
+        """The category of a raw column value (any colouring but the last visit)."""
+        return self._where[_label(self.color_by, value, self.names)]
+
+    def category_sql(
+        self, value_sql: str, last_visit_sql: str, values: Iterable[str | None]
+    ) -> tuple[str, dict[str, Any]]:
+        """The category as an SQL expression, and its parameters, so that SQLite can
+        colour every marker (see :mod:`fieldapp.maps.feed`).
+
+        ``value_sql`` is the colouring's raw value and ``values`` every value it takes
+        (the legend's); ``last_visit_sql`` the account's last check-in, for the
+        colouring by last visit, counted in calendar days as :meth:`index` does.
+        """
+        params: dict[str, Any] = {}
+        if self.color_by == "last_visit":
+            days = f"CAST(julianday(:legend_today) - julianday(date({last_visit_sql})) AS INTEGER)"
+            params["legend_today"] = self.now.date().isoformat()
+            whens = [f"WHEN {last_visit_sql} IS NULL THEN {len(VISIT_BUCKETS)}"]
+            whens += [
+                f"WHEN {days} <= {limit} THEN {i}"
+                for i, (limit, _, _) in enumerate(VISIT_BUCKETS)
+                if limit is not None
+            ]
+            return f"CASE {' '.join(whens)} ELSE {len(VISIT_BUCKETS) - 1} END", params
+        whens, otherwise = [], 0
+        for n, value in enumerate(dict.fromkeys(values)):
+            if value is None:
+                otherwise = self.index_of(None)  # NULL matches no WHEN
+                continue
+            params[f"legend_v{n}"] = value
+            whens.append(f"WHEN :legend_v{n} THEN {self.index_of(value)}")
+        if not whens:
+            return str(otherwise), params
+        return f"CASE {value_sql} {' '.join(whens)} ELSE {otherwise} END", params
 
 
 def _label(color_by: str, value: str | None, names: dict[str, str]) -> str:

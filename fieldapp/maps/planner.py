@@ -11,14 +11,14 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from fieldapp.errors import NotFoundError
-from fieldapp.maps.geo import LatLon, Nearby, Place, nearby, select_in_polygon
-from fieldapp.maps.routing import (
+from fieldapp.maps.day_plan import (
     DEFAULT_SERVICE_MINUTES,
     DayPlan,
     RouteRequest,
     StopRequest,
     hhmm,
 )
+from fieldapp.maps.geo import LatLon, Nearby, Place, nearby, select_in_polygon
 from fieldapp.store import services
 from fieldapp.store.models import Account
 

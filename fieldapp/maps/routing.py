@@ -1,362 +1,61 @@
-"""Plan a rep's day: VROOM orders the visits, a timeline simulator times them.
+"""Plan a rep's day: VROOM orders the visits (then PyVRP improves them), and
+:func:`fieldapp.maps.timeline.timeline` times them.
 
-Times inside a plan are seconds since midnight of the plan date (local time of the
-plan's time zone); :meth:`DayPlan.at` turns them into aware datetimes.
-
-The timeline follows VROOM's model so that an optimised plan and a hand-made plan
-are timed the same way: the rep leaves the start, drives to the next place, takes
-any break scheduled before that place on arrival, waits for the place's window to
-open, then does the visit. Every plan — optimised, reordered by hand or
-re-optimised mid-day — comes out of :func:`timeline`, which flags every broken
-window instead of hiding it.
+:func:`optimise` plans a day from a request; :func:`retime` times a hand-made order,
+:func:`in_order` a saved one; :func:`reoptimise_from` re-plans the rest of a day
+mid-way. The requests and plans are :mod:`fieldapp.maps.day_plan`'s (re-exported
+here, as the timeline's :func:`~fieldapp.maps.timeline.violations` is).
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
-from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any
-from zoneinfo import ZoneInfo
+from dataclasses import replace
 
-from fieldapp.domain.visits import VISIT_MINUTES
-from fieldapp.errors import FieldappError
 from fieldapp.maps import vrp
-from fieldapp.maps.geo import LatLon
-from fieldapp.maps.matrix import Matrix, MatrixProvider, StraightLine
+from fieldapp.maps.day_plan import (
+    DEFAULT_SERVICE_MINUTES,
+    BreakRequest,
+    DayPlan,
+    PlannedBreak,
+    PlannedStop,
+    RouteError,
+    RouteRequest,
+    StopRequest,
+    Unserved,
+    hhmm,
+    parse_hhmm,
+)
+from fieldapp.maps.matrix import MatrixProvider, StraightLine
+from fieldapp.maps.timeline import Geometry, points, timeline, violations
 
-# Default visit length by account type, in minutes (the agenda's too).
-DEFAULT_SERVICE_MINUTES = VISIT_MINUTES
+__all__ = [
+    "DEFAULT_SERVICE_MINUTES",
+    "BreakRequest",
+    "DayPlan",
+    "PlannedBreak",
+    "PlannedStop",
+    "RouteError",
+    "RouteRequest",
+    "StopRequest",
+    "Unserved",
+    "exploration_for",
+    "hhmm",
+    "in_order",
+    "optimise",
+    "parse_hhmm",
+    "reoptimise_from",
+    "retime",
+    "time_budget",
+    "timeline",
+    "violations",
+]
+
 FIXED_PRIORITY = 100  # appointments are served before optional visits
 
 
-class RouteError(FieldappError):
-    """A route request that cannot be planned (bad times, no stops ...)."""
-
-
-def parse_hhmm(text: str) -> int:
-    """``"08:30"`` → seconds since midnight."""
-    m = re.fullmatch(r"\s*(\d{1,2})[:.h](\d{2})\s*", text)
-    if not m or int(m[1]) > 24 or int(m[2]) > 59 or (int(m[1]) == 24 and int(m[2]) > 0):
-        raise RouteError(f"not a time of day (expected HH:MM): {text!r}")
-    return int(m[1]) * 3600 + int(m[2]) * 60
-
-
-def hhmm(seconds: int) -> str:
-    seconds = max(0, seconds)
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
-
-
-@dataclass(frozen=True)
-class StopRequest:
-    """One account to visit. ``window`` (seconds) makes it a fixed appointment."""
-
-    account_id: str
-    lat: float | None
-    lon: float | None
-    name: str = ""
-    service_s: int = 30 * 60
-    window: tuple[int, int] | None = None
-
-
-@dataclass(frozen=True)
-class BreakRequest:
-    """A break of ``duration_s`` starting between ``earliest`` and ``latest``."""
-
-    earliest: int
-    latest: int
-    duration_s: int
-
-
-@dataclass(frozen=True)
-class RouteRequest:
-    plan_date: date
-    start: LatLon
-    stops: tuple[StopRequest, ...]
-    end: LatLon | None = None  # None: back to the start
-    day_start: int = 8 * 3600
-    day_end: int = 17 * 3600
-    breaks: tuple[BreakRequest, ...] = ()
-    timezone: str | None = None  # IANA name; None: this computer's zone
-
-    @property
-    def end_point(self) -> LatLon:
-        return self.end if self.end is not None else self.start
-
-    def tz(self) -> tzinfo:
-        if self.timezone:
-            return ZoneInfo(self.timezone)
-        local = datetime.now().astimezone().tzinfo
-        assert local is not None
-        return local
-
-
-@dataclass
-class PlannedStop:
-    account_id: str
-    name: str
-    lat: float
-    lon: float
-    position: int  # 1-based order in the day
-    arrival: int
-    start: int  # visit starts (after waiting for the window)
-    departure: int
-    travel_s: int  # driving from the previous place
-    distance_m: int
-    wait_s: int
-    service_s: int
-    window: tuple[int, int] | None
-    break_before_s: int = 0  # break taken here on arrival, before the visit
-    problem: str | None = None  # set when the plan breaks this stop's window
-
-    @property
-    def late_s(self) -> int:
-        return max(0, self.start - self.window[1]) if self.window else 0
-
-
-@dataclass
-class PlannedBreak:
-    start: int
-    end: int
-    before_position: int  # taken on arrival at this stop (len(stops)+1: at the end)
-    problem: str | None = None
-
-
-@dataclass
-class Unserved:
-    account_id: str
-    name: str
-    reason: str
-
-
-@dataclass
-class DayPlan:
-    request: RouteRequest
-    stops: list[PlannedStop]
-    breaks: list[PlannedBreak]
-    unserved: list[Unserved]
-    leave: int  # leave the start
-    back: int  # arrive at the end
-    total_distance_m: int
-    total_travel_s: int
-    total_wait_s: int
-    matrix_source: str
-    optimised: bool
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def feasible(self) -> bool:
-        return not self.problems
-
-    def at(self, seconds: int) -> datetime:
-        """Seconds of the plan's day → aware datetime."""
-        midnight = datetime.combine(self.request.plan_date, time(0), tzinfo=self.request.tz())
-        return midnight + timedelta(seconds=seconds)
-
-    def to_dict(self) -> dict[str, Any]:
-        req = self.request
-        return {
-            "date": req.plan_date.isoformat(),
-            "start": list(req.start),
-            "end": list(req.end_point),
-            "working_hours": [hhmm(req.day_start), hhmm(req.day_end)],
-            "leave": hhmm(self.leave),
-            "back": hhmm(self.back),
-            "total_distance_m": self.total_distance_m,
-            "total_travel_s": self.total_travel_s,
-            "total_wait_s": self.total_wait_s,
-            "feasible": self.feasible,
-            "problems": list(self.problems),
-            "optimised": self.optimised,
-            "travel_times": self.matrix_source,
-            "stops": [
-                {
-                    "position": s.position,
-                    "account_id": s.account_id,
-                    "name": s.name,
-                    "lat": s.lat,
-                    "lon": s.lon,
-                    "arrival": hhmm(s.arrival),
-                    "start": hhmm(s.start),
-                    "departure": hhmm(s.departure),
-                    "travel_min": round(s.travel_s / 60),
-                    "distance_km": round(s.distance_m / 1000, 2),
-                    "wait_min": round(s.wait_s / 60),
-                    "service_min": round(s.service_s / 60),
-                    "window": [hhmm(s.window[0]), hhmm(s.window[1])] if s.window else None,
-                    "break_before_min": round(s.break_before_s / 60),
-                    "problem": s.problem,
-                }
-                for s in self.stops
-            ],
-            "breaks": [
-                {"start": hhmm(b.start), "end": hhmm(b.end), "problem": b.problem}
-                for b in self.breaks
-            ],
-            "unserved": [asdict(u) for u in self.unserved],
-        }
-
-
-# --- the timeline ---------------------------------------------------------------
-
-
-class _Geometry:
-    """Points and matrices of a request: 0 = start, 1 = end, 2.. = the stops."""
-
-    def __init__(self, request: RouteRequest, stops: Sequence[StopRequest], m: Matrix) -> None:
-        self.request = request
-        self.stops = list(stops)
-        self.m = m
-        self.index = {s.account_id: i + 2 for i, s in enumerate(self.stops)}
-
-    def travel(self, a: int, b: int) -> tuple[int, int]:
-        return self.m.durations[a][b], self.m.distances[a][b]
-
-
-def _points(request: RouteRequest, stops: Sequence[StopRequest]) -> list[LatLon]:
-    pts: list[LatLon] = [request.start, request.end_point]
-    for s in stops:
-        assert s.lat is not None and s.lon is not None
-        pts.append((s.lat, s.lon))
-    return pts
-
-
-def timeline(
-    geo: _Geometry,
-    order: Sequence[str],
-    *,
-    leave: int | None = None,
-    break_slots: dict[int, int] | None = None,
-    unserved: Sequence[Unserved] = (),
-    optimised: bool = False,
-) -> DayPlan:
-    """Time a day visiting ``order`` (account ids); flag every broken constraint.
-
-    ``break_slots`` maps a break's index to the position (1-based; len+1 = end) it is
-    taken before; breaks without a slot are placed greedily: as soon as the break's
-    window has opened, or earlier if the next visit would end past its latest start.
-    """
-    req = geo.request
-    by_id = {s.account_id: s for s in geo.stops}
-    t = req.day_start if leave is None else leave
-    leave_at = t
-    here = 0
-    stops: list[PlannedStop] = []
-    breaks: list[PlannedBreak] = []
-    pending = sorted(range(len(req.breaks)), key=lambda i: req.breaks[i].earliest)
-    slots = dict(break_slots or {})
-    problems: list[str] = []
-    total_d = total_t = total_w = 0
-
-    def take_breaks(
-        position: int, depart: int, drive: int, next_done: int | None
-    ) -> tuple[int, int]:
-        """Take the breaks due before ``position``; return (ready, arrival) there.
-
-        A break is taken on arrival (VROOM's model) unless that would start it after
-        its latest start, then before driving off.
-        """
-        now = arrival = depart + drive
-        for bi in list(pending):
-            b = req.breaks[bi]
-            if bi in slots:
-                due = slots[bi] == position
-            else:
-                due = now >= b.earliest or next_done is None or next_done > b.latest
-            if not due:
-                continue
-            pending.remove(bi)
-            bstart = max(now, b.earliest)
-            if bstart > b.latest and drive and max(depart, b.earliest) <= b.latest:
-                # Before driving: the drive starts after the break.
-                bstart = max(depart, b.earliest)
-                breaks.append(PlannedBreak(bstart, bstart + b.duration_s, position, None))
-                depart = bstart + b.duration_s
-                now = max(now, depart + drive)
-                arrival = depart + drive
-                continue
-            problem = None
-            if bstart > b.latest:
-                problem = f"break starts {hhmm(bstart)}, after its latest start {hhmm(b.latest)}"
-                problems.append(problem)
-            breaks.append(PlannedBreak(bstart, bstart + b.duration_s, position, problem))
-            now = bstart + b.duration_s
-        return now, arrival
-
-    for pos, account_id in enumerate(order, start=1):
-        s = by_id[account_id]
-        idx = geo.index[account_id]
-        dur, dist = geo.travel(here, idx)
-        n_before = len(breaks)
-        opens = s.window[0] if s.window else 0
-        after_breaks, arrival = take_breaks(pos, t, dur, max(t + dur, opens) + s.service_s)
-        break_s = sum(b.end - b.start for b in breaks[n_before:])
-        start = max(after_breaks, opens)
-        wait = start - t - dur - break_s
-        problem = None
-        if s.window and start > s.window[1]:
-            problem = (
-                f"arrives {hhmm(start)}, after the appointment window "
-                f"{hhmm(s.window[0])}–{hhmm(s.window[1])}"
-            )
-        elif start + s.service_s > req.day_end:
-            problem = f"visit ends {hhmm(start + s.service_s)}, after working hours"
-        if problem:
-            problems.append(f"{s.name or account_id}: {problem}")
-        stops.append(
-            PlannedStop(
-                account_id=account_id,
-                name=s.name,
-                lat=s.lat or 0.0,
-                lon=s.lon or 0.0,
-                position=pos,
-                arrival=arrival,
-                start=start,
-                departure=start + s.service_s,
-                travel_s=dur,
-                distance_m=dist,
-                wait_s=wait,
-                service_s=s.service_s,
-                window=s.window,
-                break_before_s=break_s,
-                problem=problem,
-            )
-        )
-        total_d += dist
-        total_t += dur
-        total_w += wait
-        t = start + s.service_s
-        here = idx
-    dur, dist = geo.travel(here, 1)
-    back = take_breaks(len(order) + 1, t, dur, None)[0]
-    total_d += dist
-    total_t += dur
-    if back > req.day_end:
-        problems.append(f"back at {hhmm(back)}, after working hours end {hhmm(req.day_end)}")
-    if leave_at < req.day_start:
-        problems.append(f"leaves at {hhmm(leave_at)}, before working hours")
-    return DayPlan(
-        request=req,
-        stops=stops,
-        breaks=breaks,
-        unserved=list(unserved),
-        leave=leave_at,
-        back=back,
-        total_distance_m=total_d,
-        total_travel_s=total_t,
-        total_wait_s=total_w,
-        matrix_source=geo.m.source,
-        optimised=optimised,
-        problems=problems,
-    )
-
-
-# --- optimisation ---------------------------------------------------------------
-
-
-def _why_unserved(geo: _Geometry, s: StopRequest) -> str:
+def _why_unserved(geo: Geometry, s: StopRequest) -> str:
     req = geo.request
     idx = geo.index[s.account_id]
     to_it = geo.travel(0, idx)[0]
@@ -428,8 +127,8 @@ def optimise(
         else:
             located.append(s)
     provider = provider or StraightLine()
-    m = provider.matrix(_points(request, located))
-    geo = _Geometry(request, located, m)
+    m = provider.matrix(points(request, located))
+    geo = Geometry(request, located, m)
     if not located:
         return timeline(geo, [], unserved=unserved, optimised=True)
 
@@ -487,8 +186,8 @@ def retime(plan: DayPlan, order: Sequence[str], provider: MatrixProvider | None 
         raise RouteError(f"not part of this plan or without location: {', '.join(missing)}")
     if len(set(order)) != len(order):
         raise RouteError("a stop appears twice in the new order")
-    m = (provider or StraightLine()).matrix(_points(req, all_stops))
-    geo = _Geometry(req, all_stops, m)
+    m = (provider or StraightLine()).matrix(points(req, all_stops))
+    geo = Geometry(req, all_stops, m)
     chosen = set(order)
     unserved = [u for u in plan.unserved if u.account_id not in chosen]
     for s in plan.stops:
@@ -502,8 +201,8 @@ def in_order(
 ) -> DayPlan:
     """Time the request's stops visited in ``order`` as they are (a saved plan reopened)."""
     stops = [s for s in request.stops if s.lat is not None and s.lon is not None]
-    m = (provider or StraightLine()).matrix(_points(request, stops))
-    return timeline(_Geometry(request, stops, m), order)
+    m = (provider or StraightLine()).matrix(points(request, stops))
+    return timeline(Geometry(request, stops, m), order)
 
 
 def reoptimise_from(
@@ -545,7 +244,7 @@ def reoptimise_from(
     planned = [s.account_id for s in plan.stops[current_position:]]
     if planned:
         located = [s for s in rest if s.lat is not None and s.lon is not None]
-        geo = _Geometry(sub, located, (provider or StraightLine()).matrix(_points(sub, located)))
+        geo = Geometry(sub, located, (provider or StraightLine()).matrix(points(sub, located)))
         left_out = [
             Unserved(s.account_id, s.name, _why_unserved(geo, s))
             for s in located
@@ -593,40 +292,4 @@ def _break_times(plan: DayPlan) -> list[tuple[int, int] | None]:
             out.append((match.start, match.end))
         else:
             out.append(None)
-    return out
-
-
-# --- checking ---------------------------------------------------------------------
-
-
-def violations(plan: DayPlan) -> list[str]:
-    """Independent check of a plan's times: every rule it breaks, as sentences."""
-    req = plan.request
-    out = []
-    if plan.leave < req.day_start:
-        out.append("leaves before working hours")
-    if plan.back > req.day_end:
-        out.append("returns after working hours")
-    prev = plan.leave
-    for s in plan.stops:
-        if s.arrival < prev + s.travel_s:
-            out.append(f"stop {s.position}: arrives before it could have driven there")
-        if s.start < s.arrival or s.start < prev + s.travel_s + s.break_before_s:
-            out.append(f"stop {s.position}: starts before arrival")
-        if s.window and not s.window[0] <= s.start <= s.window[1]:
-            out.append(f"stop {s.position}: starts {hhmm(s.start)} outside its window")
-        if s.start < req.day_start or s.departure > req.day_end:
-            out.append(f"stop {s.position}: outside working hours")
-        if s.departure != s.start + s.service_s:
-            out.append(f"stop {s.position}: visit shorter than planned")
-        prev = s.departure
-    for b in plan.breaks:
-        matching = [r for r in req.breaks if r.duration_s == b.end - b.start]
-        if not any(r.earliest <= b.start <= r.latest for r in matching):
-            out.append(f"break at {hhmm(b.start)} outside its window")
-        for s in plan.stops:
-            if b.start < s.departure and s.start < b.end:
-                out.append(f"break at {hhmm(b.start)} overlaps visit {s.position}")
-    if len(plan.breaks) != len(req.breaks) and plan.stops:
-        out.append("a break was not taken")
     return out

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp.errors import NotFoundError
 from fieldapp.maps import planner
-from fieldapp.maps.routing import BreakRequest, DayPlan, RouteRequest, parse_hhmm
+from fieldapp.maps.day_plan import BreakRequest, DayPlan, RouteRequest, parse_hhmm
 from fieldapp.store import scheduling, services
 from fieldapp.store.models import RoutePlan, RouteStop
 

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from fieldapp.errors import FieldappError
 from fieldapp.maps import saved_plans
+from fieldapp.maps.day_plan import DayPlan
 from fieldapp.maps.planner import account_points, save_plan
-from fieldapp.maps.routing import DayPlan
 from fieldapp.store import scheduling, services
 from fieldapp.store.due import due_for_visit
 

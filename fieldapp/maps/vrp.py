@@ -25,12 +25,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
-import pyvrp
-import vroom
-from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
+# The solvers (and numpy and pandas, which they bring) are imported by the functions
+# that solve: the app solves in a child process (ui/solver_process.py), and the window
+# itself, which builds problems and reads plans, stays ~50 MB smaller without them.
+if TYPE_CHECKING:
+    import pyvrp
 
 # VROOM's share of the time budget; PyVRP polishes in the rest.
 VROOM_SHARE = 0.4
@@ -143,6 +144,8 @@ def solve_vroom(
     problem: Problem, *, exploration_level: int, threads: int, timeout_s: float | None
 ) -> Solution:
     """VROOM's routes: jobs that do not fit stay unassigned, low priority first."""
+    import vroom
+
     vi = vroom.Input()
     vi.set_durations_matrix("car", [list(row) for row in problem.durations])
     with_capacity = any(v.capacity is not None for v in problem.vehicles)
@@ -209,6 +212,9 @@ def improve_pyvrp(problem: Problem, start: Solution, *, seconds: float) -> Solut
     Jobs ``start`` serves are required, the others optional with a prize larger than
     any route cost (by priority), so a feasible answer serves at least the same jobs.
     """
+    import pyvrp
+    from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
+
     t0 = time.perf_counter()
     data, vehicle_of_type = _pyvrp_data(problem, set(start.unassigned))
     type_of = {k: t for t, ks in enumerate(vehicle_of_type) for k in ks}
@@ -237,6 +243,9 @@ def improve_pyvrp(problem: Problem, start: Solution, *, seconds: float) -> Solut
 
 def _pyvrp_data(problem: Problem, optional: set[int]) -> tuple[pyvrp.ProblemData, list[list[int]]]:
     """PyVRP's view of ``problem`` and, per vehicle type, the vehicles it stands for."""
+    import numpy as np
+    import pyvrp
+
     d = np.asarray(problem.durations, dtype=np.int64)
     # Any set of routes costs less than this: each location is left at most once.
     above_any_cost = int(d.max(axis=1).sum()) + 1
@@ -316,7 +325,7 @@ def check(problem: Problem, solution: Solution) -> list[str]:
     once; on each route the service starts inside the job's window, the load stays
     within capacity, the vehicle leaves and is back inside its window. Breaks are not
     simulated here (a route with breaks is only checked for what breaks cannot hide):
-    a day plan's :func:`fieldapp.maps.routing.timeline` checks them.
+    a day plan's :func:`fieldapp.maps.timeline.timeline` checks them.
     """
     out: list[str] = []
     seen = [j for r in solution.routes for j in r.jobs] + list(solution.unassigned)

@@ -89,7 +89,7 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "the change cannot be made; the sentence says why"},
     401: {"model": Problem, "description": "no token, an expired one, or a deactivated user"},
     403: {"model": Problem, "description": "only an admin can do this"},
-    404: {"model": Problem, "description": "no such proposal"},
+    404: {"model": Problem, "description": "no user, territory or proposal by the path's name"},
 }
 
 

@@ -78,6 +78,7 @@ def create_app(db: Database) -> FastAPI:
         elif isinstance(exc, auth.ForbiddenError):
             status = 403
         elif isinstance(exc, sync.NotFound | history.HistoryNotFound | erasure.NothingToErase):
+            # sync.NotFound is records.NotFound: also an unknown user or territory in a path.
             status = 404
         elif isinstance(exc, IncompatibleClient):
             status = 426

@@ -28,7 +28,7 @@ from fieldapp.server import audit, idsets, territories, workload
 from fieldapp.server.auth import Principal, utcnow
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.models import Assignment, Proposal, Record, User
-from fieldapp.server.records import Batch, NotFound, Rewrite
+from fieldapp.server.records import Batch, NotFound, Rewrite, named_in_body
 from fieldapp.server.workload import Plan
 
 
@@ -111,7 +111,8 @@ def create(
     """Record a proposal; nothing moves until it is applied. Returns its version."""
 
     def work(session: Session) -> dict[str, Any]:
-        proposal = _create(session, actor, request)
+        # The territory is named in the body: an unknown one is a bad request (400).
+        proposal = named_in_body(lambda: _create(session, actor, request))
         return {"version": proposal.id, "state": proposal.state, "dry_run": dry_run}
 
     detail = {"reps": request.reps, "accounts": len(request.accounts or []), "match": request.match}

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
@@ -23,9 +24,23 @@ from fieldapp.server.models import Conflict, Record, ScopeExit
 from fieldapp.server.scope import Scope, anchors, owner_of, users_of_territory
 from fieldapp.sync.protocol import Mutation
 
+T = TypeVar("T")
+
 
 class NotFound(ServerError):
     """HTTP 404."""
+
+
+def named_in_body(find: Callable[[], T]) -> T:
+    """A user or territory a request's body (or query) names, not its path.
+
+    ``find`` raises :class:`NotFound` (404) for the name in a path ("no such
+    resource"); a missing name the request merely refers to is the request's fault: 400.
+    """
+    try:
+        return find()
+    except NotFound as exc:
+        raise ServerError(str(exc)) from None
 
 
 def dumps(value: Any) -> str:

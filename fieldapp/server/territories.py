@@ -22,7 +22,7 @@ from fieldapp.server import audit
 from fieldapp.server.auth import Principal, utcnow
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.models import Assignment, Record, User
-from fieldapp.server.records import Batch, dumps
+from fieldapp.server.records import Batch, NotFound, dumps
 
 MAX_NAME = 200
 MAX_CODES = 10_000
@@ -76,14 +76,14 @@ def _polygon_text(polygon: dict[str, Any]) -> str:
 
 
 def find(session: Session, name_or_id: str) -> Record:
-    """A live territory by name (or id)."""
+    """A live territory by name (or id); :class:`NotFound` (404) without one."""
     rows = session.scalars(
         select(Record).where(Record.entity == "territories", Record.deleted.is_(False))
     )
     for rec in rows:
         if rec.id == name_or_id or json.loads(rec.data).get("name") == name_or_id:
             return rec
-    raise ServerError(f"no territory named {name_or_id}")
+    raise NotFound(f"no territory named {name_or_id}")
 
 
 def _check_name(session: Session, name: str, other_than: str | None = None) -> None:
@@ -91,7 +91,7 @@ def _check_name(session: Session, name: str, other_than: str | None = None) -> N
         raise ServerError(f"a territory name has 1 to {MAX_NAME} characters")
     try:
         found = find(session, name)
-    except ServerError:
+    except NotFound:
         return
     if found.id != other_than:
         raise ServerError(f"there is already a territory named {name}")

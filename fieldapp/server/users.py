@@ -28,7 +28,7 @@ from fieldapp.server.auth import (
 )
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.models import Assignment, Record, Token, User
-from fieldapp.server.records import Batch
+from fieldapp.server.records import Batch, NotFound, named_in_body
 
 ROLES = ("rep", "manager", "admin")
 MIN_PASSWORD = 8
@@ -57,16 +57,17 @@ def check_password(password: str) -> None:
 
 
 def find(session: Session, name: str) -> User:
+    """The user named ``name``; :class:`NotFound` (404) without one."""
     user = session.scalar(select(User).where(User.username == name))
     if user is None:
-        raise ServerError(f"no user named {name}")
+        raise NotFound(f"no user named {name}")
     return user
 
 
 def _manager(session: Session, name: str | None) -> User | None:
     if not name:
         return None
-    boss = find(session, name)
+    boss = named_in_body(lambda: find(session, name))
     if boss.role not in ("manager", "admin"):
         raise ServerError(f"{name} is a {boss.role}; a manager must be a manager or an admin")
     return boss
@@ -330,7 +331,7 @@ def delete_user(
         if user.id == actor.id:
             raise ServerError("you cannot delete yourself")
         _keep_an_admin(session, user)
-        heir = find(session, reassign_to) if reassign_to else None
+        heir = named_in_body(lambda: find(session, reassign_to)) if reassign_to else None
         if heir is not None and heir.id == user.id:
             raise ServerError("reassign to someone else than the user being deleted")
         owned = list(

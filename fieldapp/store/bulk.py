@@ -155,7 +155,7 @@ def _batch(dialect: Dialect, table: Table, rows: list[dict[str, Any]], now: date
             # tuples) when every value is one already, as parsed coordinates are.
             isinstance(column.type, Float) and set(map(type, values)) <= _FLOAT_OR_NONE
         ):
-            values = [None if v is None else process(v) for v in values]
+            values = _processed(process, values)
             changed = True
         columns[i] = values
         present.append(names[i])
@@ -185,6 +185,22 @@ def _batch(dialect: Dialect, table: Table, rows: list[dict[str, Any]], now: date
             plain.add(name)
         present.append(name)
     return BulkRows(ids, names, params, literals, present, sometimes_null, plain)
+
+
+def _processed(process: Any, values: list[Any]) -> list[Any]:
+    """``process`` applied to each value (None stays None), once per distinct value.
+
+    A column's values repeat: a demo's visit times fall on a few thousand quarter
+    hours, its amounts on 1,600 figures; a datetime's processors cost ~2 µs a value
+    (to UTC, then to text), 130k visits have four. Equal values give equal stored
+    values (equal aware datetimes are the same instant). Values that cannot be
+    hashed (JSON documents) are processed one by one.
+    """
+    done: dict[Any, Any] = {None: None}
+    try:
+        return [done[v] if v in done else done.setdefault(v, process(v)) for v in values]
+    except TypeError:  # unhashable
+        return [None if v is None else process(v) for v in values]
 
 
 def _row_tuples(rows: list[dict[str, Any]], keys: list[str]) -> list[tuple[Any, ...]]:

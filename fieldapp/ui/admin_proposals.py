@@ -26,7 +26,7 @@ Signals:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import threading
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -43,7 +43,6 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from fieldapp.domain import balance
-from fieldapp.errors import FieldappError
 from fieldapp.reports import workload
 from fieldapp.sync import proposal_batch as batch
 from fieldapp.sync.admin_api import AdminApi, with_admin
@@ -51,52 +50,14 @@ from fieldapp.ui import style
 from fieldapp.ui.panel import AppContext
 from fieldapp.ui.proposal_apply import TOLD, ChangeFlow
 from fieldapp.ui.proposal_balance import BalanceBox
-from fieldapp.ui.proposal_form import FormRequest, ProposalForm
+from fieldapp.ui.proposal_form import ProposalForm
 from fieldapp.ui.proposal_models import MOVING, PER_REP, RowsModel
+from fieldapp.ui.proposal_preview import Preview, Shown, accounts, shown
 from fieldapp.ui.proposal_runner import JobRunner
 from fieldapp.ui.proposal_versions import VersionsPane, read_only_view
 
 if TYPE_CHECKING:
     from fieldapp.ui.map_panel import MapPanel
-
-Preview = tuple[list[int], dict[str, Any]]  # the versions shown and their (combined) diff
-
-
-@dataclass(frozen=True)
-class Shown:
-    """A preview as the tab shows it, worked out in the background."""
-
-    versions: list[int]
-    diff: dict[str, Any]
-    where: dict[str, str | None]  # account -> territory id after
-    reps_after: dict[str, list[str]]  # territory id -> reps after
-    hours: dict[str, tuple[float, float]]  # rep -> planned visit hours now, after
-
-
-def shown(
-    preview: Preview, territories: list[dict[str, Any]], loads: list[workload.AccountLoad]
-) -> Shown:
-    """Runs on a worker: the diff, where its accounts go and each rep's hours (all accounts)."""
-    versions, diff = preview
-    where, reps_after = batch.after_state(territories, diff)
-    before = {t["id"]: list(t["reps"]) for t in territories}
-    view = workload.balance_view(loads, "hours", before, where, reps_after)
-    return Shown(versions, diff, where, reps_after, {r: (a, b) for r, a, b in view.rows})
-
-
-def _accounts(session: Session, request: FormRequest) -> list[str] | None:
-    """The account ids a form request names (None: the territory's reps only, or its shape)."""
-    if request.source == "map":
-        return request.selected
-    if request.source == "filter":
-        found = workload.accounts_matching(session, request.text)
-    elif request.source == "list":
-        found = workload.accounts_named(session, request.text.split(","))
-    else:
-        return None
-    if not found:
-        raise FieldappError(f"no account matches {request.text!r}; nothing was proposed")
-    return found
 
 
 class ProposalsTab(QWidget):
@@ -132,6 +93,8 @@ class ProposalsTab(QWidget):
         self.balance.measure.currentIndexChanged.connect(self._show_balance)
         self.balance.suggest_button.clicked.connect(self.suggest)
         self.balance.take_button.clicked.connect(self.propose_suggestion)
+        self.balance.cancel_button.clicked.connect(self.cancel_suggestion)
+        self._stop = threading.Event()
         self.moving_model = RowsModel(MOVING, self)
         self.rep_model = RowsModel(PER_REP, self)
         self.versions_pane = VersionsPane()
@@ -257,13 +220,13 @@ class ProposalsTab(QWidget):
         replica, territories, loads = self.replica, self.territories, self.loads
 
         def job(session: Session) -> Shown:
-            accounts = _accounts(session, request)
+            named = accounts(session, request)
 
             def work(api: AdminApi) -> Preview:
                 version = api.propose(
                     request.territory,
                     reps=request.reps,
-                    accounts=accounts,
+                    accounts=named,
                     match=request.source == "match",
                     note=request.note,
                 )
@@ -342,17 +305,30 @@ class ProposalsTab(QWidget):
             return
         loads, reps, step = list(self.loads), self._reps(), self.runner.step
         measure, currency = self.balance.key(), workload.main_currency(self.loads)
+        self._stop = stop = threading.Event()  # Cancel sets it; the worker looks between strips
 
-        def job(_s: Session) -> balance.Suggestion:
-            return balance.suggest(
-                workload.spots(loads, measure, currency),
-                reps,
-                progress=lambda done, total: step.emit(done, total, "accounts moved"),
-            )
+        def job(_s: Session) -> balance.Suggestion | None:
+            try:
+                return balance.suggest(
+                    workload.spots(loads, measure, currency),
+                    reps,
+                    progress=lambda done, total: step.emit(done, total, "rounds of moves"),
+                    cancelled=stop.is_set,
+                )
+            except balance.Cancelled:
+                return None
 
+        self.balance.running(True)
         self.runner.run(self.tr("Working out a suggestion…"), job, self._suggested, exclusive=True)
 
-    def _suggested(self, suggestion: balance.Suggestion) -> None:
+    def cancel_suggestion(self) -> None:
+        self._stop.set()
+
+    def _suggested(self, suggestion: balance.Suggestion | None) -> None:
+        self.balance.running(False)
+        if suggestion is None:
+            self.runner.say(self.tr("Suggestion cancelled; nothing changed."))
+            return
         self.suggestion = suggestion
         self.balance.take_button.setEnabled(bool(suggestion.moves))
         self._show_balance()

@@ -3,14 +3,15 @@
 Every change (create, rename, reshape, manager, reps, delete) is first kept as a draft
 on disk (:mod:`fieldapp.sync.admin_drafts`) and then sent in a worker; without the
 server it waits, shown in the list as "waiting", and goes with the next send (the Send
-button, F5, or any later change). A territory is placed by a polygon drawn on the map
-(:mod:`fieldapp.ui.admin_map`), by postcodes or prefixes, or by regions.
+button, F5, or any later change; :mod:`fieldapp.ui.admin_territory_sync`). A territory
+is placed by a polygon drawn on the map (:mod:`fieldapp.ui.admin_map`), by postcodes or
+prefixes, or by regions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.maps.drawing import polygon_of
 from fieldapp.sync import team
-from fieldapp.sync.admin_drafts import Draft, Drafts, SendReport, overlay
+from fieldapp.sync.admin_drafts import Draft, Drafts, overlay
 from fieldapp.sync.territory_changes import (
     TerritoryValues,
     change_drafts,
@@ -36,11 +37,9 @@ from fieldapp.ui.admin_calls import AdminCalls
 from fieldapp.ui.admin_map import AdminMap
 from fieldapp.ui.admin_territory_dialog import TerritoryDialog
 from fieldapp.ui.admin_territory_list import TerritoryList
+from fieldapp.ui.admin_territory_sync import TerritorySync
 from fieldapp.ui.admin_widgets import shortcut_button
 from fieldapp.ui.panel import AppContext
-
-if TYPE_CHECKING:
-    from fieldapp.sync.admin_api import AdminApi
 
 
 class TerritoriesTab(QWidget):
@@ -59,7 +58,10 @@ class TerritoriesTab(QWidget):
         self.ctx, self.calls, self.drafts = ctx, calls, drafts
         remembered = drafts.remembered("territories")
         self.server_rows: list[dict[str, Any]] = remembered or []
-        self._sending = False
+        self.server = TerritorySync(ctx, calls, drafts, self)
+        self.server.listed.connect(self._loaded)
+        self.server.sent.connect(self.sent)
+        self.server.failed.connect(self._fill)
         self._from_replica = False  # rows from the last sync, not (yet) from the server
         if remembered is None:
             # Never reached the server from here: show what the last sync brought (a
@@ -120,25 +122,13 @@ class TerritoriesTab(QWidget):
     # --- the list ------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Send what waits, then load the list (one worker job); rebuild the map."""
+        """Send what waits, then load the list; rebuild the map."""
         self.map.reload()
-        drafts = self.drafts
+        self.server.load()
 
-        def work(api: AdminApi) -> tuple[SendReport | None, list[dict[str, Any]]]:
-            report = drafts.send(api) if drafts.pending() else None
-            return report, api.territories()
-
-        self._sending = True
-        self.calls.run("Loading territories…", work, self._loaded, self._not_reached)
-
-    def _loaded(self, result: tuple[SendReport | None, list[dict[str, Any]]]) -> None:
-        self._sending = False
-        report, rows = result
+    def _loaded(self, rows: list[dict[str, Any]]) -> None:
         self.server_rows = rows
         self._from_replica = False
-        self.drafts.remember("territories", rows)
-        if report is not None:
-            self._tell_sent(report)
         self._fill()
         self.loaded.emit(len(rows))
 
@@ -147,15 +137,6 @@ class TerritoriesTab(QWidget):
             self.server_rows = rows
             self._from_replica = True
             self._fill()
-
-    def _not_reached(self, message: str, _exc: BaseException) -> None:
-        self._sending = False
-        when = self.drafts.remembered_at("territories")
-        shown = f" Showing the list of {when[:16].replace('T', ' ')} UTC." if when else ""
-        waiting = len(self.drafts.pending())
-        kept = f" {waiting} changes wait as drafts." if waiting else ""
-        self.ctx.tell(f"Territories not loaded: {message}.{shown}{kept}")
-        self._fill()
 
     def _fill(self) -> None:
         pending = self.drafts.pending()
@@ -227,47 +208,7 @@ class TerritoriesTab(QWidget):
         self.send_drafts()
 
     def send_drafts(self) -> None:
-        if self._sending or not self.drafts.pending():
-            return
-        self._sending = True
-        drafts = self.drafts
-        count = len(drafts.pending())
-
-        def work(api: AdminApi) -> tuple[SendReport, list[dict[str, Any]]]:
-            return drafts.send(api), api.territories()
-
-        self.calls.run(
-            f"Sending {count} territory change{'s' if count != 1 else ''}…",
-            work,
-            self._loaded,
-            self._not_sent,
-        )
-
-    def _not_sent(self, message: str, _exc: BaseException) -> None:
-        self._sending = False
-        waiting = len(self.drafts.pending())
-        self.ctx.tell(
-            f"Kept as drafts ({waiting} waiting): {message}. They are sent with Send now, "
-            "F5, or the next change made online."
-        )
-        self._fill()
-
-    def _tell_sent(self, report: SendReport) -> None:
-        self.sent.emit(report)
-        parts = []
-        if report.sent:
-            parts.append(f"{len(report.sent)} territory changes sent")
-        if report.refused:
-            first = report.refused[0]
-            parts.append(
-                f"{len(report.refused)} refused by the server ({first.describe()}: "
-                f"{first.refused}); see Waiting"
-            )
-        if parts:
-            self.ctx.tell("; ".join(parts).capitalize() + ".")
-        if report.sent:
-            # The replica learns the new shapes with a sync: the map shows them then.
-            self.ctx.sync_requested.emit()
+        self.server.send()
 
     def discard_refused(self) -> None:
         refused = [d for d in self.drafts.pending() if d.refused]

@@ -15,14 +15,19 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHeaderView, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTableWidgetItem, QVBoxLayout, QWidget
 
 from fieldapp.ui import style
 from fieldapp.ui.admin_widgets import search_box
+from fieldapp.ui.column_fit import ColumnFit
 from fieldapp.ui.empty_state import EmptyHint
 from fieldapp.ui.route_table import read_only_table
 
 COLUMNS = ("Name", "Reps", "Manager", "Accounts", "Postcodes", "Regions", "Polygon", "Waiting")
+COL_NAME, COL_REPS, COL_ACCOUNTS, COL_POSTCODES, COL_REGIONS, COL_WAITING = 0, 1, 3, 4, 5, 7
+# Lists that can run long: elided beside the map, in full in their tooltips, so that the
+# name stays whole.
+ELIDED = (COL_REPS, COL_POSTCODES, COL_REGIONS, COL_WAITING)
 EMPTY = (
     "No territories yet. New… (Ctrl+N) makes one by postcodes or regions; "
     "or draw its shape on the map with the ◯ lasso and choose From drawing…"
@@ -54,9 +59,8 @@ class TerritoryList(QWidget):
             "territories_search", "Find a territory, rep or postcode (Ctrl+F)", self._fill
         )
         self.table = read_only_table("territories_table", COLUMNS)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(False)
+        self.columns = ColumnFit(self.table, ELIDED, fill=COL_NAME)
         self.table.itemSelectionChanged.connect(lambda: self.selected.emit(self.selected_name()))
         self.table.doubleClicked.connect(lambda _i: self.activated.emit())
         self.hint = EmptyHint(self.table)
@@ -85,13 +89,16 @@ class TerritoryList(QWidget):
             for j, value in enumerate(_cells(r)):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, r["name"])
-                if j == 3:
+                if j == COL_ACCOUNTS:
                     item.setTextAlignment(right)
+                elif j in ELIDED and value:
+                    item.setToolTip(value)
                 if r["refused"]:
                     item.setForeground(style.color("danger"))
                 self.table.setItem(i, j, item)
             if r["name"] == chosen:
                 self.table.selectRow(i)
+        self.columns.fit()
         if not self.rows:
             self.hint.show_hint(EMPTY)
         elif not shown:

@@ -1,7 +1,7 @@
 """The map page's way back to the app: the ``fieldappBridge`` object over QWebChannel.
 
-The page calls these slots (a marker clicked, a lasso drawn, a pin dragged, markers
-loaded, the view moved); each becomes a Qt signal the Map panel handles.
+The page calls these slots (a marker clicked, a lasso drawn and the markers it caught,
+a pin dragged, markers loaded, the view moved); each becomes a Qt signal the Map panel handles.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class MapBridge(QObject):
 
     activated = Signal(str)
     lasso = Signal(str)
+    lassoed = Signal(str)
     moved = Signal(str, float, float)
     ready = Signal(int)
     loaded = Signal(int, int)
@@ -53,6 +54,10 @@ class MapBridge(QObject):
     @Slot(str)
     def lassoFinished(self, ring_json: str) -> None:
         self.lasso.emit(ring_json)
+
+    @Slot(str)
+    def lassoSelected(self, ids_json: str) -> None:
+        self.lassoed.emit(ids_json)
 
     @Slot(str, float, float)
     def markerMoved(self, account_id: str, lat: float, lon: float) -> None:

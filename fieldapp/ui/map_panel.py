@@ -46,7 +46,6 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from fieldapp.maps import feed as feeds
 from fieldapp.maps import geocode, page, shell
 from fieldapp.maps.feed_cache import FeedCache
-from fieldapp.maps.geo import select_in_polygon
 from fieldapp.maps.routing import DayPlan
 from fieldapp.maps.settings import MapSettings
 from fieldapp.maps.tiles import BBox, Estimate, TileError, open_tiles
@@ -145,7 +144,7 @@ class MapPanel(QWidget):
         self.bridge.activated.connect(self.account_activated)
         self.bridge.route.connect(self.add_to_route)
         self.bridge.check_in.connect(self.check_in_requested)
-        self.bridge.lasso.connect(self._on_lasso)
+        self.bridge.lassoed.connect(self._on_lasso)
         self.bridge.moved.connect(self._on_moved)
         self.bridge.ready.connect(self.map_ready)
         self.bridge.loaded.connect(self.markers_loaded)
@@ -194,8 +193,6 @@ class MapPanel(QWidget):
             TILE_URL, self.settings.tile_attribution, self.settings.tile_max_zoom
         )
         data_dir = self.replica.data_dir
-        if self._shell is None:
-            self._shell = shell.stored(data_dir, tiles, ASSET_BASE, CHANNEL_SCRIPT)
         if self._shell is not None:
             self._show_page(generation, self._shell)
             return
@@ -204,7 +201,15 @@ class MapPanel(QWidget):
             self._shell = html
             self._show_page(generation, html)
 
-        self.reader(lambda _s: shell.build(data_dir, tiles, ASSET_BASE, CHANNEL_SCRIPT), built)
+        # Off the GUI thread even when stored: checking the stored frame's key reads
+        # package metadata and hashes the scripts (~50 ms).
+        self.reader(
+            lambda _s: (
+                shell.stored(data_dir, tiles, ASSET_BASE, CHANNEL_SCRIPT)
+                or shell.build(data_dir, tiles, ASSET_BASE, CHANNEL_SCRIPT)
+            ),
+            built,
+        )
 
     def _show_page(self, generation: int, html: str) -> None:
         if generation != self._generation:
@@ -301,16 +306,18 @@ class MapPanel(QWidget):
 
     # --- from the page ---------------------------------------------------------------
 
-    def _on_lasso(self, ring_json: str) -> None:
+    def _on_lasso(self, ids_json: str) -> None:
+        # The page picked the markers inside the lasso (those shown so far, while the
+        # rest stream in) and highlighted them.
         try:
-            ring = [(float(p[0]), float(p[1])) for p in json.loads(ring_json)]
-        except (ValueError, TypeError, IndexError):
-            log.warning("ignoring a malformed lasso from the page")
+            ids = json.loads(ids_json)
+        except ValueError:
+            ids = None
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            log.warning("ignoring a malformed lasso selection from the page")
             return
-        # The markers so far: a lasso while the rest stream in catches what is shown.
-        self.selected = select_in_polygon(self.feed.places if self.feed else [], ring)
-        self.run_js(f"window.fieldappHighlight({json.dumps(self.selected)})")
-        self.selection_changed.emit(list(self.selected))
+        self.selected = ids
+        self.selection_changed.emit(list(ids))
 
     def _on_view(self, view_json: str) -> None:
         try:

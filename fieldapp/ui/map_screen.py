@@ -8,6 +8,7 @@ reported in the status bar.
 
 from __future__ import annotations
 
+import linecache
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QShowEvent
@@ -54,8 +55,13 @@ class MapScreen(Panel):
             # Making the web view processes events, which can show this panel again.
             self._building = True
             from fieldapp.ui.map_panel import MapPanel  # QtWebEngine + folium: ~0.8 s
-            from fieldapp.ui.route_planner import RoutePlanner  # VROOM
+            from fieldapp.ui.route_planner import RoutePlanner
 
+            # PySide6's import hook reads the source of every module imported after it
+            # (inspect.getsource, to look for its __feature__ switches), and linecache
+            # keeps it all: ~30 MB of text by now that nothing reads again (a traceback
+            # reads its files anew).
+            linecache.clearcache()
             self.map = MapPanel(
                 self.ctx.data_dir, self, color_by=self.color.currentData(), reader=self._read
             )

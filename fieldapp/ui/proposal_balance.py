@@ -29,6 +29,10 @@ class BalanceBox(QGroupBox):
         self.take_button = QPushButton(self.tr("Propose the suggestion"))
         self.take_button.setToolTip(self.tr("Make the suggested moves proposals to preview"))
         self.take_button.setEnabled(False)
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.setObjectName("balance_cancel")
+        self.cancel_button.setToolTip(self.tr("Stop working out the suggestion"))
+        self.cancel_button.hide()  # only while a suggestion is worked out
         self.score = QLabel("")
         self.score.setObjectName("balance_score")
         self.score.setWordWrap(True)
@@ -37,10 +41,15 @@ class BalanceBox(QGroupBox):
         row.addWidget(QLabel(self.tr("Measure")))
         row.addWidget(self.measure, 1)
         row.addWidget(self.suggest_button)
+        row.addWidget(self.cancel_button)
         row.addWidget(self.take_button)
         box = QVBoxLayout(self)
         box.addLayout(row)
         box.addWidget(self.score)
+
+    def running(self, running: bool) -> None:
+        """A suggestion is being worked out (Cancel shows) or not."""
+        self.cancel_button.setVisible(running)
 
     def key(self) -> str:
         return str(self.measure.currentData())

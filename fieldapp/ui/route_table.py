@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from fieldapp.maps.routing import DayPlan, PlannedBreak, hhmm, parse_hhmm
+from fieldapp.maps.day_plan import DayPlan, PlannedBreak, hhmm, parse_hhmm
 
 
 def read_only_table(name: str, headers: Sequence[str]) -> QTableWidget:

@@ -71,12 +71,20 @@ def answered() -> int:
     return _answered
 
 
+def _warm_up() -> int:
+    """In the child: import the solvers (vrp imports them when it first solves)."""
+    import pyvrp  # noqa: F401
+    import vroom  # noqa: F401
+
+    return os.getpid()
+
+
 def child_pid() -> int:
     """The child's process id, starting it if needed: also warms it up (its imports
     take a moment) so that the first Optimise does not wait for them."""
     pool = _executor()
     try:
-        return pool.submit(os.getpid).result()
+        return pool.submit(_warm_up).result()
     except BrokenProcessPool:
         _forget(pool)
         return child_pid()

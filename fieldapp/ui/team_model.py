@@ -26,6 +26,8 @@ Index = QModelIndex | QPersistentModelIndex
 REP_ROLE = Qt.ItemDataRole.UserRole + 1
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
+# The columns' full names (``cells`` order). The header shows HEADERS, short so that
+# nine columns fit beside the map, with EXPLAINED as their tooltips.
 COLUMNS = (
     "Rep",
     "Visits this week",
@@ -37,8 +39,31 @@ COLUMNS = (
     "Weighted forecast",
     "Win rate",
 )
-COL_REP, COL_WEEK, COL_LAST_WEEK, COL_MONTH, COL_ACCOUNTS, COL_OVERDUE = range(6)
-COL_PIPELINE, COL_WEIGHTED, COL_WIN_RATE = range(6, 9)
+HEADERS = ("Rep", "Week", "Last wk", "30 d", "Accts", "Overdue", "Pipeline", "Weighted", "Win %")
+EXPLAINED = (
+    "Rep",
+    "Visits this week",
+    "Visits last week",
+    "Visits in the last 30 days",
+    "Accounts: the active accounts the rep owns",
+    "Overdue: active accounts not visited within their visit frequency (default 90 days)",
+    "Open pipeline: the open deals' amounts, per currency",
+    "Weighted forecast: the open deals' amounts times their probability, per currency",
+    "Win rate: deals won of those closed in the last 90 days (won/closed)",
+)
+(
+    COL_REP,
+    COL_WEEK,
+    COL_LAST_WEEK,
+    COL_MONTH,
+    COL_ACCOUNTS,
+    COL_OVERDUE,
+    COL_PIPELINE,
+    COL_WEIGHTED,
+    COL_WIN_RATE,
+) = range(9)
+# Long texts: elided when the table is narrow, in full in the cell's tooltip.
+ELIDED = (COL_REP, COL_PIPELINE, COL_WEIGHTED)
 
 
 def per_currency(amounts: dict[str, Decimal]) -> str:
@@ -74,7 +99,12 @@ class TeamModel(QAbstractTableModel):
         super().__init__()
         self.rows: list[RepSummary] = []
         self._cells: list[tuple[str, ...]] = []
-        self._headers = [QCoreApplication.translate("team", c) for c in COLUMNS]
+
+        def tr(text: str) -> str:
+            return QCoreApplication.translate("team", text)
+
+        self._headers = [tr(c) for c in HEADERS]
+        self._explained = [tr(e) for e in EXPLAINED]
 
     def set_rows(self, rows: list[RepSummary]) -> None:
         self.beginResetModel()
@@ -106,13 +136,20 @@ class TeamModel(QAbstractTableModel):
             return RIGHT
         if role == REP_ROLE:
             return self.rows[index.row()].rep_id
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == COL_OVERDUE:
-            return QCoreApplication.translate(
-                "team", "Active accounts not visited within their visit frequency (default 90 days)"
-            )
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if index.column() in ELIDED:
+                return self._cells[index.row()][index.column()]
+            if index.column() == COL_OVERDUE:
+                return self._explained[COL_OVERDUE]
         return None
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> str | None:
+        if (
+            role == Qt.ItemDataRole.ToolTipRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(self._explained)
+        ):
+            return self._explained[section]
         return column_title(self._headers, section, orientation, role)

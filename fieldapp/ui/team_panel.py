@@ -3,7 +3,8 @@
 The table has one line per rep (:func:`fieldapp.reports.team.team`: visits this week,
 last week and in 30 days, accounts overdue for a visit, open pipeline and weighted
 forecast per currency, win rate), computed in the background whenever visits,
-accounts or deals change while the panel is shown. Beside it:
+accounts or deals change while the panel is shown. Beside it
+(:mod:`fieldapp.ui.team_tabs`):
 
 - **Map**: the team's accounts coloured by rep or by days since the last visit (the
   Map panel's page, built off the GUI thread). QtWebEngine starts the first time the
@@ -20,9 +21,8 @@ Signals:
 from __future__ import annotations
 
 import importlib
-import sys
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -43,10 +42,12 @@ from fieldapp.domain.reports import RepSummary
 from fieldapp.reports.team import team
 from fieldapp.ui import fmt, style
 from fieldapp.ui.background import user_message
+from fieldapp.ui.column_fit import ColumnFit
 from fieldapp.ui.empty_state import EmptyHint
 from fieldapp.ui.headers import record_table
 from fieldapp.ui.panel import AppContext, Panel
-from fieldapp.ui.team_model import TeamModel
+from fieldapp.ui.team_model import COL_REP, ELIDED, TeamModel
+from fieldapp.ui.team_tabs import ROUTE_MODULE, TeamTabs
 
 if TYPE_CHECKING:
     from fieldapp.maps.team_homes import Home
@@ -62,9 +63,6 @@ def compute(session: Session, today: date | None = None) -> list[RepSummary]:
     """Runs on a worker: the table's rows (and babel's money formats, loaded once)."""
     fmt.prepare_money()
     return team(session, today=today)
-
-
-ROUTE_MODULE = "fieldapp.ui.team_route"
 
 
 def _import_route_planner(_session: Session) -> None:
@@ -84,8 +82,6 @@ class TeamPanel(Panel):
         self._stale = True
         self._map_stale = False  # the map is built fresh
         self._warmed = False
-        self.map: MapPanel | None = None
-        self.route: RepRoutePlanner | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SETTLE_MS)
@@ -99,7 +95,6 @@ class TeamPanel(Panel):
         self.colour.setObjectName("team_map_colour")
         for key, label in MAP_COLOURS:
             self.colour.addItem(self.tr(label), key)
-        self.colour.currentIndexChanged.connect(self._recolour)
         top = QHBoxLayout()
         top.addWidget(self.heading)
         top.addWidget(self.status, 1)
@@ -110,6 +105,9 @@ class TeamPanel(Panel):
         self.table = record_table(self.model)
         self.table.setObjectName("team_table")
         self.table.setWordWrap(False)
+        # Nine columns beside the map: the numbers keep their width, names and money
+        # are elided (in full in their tooltips) rather than scrolled out of sight.
+        self.columns = ColumnFit(self.table, ELIDED, fill=COL_REP)
         self.hint = EmptyHint(self.table)
         self.table.activated.connect(lambda _i: self.open_agenda())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable())
@@ -134,22 +132,15 @@ class TeamPanel(Panel):
         left_layout.addWidget(self.table, 1)
         left_layout.addLayout(buttons)
 
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("team_tabs")
-        self.map_page = QWidget()
-        self.map_layout = QVBoxLayout(self.map_page)
-        self.map_layout.setContentsMargins(0, 0, 0, 0)
-        self.route_page = QWidget()
-        self.route_layout = QVBoxLayout(self.route_page)
-        self.route_layout.setContentsMargins(0, 0, 0, 0)
-        self.tabs.addTab(self.map_page, self.tr("Map"))
-        self.tabs.addTab(self.route_page, self.tr("Route"))
-        self.tabs.currentChanged.connect(lambda _i: self._build_tab())
+        self.tabs = TeamTabs(ctx, self.colour.currentData())
+        self.colour.currentIndexChanged.connect(
+            lambda _i: self.tabs.set_color_by(self.colour.currentData())
+        )
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.tabs)
-        # The map and the route planner need the room; the table's nine columns fit in less.
+        # The map and the route planner need the room; the table's columns fit in less.
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([560, 640])
@@ -171,7 +162,17 @@ class TeamPanel(Panel):
     def _reload_map(self) -> None:
         if self.map is not None and self._map_stale:
             self._map_stale = False
-            self.map.reload()
+            self.tabs.reload_map()
+
+    @property
+    def map(self) -> MapPanel | None:
+        """The team map, once its tab has been shown."""
+        return self.tabs.map
+
+    @property
+    def route(self) -> RepRoutePlanner | None:
+        """The route planner, once it has been needed."""
+        return self.tabs.route
 
     def run_now(self) -> None:
         self._timer.stop()
@@ -185,12 +186,12 @@ class TeamPanel(Panel):
             # thread for seconds.
             self._warmed = True
             self.ctx.bg.read(
-                _import_route_planner, lambda _r: self._build_tab(), priority=-1, owner=self
+                _import_route_planner, lambda _r: self.tabs.build_current(), priority=-1, owner=self
             )
         if self._stale:
             self._timer.start(0)
         self._reload_map()
-        self._build_tab()
+        self.tabs.build_current()
 
     def _run(self) -> None:
         self._stale = False
@@ -208,7 +209,7 @@ class TeamPanel(Panel):
             return  # the figures changed again meanwhile
         selected = self.selected_rep()
         self.model.set_rows(rows)
-        self.table.resizeColumnsToContents()
+        self.columns.fit()
         self.hint.show_hint(
             None
             if rows
@@ -257,53 +258,7 @@ class TeamPanel(Panel):
         if rep is not None and rep.rep_id is not None:
             self.ctx.open_agenda.emit(rep.rep_id, rep.label)
 
-    # --- the map and the route -------------------------------------------------------------
-
-    def _build_tab(self) -> None:
-        if not self.isVisible():
-            return
-        if self.tabs.currentWidget() is self.map_page:
-            self._build_map()
-        elif ROUTE_MODULE in sys.modules:
-            self._build_route()
-        # else: built when the worker has imported the planner (see showEvent)
-
-    def _build_map(self) -> None:
-        if self.map is not None:
-            return
-        from fieldapp.ui.map_panel import MapPanel  # QtWebEngine + folium: ~0.8 s, once
-
-        def reader(job: Any, done: Any) -> None:
-            self.ctx.bg.read(job, done, owner=self)
-
-        self.map = MapPanel(
-            self.ctx.data_dir, self.map_page, color_by=self.colour.currentData(), reader=reader
-        )
-        self.map.account_activated.connect(self.ctx.open_account)
-        self.map.selection_changed.connect(self._lassoed)
-        self.map_layout.addWidget(self.map)
-        if self.route is not None:
-            self.route.plan_changed.connect(self.map.show_plan)
-
-    def _build_route(self) -> RepRoutePlanner:
-        if self.route is None:
-            from fieldapp.ui.team_route import RepRoutePlanner  # VROOM
-
-            self.route = RepRoutePlanner(self.ctx, self.route_page)
-            self.route_layout.addWidget(self.route)
-            if self.map is not None:
-                self.route.plan_changed.connect(self.map.show_plan)
-        return self.route
-
-    def _recolour(self) -> None:
-        if self.map is not None:
-            self.map.set_color_by(self.colour.currentData())
-
-    def _lassoed(self, ids: list[str]) -> None:
-        route = self._build_route()
-        route.add_accounts(ids)
-        self.tabs.setCurrentWidget(self.route_page)
-        self.ctx.tell(self.tr("%1 account(s) added to the route").replace("%1", str(len(ids))))
+    # --- the route -----------------------------------------------------------------------
 
     def plan_route(self, day: date | None = None) -> None:
         """A new day for the selected rep: their start, their accounts due for a visit."""
@@ -311,10 +266,10 @@ class TeamPanel(Panel):
         if rep is None or rep.rep_id is None:
             return
         rep_id, name, data_dir = rep.rep_id, rep.label, self.ctx.data_dir
-        route = self._build_route()
+        route = self.tabs.route_planner()
         if day is not None:
             route.date.setDate(fmt.qdate(day))
-        self.tabs.setCurrentWidget(self.route_page)
+        self.tabs.setCurrentWidget(self.tabs.route_page)
 
         def start(session: Session) -> tuple[Home | None, list[str]]:
             # Routing and geocoding load on first use, not with the window.
@@ -384,8 +339,7 @@ class TeamPanel(Panel):
 
     def close_map(self) -> None:
         """Release the web view's workers and files (the window calls this on close)."""
-        if self.map is not None:
-            self.map.close_panel()
+        self.tabs.close_map()
 
     # --- layout memory --------------------------------------------------------------------
 

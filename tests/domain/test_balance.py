@@ -1,13 +1,16 @@
-"""The balance suggestion: the spread of the measure shrinks, territories stay in one piece."""
+"""The balance suggestion: the spread of the measure shrinks, territories keep their pieces."""
 
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 import pytest
 
 from fieldapp.domain.balance import (
+    Cancelled,
     Spot,
+    Suggestion,
     neighbours,
     pieces,
     rep_loads,
@@ -40,6 +43,23 @@ def pieces_by_territory(spots: list[Spot], where: dict[str, str | None]) -> dict
     return {t: pieces(m, graph) for t, m in members.items()}
 
 
+def along_boundaries(spots: list[Spot], result: Suggestion) -> None:
+    """Each step, made in order, moves an account into a territory it borders then, and
+    the steps end where the moves say (one per account that changes territory)."""
+    placed = [s for s in spots if s.lat is not None and s.lon is not None]
+    graph = neighbours([(s.lat, s.lon) for s in placed])  # type: ignore[misc]
+    index = {s.id: i for i, s in enumerate(placed)}
+    where = {s.id: s.territory for s in spots}
+    for step in result.steps:
+        i = index[step.account]  # an unplaced account never moves (KeyError)
+        assert where[step.account] == step.from_territory
+        assert any(where[placed[j].id] == step.to_territory for j in graph[i]), step
+        where[step.account] = step.to_territory
+    assert where == territories_after(spots, result.moves)
+    assert len({m.account for m in result.moves}) == len(result.moves)
+    assert all(where[m.account] != m.from_territory for m in result.moves)
+
+
 def test_score_is_the_coefficient_of_variation() -> None:
     assert score([5, 5, 5]) == 0
     assert score([0, 2]) == pytest.approx(1.0)
@@ -70,7 +90,60 @@ def test_two_uneven_territories_even_out_along_their_boundary() -> None:
     assert min(int(m.account[1:3]) for m in result.moves) >= 9
     after = territories_after(spots, result.moves)
     assert pieces_by_territory(spots, after) == {"West": 1, "East": 1}
+    along_boundaries(spots, result)
     assert suggest(spots, reps).moves == result.moves  # deterministic
+
+
+def test_load_travels_along_a_chain_of_territories() -> None:
+    # West 120, Middle 80, East 40 accounts in a row: 40 go West → Middle and 40 of
+    # Middle's own, on its far side, go on to East, so all end at 80.
+    owner = {c: "West" if c < 12 else ("Middle" if c < 20 else "East") for c in range(24)}
+    spots = grid(24, 10, owner)
+    reps = {"West": ["ana"], "Middle": ["ben"], "East": ["cleo"]}
+
+    result = suggest(spots, reps)
+
+    assert result.score_before == pytest.approx(0.408, abs=0.001)
+    assert result.after == {"ana": 80, "ben": 80, "cleo": 80} and result.score_after == 0
+    assert len(result.moves) == 80
+    ways = {(m.from_territory, m.to_territory) for m in result.moves}
+    assert ways == {("West", "Middle"), ("Middle", "East")}
+    # Each strip hugs its boundary: West gives its three columns next to Middle whole and
+    # 10 more from the two behind them; Middle the same on its side towards East.
+    columns = {w: Counter(int(m.account[1:3]) for m in result.moves if m.from_territory == w)
+               for w in ("West", "Middle")}  # fmt: skip
+    assert {c: columns["West"][c] for c in (9, 10, 11)} == {9: 10, 10: 10, 11: 10}
+    assert min(columns["West"]) == 7 and columns["West"][7] + columns["West"][8] == 10
+    assert {c: columns["Middle"][c] for c in (17, 18, 19)} == {17: 10, 18: 10, 19: 10}
+    assert min(columns["Middle"]) == 15
+    assert set(pieces_by_territory(spots, territories_after(spots, result.moves)).values()) == {1}
+    along_boundaries(spots, result)
+
+
+def test_uneven_seeded_territories_end_nearly_even_and_none_in_more_pieces() -> None:
+    # 3,000 accounts, each in the territory of the nearest of 12 random seeds: sizes
+    # from a few dozen to several hundred (score about 0.5). Even to within 5%.
+    rnd = random.Random(3)
+    seeds = [(50.9 + rnd.uniform(-0.2, 0.2), 6.9 + rnd.uniform(-0.3, 0.3)) for _ in range(12)]
+    spots = []
+    for i in range(3000):
+        lat, lon = 50.9 + rnd.uniform(-0.2, 0.2), 6.9 + rnd.uniform(-0.3, 0.3)
+        near = min(range(12), key=lambda k: (seeds[k][0] - lat) ** 2 + (seeds[k][1] - lon) ** 2)
+        spots.append(Spot(f"a{i:04d}", f"T{near:02d}", lat, lon, 1.0))
+    reps = {f"T{k:02d}": [f"rep{k:02d}"] for k in range(12)}
+    before = pieces_by_territory(spots, {s.id: s.territory for s in spots})
+
+    rounds: list[int] = []
+    result = suggest(spots, reps, progress=lambda done, _total: rounds.append(done))
+
+    assert result.score_before > 0.4 and result.score_after < 0.05
+    assert rounds == list(range(1, len(rounds) + 1)) and 1 <= len(rounds) <= 12
+    after = pieces_by_territory(spots, territories_after(spots, result.moves))
+    assert all(after.get(t, 0) <= n for t, n in before.items()), (before, after)
+    along_boundaries(spots, result)
+    # One round (the flow once) already does most of it.
+    once = suggest(spots, reps, max_rounds=1)
+    assert result.score_after <= once.score_after < result.score_before / 2
 
 
 def test_three_territories_by_pipeline_keep_contiguity_and_spread_shrinks() -> None:
@@ -85,9 +158,9 @@ def test_three_territories_by_pipeline_keep_contiguity_and_spread_shrinks() -> N
     assert spread < max(result.before.values()) - min(result.before.values())
     after = territories_after(spots, result.moves)
     assert set(pieces_by_territory(spots, after).values()) == {1}
-    assert len({m.account for m in result.moves}) == len(result.moves)  # each moves once
-    assert all(s.weight > 0 for s in spots if s.id in {m.account for m in result.moves})
-    assert rep_loads([s for s in spots], reps) == result.before
+    moved = [Spot(s.id, after[s.id], s.lat, s.lon, s.weight) for s in spots]
+    assert rep_loads(spots, reps) == result.before and rep_loads(moved, reps) == result.after
+    along_boundaries(spots, result)
 
 
 def test_a_territory_in_two_pieces_never_ends_in_more() -> None:
@@ -102,6 +175,7 @@ def test_a_territory_in_two_pieces_never_ends_in_more() -> None:
     assert result.score_after < result.score_before
     after = pieces_by_territory(spots, territories_after(spots, result.moves))
     assert after["North"] <= 2 and after["South"] == 1
+    along_boundaries(spots, result)
 
 
 def test_unplaced_accounts_count_but_never_move_and_limits_hold() -> None:
@@ -116,10 +190,21 @@ def test_unplaced_accounts_count_but_never_move_and_limits_hold() -> None:
 
     # Only the named territories take part; here only one, so nothing can move.
     assert suggest(spots, reps, territories=["West"]).moves == []
-    # A cap on the number of moves.
-    seen: list[int] = []
-    capped = suggest(spots, reps, max_moves=3, progress=lambda done, _total: seen.append(done))
-    assert len(capped.moves) == 3 and seen == [1, 2, 3]
+    along_boundaries(spots, result)
+
+
+def test_a_suggestion_stops_when_asked_to() -> None:
+    owner = {c: "West" if c < 14 else "East" for c in range(20)}
+    spots = grid(20, 10, owner)
+    asked: list[bool] = []
+
+    def cancelled() -> bool:
+        asked.append(True)
+        return True
+
+    with pytest.raises(Cancelled):
+        suggest(spots, {"West": ["ana"], "East": ["ben"]}, cancelled=cancelled)
+    assert asked == [True]
 
 
 def test_territories_with_the_same_reps_trade_nothing() -> None:

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 
 import pytest
 
+from fieldapp.maps import timeline
+from fieldapp.maps.day_plan import DayPlan, StopRequest
 from fieldapp.maps.matrix import MatrixProvider, StraightLine
-from fieldapp.maps.routing import DayPlan, StopRequest, _points, violations
+from fieldapp.maps.timeline import violations
 from fieldapp.store import services
 from fieldapp.store.db import Replica
 
@@ -50,7 +52,7 @@ def assert_feasible(plan: DayPlan, provider: MatrixProvider | None = None) -> No
     assert plan.feasible, plan.problems
     by_id = {s.account_id: s for s in req.stops}
     located = [s for s in req.stops if s.lat is not None and s.lon is not None]
-    m = (provider or StraightLine()).matrix(_points(req, located))
+    m = (provider or StraightLine()).matrix(timeline.points(req, located))
     index = {s.account_id: i + 2 for i, s in enumerate(located)}
     assert plan.leave >= req.day_start
     t, here = plan.leave, 0

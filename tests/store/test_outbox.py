@@ -301,6 +301,49 @@ def test_bulk_rows_store_datetimes_as_the_orm_does(replica: Replica) -> None:
     assert all(len(stamp) == len("2026-11-23 09:30:00.000000") for stamp in stamps)
 
 
+def test_bulk_rows_with_repeated_values_store_each_as_the_orm_does(replica: Replica) -> None:
+    """Values repeat in a batch (converted once each): every row still gets its own."""
+    from datetime import UTC, datetime, timedelta, timezone
+    from decimal import Decimal
+
+    from sqlalchemy import text
+
+    nine = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    # The same instant written in another zone, a later one, none; amounts alike.
+    times = [nine, nine.astimezone(timezone(timedelta(hours=2))), nine + timedelta(hours=1), None]
+    amounts = [Decimal("10.50"), Decimal("10.5"), Decimal("99"), None]
+    with replica.session() as s:
+        account = services.create(s, "accounts", {"name": "Repeat GmbH"})
+        rows = [
+            {"title": f"Call {i}", "due_at": times[i % 4], "account_id": account}
+            for i in range(400)
+        ]
+        deals = [
+            {"name": f"Deal {i}", "account_id": account, "stage": "Prospecting"}
+            | {"amount": amounts[i % 4]}
+            for i in range(400)
+        ]
+        tasks = services.bulk_create(
+            s, "tasks", [fields.clean("tasks", r, creating=True) for r in rows]
+        )
+        deal_ids = services.bulk_create(
+            s, "opportunities", [fields.clean("opportunities", d, creating=True) for d in deals]
+        )
+        expected_time = services.create(s, "tasks", dict(rows[2]))
+        expected_amount = services.create(s, "opportunities", dict(deals[0]))
+    with replica.read_session() as s:
+        due = dict(s.execute(text("SELECT id, due_at FROM tasks")).all())
+        cents = dict(s.execute(text("SELECT id, amount FROM opportunities")).all())
+    assert [due[t] for t in tasks[:4]] == [
+        "2026-11-23 09:30:00.000000",
+        "2026-11-23 09:30:00.000000",
+        due[expected_time],
+        None,
+    ]
+    assert [due[t] for t in tasks[4:8]] == [due[t] for t in tasks[:4]]
+    assert [cents[d] for d in deal_ids[:4]] == [cents[expected_amount], 1050, 9900, None]
+
+
 def test_only_text_columns_without_json_escapes_are_copied_as_they_are() -> None:
     from fieldapp.store.models import Account
 

@@ -230,6 +230,8 @@ def test_the_suggestion_evens_out_and_becomes_a_proposal(
         assert "3 now" not in tab.balance.score.text()
         with qtbot.waitSignal(tab.suggested, timeout=WAIT) as got:
             tab.balance.suggest_button.click()
+            assert tab.balance.cancel_button.isVisibleTo(tab)  # while it is worked out
+        assert not tab.balance.cancel_button.isVisibleTo(tab)
         suggestion = got.args[0]
         # 6 against 2: two of North's southernmost accounts go to South, 4 and 4.
         assert suggestion.after == {"alice": 4, "bob": 4}

@@ -61,7 +61,7 @@ def test_the_team_panel_follows_the_role_the_server_gives(
             if sees_team:
                 panel = window.panel("team")
                 assert isinstance(panel, TeamPanel)
-                panel.tabs.setCurrentWidget(panel.route_page)
+                panel.tabs.setCurrentWidget(panel.tabs.route_page)
                 with qtbot.waitSignal(panel.loaded, timeout=15_000):
                     window.show_panel("team")
                 (line,) = panel.model.rows

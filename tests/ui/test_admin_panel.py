@@ -4,6 +4,7 @@ by postcodes), reps and managers, users, drafts kept offline; who sees the panel
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from fieldapp.sync.territory_changes import TerritoryValues
 from fieldapp.sync.transport import Transport
 from fieldapp.ui import dialogs
 from fieldapp.ui.admin_panel import AdminPanel
+from fieldapp.ui.admin_territory_list import COL_NAME, COL_POSTCODES
 from fieldapp.ui.main_window import MainWindow
 from tests.syncutil import PASSWORD, ServerProcess, database_url
 from tests.ui.test_team_panel import shown_titles, signed_in_as
@@ -171,6 +173,40 @@ def test_before_reaching_the_server_the_list_is_the_last_syncs(
         ["N1", "N2"],
     )
     assert "last sync left them" in tab.waiting.text()
+
+
+def test_long_postcode_lists_leave_the_name_readable_at_1280_by_800(
+    qtbot: QtBot, replica: Replica, make_window: Callable[..., MainWindow]
+) -> None:
+    from fieldapp.store import services
+
+    signed_in_as(replica, "admin")
+    postcodes = ", ".join(str(50600 + i) for i in range(60))
+    name = "Rhein-Sieg-Kreis and Bergisches Land"
+    with replica.session() as s:
+        services.create(s, "territories", {"name": name, "postcodes": postcodes})
+        services.create(s, "territories", {"name": "Bonn", "postcodes": "531, 532"})
+    window = make_window()
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.role == "admin", timeout=CALL_MS)
+    panel = window.show_panel("admin")
+    assert isinstance(panel, AdminPanel)
+    tab = panel.territories
+    qtbot.waitUntil(lambda: len(tab.rows) == 2, timeout=CALL_MS)
+    settle(qtbot, panel)
+    table = tab.list.table
+    header = table.horizontalHeader()
+    qtbot.waitUntil(lambda: header.length() == table.viewport().width())
+    assert table.horizontalScrollBar().maximum() == 0  # no sideways scrolling
+    assert header.sectionSize(COL_NAME) >= table.sizeHintForColumn(COL_NAME)  # whole
+    assert header.sectionSize(COL_POSTCODES) < table.sizeHintForColumn(COL_POSTCODES)
+    rows = {table.item(i, COL_NAME).text(): i for i in range(table.rowCount())}  # type: ignore[union-attr]
+    cell = table.item(rows[name], COL_POSTCODES)
+    assert cell is not None and cell.toolTip() == cell.text() == postcodes  # in full
+    folder = os.environ.get("FIELDAPP_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        assert window.grab().save(str(Path(folder) / "admin-long-postcodes.png"))
 
 
 # --- territories ---------------------------------------------------------------------------

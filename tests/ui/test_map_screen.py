@@ -9,6 +9,7 @@ from fieldapp.ui.map_panel import MapPanel
 from fieldapp.ui.map_screen import MapScreen
 from fieldapp.ui.position import PositionProvider
 from tests.ui.builders import Demo
+from tests.ui_map.pages import lasso
 
 
 def test_map_is_built_when_shown_and_a_marker_click_opens_the_account(
@@ -33,7 +34,7 @@ def test_map_is_built_when_shown_and_a_marker_click_opens_the_account(
     accounts = window.panel("accounts")
     assert window.current_panel() is accounts
     qtbot.waitUntil(lambda: accounts.detail.account_id == target)  # type: ignore[attr-defined]
-    screen.map.bridge.lassoFinished("[[0, 0], [0, 90], [89, 90], [89, 0]]")
+    lasso(qtbot, screen.map, [[0, 0], [0, 90], [89, 90], [89, 0]])
     qtbot.waitUntil(lambda: "account(s) selected on the map" in window.statusBar().currentMessage())
 
     # The pin's popup: Add to route and Check in keep the map on screen.

@@ -18,6 +18,7 @@ from fieldapp.ui import solver_process
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.map_screen import MapScreen
 from tests.ui.builders import Demo
+from tests.ui_map.pages import lasso
 
 
 def _show_map(qtbot: QtBot, window: MainWindow) -> MapScreen:
@@ -39,7 +40,7 @@ def test_plan_a_day_from_the_map(
     # Tomorrow: on today's plan, re-optimising starts from the actual time of day.
     planner.date.setDate(QDate.currentDate().addDays(1))
     # A lasso around everything adds every located account as a stop.
-    screen.map.bridge.lassoFinished("[[-89, -179], [-89, 179], [89, 179], [89, -179]]")
+    lasso(qtbot, screen.map, [[-89, -179], [-89, 179], [89, 179], [89, -179]])
     qtbot.waitUntil(lambda: planner.stops.rowCount() == len(demo.accounts), timeout=10_000)
     # Keep the day realistic: eight stops, one of them a fixed appointment.
     planner.stops.selectAll()
@@ -135,9 +136,7 @@ def test_optimise_brings_the_route_into_view_and_reordering_keeps_the_users_view
     whole = _map_view(qtbot, screen)  # the demo's six cities, Aachen to Essen
     planner = screen.planner
     # Lasso the accounts in Cologne only.
-    screen.map.bridge.lassoFinished(
-        "[[50.88, 6.90], [50.88, 7.02], [50.975, 7.02], [50.975, 6.90]]"
-    )
+    lasso(qtbot, screen.map, [[50.88, 6.90], [50.88, 7.02], [50.975, 7.02], [50.975, 6.90]])
     qtbot.waitUntil(lambda: len(planner.stop_ids) >= 2, timeout=10_000)
     with (
         qtbot.waitSignal(screen.map.map_ready, timeout=30_000),

@@ -7,9 +7,11 @@ planned from the panel becomes their planned visits; the drill into a rep's agen
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -27,9 +29,18 @@ from fieldapp.ui import fmt, roles
 from fieldapp.ui.agenda_panel import AgendaPanel
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.panels import PANELS
-from fieldapp.ui.team_model import COLUMNS, TeamModel
+from fieldapp.ui.team_model import (
+    COL_OVERDUE,
+    COL_REP,
+    COL_WEEK,
+    COL_WEIGHTED,
+    COLUMNS,
+    ELIDED,
+    TeamModel,
+)
 from fieldapp.ui.team_panel import TeamPanel
 from tests.reports import fixture
+from tests.ui_map.pages import lasso
 
 ALL_TITLES = [spec.title for spec in PANELS]
 REP_TITLES = [spec.title for spec in PANELS if "rep" in spec.roles]
@@ -118,7 +129,7 @@ def test_an_empty_team_says_why(
     qtbot.waitUntil(lambda: window.role == "manager")
     panel = window.panel("team")
     assert isinstance(panel, TeamPanel)
-    panel.tabs.setCurrentWidget(panel.route_page)
+    panel.tabs.setCurrentWidget(panel.tabs.route_page)
     with qtbot.waitSignal(panel.loaded, timeout=15_000):
         window.show_panel("team")
     assert panel.model.rowCount() == 0
@@ -145,7 +156,7 @@ def test_team_figures_for_the_hand_counted_replica(
     panel = window.panel("team")
     assert isinstance(panel, TeamPanel)
     panel.today = date(2026, 3, 26)  # a Thursday; counted by hand in tests/reports
-    panel.tabs.setCurrentWidget(panel.route_page)  # the map has its own test
+    panel.tabs.setCurrentWidget(panel.tabs.route_page)  # the map has its own test
     with qtbot.waitSignal(panel.loaded, timeout=15_000):
         window.show_panel("team")
     ana, ben = _cells(panel.model, 0), _cells(panel.model, 1)
@@ -254,7 +265,7 @@ def test_plan_a_route_for_a_rep_and_open_their_agenda(
     qtbot.waitUntil(lambda: window.role == "manager")
     panel = window.panel("team")
     assert isinstance(panel, TeamPanel)
-    panel.tabs.setCurrentWidget(panel.route_page)
+    panel.tabs.setCurrentWidget(panel.tabs.route_page)
     with qtbot.waitSignal(panel.loaded, timeout=15_000):
         window.show_panel("team")
     panel.select_rep(ids["ana"])
@@ -269,7 +280,7 @@ def test_plan_a_route_for_a_rep_and_open_their_agenda(
     day = date.today() + timedelta(days=7)
     panel.plan_route(day)
     route = panel.route
-    assert route is not None and panel.tabs.currentWidget() is panel.route_page
+    assert route is not None and panel.tabs.currentWidget() is panel.tabs.route_page
     qtbot.waitUntil(lambda: len(route.stop_ids) == 5, timeout=10_000)
     assert set(route.stop_ids) == {ids[f"account{i}"] for i in range(1, 6)}  # hers only
     assert route.start.text() == "50.92000, 6.95000"
@@ -323,7 +334,7 @@ def test_a_rep_without_home_starts_at_the_territory_centre(
     qtbot.waitUntil(lambda: window.role == "admin")
     panel = window.panel("team")
     assert isinstance(panel, TeamPanel)
-    panel.tabs.setCurrentWidget(panel.route_page)
+    panel.tabs.setCurrentWidget(panel.tabs.route_page)
     with qtbot.waitSignal(panel.loaded, timeout=15_000):
         window.show_panel("team")
     panel.select_rep(ids["ana"])
@@ -371,7 +382,52 @@ def test_the_team_map_colours_by_rep_or_last_visit_and_feeds_the_route(
 
     # A lasso on the team map adds those accounts to the route being planned.
     panel.select_rep(ids["ben"])
-    panel.map.bridge.lassoFinished("[[50.7, 7.0], [50.7, 7.2], [50.8, 7.2], [50.8, 7.0]]")
+    lasso(qtbot, panel.map, [[50.7, 7.0], [50.7, 7.2], [50.8, 7.2], [50.8, 7.0]])
     route = panel.route
-    assert route is not None and panel.tabs.currentWidget() is panel.route_page
+    assert route is not None and panel.tabs.currentWidget() is panel.tabs.route_page
     qtbot.waitUntil(lambda: set(route.stop_ids) == {ids["account6"], ids["account7"]})
+
+
+def test_the_team_table_fits_beside_the_map_at_1280_by_800(
+    qtbot: QtBot, replica: Replica, make_window: Callable[..., MainWindow]
+) -> None:
+    fixture.build(replica)  # Ben's forecast is in two currencies: the widest cells
+    signed_in_as(replica, "manager")
+    window = make_window()
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.role == "manager")
+    panel = window.panel("team")
+    assert isinstance(panel, TeamPanel)
+    panel.today = date(2026, 3, 26)
+    panel.tabs.setCurrentWidget(panel.tabs.route_page)
+    with qtbot.waitSignal(panel.loaded, timeout=15_000):
+        window.show_panel("team")
+    table, header, model = panel.table, panel.table.horizontalHeader(), panel.model
+    qtbot.waitUntil(lambda: header.length() == table.viewport().width())
+    assert table.horizontalScrollBar().maximum() == 0  # nothing to scroll to
+    # Names and numbers are whole; a cut amount is in full in its tooltip.
+    for column in range(model.columnCount()):
+        if column not in ELIDED:
+            assert header.sectionSize(column) >= table.sizeHintForColumn(column), column
+    assert header.sectionSize(COL_REP) >= table.sizeHintForColumn(COL_REP)
+    ben = model.row_of(next(r.rep_id for r in model.rows if r.label == "Ben Braun") or "")
+    assert ben is not None
+    forecast = model.index(ben, COL_WEIGHTED)
+    assert model.data(forecast, Qt.ItemDataRole.ToolTipRole) == model.data(forecast)
+    # The short headers say in their tooltips what they count.
+    assert model.headerData(COL_WEEK, Qt.Orientation.Horizontal) == "Week"
+    assert model.headerData(COL_WEEK, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) == (
+        "Visits this week"
+    )
+    # Dragged narrower, the long texts give way first and the numbers stay readable.
+    panel.splitter.setSizes([380, 820])
+    qtbot.waitUntil(
+        lambda: header.sectionSize(COL_WEIGHTED) < table.sizeHintForColumn(COL_WEIGHTED)
+    )
+    assert header.sectionSize(COL_OVERDUE) >= table.sizeHintForColumn(COL_OVERDUE)
+    folder = os.environ.get("FIELDAPP_SCREENSHOTS")
+    if folder:
+        panel.splitter.setSizes([560, 640])
+        qtbot.waitUntil(lambda: header.length() == table.viewport().width())
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        assert window.grab().save(str(Path(folder) / "33-team-table.png"))

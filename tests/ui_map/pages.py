@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from PySide6.QtWebEngineCore import (
@@ -61,3 +62,15 @@ def accounts(replica: Replica, n: int) -> list[str]:
     ]
     with replica.session() as session:
         return services.bulk_create(session, "accounts", rows)
+
+
+def lasso(qtbot: QtBot, panel: Any, ring: list[list[float]]) -> None:
+    """Draw a lasso on ``panel``'s page (a MapPanel) once its markers are in, as a drag
+    would: the page picks the markers inside and tells the app."""
+
+    def ready() -> bool:
+        script = "!!(window.fieldappState && fieldappState.ready && window.fieldappBridge)"
+        return bool(js(qtbot, panel.web_page, script))
+
+    qtbot.waitUntil(ready, timeout=LOAD_MS)
+    js(qtbot, panel.web_page, f"fieldappLasso({json.dumps(ring)}); 1")

@@ -26,10 +26,10 @@ def test_markers_arrive_in_batches_and_the_map_answers_a_click_before_the_last(
     gate = threading.Event()
     put_batch = feeds.MarkerFeed.put_batch
 
-    def held(feed: feeds.MarkerFeed, encoded: bytes, places: list[Any]) -> None:
+    def held(feed: feeds.MarkerFeed, encoded: bytes) -> None:
         if feed.batch_count == 9:
             gate.wait(LOAD_MS / 1000)
-        put_batch(feed, encoded, places)
+        put_batch(feed, encoded)
 
     monkeypatch.setattr(feeds.MarkerFeed, "put_batch", held)
     loaded: list[tuple[int, int]] = []

@@ -242,17 +242,19 @@
       legend.addTo(map);
     }
 
-    // Lasso: press the button, then drag a shape around the accounts.
+    // Lasso: press the button, then drag a shape around the accounts. The page picks
+    // the markers it shows (the app keeps no copy of them) and tells the app both the
+    // shape (the Admin map draws territories with it) and what it caught.
     function select(ring) {
       var ids = [];
+      for (var k = 0; k < rows.length; k++) {
+        if (pointInPolygon(rows[k][1], rows[k][2], ring)) { ids.push(rows[k][0]); }
+      }
+      state.selected = ids;
+      window.fieldappHighlight(ids);
       if (window.fieldappBridge) {
         window.fieldappBridge.lassoFinished(JSON.stringify(ring));
-      } else {
-        for (var k = 0; k < rows.length; k++) {
-          if (pointInPolygon(rows[k][1], rows[k][2], ring)) { ids.push(rows[k][0]); }
-        }
-        state.selected = ids;
-        window.fieldappHighlight(ids);
+        window.fieldappBridge.lassoSelected(JSON.stringify(ids));
       }
       return ids;
     }

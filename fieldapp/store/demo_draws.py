@@ -1,0 +1,82 @@
+"""The demo's random choices: one seeded stream, so a seed and a day give the same data."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
+
+from fieldapp.store.demo_words import FIRST_NAMES, SURNAMES
+
+T = TypeVar("T")
+
+# uuid.UUID(int=n, version=4) sets these bits: the variant (10) and the version (4).
+_V4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+_V4_SET = (0x8000 << 48) | (0x4 << 76)
+_QUARTERS = (0, 15, 30, 45)
+
+
+class Draws:
+    """One seeded stream of choices for the whole demo, ids included.
+
+    ``pick`` and ``between`` draw from ``random()`` directly: ``Random.choice`` and
+    ``randint`` go through ``randrange``'s rejection sampling in Python, ~4x the cost,
+    and the demo makes ~40 draws per account.
+    """
+
+    def __init__(self, seed: int, today: date) -> None:
+        self.rng = random.Random(seed)
+        self.random = self.rng.random
+        self.today = today
+        # Times of day as local wall-clock times, in UTC: a few thousand distinct ones
+        # for any number of accounts, and the zone conversion is the costly part.
+        self._times: dict[tuple[int, int, int], datetime] = {}
+
+    def pick(self, options: Sequence[T]) -> T:
+        return options[int(self.random() * len(options))]
+
+    def between(self, low: int, high: int) -> int:
+        """An integer from ``low`` to ``high``, both included."""
+        return low + int(self.random() * (high - low + 1))
+
+    def chance(self, probability: float) -> bool:
+        return self.random() < probability
+
+    def weighted(self, options: Sequence[T], weights: Sequence[float]) -> T:
+        left = self.random() * sum(weights)
+        for option, weight in zip(options, weights, strict=True):
+            left -= weight
+            if left < 0:
+                return option
+        return options[-1]
+
+    def id(self) -> str:
+        """A random (version 4) UUID, as ``str(uuid.UUID(int=..., version=4))`` writes it.
+
+        Formatted here rather than by the uuid module, whose constructor checks and
+        ``__str__`` were a tenth of generating the demo (five ids per account).
+        """
+        digits = f"{(self.rng.getrandbits(128) & _V4_CLEAR) | _V4_SET:032x}"
+        return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+    def phone(self) -> str:
+        return f"+49 {self.between(200, 9999)} {self.between(100000, 9999999)}"
+
+    def mobile(self) -> str:
+        return f"+49 1{self.between(51, 79)} {self.between(1000000, 99999999)}"
+
+    def person(self) -> tuple[str, str]:
+        return self.pick(FIRST_NAMES), self.pick(SURNAMES)
+
+    def when(self, days_from_today: float, hour: int = 9) -> datetime:
+        """A quarter past (or to, or on) ``hour`` o'clock local time, that many days on."""
+        key = (math.floor(days_from_today), hour, self.pick(_QUARTERS))
+        found = self._times.get(key)
+        if found is None:
+            days, hour, minute = key
+            day = self.today + timedelta(days=days)
+            found = datetime.combine(day, time(hour, minute)).astimezone(UTC)
+            self._times[key] = found
+        return found
