@@ -35,7 +35,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_ui.common import Heartbeat, qt_app, wait
+from benchmarks.bench_ui.common import CollectorWatch, Heartbeat, qt_app, wait
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -186,7 +186,7 @@ def in_the_app(data_dir: Path, runs: int) -> dict[str, Any]:
     # Start-up first (every panel the role shows is built, one per event-loop turn, and
     # loads, over this replica's 1M visits and 20k tasks), under its own heartbeat: the
     # figures below are the agenda's, not the other panels'.
-    heartbeat = Heartbeat()
+    heartbeat, collector = Heartbeat(), CollectorWatch()
     wait(
         lambda: (
             all(s.key in window.panels for s in window.specs if window.allowed(s))
@@ -194,9 +194,13 @@ def in_the_app(data_dir: Path, runs: int) -> dict[str, Any]:
         ),
         timeout=120,
     )
-    startup = {"startup_stall_ms": heartbeat.stop(), "startup_busy": heartbeat.busy_text()}
+    startup = {
+        "startup_stall_ms": heartbeat.stop(),
+        "startup_busy": heartbeat.busy_text(),
+        "startup_collections": collector.stop(),
+    }
 
-    heartbeat = Heartbeat()
+    heartbeat, collector = Heartbeat(), CollectorWatch()
 
     # Opening an Agenda: the panel is built, finds whose agenda it is, reads the
     # week and paints it (the window's own was built at start-up; this is a second
@@ -253,6 +257,7 @@ def in_the_app(data_dir: Path, runs: int) -> dict[str, Any]:
     everyone_items = len(panel.view.visits)
     wait(lambda: window.bg.pending() == 0)
     heartbeat.stop()
+    collections = collector.stop()
     visible = len(panel.view.visits)
     window.shutdown()
     replica.close()
@@ -263,6 +268,7 @@ def in_the_app(data_dir: Path, runs: int) -> dict[str, Any]:
         **startup,
         "worst_stall_ms": heartbeat.worst,
         "worst_stall_busy": heartbeat.busy_text(),
+        "collections": collections,
         "everyone_ms": everyone,
         "everyone_items": everyone_items,
         "items_last_week": visible,
@@ -323,12 +329,14 @@ def main(argv: list[str] | None = None) -> int:
             "",
             ui["worst_stall_busy"],
         ),
+        ("  … longest garbage collection meanwhile", "", ui["collections"]),
         (
             "longest GUI-thread stall, start-up (all panels)",
             "≤ 100 ms",
             f"{ui['startup_stall_ms']} ms",
         ),
         ("  … of which on the CPU: the GUI thread", "", ui["startup_busy"]),
+        ("  … longest garbage collection meanwhile", "", ui["startup_collections"]),
     ]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{os.cpu_count()} CPUs, load average {load:.1f} when measured ({datetime.now():%H:%M})")

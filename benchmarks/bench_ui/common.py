@@ -116,6 +116,36 @@ class Heartbeat:
         return f"{self.worst_cpu_ms} ms (the whole app {self.worst_app_ms} ms)"
 
 
+class CollectorWatch:
+    """The longest pass of Python's cyclic garbage collector while it watches (CPU ms).
+
+    A pass holds the interpreter lock throughout, in whichever thread ran it: the GUI
+    thread cannot run meanwhile, however idle the machine (see fieldapp/ui/collector.py).
+    """
+
+    def __init__(self) -> None:
+        import gc
+
+        self.longest_ms = 0.0
+        self.full_passes = 0
+        self._started = 0.0
+        gc.callbacks.insert(0, self._pass)
+
+    def _pass(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.thread_time()
+            return
+        self.longest_ms = max(self.longest_ms, (time.thread_time() - self._started) * 1000)
+        self.full_passes += info.get("generation") == 2
+
+    def stop(self) -> str:
+        """Stop watching; what it saw, in words."""
+        import gc
+
+        gc.callbacks.remove(self._pass)
+        return f"{self.longest_ms:.0f} ms CPU ({self.full_passes} full passes)"
+
+
 def print_rows(rows: list[tuple[str, str, str]]) -> None:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{os.cpu_count()} CPUs, load average {load:.1f} when measured")

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_ui.common import Heartbeat, open_window, qt_app, wait
+from benchmarks.bench_ui.common import CollectorWatch, Heartbeat, open_window, qt_app, wait
 
 
 def reports_stall(data_dir: Path) -> dict[str, Any]:
@@ -25,7 +25,7 @@ def reports_stall(data_dir: Path) -> dict[str, Any]:
     runs = [0]
     panel.shown.connect(lambda: runs.__setitem__(0, runs[0] + 1))
     wait(lambda: runs[0] > 0 and window.bg.pending() == 0)
-    heartbeat = Heartbeat()
+    heartbeat, collector = Heartbeat(), CollectorWatch()
     started = time.perf_counter()
     for period in ("this_quarter", "all"):
         for kind, groupings in GROUPINGS.items():
@@ -41,6 +41,7 @@ def reports_stall(data_dir: Path) -> dict[str, Any]:
     panel.export_pdf(pdf)
     wait(lambda: pdf.exists() and window.bg.pending() == 0, timeout=60)
     worst = heartbeat.stop()
+    collections = collector.stop()
     elapsed = time.perf_counter() - started
     window.shutdown()
     replica.close()
@@ -49,6 +50,7 @@ def reports_stall(data_dir: Path) -> dict[str, Any]:
         "reports_seconds": elapsed,
         "reports_worst_stall_ms": worst,
         "reports_worst_busy": heartbeat.busy_text(),
+        "reports_collections": collections,
     }
 
 
@@ -60,5 +62,6 @@ def rows(f: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"{f['reports_worst_stall_ms']} ms",
         ),
         ("  … of which on the CPU: the GUI thread", "", f["reports_worst_busy"]),
+        ("  … longest garbage collection meanwhile", "", f["reports_collections"]),
         (f"  … {f['reports_runs']} reports and a PDF, in", "", f"{f['reports_seconds']:.1f} s"),
     ]

@@ -5,8 +5,9 @@ so the replica's store, the sync client and the central server can all import it
 import-linter contract keeps it that way. The wire types stay in
 :mod:`fieldapp.sync.protocol`.
 
-- :mod:`~fieldapp.domain.fields`: one declaration per entity (``SPECS``, ``clean``,
-  ``row_cleaner``, ``required_fields``, ``max_lengths``, ``references``);
+- :mod:`~fieldapp.domain.fields`: one declaration per entity (``SPECS``,
+  ``required_fields``, ``max_lengths``, ``references``); :mod:`~fieldapp.domain.cleaning`:
+  ``clean`` and ``row_cleaner`` check values by them;
   :mod:`~fieldapp.domain.documents`: ``check_document`` for a whole record in wire form;
   :mod:`~fieldapp.domain.values`: the closed value sets and defaults.
 - CSV imports: :mod:`~fieldapp.domain.csvfile`, :mod:`~fieldapp.domain.headers`,

@@ -19,7 +19,8 @@ from datetime import datetime
 from typing import Any
 
 from fieldapp.domain import parse as p
-from fieldapp.domain.fields import SPECS, Field, check_record, entity_fields
+from fieldapp.domain.cleaning import check_record
+from fieldapp.domain.fields import SPECS, Field, entity_fields
 from fieldapp.domain.wire import to_wire
 from fieldapp.errors import FieldError, ValidationError
 

@@ -16,8 +16,9 @@ import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from fieldapp.domain import parse as p
+from fieldapp.domain.cleaning import row_cleaner
 from fieldapp.domain.csvfile import unescape_formula
-from fieldapp.domain.fields import SPECS, row_cleaner
+from fieldapp.domain.fields import SPECS
 from fieldapp.domain.headers import ALIASES, ID, LINKS, map_columns
 from fieldapp.domain.matching import (
     KEY_FIELDS,

@@ -10,10 +10,10 @@ ones they own elsewhere (fieldapp.store.territory_reps); a territory's, the ones
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, case, func, select, type_coerce
+from sqlalchemy import ColumnElement, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from fieldapp.domain.reports import (
@@ -21,8 +21,10 @@ from fieldapp.domain.reports import (
     CoverageRow,
     ReportFilter,
 )
+from fieldapp.domain.visits import DEFAULT_FREQUENCY_DAYS
 from fieldapp.reports import filtering, people
-from fieldapp.store.models import Account, Visit
+from fieldapp.store.last_visits import last_visit_before, with_last_visits
+from fieldapp.store.models import Account
 from fieldapp.store.territory_reps import account_rep
 from fieldapp.store.types import UTCDateTime
 
@@ -36,24 +38,6 @@ def _accounts(flt: ReportFilter, rep: Any) -> list[ColumnElement[bool]]:
     return conds
 
 
-def _last_visit(until: datetime) -> Any:
-    """The account's last visit done before ``until``, as the stored text (or NULL).
-
-    Text, not a datetime, so that SQL compares it with the cutoff as stored. One seek
-    in ``ix_visits_account_checkin`` (store migration 0007) per account.
-    """
-    return (
-        select(func.max(type_coerce(Visit.checkin_at, String)))
-        .where(
-            Visit.account_id == Account.id,
-            Visit.deleted_at.is_(None),
-            Visit.checkin_at.is_not(None),
-            Visit.checkin_at < until,
-        )
-        .scalar_subquery()
-    )
-
-
 def _states(flt: ReportFilter, until: datetime, rep: Any, *columns: Any) -> Any:
     """Per active account: ``columns``, its last visit and its cutoff, as a CTE.
 
@@ -61,8 +45,9 @@ def _states(flt: ReportFilter, until: datetime, rep: Any, *columns: Any) -> Any:
     subquery would run once for every mention of it there.
     """
     cutoff = _cutoff(until)
+    query = select(*columns, last_visit_before(until).label("last"), cutoff.label("cutoff"))
     return (
-        select(*columns, _last_visit(until).label("last"), cutoff.label("cutoff"))
+        with_last_visits(query)
         .where(*_accounts(flt, rep))
         .cte("states")
         .prefix_with("MATERIALIZED")
@@ -70,10 +55,20 @@ def _states(flt: ReportFilter, until: datetime, rep: Any, *columns: Any) -> Any:
 
 
 def _cutoff(until: datetime) -> Any:
-    """The moment before which an account's last visit makes it overdue, as SQL."""
-    frequency = filtering.visit_frequency()
-    # datetime() writes 'YYYY-MM-DD HH:MM:SS', which compares with the stored text.
-    return func.datetime(filtering.instant(until), func.printf("-%d days", frequency))
+    """The moment before which an account's last visit makes it overdue, as SQL.
+
+    Text as SQLite's datetime() writes it ('YYYY-MM-DD HH:MM:SS'), which compares
+    with the stored check-ins. Most accounts keep the default frequency: their cutoff
+    is worked out once here rather than by datetime() for each of them.
+    """
+    usual = (until - timedelta(days=DEFAULT_FREQUENCY_DAYS)).astimezone(UTC)
+    own = func.datetime(
+        filtering.instant(until), func.printf("-%d days", Account.visit_frequency_days)
+    )
+    return case(
+        (Account.visit_frequency_days.is_(None), usual.strftime("%Y-%m-%d %H:%M:%S")),
+        else_=own,
+    )
 
 
 def _as_of(flt: ReportFilter, today: date | None) -> date:

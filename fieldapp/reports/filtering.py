@@ -15,9 +15,7 @@ from sqlalchemy import ColumnElement, func, literal
 from sqlalchemy.orm import InstrumentedAttribute
 
 from fieldapp.domain.reports import GROUPINGS, ReportFilter
-from fieldapp.domain.visits import DEFAULT_FREQUENCY_DAYS
 from fieldapp.errors import FieldappError
-from fieldapp.store.models import Account
 from fieldapp.store.types import UTCDateTime
 
 # A column or an SQL expression over columns.
@@ -104,9 +102,3 @@ def months(first: date, last: date) -> list[str]:
 def next_month(day: date) -> date:
     """The first day of the month after ``day``'s."""
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-
-
-def visit_frequency() -> ColumnElement[int]:
-    """Each account's visit frequency in days, as SQL over ``accounts``: its own
-    ``visit_frequency_days``, or the default (fieldapp.domain.visits) where it has none."""
-    return func.coalesce(Account.visit_frequency_days, DEFAULT_FREQUENCY_DAYS)

@@ -19,7 +19,7 @@ from sqlalchemy import Dialect, Float, String, Table, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
-from fieldapp.store import ownership, search
+from fieldapp.store import last_visits, ownership, search
 from fieldapp.store.bulk_outbox import JSON_ESCAPED, outbox_for_inserted, plain_text_columns
 from fieldapp.store.db import defer_checkpoint
 from fieldapp.store.records import model_for
@@ -49,7 +49,11 @@ def bulk_create(
     if len(rows) >= search.BULK_INDEX_THRESHOLD:
         defer_checkpoint(session)
     before = session.execute(text(f"SELECT coalesce(max(rowid), 0) FROM {table.name}")).scalar_one()
-    with gc_paused(), search.deferred_index(session, table.name, len(rows)):
+    with (
+        gc_paused(),
+        search.deferred_index(session, table.name, len(rows)),
+        last_visits.deferred(session, table.name, len(rows)),
+    ):
         batch = _batch(session.connection().dialect, table, rows, now)
         _insert_many(session, table, batch)
     if outbox:

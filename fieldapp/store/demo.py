@@ -79,9 +79,9 @@ def fill(
 ) -> DemoSummary:
     """:func:`generate` in one transaction of ``replica``, the indexes built afterwards.
 
-    Updating a table's secondary indexes row by row, with random keys (the demo's
-    ids), touches a different page for nearly every row once they outgrow the page
-    cache; building each in one pass over the loaded rows is a sort (see
+    Updating a table's secondary indexes row by row, with keys in no order (times,
+    stages, coordinates), touches a different page for nearly every row once they
+    outgrow the page cache; building each in one pass over the loaded rows is a sort (see
     :func:`indexes_dropped`, which also puts them back if anything fails).
     The search index is still built once per write (:func:`bulk.bulk_create`): building
     it once at the end measured no cheaper.

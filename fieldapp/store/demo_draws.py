@@ -12,9 +12,6 @@ from fieldapp.store.demo_words import FIRST_NAMES, SURNAMES
 
 T = TypeVar("T")
 
-# uuid.UUID(int=n, version=4) sets these bits: the variant (10) and the version (4).
-_V4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
-_V4_SET = (0x8000 << 48) | (0x4 << 76)
 _QUARTERS = (0, 15, 30, 45)
 
 
@@ -33,6 +30,13 @@ class Draws:
         # Times of day as local wall-clock times, in UTC: a few thousand distinct ones
         # for any number of accounts, and the zone conversion is the costly part.
         self._times: dict[tuple[int, int, int], datetime] = {}
+        # Ids as the app makes them in bulk (types.IdBlock): UUIDv7s sharing a time (the
+        # start of ``today``) and seeded random bits, then a counter. Ids that sort in the
+        # order they are made land at the end of each primary-key index instead of on a
+        # random page of it.
+        midnight_ms = int(datetime.combine(today, time(), UTC).timestamp() * 1000)
+        self._id_head = f"{(midnight_ms << 16) | (0x7 << 12) | self.rng.getrandbits(12):016x}"
+        self._id_next = (0b10 << 62) | self.rng.getrandbits(40)
 
     def pick(self, options: Sequence[T]) -> T:
         return options[int(self.random() * len(options))]
@@ -53,12 +57,9 @@ class Draws:
         return options[-1]
 
     def id(self) -> str:
-        """A random (version 4) UUID, as ``str(uuid.UUID(int=..., version=4))`` writes it.
-
-        Formatted here rather than by the uuid module, whose constructor checks and
-        ``__str__`` were a tenth of generating the demo (five ids per account).
-        """
-        digits = f"{(self.rng.getrandbits(128) & _V4_CLEAR) | _V4_SET:032x}"
+        """The next of the demo's UUIDv7s (each larger than the last)."""
+        digits = f"{self._id_head}{self._id_next:016x}"
+        self._id_next += 1
         return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
     def phone(self) -> str:

@@ -2,8 +2,8 @@
 
 The rule is :func:`fieldapp.domain.visits.visit_due_at` (last visit, or creation,
 plus the account's frequency, default 90 days); the SQL here applies the same rule
-so that 100k accounts are judged inside SQLite, one index seek of
-``ix_visits_account_checkin`` each.
+so that 100k accounts are judged inside SQLite, one seek each in the last visits
+SQLite keeps (fieldapp.store.last_visits).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, exists, func, literal, select
 from sqlalchemy.orm import Session
 
 from fieldapp.domain import visits as rules
-from fieldapp.store import services
+from fieldapp.store import last_visits, services
 from fieldapp.store.agenda import aware, local_midnight
 from fieldapp.store.models import Account, Visit
 from fieldapp.store.territory_reps import account_rep
@@ -27,12 +27,9 @@ DUE_LIMIT = 200
 
 
 def last_visit_at() -> Any:
-    """SQL: the account's last check-in (one seek of ix_visits_account_checkin)."""
-    return (
-        select(func.max(Visit.checkin_at))
-        .where(Visit.account_id == Account.id, Visit.deleted_at.is_(None))
-        .scalar_subquery()
-    )
+    """SQL: the account's last check-in (one seek of the kept last visits,
+    fieldapp.store.last_visits)."""
+    return last_visits.last_visit_at()
 
 
 def has_planned_visit(since: datetime) -> ColumnElement[bool]:

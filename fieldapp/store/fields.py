@@ -7,20 +7,18 @@ importing them from here.
 
 from __future__ import annotations
 
+from fieldapp.domain.cleaning import check_record, clean, row_cleaner
 from fieldapp.domain.fields import (
     BOOKKEEPING,
     SPECS,
     SYSTEM,
     Field,
     Parser,
-    check_record,
-    clean,
     entity_fields,
     max_lengths,
     referenced_entity,
     references,
     required_fields,
-    row_cleaner,
 )
 from fieldapp.domain.parse import default_phone_region
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
-from fieldapp.store import search
+from fieldapp.store import last_visits, search
 from fieldapp.store.db import Replica
 from fieldapp.store.models import Outbox
 from fieldapp.store.types import utcnow
@@ -117,6 +117,7 @@ def _apply_rows(
                 with (
                     conn.begin_nested(),
                     search.deferred_index(conn, plan.table.name, len(plain)),
+                    last_visits.deferred(conn, plan.table.name, len(plain)),
                 ):
                     conn.exec_driver_sql(plan.stage_insert, plain)
                     conn.exec_driver_sql(plan.upsert_staged, {"now": now})

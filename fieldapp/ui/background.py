@@ -8,6 +8,10 @@ serialised on a pool of one thread, so two edits never race for SQLite's write l
 After a successful write the helper emits :attr:`Background.changed` with the entity
 names the write touched; views refresh from that notice instead of polling.
 
+Once :meth:`Background.shutdown` has run, work handed to it is dropped: a panel's
+timer firing while the window closes (the Agenda's due-list reload, a search's
+debounce) starts no read on a replica about to close.
+
 Usage::
 
     bg.read(lambda s: queries.account_rows(s, ids), on_rows, owner=self)
@@ -100,6 +104,8 @@ class Background(QObject):
         self._relay.finished.connect(self._deliver)
         self._ids = itertools.count(1)
         self._pending: dict[int, _Pending] = {}
+        self._closed = False
+        self.submitted = 0  # jobs taken so far (tests check that none start after shutdown)
         Background.instances.add(self)
 
     # -- public API -----------------------------------------------------------------
@@ -147,7 +153,8 @@ class Background(QObject):
         return len(self._pending)
 
     def shutdown(self, msecs: int = 10_000) -> bool:
-        """Stop taking queued work and wait for running jobs; True when all finished."""
+        """Drop queued work, take no more and wait for running jobs; True when all finished."""
+        self._closed = True
         self._reads.clear()
         self._writes.clear()
         ok = self._reads.waitForDone(msecs) and self._writes.waitForDone(msecs)
@@ -169,6 +176,10 @@ class Background(QObject):
         entities: frozenset[str],
         priority: int,
     ) -> None:
+        if self._closed:
+            log.debug("a job was handed to the background helper after its shutdown: dropped")
+            return
+        self.submitted += 1
         job_id = next(self._ids)
         self._pending[job_id] = _Pending(on_done, on_error, owner, entities)
         pool.start(_Runnable(job_id, job, self._relay), priority)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.store.db import Replica
 from fieldapp.store.private import private_file
-from fieldapp.ui import queries, roles, style, transfer_menu
+from fieldapp.ui import collector, queries, roles, style, transfer_menu
 from fieldapp.ui.accounts_panel import AccountsPanel
 from fieldapp.ui.agenda_panel import AgendaPanel
 from fieldapp.ui.background import Background
@@ -297,6 +297,8 @@ class MainWindow(QMainWindow):
         if missing:
             self.panel(missing[0])
             QTimer.singleShot(0, self._build_next)
+        else:
+            collector.keep_passes_short()  # start-up done: see collector.py
 
     def current_panel(self) -> Panel:
         return self.panel(self.specs[self.stack.currentIndex()].key)

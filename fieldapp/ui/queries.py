@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from fieldapp.store import agenda, refused, sandbox, scheduling, search, services
+from fieldapp.store import agenda, last_visits, refused, sandbox, scheduling, search, services
 from fieldapp.store.models import (
     Account,
     Contact,
@@ -54,11 +54,7 @@ class AccountFilter:
 
 
 def _last_visit() -> Any:
-    return (
-        select(func.max(Visit.checkin_at))
-        .where(Visit.account_id == Account.id, Visit.deleted_at.is_(None))
-        .scalar_subquery()
-    )
+    return last_visits.last_visit_at()
 
 
 def _conditions(flt: AccountFilter) -> list[ColumnElement[bool]]:

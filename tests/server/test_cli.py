@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fieldapp.server.cli import EXIT_BUG, guarded
+from fieldapp.server.cli_errors import EXIT_BUG, guarded
 
 DATA = Path(__file__).parent.parent / "data" / "csv"
 EXE = Path(sys.executable).parent / "fieldapp-server"

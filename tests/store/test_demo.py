@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -113,9 +112,15 @@ def test_fill_leaves_a_fully_indexed_replica(tmp_path: Path) -> None:
         replica.close()
 
 
-def test_demo_ids_are_what_the_uuid_module_makes() -> None:
-    """Draws.id formats its random UUIDs itself; the text must be uuid4's own."""
-    draws, same_stream = Draws(11, TODAY), random.Random(11)
-    for _ in range(2000):
-        expected = uuid.UUID(int=same_stream.getrandbits(128), version=4)
-        assert draws.id() == str(expected)
+def test_demo_ids_are_uuid7s_in_the_order_they_are_made() -> None:
+    """Draws.id formats its UUIDs itself: valid v7 text, increasing, the day's time in them."""
+    draws = Draws(11, TODAY)
+    ids = [draws.id() for _ in range(2000)]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    midnight_ms = int(datetime.combine(TODAY, datetime.min.time(), UTC).timestamp() * 1000)
+    for text in ids[::199]:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text
+        assert parsed.version == 7 and parsed.variant == uuid.RFC_4122
+        assert parsed.int >> 80 == midnight_ms
+    assert Draws(11, TODAY).id() == ids[0] != Draws(12, TODAY).id()

@@ -24,6 +24,7 @@ from fieldapp.sync import incoming
 from fieldapp.sync.engine import CATCH_UP_CHUNKS, Progress, SyncEngine
 from fieldapp.sync.errors import SyncError
 from fieldapp.sync.protocol import MAX_PULL_LIMIT
+from tests.store.test_last_visits import kept_and_asked
 from tests.sync.conftest import World
 from tests.sync.test_sync_flow import get, ids_of, setup_two_territories
 from tests.syncutil import index_names
@@ -259,3 +260,37 @@ def test_none_binds_as_null_through_a_registered_adapter(driver: Any) -> None:
         conn.execute("CREATE TABLE t (a, b)")
         conn.executemany("INSERT INTO t VALUES (?, ?)", [(None, 1), (2, None)])
         assert conn.execute("SELECT a IS NULL, b IS NULL FROM t").fetchall() == [(1, 0), (0, 1)]
+
+
+def test_pulled_visits_keep_their_accounts_last_visits(world: World) -> None:
+    """A big pull inserts visits in bulk (the last-visit trigger deferred, store.last_visits);
+    a later pull that moves a check-in earlier goes through the update trigger."""
+    t = setup_two_territories(world)
+    accounts = [str(uuid.uuid4()) for _ in range(3)]
+    for acc in accounts:
+        put_record(world, "accounts", acc, {"id": acc, "name": f"Visited {acc[:4]}",
+                   "territory_id": t["north"]}, territory=t["north"])  # fmt: skip
+    start = datetime(2030, 1, 1, 9, tzinfo=UTC)
+    latest = {}
+    for i in range(250):
+        vid, acc = str(uuid.uuid4()), accounts[i % 3]
+        at = start + timedelta(hours=i)
+        latest[acc] = (vid, at)
+        put_record(world, "visits", vid, {"id": vid, "account_id": acc,
+                   "checkin_at": at.isoformat()}, account=acc, territory=t["north"])  # fmt: skip
+    alice, engine = world.client("alice")
+    engine.sync()
+    kept, asked = kept_and_asked(alice)
+    assert kept == asked and len(kept) == 3
+
+    acc = accounts[0]
+    vid, last = latest[acc]
+    with world.db.session() as s:  # a new version of its latest visit, checked in earliest
+        record = s.get(Record, vid)
+        assert record is not None
+        record.data = json.dumps({"id": vid, "account_id": acc, "checkin_at": start.isoformat()})
+        record.version = next_seqs(s, 1)
+    engine.sync()
+    kept, asked = kept_and_asked(alice)
+    assert kept == asked
+    assert dict(kept)[acc] < last.replace(tzinfo=None).isoformat(" ", "microseconds")

@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from fieldapp.maps.settings import SETTINGS_FILE, MapSettings
 from fieldapp.store.db import Replica
+from fieldapp.ui import collector
 from fieldapp.ui.background import Background
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.web_scheme import register_scheme
@@ -61,6 +62,7 @@ def leaked_work(qtbot: QtBot, timeout_ms: int = DRAIN_MS) -> list[str]:
 def no_leaked_threads(qtbot: QtBot) -> Iterator[None]:
     """Fail the test when background work or a QThread outlives it."""
     yield
+    collector.stop()  # a window froze its objects (ui/collector.py): find them again
     problems = leaked_work(qtbot)
     for bg in [bg for bg in list(Background.instances) if shiboken6.isValid(bg)]:
         assert bg.shutdown(), "a background pool did not drain"

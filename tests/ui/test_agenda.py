@@ -16,7 +16,7 @@ from fieldapp.store.types import utcnow
 from fieldapp.ui import schedule_dialog
 from fieldapp.ui.agenda_due import ACCOUNT_ROLE
 from fieldapp.ui.agenda_layout import moment_at
-from fieldapp.ui.agenda_panel import AgendaPanel
+from fieldapp.ui.agenda_panel import DUE_RELOAD_MS, AgendaPanel
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.schedule_dialog import ScheduleDialog, ScheduleRequest
 from tests.ui.builders import Demo
@@ -486,3 +486,15 @@ def test_today_is_the_signed_in_users_day(replica: Replica, demo: Demo) -> None:
     assert mine in due and theirs not in due
     assert {t.id for t in reminders} & {mine, theirs} == {mine}
     assert {mine, theirs} <= {t.id for t in everything}  # the Tasks panel still lists all
+
+
+def test_closing_the_window_stops_the_due_lists_reload(qtbot: QtBot, window: MainWindow) -> None:
+    """A change notice arms the due list's reload timer; the window closing meanwhile
+    must not start that read on a replica about to close."""
+    panel = agenda_panel(qtbot, window)
+    qtbot.waitUntil(lambda: window.bg.pending() == 0)
+    panel.refresh()  # what a visits notice does: the week now, the due list in 250 ms
+    window.close()
+    taken = window.bg.submitted
+    qtbot.wait(DUE_RELOAD_MS * 3)
+    assert window.bg.submitted == taken

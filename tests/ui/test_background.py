@@ -82,3 +82,18 @@ def test_leak_check_catches_work_left_running(qtbot: QtBot, replica: Replica) ->
     ]
     assert leaked_work(qtbot, timeout_ms=3000) == []
     bg.shutdown()
+
+
+def test_no_job_starts_after_shutdown(qtbot: QtBot, replica: Replica) -> None:
+    bg = Background(replica)
+    done: list[int] = []
+    bg.read(lambda s: services.count(s, "accounts"), done.append)
+    qtbot.waitUntil(lambda: done == [0])
+    assert bg.shutdown()
+    taken = bg.submitted
+    bg.read(lambda s: services.count(s, "accounts"), done.append)
+    bg.write(lambda s: services.create(s, "accounts", {"name": "Late"}), {"accounts"})
+    qtbot.wait(200)
+    assert bg.submitted == taken and bg.pending() == 0 and done == [0]
+    with replica.read_session() as s:
+        assert services.count(s, "accounts") == 0  # the late write never ran
