@@ -1,7 +1,7 @@
 """Replica store figures at 100k accounts: bulk insert, CSV import, search, open.
 
 Run: ``python -m benchmarks.bench_store [--accounts N] [--queries Q] [--ab-rounds R]
-[--ab-only] [--cli-only] [--search-only] [--import-only]``. Prints one
+[--ab-only] [--cli-only] [--startup-only] [--search-only] [--import-only]``. Prints one
 line per figure (the CSV import of a million rows, with its peak memory, is
 ``benchmarks.bench_import``); the README and the issue notes quote them. Rates are given per
 wall-clock second and per CPU second: on a shared 2-core machine the second is the
@@ -271,6 +271,11 @@ def main() -> None:
     parser.add_argument("--ab-only", action="store_true", help="only the encryption A/B")
     parser.add_argument("--cli-only", action="store_true", help="only the command-line figures")
     parser.add_argument(
+        "--startup-only",
+        action="store_true",
+        help="only the start-up of a command (the replica bulk-filled, not by the demo)",
+    )
+    parser.add_argument(
         "--import-only", action="store_true", help="only the bulk insert and the CSV import"
     )
     parser.add_argument("--runs", type=int, default=7, help="runs per start-up figure")
@@ -288,6 +293,11 @@ def main() -> None:
                 services.bulk_create(session, "accounts", rows)
             replica.close()
             search_figures(base / "bulk", rows, args.queries, rng)
+            return
+        if args.startup_only:
+            env = startup.cli_env(base / "keyring.json")
+            startup.fill(base / "cli", rows, base / "keyring.json")
+            startup.print_startup(base / "cli", env, args.runs)
             return
         if not args.import_only:
             command_line(base, args.accounts, args.runs)

@@ -1,14 +1,15 @@
 """Desktop app figures on a 100k-account replica.
 
     python -m benchmarks.bench_ui [--accounts N] [--data-dir DIR] [--runs N]
-        [--only team|sync|pipeline|memory|places|reports]
+        [--only team|sync|pipeline|memory|places|reports|map|admin|restart|cold]
 
 Prints (each stall with how much of it the GUI thread was on the CPU, the rest being
 time spent waiting for a core on a loaded machine):
 - cold start to an interactive main window: a fresh Python process, from spawn until
   the window is shown with its landing page (Today) and status bar filled and painted;
-  target ≤ 1.0 s. Also shown: when the window first appeared, and when the account
-  list's 100k ids and first rows (loaded in the background meanwhile) arrived.
+  target ≤ 1.0 s (``--only cold``: this alone). Also shown: when the window first
+  appeared, and when the account list's 100k ids and first rows (loaded in the
+  background meanwhile) arrived.
 - keystroke to results in the account search: from a key press in the search field
   until the list shows the matching rows (painted); target ≤ 50 ms.
 - the longest GUI-thread stall while scrolling the whole list (page steps and thumb
@@ -36,13 +37,18 @@ time spent waiting for a core on a loaded machine):
   target ≤ 100 ms (``--only places``).
 - the longest GUI-thread stall in an admin's Admin panel (bench_ui/admin.py): both lists
   from a real server on loopback, the territory map of every account coloured by
-  territory, a territory made and sent; target ≤ 100 ms (``--only admin``).
+  territory, a territory made and sent; target ≤ 100 ms (``--only admin``); then its
+  Proposals tab (bench_ui/proposals.py): opened, and a proposal of 10k accounts previewed
+  against the server's territories and records; target ≤ 100 ms.
+- the app restarted on the Map panel, markers cached: from spawn to the window, to
+  the first markers and to the last, in wall and CPU time, five fresh processes
+  (bench_ui/restart.py); target ≤ 2 s to the first markers (``--only restart``).
 
 Runs offscreen unless QT_QPA_PLATFORM says otherwise. One module per measurement
 (``startup``, ``accounts``, ``reports``, ``team``, ``sync``, ``pipeline``, ``memory``,
-``places``, ``admin``), each with a ``rows()`` for the printed table; ``common`` holds the
-event-loop wait and the heartbeat they share, ``replica`` the benchmark replica, ``cli`` the
-command.
+``places``, ``admin``, ``map_panel``, ``restart``), each with a ``rows()`` for the
+printed table; ``common`` holds the event-loop wait and the heartbeat they share,
+``replica`` the benchmark replica, ``cli`` the command.
 """
 
 import os

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.bench_ui import proposals
 from benchmarks.bench_ui.common import Heartbeat, qt_app, wait
 
 PASSWORD = "benchmark-pass"
@@ -26,7 +27,7 @@ TERRITORIES = 8
 REPS = 50
 
 
-def _serve(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _serve(workdir: Path) -> tuple[subprocess.Popen[bytes], str, str, list[str]]:
     import socket
 
     import requests
@@ -40,6 +41,7 @@ def _serve(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     for i in range(REPS):
         admin.add_user(db, f"rep{i:02d}", PASSWORD, "rep")
     db.close()
+    territories = proposals.seed_server(url, TERRITORIES, REPS)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -51,7 +53,7 @@ def _serve(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     while time.monotonic() < end:
         try:
             if requests.get(base + "/health", timeout=5).ok:
-                return proc, base
+                return proc, base, url, territories
         except requests.RequestException:
             pass
         time.sleep(0.1)
@@ -59,8 +61,11 @@ def _serve(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("the benchmark server did not start")
 
 
-def _prepare(data_dir: Path, base: str) -> None:
-    """Territories with polygons on the replica copy, every account in one; signed in."""
+def _prepare(
+    data_dir: Path, base: str, server_ids: list[str]
+) -> list[tuple[str, float, float, str]]:
+    """Territories with polygons on the replica copy (the server's ids), every account in
+    one; signed in. Where each account went: (territory, latitude, longitude, id)."""
     from fieldapp.store import services
     from fieldapp.store.db import open_replica
     from fieldapp.sync import state
@@ -79,6 +84,12 @@ def _prepare(data_dir: Path, base: str) -> None:
                 ids.append(services.create(s, "territories", values))
         rng = random.Random(3)
         with replica.engine.begin() as conn:
+            # As a sync would have brought them: the server's territories, by its ids.
+            conn.exec_driver_sql(
+                "UPDATE territories SET id = ? WHERE id = ?",
+                list(zip(server_ids, ids, strict=True)),
+            )
+            ids = server_ids
             rows = [r[0] for r in conn.exec_driver_sql("SELECT id FROM accounts ORDER BY id")]
             # Each account inside its territory's strip (benchmark data, past the outbox).
             placed = []
@@ -98,6 +109,7 @@ def _prepare(data_dir: Path, base: str) -> None:
     transport = Transport(base)
     CREDENTIALS.save(base, "boss", transport.login("boss", PASSWORD).token)
     transport.close()
+    return placed
 
 
 def admin_stall(data_dir: Path) -> dict[str, Any]:
@@ -112,9 +124,10 @@ def admin_stall(data_dir: Path) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="fieldapp-bench-admin-"))
     copy = workdir / "data"
     shutil.copytree(data_dir, copy)
-    proc, base = _serve(workdir)
+    proc, base, url, territories = _serve(workdir)
     try:
-        _prepare(copy, base)
+        placed = _prepare(copy, base, territories)
+        proposals.server_accounts(url, placed)
         replica = open_replica(copy)
         settings = QSettings(str(workdir / "ui.ini"), QSettings.Format.IniFormat)
         window = MainWindow(replica, settings=settings)
@@ -157,6 +170,7 @@ def admin_stall(data_dir: Path) -> dict[str, Any]:
         wait(lambda: window.bg.pending() == 0, timeout=60)
         steps["select"] = heartbeat.lap_busy()
         heartbeat.stop()
+        previewed = proposals.preview_stall(window, proposals.moving(placed, territories))
         window.shutdown()
         replica.close()
         print("admin panel, longest stall per step (ms, GUI CPU, app CPU):", steps, flush=True)
@@ -175,6 +189,7 @@ def admin_stall(data_dir: Path) -> dict[str, Any]:
             "admin_markers": ready[0],
             "admin_create_s": create_s,
             "admin_territories": len(tab.rows),
+            **previewed,
         }
     finally:
         proc.terminate()
@@ -206,4 +221,5 @@ def rows(f: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"{f['admin_map_worst_ms']} ms (GUI CPU {f['admin_map_busy_ms']} ms)",
         ),
         (f"  … {f['admin_markers']:,} markers on the map in", "", f"{f['admin_map_s']:.1f} s"),
+        *proposals.rows(f),
     ]

@@ -16,6 +16,7 @@ from benchmarks.bench_ui import (
     pipeline,
     places,
     reports,
+    restart,
     startup,
     sync,
     team,
@@ -34,6 +35,8 @@ ONLY: dict[str, Callable[[Path], Rows]] = {
     "reports": lambda d: reports.rows(reports.reports_stall(d)),
     "map": lambda d: map_panel.rows(map_panel.map_figures(d)),
     "admin": lambda d: admin.rows(admin.admin_stall(d)),
+    "restart": lambda d: restart.rows(restart.restarts(d)),
+    "cold": lambda d: startup.rows([startup.cold_start(d) for _ in range(startup.RUNS)]),
 }
 
 
@@ -45,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=list(ONLY), help="run only this measurement")
     parser.add_argument("--cold-start-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--map-restart-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--restart-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--spawned", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.cold_start_child:
@@ -52,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.map_restart_child:
         map_panel.restart_child(args.map_restart_child, args.spawned)
+        return 0
+    if args.restart_child:
+        restart.restart_child(args.restart_child, args.spawned)
         return 0
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="fieldapp-bench-ui-"))
     t0 = time.perf_counter()

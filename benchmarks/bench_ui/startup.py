@@ -10,6 +10,8 @@ from pathlib import Path
 
 from benchmarks.bench_ui.common import run_child, wait
 
+RUNS = 3  # cold starts timed by ``--only cold``
+
 
 def cold_start_child(data_dir: Path, spawned: float) -> None:
     """Runs in a fresh process: open the app and report when it is interactive."""

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from fieldapp.maps import vrp
 from fieldapp.maps.day_plan import (
     DEFAULT_SERVICE_MINUTES,
     BreakRequest,
@@ -29,6 +29,11 @@ from fieldapp.maps.day_plan import (
 )
 from fieldapp.maps.matrix import MatrixProvider, StraightLine
 from fieldapp.maps.timeline import Geometry, points, timeline, violations
+
+if TYPE_CHECKING:
+    # The solvers (VROOM, PyVRP, with NumPy and pandas: ~0.5 s of imports) are loaded
+    # when a route is first optimised, not by everything that shows or retimes a plan.
+    from fieldapp.maps import vrp
 
 __all__ = [
     "DEFAULT_SERVICE_MINUTES",
@@ -102,15 +107,17 @@ def optimise(
     exploration_level: int | None = None,
     threads: int | None = None,
     time_limit_s: float | None = None,
-    solver: vrp.Solver = vrp.solve,
+    solver: vrp.Solver | None = None,
 ) -> DayPlan:
     """Order the request's stops with :func:`vrp.solve` (VROOM, then PyVRP) and time the day.
 
     VROOM searches at ``exploration_level`` (default :func:`exploration_for`); the
     whole search takes at most ``time_limit_s`` seconds (default :func:`time_budget`;
-    ``math.inf``: no limit). ``solver`` runs the search (the GUI runs it in a child
-    process, see ``ui/solver_process.py``).
+    ``math.inf``: no limit). ``solver`` runs the search (default :func:`vrp.solve`; the
+    GUI runs it in a child process, see ``ui/solver_process.py``).
     """
+    from fieldapp.maps import vrp
+
     if request.day_end <= request.day_start:
         raise RouteError("working hours end before they start")
     seen: set[str] = set()
@@ -152,7 +159,7 @@ def optimise(
             )
         ],
     )
-    solution = solver(
+    solution = (solver or vrp.solve)(
         problem,
         budget_s=time_budget(len(located)) if time_limit_s is None else time_limit_s,
         exploration_level=exploration_level or exploration_for(len(located)),
@@ -210,7 +217,7 @@ def reoptimise_from(
     current_position: int,
     now: int | None = None,
     provider: MatrixProvider | None = None,
-    solver: vrp.Solver = vrp.solve,
+    solver: vrp.Solver | None = None,
 ) -> DayPlan:
     """Mid-day: keep stops up to ``current_position``, re-plan the rest from there.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, BigInteger, Column, Connection, MetaData, String, Table, Text, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -10,7 +11,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from fieldapp.store import ownership
 from fieldapp.store.db import Replica
 from fieldapp.sync.errors import SyncError
-from fieldapp.sync.protocol import UserInfo
+
+if TYPE_CHECKING:  # the wire types (pydantic): not for reading the role at start-up
+    from fieldapp.sync.protocol import UserInfo
 
 metadata = MetaData()
 

@@ -36,8 +36,9 @@ if TYPE_CHECKING:
 from fieldapp.store import fields, services
 from fieldapp.ui import style
 from fieldapp.ui.background import user_message
+from fieldapp.ui.field_editors import AmountField
 from fieldapp.ui.panel import AppContext
-from fieldapp.ui.pickers import AccountPicker, AmountField
+from fieldapp.ui.pickers import AccountPicker
 
 ENTITIES = ("leads", "accounts", "contacts", "opportunities")
 

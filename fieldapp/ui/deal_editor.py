@@ -31,15 +31,10 @@ from sqlalchemy.orm import Session
 from fieldapp.store import deals, services
 from fieldapp.ui import dialogs, lookups, style
 from fieldapp.ui.background import user_message
+from fieldapp.ui.field_editors import AmountField, ChoiceField, DateField
 from fieldapp.ui.forms import RecordForm
 from fieldapp.ui.panel import AppContext
-from fieldapp.ui.pickers import (
-    AccountPicker,
-    AmountField,
-    ChoiceField,
-    ContactCombo,
-    DateField,
-)
+from fieldapp.ui.pickers import AccountPicker, ContactCombo
 
 ENTITIES = ("opportunities",)
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "PLN", "CZK", "SEK", "DKK", "NOK")

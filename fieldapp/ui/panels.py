@@ -5,55 +5,57 @@ add a :class:`PanelSpec` to :data:`PANELS` below (or call :func:`register` befor
 window is built). The window gives each panel it shows a Ctrl+<number> shortcut in this
 order. ``roles`` names who sees the panel (see :mod:`fieldapp.ui.roles`): the window
 hides the others' sidebar entries and shortcuts.
+
+A spec names its panel's module instead of importing it: the module is imported when
+the panel is first built, so a start on one panel does not pay for the others' imports
+(the Admin panel's route table alone brings in VROOM, pandas and NumPy).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from fieldapp.ui.accounts_panel import AccountsPanel
-from fieldapp.ui.admin_panel import AdminPanel
-from fieldapp.ui.agenda_panel import AgendaPanel
-from fieldapp.ui.conflicts_panel import ConflictsPanel
-from fieldapp.ui.contacts_panel import ContactsPanel
-from fieldapp.ui.leads_panel import LeadsPanel
-from fieldapp.ui.map_screen import MapScreen
-from fieldapp.ui.panel import AppContext, Panel
-from fieldapp.ui.pipeline_panel import PipelinePanel
-from fieldapp.ui.refused_panel import RefusedPanel
-from fieldapp.ui.reports_panel import ReportsPanel
 from fieldapp.ui.roles import ADMINS, EVERYONE, MANAGERS
-from fieldapp.ui.rules_panel import RulesPanel
-from fieldapp.ui.tasks_panel import TasksPanel
-from fieldapp.ui.team_panel import TeamPanel
-from fieldapp.ui.today_panel import TodayPanel
+
+if TYPE_CHECKING:
+    from fieldapp.ui.panel import AppContext, Panel
 
 
 @dataclass(frozen=True)
 class PanelSpec:
     key: str
     title: str
-    factory: Callable[[AppContext], Panel]
+    # "package.module:Class"; a bare module name is looked up in fieldapp.ui.
+    where: str
     roles: frozenset[str] = EVERYONE
+
+    def build(self, ctx: AppContext) -> Panel:
+        """Import the panel's module (the first time) and make the panel."""
+        module_name, _, class_name = self.where.partition(":")
+        if "." not in module_name:
+            module_name = f"fieldapp.ui.{module_name}"
+        panel: Panel = getattr(importlib.import_module(module_name), class_name)(ctx)
+        return panel
 
 
 PANELS: list[PanelSpec] = [
-    PanelSpec("today", "Today", TodayPanel),
-    PanelSpec("agenda", "Agenda", AgendaPanel),
-    PanelSpec("accounts", "Accounts", AccountsPanel),
-    PanelSpec("contacts", "Contacts", ContactsPanel),
-    PanelSpec("leads", "Leads", LeadsPanel),
-    PanelSpec("pipeline", "Pipeline", PipelinePanel),
-    PanelSpec("tasks", "Tasks", TasksPanel),
-    PanelSpec("map", "Map", MapScreen),
-    PanelSpec("reports", "Reports", ReportsPanel),
-    PanelSpec("team", "Team", TeamPanel, MANAGERS),
-    PanelSpec("admin", "Admin", AdminPanel, ADMINS),
-    PanelSpec("conflicts", "Conflicts", ConflictsPanel),
-    PanelSpec("refused", "Refused", RefusedPanel),
+    PanelSpec("today", "Today", "today_panel:TodayPanel"),
+    PanelSpec("agenda", "Agenda", "agenda_panel:AgendaPanel"),
+    PanelSpec("accounts", "Accounts", "accounts_panel:AccountsPanel"),
+    PanelSpec("contacts", "Contacts", "contacts_panel:ContactsPanel"),
+    PanelSpec("leads", "Leads", "leads_panel:LeadsPanel"),
+    PanelSpec("pipeline", "Pipeline", "pipeline_panel:PipelinePanel"),
+    PanelSpec("tasks", "Tasks", "tasks_panel:TasksPanel"),
+    PanelSpec("map", "Map", "map_screen:MapScreen"),
+    PanelSpec("reports", "Reports", "reports_panel:ReportsPanel"),
+    PanelSpec("team", "Team", "team_panel:TeamPanel", MANAGERS),
+    PanelSpec("admin", "Admin", "admin_panel:AdminPanel", ADMINS),
+    PanelSpec("conflicts", "Conflicts", "conflicts_panel:ConflictsPanel"),
+    PanelSpec("refused", "Refused", "refused_panel:RefusedPanel"),
     # Last: the panels before it keep their Ctrl+<number>.
-    PanelSpec("rules", "Rules", RulesPanel),
+    PanelSpec("rules", "Rules", "rules_panel:RulesPanel"),
 ]
 
 

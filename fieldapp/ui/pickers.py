@@ -1,45 +1,30 @@
-"""Editors for fields a line of text does not suit: records picked by search, dates.
+"""Records picked by search or from a list: an account, a contact of it, an owner.
 
 Each is a :class:`fieldapp.ui.forms.FieldEditor`, so a :class:`RecordForm` validates
-it with the store's rule like any field: the picker's text is the record id (or the
-ISO date) the rule parses, whatever the user sees.
+it with the store's rule like any field: the picker's text is the record id the rule
+parses, whatever the user sees. Dates, choices and amounts are
+:mod:`fieldapp.ui.field_editors`.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
-
-from PySide6.QtCore import QDate, QDateTime, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
-    QDateEdit,
-    QDateTimeEdit,
-    QHBoxLayout,
     QLineEdit,
     QWidget,
 )
 
-from fieldapp.ui import fmt, lookups
+from fieldapp.ui import lookups
 from fieldapp.ui.background import Background
+from fieldapp.ui.field_editors import editor_row
 from fieldapp.ui.forms import FieldEditor
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 NAME_ROLE = Qt.ItemDataRole.UserRole + 2
 SEARCH_DELAY_MS = 120  # wait for a pause in typing before asking the index
-
-
-def _row(widget: QWidget, parent: FieldEditor) -> None:
-    layout = QHBoxLayout(parent)
-    layout.setContentsMargins(0, 0, 0, 0)
-    if isinstance(widget, QComboBox):
-        # As wide as the longest choice (a stage name, a person), never cut short.
-        widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-    layout.addWidget(widget)
-    if isinstance(widget, QComboBox | QDateEdit | QDateTimeEdit):
-        layout.addStretch(1)
 
 
 class AccountPicker(FieldEditor):
@@ -76,7 +61,7 @@ class AccountPicker(FieldEditor):
         self.timer.setInterval(SEARCH_DELAY_MS)
         self.timer.timeout.connect(self._search)
         self.edit.textEdited.connect(self._typed)
-        _row(self.edit, self)
+        editor_row(self.edit, self)
 
     # -- FieldEditor --------------------------------------------------------------------
 
@@ -194,7 +179,7 @@ class ContactCombo(FieldEditor):
         self.combo.addItem(self.tr("(none)"), "")
         self.combo.currentIndexChanged.connect(lambda _i: self._user_changed())
         self._filling = False
-        _row(self.combo, self)
+        editor_row(self.combo, self)
 
     def set_account(self, account_id: str) -> None:
         if account_id == self.account_id:
@@ -246,122 +231,6 @@ class ContactCombo(FieldEditor):
         return self.combo
 
 
-class ChoiceField(FieldEditor):
-    """A combo box whose choices (value, label) arrive after the form is built."""
-
-    def __init__(self, parent: QWidget | None = None, *, editable: bool = False) -> None:
-        super().__init__(parent)
-        self.combo = QComboBox()
-        self.combo.setEditable(editable)
-        self.combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
-        if editable:
-            self.combo.editTextChanged.connect(lambda _t: self.changed.emit())
-        _row(self.combo, self)
-
-    def set_choices(self, choices: list[tuple[str, str]]) -> None:
-        current = self.text()
-        self.combo.blockSignals(True)
-        self.combo.clear()
-        for value, label in choices:
-            self.combo.addItem(label, value)
-        self.combo.blockSignals(False)
-        self.set_text(current)
-
-    def text(self) -> str:
-        if self.combo.isEditable():
-            label = self.combo.currentText().strip()
-            index = self.combo.findText(label)
-            return str(self.combo.itemData(index)) if index >= 0 else label
-        return str(self.combo.currentData() or "")
-
-    def set_text(self, value: str) -> None:
-        index = self.combo.findData(value)
-        if index >= 0:
-            self.combo.setCurrentIndex(index)
-        elif self.combo.isEditable():
-            self.combo.setEditText(value)
-        elif self.combo.count():
-            self.combo.setCurrentIndex(0)
-
-    def focus_widget(self) -> QWidget:
-        return self.combo
-
-
-class DateField(FieldEditor):
-    """A date in the locale's format with a calendar; optional fields can be left empty."""
-
-    def __init__(self, parent: QWidget | None = None, *, optional: bool = True) -> None:
-        super().__init__(parent)
-        self.edit = QDateEdit()
-        self.edit.setCalendarPopup(True)
-        self.edit.setDisplayFormat(fmt.date_format())
-        self.edit.setMinimumWidth(self.edit.fontMetrics().horizontalAdvance("00.00.00000") + 40)
-        self.optional = optional
-        if optional:
-            # The minimum stands for "no date" and shows as a blank.
-            self.edit.setMinimumDate(QDate(1900, 1, 1))
-            self.edit.setSpecialValueText(" ")
-        self.edit.dateChanged.connect(lambda _d: self.changed.emit())
-        _row(self.edit, self)
-
-    def text(self) -> str:
-        if self.optional and self.edit.date() == self.edit.minimumDate():
-            return ""
-        return fmt.pydate(self.edit.date()).isoformat()
-
-    def set_text(self, value: str) -> None:
-        if value:
-            self.edit.setDate(fmt.qdate(date.fromisoformat(value[:10])))
-        else:
-            self.edit.setDate(self.edit.minimumDate() if self.optional else QDate.currentDate())
-
-    def set_date(self, value: date | None) -> None:
-        self.set_text(value.isoformat() if value else "")
-
-    def focus_widget(self) -> QWidget:
-        return self.edit
-
-
-class DateTimeField(FieldEditor):
-    """A date and time in the locale's format (the laptop's time zone)."""
-
-    def __init__(self, parent: QWidget | None = None, *, optional: bool = True) -> None:
-        super().__init__(parent)
-        self.edit = QDateTimeEdit()
-        self.edit.setCalendarPopup(True)
-        self.edit.setDisplayFormat(fmt.datetime_format())
-        self.optional = optional
-        if optional:
-            self.edit.setMinimumDateTime(QDateTime(QDate(1900, 1, 1), self.edit.time()))
-            self.edit.setSpecialValueText(" ")
-        self.edit.dateTimeChanged.connect(lambda _d: self.changed.emit())
-        _row(self.edit, self)
-
-    def value(self) -> datetime | None:
-        if self.optional and self.edit.dateTime() <= self.edit.minimumDateTime():
-            return None
-        return fmt.pydatetime(self.edit.dateTime())
-
-    def text(self) -> str:
-        value = self.value()
-        return value.strftime("%Y-%m-%d %H:%M") if value else ""
-
-    def set_text(self, value: str) -> None:
-        if value:
-            self.set_value(datetime.fromisoformat(value))
-        else:
-            self.edit.setDateTime(self.edit.minimumDateTime())
-
-    def set_value(self, value: datetime | None) -> None:
-        if value is None:
-            self.edit.setDateTime(self.edit.minimumDateTime())
-        else:
-            self.edit.setDateTime(fmt.qdatetime(value))
-
-    def focus_widget(self) -> QWidget:
-        return self.edit
-
-
 class OwnerCombo(FieldEditor):
     """Whom a record is assigned to: the users the replica knows, the signed-in one
     marked "(me)"; just "me" when the replica knows no users (not signed in yet)."""
@@ -372,7 +241,7 @@ class OwnerCombo(FieldEditor):
         self.combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.me: str = ""
         self.set_people(lookups.People([], None))
-        _row(self.combo, self)
+        editor_row(self.combo, self)
 
     def set_people(self, people: lookups.People) -> None:
         current = self.text() if self.combo.count() else None
@@ -407,27 +276,3 @@ class OwnerCombo(FieldEditor):
 
     def focus_widget(self) -> QWidget:
         return self.combo
-
-
-class AmountField(FieldEditor):
-    """An amount typed the way the user's locale writes numbers ("12.000,50" in German)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.edit = QLineEdit()
-        self.edit.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.edit.setPlaceholderText(fmt.amount_text(Decimal("0")))
-        self.edit.textEdited.connect(lambda _t: self.changed.emit())
-        _row(self.edit, self)
-
-    def text(self) -> str:
-        return fmt.canonical_amount(self.edit.text())
-
-    def set_text(self, value: str) -> None:
-        try:
-            self.edit.setText(fmt.amount_text(Decimal(value)) if value else "")
-        except ArithmeticError:
-            self.edit.setText(value)
-
-    def focus_widget(self) -> QWidget:
-        return self.edit

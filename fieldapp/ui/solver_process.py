@@ -16,8 +16,10 @@ import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
 
-from fieldapp.maps import vrp
+if TYPE_CHECKING:  # imported by the first solve, on its background thread
+    from fieldapp.maps import vrp
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
@@ -47,6 +49,8 @@ def solve(
 ) -> vrp.Solution:
     """:func:`vrp.solve` in the child process (a :class:`vrp.Solver`); blocks the caller,
     which is a background thread, not the GUI's."""
+    from fieldapp.maps import vrp
+
     pool = _executor()
     job = functools.partial(
         vrp.solve,

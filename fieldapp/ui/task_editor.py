@@ -20,9 +20,10 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 from fieldapp.store import models
 from fieldapp.ui import lookups, style
 from fieldapp.ui.background import user_message
+from fieldapp.ui.field_editors import DateTimeField
 from fieldapp.ui.forms import RecordForm
 from fieldapp.ui.panel import AppContext
-from fieldapp.ui.pickers import AccountPicker, ContactCombo, DateTimeField, OwnerCombo
+from fieldapp.ui.pickers import AccountPicker, ContactCombo, OwnerCombo
 
 ENTITIES = ("tasks",)
 DAY_END_HOUR = 17

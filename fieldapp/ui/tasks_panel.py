@@ -1,7 +1,6 @@
-"""Tasks: overdue, today, upcoming; complete, snooze, reschedule; reminders while running.
+"""Tasks: overdue, today, upcoming; complete, snooze, reschedule.
 
-Signals (DueNotifier):
-    due(object): a list of TaskRow that came due since the last check.
+The reminders while the app runs are the window's (:class:`fieldapp.ui.window_status.DueNotifier`).
 """
 
 from __future__ import annotations
@@ -12,11 +11,8 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
-    QObject,
     QPersistentModelIndex,
     Qt,
-    QTimer,
-    Signal,
 )
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,7 +25,7 @@ from PySide6.QtWidgets import (
 from fieldapp.store import services
 from fieldapp.store.types import utcnow
 from fieldapp.ui import dialogs, style, task_queries
-from fieldapp.ui.background import Background, user_message
+from fieldapp.ui.background import user_message
 from fieldapp.ui.empty_state import EmptyHint
 from fieldapp.ui.forms import display
 from fieldapp.ui.headers import column_title, record_table
@@ -85,35 +81,6 @@ class TasksModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         return column_title(HEADERS, section, orientation, role)
-
-
-class DueNotifier(QObject):
-    """Checks every ``interval_ms`` for open tasks that came due; each is announced once."""
-
-    due = Signal(object)
-
-    def __init__(self, bg: Background, interval_ms: int = 30_000, lead_minutes: int = 5) -> None:
-        super().__init__(bg)
-        self.bg = bg
-        self.lead = timedelta(minutes=lead_minutes)
-        self._since = utcnow()
-        self._told: set[str] = set()
-        self.timer = QTimer(self)
-        self.timer.setInterval(interval_ms)
-        self.timer.timeout.connect(self.check)
-        self.timer.start()
-
-    def check(self) -> None:
-        start, end = self._since, utcnow() + self.lead
-        self.bg.read(
-            lambda s: task_queries.tasks_due_between(s, start, end), self._found, owner=self
-        )
-
-    def _found(self, tasks: list[TaskRow]) -> None:
-        fresh = [t for t in tasks if t.id not in self._told]
-        self._told.update(t.id for t in fresh)
-        if fresh:
-            self.due.emit(fresh)
 
 
 class TasksPanel(Panel):

@@ -16,9 +16,9 @@ from fieldapp.store.db import Replica
 from fieldapp.ui import fmt
 from fieldapp.ui.accounts_panel import AccountsPanel
 from fieldapp.ui.conversion import ConversionChoice, ConversionDialog
+from fieldapp.ui.field_editors import AmountField
 from fieldapp.ui.leads_panel import LeadsPanel
 from fieldapp.ui.main_window import MainWindow
-from fieldapp.ui.pickers import AmountField
 from fieldapp.ui.tasks_panel import TasksPanel
 from fieldapp.ui.today_panel import TodayPanel
 from tests.ui.builders import Demo

@@ -248,7 +248,8 @@ def test_qt_charts_are_not_loaded_at_start_up() -> None:
 def test_building_the_panel_opens_no_window_of_its_own(qtbot: QtBot, window: MainWindow) -> None:
     from PySide6.QtWidgets import QApplication
 
-    assert "reports" in window.panels  # built after the window came up, not shown
+    # Built after the window came up (once start-up's reads were done), not shown.
+    qtbot.waitUntil(lambda: "reports" in window.panels, timeout=10_000)
     # A widget shown before it has a parent flashes up as a window and takes the
     # activation (and with it the main window's shortcuts) away.
     assert [w for w in QApplication.topLevelWidgets() if w.isVisible()] == [window]
