@@ -88,52 +88,65 @@ def pull(
 ) -> str:
     """One chunk as a JSON document (built by hand: records are stored as JSON)."""
     with db.reading() as session:
-        scope = scope_of(session, who)
-        high, current_scope = counters(session, "seq", "scope")
-        wanted = scope.condition()
-        if client_id:
-            wanted = wanted & or_(Record.origin.is_(None), Record.origin != client_id)
-        # On the connection, not the session: plain rows without the ORM's per-row
-        # loading, which cost a sixth of the server's instructions for a 20k-record pull.
-        rows = (
-            session.connection()
-            .execute(
-                select(Record.entity, Record.id, Record.version, Record.data)
-                .where(Record.version > cursor, Record.version <= high, wanted)
-                .order_by(Record.version)
-                .limit(limit)
-            )
-            .all()
+        return pull_in(session, who, cursor, limit, scope_seq, with_total, client_id)
+
+
+def pull_in(
+    session: Session,
+    who: Principal,
+    cursor: int,
+    limit: int,
+    scope_seq: int,
+    with_total: bool,
+    client_id: str | None = None,
+) -> str:
+    """:func:`pull` in a reading session of the caller's (the one that checked the token)."""
+    scope = scope_of(session, who)
+    high, current_scope = counters(session, "seq", "scope")
+    wanted = scope.condition()
+    if client_id:
+        wanted = wanted & or_(Record.origin.is_(None), Record.origin != client_id)
+    # On the connection, not the session: plain rows without the ORM's per-row
+    # loading, which cost a sixth of the server's instructions for a 20k-record pull.
+    rows = (
+        session.connection()
+        .execute(
+            select(Record.entity, Record.id, Record.version, Record.data)
+            .where(Record.version > cursor, Record.version <= high, wanted)
+            .order_by(Record.version)
+            .limit(limit)
         )
-        more = len(rows) == limit
-        new_cursor = rows[-1].version if more else high
-        remaining = 0
-        if with_total and more:
-            remaining = (
-                session.scalar(
-                    select(func.count())
-                    .select_from(Record)
-                    .where(Record.version > new_cursor, Record.version <= high, wanted)
-                )
-                or 0
+        .all()
+    )
+    more = len(rows) == limit
+    new_cursor = rows[-1].version if more else high
+    remaining = 0
+    if with_total and more:
+        remaining = (
+            session.scalar(
+                select(func.count())
+                .select_from(Record)
+                .where(Record.version > new_cursor, Record.version <= high, wanted)
             )
-        conflicts = visible_conflicts(session, scope, cursor, new_cursor)
-        purged = erasure.purges_json(session, cursor, new_cursor)
-        scope_part = ""
-        if current_scope > scope_seq:
-            reps = f',"territory_reps":{dumps(territory_reps(session))}'
-            if scope.everything:
-                scope_part = ',"scope_changed":true,"scope_accounts":null,"scope_owners":null'
-            else:
-                accounts = list(session.scalars(scope.accounts_query()))
-                moved = moves_since(session, scope, scope_seq, set(accounts))
-                scope_part = (
-                    f',"scope_changed":true,"scope_accounts":{dumps(accounts)},'
-                    f'"scope_owners":{dumps(list(scope.users or ()))},'
-                    f'"scope_territories":{dumps(list(scope.territories))},'
-                    f'"scope_moves":{dumps(moved)}'
-                )
-            scope_part += reps
+            or 0
+        )
+    conflicts = visible_conflicts(session, scope, cursor, new_cursor)
+    purged = erasure.purges_json(session, cursor, new_cursor)
+    scope_part = ""
+    if current_scope > scope_seq:
+        reps = f',"territory_reps":{dumps(territory_reps(session))}'
+        if scope.everything:
+            scope_part = ',"scope_changed":true,"scope_accounts":null,"scope_owners":null'
+        else:
+            accounts = list(session.scalars(scope.accounts_query()))
+            moved = moves_since(session, scope, scope_seq, set(accounts))
+            scope_part = (
+                f',"scope_changed":true,"scope_accounts":{dumps(accounts)},'
+                f'"scope_owners":{dumps(list(scope.users or ()))},'
+                f'"scope_territories":{dumps(list(scope.territories))},'
+                f'"scope_moves":{dumps(moved)}'
+            )
+        scope_part += reps
     changes = ",".join(change_json(r.entity, r.id, r.version, r.data) for r in rows)
     conflict_json = ",".join(conflict_info(c).model_dump_json() for c in conflicts)
     return (

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from fieldapp.server.auth import Principal
@@ -74,19 +74,38 @@ class Scope:
         return account.owner_id in self.users
 
 
+def _scope_rows(team: Any) -> Any:
+    """One statement for a scope: the team (``u``), its territories (``t``) and the
+    authors of team-wide rules (``a``), tagged, for a user id bound as ``user_id``."""
+    assigned = Assignment.user_id == bindparam("user_id")
+    if team is not None:
+        assigned = or_(assigned, Assignment.user_id.in_(team))
+    parts: list[Any] = [
+        select(literal_column("'t'"), Assignment.territory_id).where(assigned).distinct(),
+        select(literal_column("'a'"), User.id).where(User.role == "admin"),
+    ]
+    if team is not None:
+        parts.append(select(literal_column("'u'"), User.id).where(User.id.in_(team)))
+    return union_all(*parts)
+
+
+# Built once (see auth._TOKEN_AND_USER): every sync request asks for its caller's scope.
+_REP_SCOPE = _scope_rows(None)
+_MANAGER_SCOPE = _scope_rows(select(User.id).where(User.manager_id == bindparam("user_id")))
+
+
 def scope_of(session: Session, who: Principal) -> Scope:
+    """The caller's scope from the server's tables (never from what a client says)."""
     if who.role == "admin":
         return Scope(None, ())
-    users = [who.id]
-    if who.role == "manager":
-        users += session.scalars(select(User.id).where(User.manager_id == who.id))
-    territories = session.scalars(
-        select(Assignment.territory_id).where(Assignment.user_id.in_(users)).distinct()
-    )
-    authors = list(session.scalars(select(User.id).where(User.role == "admin")))
+    query = _MANAGER_SCOPE if who.role == "manager" else _REP_SCOPE
+    found: dict[str, list[str]] = {"u": [who.id], "t": [], "a": []}
+    for tag, value in session.connection().execute(query, {"user_id": who.id}):
+        found[tag].append(value)
+    authors = found["a"]
     if who.manager_id:
         authors.append(who.manager_id)
-    return Scope(tuple(users), tuple(territories), tuple(authors))
+    return Scope(tuple(found["u"]), tuple(found["t"]), tuple(authors))
 
 
 def anchors(entity: str, row_id: str, data: dict[str, Any]) -> tuple[str | None, str | None]:

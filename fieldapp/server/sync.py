@@ -7,8 +7,17 @@
 """
 
 from fieldapp.server.conflicts import list_conflicts, resolve
-from fieldapp.server.pull import conflict_info, fetch, pull
+from fieldapp.server.pull import conflict_info, fetch, pull, pull_in
 from fieldapp.server.push import push
 from fieldapp.server.records import NotFound
 
-__all__ = ["NotFound", "conflict_info", "fetch", "list_conflicts", "pull", "push", "resolve"]
+__all__ = [
+    "NotFound",
+    "conflict_info",
+    "fetch",
+    "list_conflicts",
+    "pull",
+    "pull_in",
+    "push",
+    "resolve",
+]
