@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy import ColumnElement, Text, cast, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from fieldapp.server import erasure, idsets
@@ -23,6 +23,21 @@ from fieldapp.sync.protocol import ConflictInfo
 
 def change_json(entity: str, row_id: str, version: int, data: str) -> str:
     return f'{{"entity":"{entity}","id":"{row_id}","version":{version},"data":{data}}}'
+
+
+def _change_json_sql() -> ColumnElement[str]:
+    """:func:`change_json` as SQL, for a reply the database assembles."""
+    return (
+        literal('{"entity":"')
+        + Record.entity
+        + '","id":"'
+        + Record.id
+        + '","version":'
+        + cast(Record.version, Text)
+        + ',"data":'
+        + Record.data
+        + "}"
+    )
 
 
 def conflict_info(c: Conflict) -> ConflictInfo:
@@ -146,16 +161,17 @@ def fetch(db: Database, who: Principal, account_ids: list[str], owner_ids: list[
     """Full records of accounts (with what hangs off them) that entered the scope."""
     with db.session() as session:
         scope = scope_of(session, who)
-        query = select(Record.entity, Record.id, Record.version, Record.data).where(
-            scope.condition()
-        )
         wanted: ColumnElement[bool] = or_(
             false(), *idsets.among(session, Record.account_id, account_ids)
         )
         if owner_ids:
             wanted = wanted | (Record.account_id.is_(None) & Record.owner_id.in_(owner_ids))
-        # In no particular order: the client writes a fetch as one set (foreign keys off),
-        # and sorting 20k+ documents by version spilled to disk on PostgreSQL.
-        rows = session.execute(query.where(wanted)).all()
-    changes = ",".join(change_json(r.entity, r.id, r.version, r.data) for r in rows)
-    return f'{{"changes":[{changes}]}}'
+        # The database joins the documents into the reply's list: a fetch is ~25k
+        # records, and handing each row to Python to paste it into the same text cost
+        # most of the server's time. In no particular order: the client writes a fetch
+        # as one set (foreign keys off), and sorting 20k+ documents by version spilled
+        # to disk on PostgreSQL.
+        changes = session.scalar(
+            select(func.aggregate_strings(_change_json_sql(), ",")).where(scope.condition(), wanted)
+        )
+    return f'{{"changes":[{changes or ""}]}}'

@@ -83,8 +83,8 @@ def fts_query(query: str, entity: str = "accounts") -> str | None:
 def index_values(table: str, row: str) -> str:
     """SQL for the index columns of ``row`` (e.g. "new", or the table), in FTS order.
 
-    The same expressions as migration 0012's triggers: a bulk index must write what
-    the triggers would, or their 'delete' would later not match.
+    The same expressions as migration 0012's triggers (0017's for contacts): a bulk
+    index must write what the triggers would, or their 'delete' would later not match.
     """
     if table not in SOURCES:
         return ", ".join(f"{row}.{c}" for c in FTS_COLUMNS[table])
@@ -92,8 +92,8 @@ def index_values(table: str, row: str) -> str:
     return ", ".join((*(f"{row}.{c}" for c in plain), _folded(row, folded), _digits(row, phones)))
 
 
-def _joined(row: str, cols: tuple[str, ...]) -> str:
-    return " || ' ' || ".join(f"coalesce({row}.{c}, '')" for c in cols)
+def _joined(row: str, cols: tuple[str, ...], separator: str = " ") -> str:
+    return f" || '{separator}' || ".join(f"coalesce({row}.{c}, '')" for c in cols)
 
 
 def _folded(row: str, cols: tuple[str, ...]) -> str:
@@ -104,7 +104,9 @@ def _folded(row: str, cols: tuple[str, ...]) -> str:
 
 
 def _digits(row: str, cols: tuple[str, ...]) -> str:
-    sql = _joined(row, cols)
+    # A comma keeps a contact's phone and mobile two tokens (store migration 0017): the
+    # spaces go with the punctuation, and the tokenizer splits on the comma.
+    sql = _joined(row, cols, ",")
     for mark in PHONE_PUNCTUATION:
         sql = f"replace({sql}, '{mark}', '')"
     return sql

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
 
 from fieldapp.store import search, services
-from fieldapp.store.db import Replica
+from fieldapp.store.db import Replica, alembic_config, open_replica
 
 
 def _accounts(replica: Replica, rows: list[dict[str, str]]) -> list[str]:
@@ -192,11 +194,17 @@ def test_emails_and_websites_are_found(replica: Replica) -> None:
             s, "contacts", {"last_name": "Kranz", "email": "p.kranz@example.org"}
         )
         mobile = services.create(s, "contacts", {"last_name": "Berg", "mobile": "0171 5550123"})
+        both = services.create(
+            s, "contacts", {"last_name": "Wolf", "phone": "0228 123456", "mobile": "0172 7654321"}
+        )
     with replica.read_session() as s:
         assert search.search_ids(s, "accounts", "info@eisen-otto.de") == [shop]
         assert search.search_ids(s, "accounts", "eisenotto.de") == [shop]
         assert search.search_ids(s, "contacts", "p.kranz@example") == [contact]
         assert search.search_ids(s, "contacts", "+49 171 555") == [mobile]
+        # Phone and mobile are two numbers: each is found (store migration 0017).
+        assert search.search_ids(s, "contacts", "0172 7654321") == [both]
+        assert search.search_ids(s, "contacts", "0228 123456") == [both]
 
 
 def test_edits_and_bulk_inserts_keep_the_new_columns(replica: Replica) -> None:
@@ -223,3 +231,26 @@ def test_edits_and_bulk_inserts_keep_the_new_columns(replica: Replica) -> None:
         services.update(s, "accounts", ids[42], {"phone": "0228 5"})
     with replica.read_session() as s:
         assert search.search_ids(s, "accounts", "0228 100042") == []
+
+
+def test_a_replica_indexed_before_0017_finds_a_contacts_mobile_after_upgrade(
+    tmp_path: Path,
+) -> None:
+    from alembic import command
+
+    data = tmp_path / "data"
+    replica = open_replica(data)
+    with replica.session() as s:
+        both = services.create(
+            s, "contacts", {"last_name": "Wolf", "phone": "0228 123456", "mobile": "0172 7654321"}
+        )
+    command.downgrade(alembic_config(replica.engine), "0016")
+    with replica.read_session() as s:  # indexed as 0012 did: the two numbers glued
+        assert search.search_ids(s, "contacts", "0172 7654321") == []
+    replica.close()
+    replica = open_replica(data)
+    try:
+        with replica.read_session() as s:
+            assert search.search_ids(s, "contacts", "0172 7654321") == [both]
+    finally:
+        replica.close()

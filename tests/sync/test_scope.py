@@ -6,7 +6,7 @@ import pytest
 
 from fieldapp.server import admin
 from fieldapp.store.db import DB_FILENAME
-from fieldapp.sync import engine
+from fieldapp.sync import scope_change
 from fieldapp.sync.engine import Progress, rejection_rows
 from tests.sync.conftest import World
 from tests.sync.test_sync_flow import create, get, ids_of, setup_two_territories, update
@@ -77,8 +77,8 @@ def test_a_big_entry_arrives_in_parts_without_indexes_and_converges(
     # Small numbers stand in for a reassignment of thousands of accounts: the entry is
     # fetched in parts, the next downloading while one is written, with the secondary
     # indexes dropped until the end; the gainer ends with what the server holds.
-    monkeypatch.setattr(engine, "FETCH_ACCOUNTS", 3)
-    monkeypatch.setattr(engine, "INDEX_LATER_FROM_ACCOUNTS", 4)
+    monkeypatch.setattr(scope_change, "FETCH_ACCOUNTS", 3)
+    monkeypatch.setattr(scope_change, "INDEX_LATER_FROM_ACCOUNTS", 4)
     t = setup_two_territories(world)
     boss, boss_sync = world.client("boss")
     accounts = [create(boss, "accounts", name=f"A{i}", territory_id=t["north"]) for i in range(8)]
