@@ -170,10 +170,11 @@ _TOKEN_AND_USER = (
     .join(User, User.id == Token.user_id)
     .where(Token.token_hash == bindparam("token_hash"))
 )
+# Bind names differ from the columns': an UPDATE reserves a column's own name.
 _RENEW = (
     update(Token)
-    .where(Token.token_hash == bindparam("token_hash"))
-    .values(expires_at=bindparam("expires_at"))
+    .where(Token.token_hash == bindparam("renewed_hash"))
+    .values(expires_at=bindparam("renewed_until"))
 )
 
 
@@ -201,7 +202,7 @@ def authenticate(session: Session, token: str | None) -> Principal:
     lifetime = token_lifetime()
     if expires_at < now + lifetime - RENEW_EVERY:
         # Sliding: in use, it stays valid (one UPDATE, at most once an hour).
-        connection.execute(_RENEW, {"token_hash": token_hash, "expires_at": now + lifetime})
+        connection.execute(_RENEW, {"renewed_hash": token_hash, "renewed_until": now + lifetime})
     return Principal(row.id, row.username, row.role, row.manager_id)
 
 
