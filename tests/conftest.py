@@ -10,6 +10,7 @@ one insert entry, and no record has more than one.
 from __future__ import annotations
 
 import os
+import sys
 
 # Qt tests run offscreen; QtWebEngine (the map) refuses its sandbox as root and has no GPU.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -108,3 +109,14 @@ def _outbox_invariant(tmp_path: Path, request: pytest.FixtureRequest) -> Iterato
         except encryption.Error:
             continue  # tests that damage a replica on purpose
         assert not problems, f"{db}: " + "; ".join(problems[:5])
+
+
+@pytest.fixture(autouse=True)
+def _collector_as_usual() -> Iterator[None]:
+    """Undo a window's frozen collector (ui/collector.py) after every test, not only the
+    UI tests': the sync tests open windows too, and a later test of the pull's own
+    freezing (test_initial_sync) must start from an unfrozen heap."""
+    yield
+    collector = sys.modules.get("fieldapp.ui.collector")
+    if collector is not None:
+        collector.stop()
