@@ -29,11 +29,11 @@ from sqlalchemy import (
     case,
     func,
     select,
-    text,
     type_coerce,
 )
 from sqlalchemy.orm import Session
 
+from fieldapp.store import triggers
 from fieldapp.store.models import Account, Visit
 from fieldapp.store.types import UTCDateTime
 
@@ -92,6 +92,13 @@ def last_visit_before(until: datetime) -> Any:
 # Below this many visits the per-row trigger is cheaper than dropping it.
 BULK_THRESHOLD = 200
 _INSERT_TRIGGER = "visits_last_ai"
+_CATCH_UP = (
+    "INSERT INTO account_last_visits (account_id, checkin_at) "
+    "SELECT account_id, max(checkin_at) FROM visits WHERE rowid > :before "
+    "AND deleted_at IS NULL AND checkin_at IS NOT NULL GROUP BY account_id "
+    "ON CONFLICT (account_id) DO UPDATE SET checkin_at = excluded.checkin_at "
+    "WHERE excluded.checkin_at > account_last_visits.checkin_at"
+)
 
 
 @contextmanager
@@ -105,26 +112,8 @@ def deferred(session: Session | Connection, table: str, rows: int) -> Iterator[N
     transaction, as :func:`fieldapp.store.search.deferred_index` does for the search
     index. Upserts of visits already there go through the update triggers, which stay.
     """
-    sql = None
-    if table == "visits" and rows >= BULK_THRESHOLD:
-        sql = session.execute(
-            text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
-            {"n": _INSERT_TRIGGER},
-        ).scalar()
-    if sql is None:
+    if table != "visits" or rows < BULK_THRESHOLD:
         yield
         return
-    before = session.execute(text("SELECT coalesce(max(rowid), 0) FROM visits")).scalar()
-    session.execute(text(f"DROP TRIGGER {_INSERT_TRIGGER}"))
-    yield
-    session.execute(
-        text(
-            "INSERT INTO account_last_visits (account_id, checkin_at) "
-            "SELECT account_id, max(checkin_at) FROM visits WHERE rowid > :before "
-            "AND deleted_at IS NULL AND checkin_at IS NOT NULL GROUP BY account_id "
-            "ON CONFLICT (account_id) DO UPDATE SET checkin_at = excluded.checkin_at "
-            "WHERE excluded.checkin_at > account_last_visits.checkin_at"
-        ),
-        {"before": before},
-    )
-    session.execute(text(sql))
+    with triggers.insert_trigger_deferred(session, "visits", _INSERT_TRIGGER, _CATCH_UP):
+        yield

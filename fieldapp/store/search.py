@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
-from fieldapp.store import search_terms
+from fieldapp.store import search_terms, triggers
 
 # Indexed columns per table, in FTS column order: (plain columns, columns written
 # into `folded` with umlauts spelled out, phone columns written into `phone_digits`).
@@ -197,25 +197,13 @@ def deferred_index(session: Session | Connection, table: str, rows: int) -> Iter
     INSERT ... SELECT, and the trigger is put back — all inside the caller's
     transaction, so a failure anywhere rolls the trigger back too.
     """
-    trigger = f"{table}_fts_ai"
-    sql = None
-    if table in FTS_COLUMNS and rows >= BULK_INDEX_THRESHOLD:
-        sql = session.execute(
-            text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
-            {"n": trigger},
-        ).scalar()
-    if sql is None:
+    if table not in FTS_COLUMNS or rows < BULK_INDEX_THRESHOLD:
         yield
         return
-    before = session.execute(text(f"SELECT coalesce(max(rowid), 0) FROM {table}")).scalar()
-    session.execute(text(f"DROP TRIGGER {trigger}"))
-    yield
     cols = ", ".join(FTS_COLUMNS[table])
-    session.execute(
-        text(
-            f"INSERT INTO {table}_fts(rowid, {cols}) "
-            f"SELECT rowid, {index_values(table, table)} FROM {table} WHERE rowid > :before"
-        ),
-        {"before": before},
+    catch_up = (
+        f"INSERT INTO {table}_fts(rowid, {cols}) "
+        f"SELECT rowid, {index_values(table, table)} FROM {table} WHERE rowid > :before"
     )
-    session.execute(text(sql))
+    with triggers.insert_trigger_deferred(session, table, f"{table}_fts_ai", catch_up):
+        yield
