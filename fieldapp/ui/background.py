@@ -8,6 +8,11 @@ serialised on a pool of one thread, so two edits never race for SQLite's write l
 After a successful write the helper emits :attr:`Background.changed` with the entity
 names the write touched; views refresh from that notice instead of polling.
 
+Reads run two at a time, so they can finish out of order: a panel that reloads on every
+keystroke or change notice passes ``latest=`` a name for that reload, and only the most
+recent read under that name (per owner) is delivered; an older one finishing later is
+dropped instead of overwriting newer rows.
+
 Once :meth:`Background.shutdown` has run, work handed to it is dropped: a panel's
 timer firing while the window closes (the Agenda's due-list reload, a search's
 debounce) starts no read on a replica about to close.
@@ -15,6 +20,7 @@ debounce) starts no read on a replica about to close.
 Usage::
 
     bg.read(lambda s: queries.account_rows(s, ids), on_rows, owner=self)
+    bg.read(lambda s: queries.leads(s, text), on_rows, owner=self, latest="rows")
     bg.write(lambda s: services.update(s, "accounts", aid, values), {"accounts"},
              on_saved, on_error=self.show_errors, owner=self)
 
@@ -60,6 +66,7 @@ class _Pending:
     on_error: OnError | None
     owner: QObject | None
     entities: frozenset[str]
+    latest: tuple[int, str] | None = None  # (owner's id, name): see Background.read
 
 
 class _Relay(QObject):
@@ -104,6 +111,7 @@ class Background(QObject):
         self._relay.finished.connect(self._deliver)
         self._ids = itertools.count(1)
         self._pending: dict[int, _Pending] = {}
+        self._newest: dict[tuple[int, str], int] = {}  # latest= key → newest job id
         self._closed = False
         self.submitted = 0  # jobs taken so far (tests check that none start after shutdown)
         Background.instances.add(self)
@@ -118,18 +126,22 @@ class Background(QObject):
         on_error: OnError | None = None,
         owner: QObject | None = None,
         priority: int = 0,
+        latest: str | None = None,
     ) -> None:
         """Run ``fn(session)`` in a read session; hand its result to ``on_done``.
 
         Queued reads with a higher ``priority`` start first (big loads pass a negative one
-        so that what the user is looking at comes back before them).
+        so that what the user is looking at comes back before them). With ``latest``, a
+        result is delivered only if no read of the same name and owner was submitted
+        after it.
         """
 
         def job() -> Any:
             with self.replica.read_session() as session:
                 return fn(session)
 
-        self._submit(self._reads, job, on_done, on_error, owner, frozenset(), priority)
+        key = (id(owner), latest) if latest is not None else None
+        self._submit(self._reads, job, on_done, on_error, owner, frozenset(), priority, key)
 
     def write(
         self,
@@ -159,6 +171,7 @@ class Background(QObject):
         self._writes.clear()
         ok = self._reads.waitForDone(msecs) and self._writes.waitForDone(msecs)
         self._pending.clear()
+        self._newest.clear()
         return ok
 
     def active_threads(self) -> int:
@@ -175,13 +188,16 @@ class Background(QObject):
         owner: QObject | None,
         entities: frozenset[str],
         priority: int,
+        latest: tuple[int, str] | None = None,
     ) -> None:
         if self._closed:
             log.debug("a job was handed to the background helper after its shutdown: dropped")
             return
         self.submitted += 1
         job_id = next(self._ids)
-        self._pending[job_id] = _Pending(on_done, on_error, owner, entities)
+        self._pending[job_id] = _Pending(on_done, on_error, owner, entities, latest)
+        if latest is not None:
+            self._newest[latest] = job_id
         pool.start(_Runnable(job_id, job, self._relay), priority)
 
     @Slot(int, object, object)
@@ -189,6 +205,10 @@ class Background(QObject):
         pending = self._pending.pop(job_id, None)
         if pending is None:
             return  # shut down meanwhile
+        if pending.latest is not None:
+            if self._newest.get(pending.latest) != job_id:
+                return  # a newer read of the same name follows
+            del self._newest[pending.latest]
         alive = pending.owner is None or shiboken6.isValid(pending.owner)
         if error is not None:
             if pending.on_error is not None and alive:

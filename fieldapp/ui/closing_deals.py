@@ -50,7 +50,7 @@ class ClosingDeals(QListWidget):
                 fmt.prepare_money()  # on the worker, not when the page is painted
             return found
 
-        self.ctx.bg.read(job, self._show, owner=self)
+        self.ctx.bg.read(job, self._show, owner=self, latest="deals")
 
     def _show(self, found: list[lookups.ClosingDeal]) -> None:
         self.clear()

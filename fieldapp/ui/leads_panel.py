@@ -159,7 +159,7 @@ class LeadsPanel(Panel):
 
     def refresh(self) -> None:
         text = self.search.text()
-        self.ctx.bg.read(lambda s: queries.leads(s, text), self._rows, owner=self)
+        self.ctx.bg.read(lambda s: queries.leads(s, text), self._rows, owner=self, latest="rows")
 
     def _rows(self, rows: list[tuple[Any, ...]]) -> None:
         self.model.set_rows(rows)

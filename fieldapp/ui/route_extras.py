@@ -137,7 +137,7 @@ class SavedPlansDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        self.ctx.bg.read(saved_plans.list_plans, self._show, owner=self)
+        self.ctx.bg.read(saved_plans.list_plans, self._show, owner=self, latest="plans")
 
     def _show(self, plans: list[saved_plans.SavedPlan]) -> None:
         self.plans = plans

@@ -79,7 +79,7 @@ class SyncHistoryDialog(QDialog):
 
     def reload(self) -> None:
         replica = self.bg.replica
-        self.bg.read(lambda _s: history_rows(replica), self._fill, owner=self)
+        self.bg.read(lambda _s: history_rows(replica), self._fill, owner=self, latest="rows")
 
     def _fill(self, runs: list[SyncRun]) -> None:
         self.list.clear()

@@ -134,7 +134,7 @@ class TasksPanel(Panel):
         self.refresh()
 
     def refresh(self) -> None:
-        self.ctx.bg.read(task_queries.open_tasks, self._show, owner=self)
+        self.ctx.bg.read(task_queries.open_tasks, self._show, owner=self, latest="tasks")
 
     def _show(self, tasks: list[TaskRow]) -> None:
         self._tasks = tasks

@@ -75,7 +75,7 @@ class TodayPanel(Panel):
         self.refresh()
 
     def refresh(self) -> None:
-        self.ctx.bg.read(queries.today, self._show, owner=self)
+        self.ctx.bg.read(queries.today, self._show, owner=self, latest="today")
         self.closing.refresh()
 
     def _show(self, today: queries.Today) -> None:

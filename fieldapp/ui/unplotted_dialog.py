@@ -112,7 +112,7 @@ class UnplottedDialog(QDialog):
 
     def reload(self) -> None:
         replica = self.ctx.bg.replica
-        self.ctx.bg.read(lambda _s: unplotted(replica), self._show, owner=self)
+        self.ctx.bg.read(lambda _s: unplotted(replica), self._show, owner=self, latest="rows")
 
     def _on_changed(self, entities: frozenset[str]) -> None:
         if "accounts" in entities and not self.running:

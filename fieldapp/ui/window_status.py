@@ -112,7 +112,7 @@ class WindowStatus(QObject):
     # -- counts -------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        self.bg.read(queries.counts, self._show_counts, owner=self)
+        self.bg.read(queries.counts, self._show_counts, owner=self, latest="counts")
 
     def _show_counts(self, counts: dict[str, int]) -> None:
         self.counts_label.setText(

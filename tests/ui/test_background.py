@@ -56,6 +56,36 @@ def test_results_for_a_deleted_widget_are_dropped(qtbot: QtBot, replica: Replica
     bg.shutdown()
 
 
+def test_an_older_read_finishing_last_does_not_overwrite_a_newer_one(
+    qtbot: QtBot, replica: Replica
+) -> None:
+    # Two reads run at once: a reload for the first keystroke can finish after the one
+    # for the second, and its rows must not replace the newer ones.
+    bg = Background(replica)
+    owner = QObject()
+    release_first = threading.Event()
+    shown: list[str] = []
+
+    def first(_s: object) -> str:
+        release_first.wait(5)
+        return "old"
+
+    bg.read(first, shown.append, owner=owner, latest="rows")
+    bg.read(lambda _s: "new", shown.append, owner=owner, latest="rows")
+    qtbot.waitUntil(lambda: shown == ["new"])
+    release_first.set()
+    qtbot.waitUntil(lambda: bg.pending() == 0)
+    assert shown == ["new"]
+    # Other names and owners are independent, and without latest= every result arrives.
+    other = QObject()
+    bg.read(lambda _s: "a", shown.append, owner=owner, latest="rows")
+    bg.read(lambda _s: "b", shown.append, owner=other, latest="rows")
+    bg.read(lambda _s: "c", shown.append, owner=owner)
+    qtbot.waitUntil(lambda: bg.pending() == 0)
+    assert sorted(shown[1:]) == ["a", "b", "c"]
+    assert bg.shutdown()
+
+
 def test_many_deliveries_keep_none_alive(qtbot: QtBot, replica: Replica) -> None:
     """PySide6 6.12.0 on Python 3.11 drops a reference to None per slot call, and the
     app aborts after a few thousand ("deallocating None"); pyproject pins it out."""
