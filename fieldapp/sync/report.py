@@ -160,7 +160,7 @@ class SyncReport:
             out.append(
                 f"{_count(len(self.kept), 'record')} left your scope but {verb} kept on this "
                 f"laptop because the server has not accepted {'its' if verb == 'is' else 'their'} "
-                f"changes: {', '.join(self.kept_labels or [i for _, i in self.kept])}"
+                f"changes: {_some(self.kept_labels or [i for _, i in self.kept])}"
             )
         if self.quarantined:
             out.append(
@@ -207,7 +207,11 @@ def _where(territory: str | None, people: Sequence[str]) -> str:
 
 
 def _names(moved: Sequence[Moved], shown: int = 5) -> str:
-    names = sorted(m.name or m.account_id for m in moved)
+    return _some(sorted(m.name or m.account_id for m in moved), shown)
+
+
+def _some(names: Sequence[str], shown: int = 5) -> str:
+    """The first ``shown`` names, then how many more: a sentence stays a line."""
     if len(names) <= shown:
         return ", ".join(names)
     return ", ".join(names[:shown]) + f" and {len(names) - shown} more"
