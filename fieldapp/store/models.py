@@ -215,9 +215,23 @@ class Opportunity(Synced, Base):
     # The record's id in the CRM it was imported from (a re-import updates it).
     source_id: Mapped[str | None] = mapped_column(String(values.SOURCE_ID_LENGTH), index=True)
 
-    # The activity feed's most recently changed deals (store migration 0008).
+    # The activity feed's most recently changed deals (store migration 0008); the
+    # pipeline board's columns in display order, with what its headers sum (0018).
     __table_args__ = (
         Index("ix_opportunities_updated_at", "updated_at", sqlite_where=text("deleted_at IS NULL")),
+        Index(
+            "ix_opportunities_board",
+            "stage",
+            text("coalesce(amount, 0) DESC"),
+            "name",
+            "id",
+            "currency",
+            "probability",
+            "close_date",
+            "updated_at",
+            "owner_id",
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
     )
 
 
