@@ -299,8 +299,12 @@ class PipelinePanel(Panel):
             # Read before a change a newer head shows (a moved deal): it would put the
             # older lists back.
             return
-        for stage, column in self.columns.items():
-            column.model.extend_ids(ids.get(stage, []))
+        extended = [c.model.extend_ids(ids.get(stage, [])) for stage, c in self.columns.items()]
+        if not all(extended):
+            # A deal changed between the two reads (another process, or a change whose
+            # notice is still on its way): read the board again rather than show lists
+            # whose first cards were never read.
+            self.refresh()
 
     def _show(self, flt: board.BoardFilter, read: BoardRead) -> None:
         totals, owners, columns = read.totals, read.owners, read.columns
