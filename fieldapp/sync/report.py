@@ -249,7 +249,10 @@ def describe_moves(
         territory_id = move.get("territory_id" if left else "from_territory_id")
         if not people_ids and territory_id:
             people_ids = reps.get(territory_id, [])  # as the server last said
-        if left and not people_ids and move.get("owner_id"):
+        if left and not people_ids and not territory_id and move.get("owner_id"):
+            # No territory to name: the person who has it now is its owner. (A
+            # territory without reps is named alone: its accounts' owner, often the
+            # admin who imported them, is not whose territory it is.)
             people_ids = [move["owner_id"]]
         out.append(
             Moved(
