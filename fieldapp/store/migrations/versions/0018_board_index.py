@@ -20,7 +20,7 @@ down_revision = "0017"
 branch_labels = None
 depends_on = None
 
-# The models declare the same index (fieldapp/store/tables.py; tests/store/test_board_index.py compares).
+# store/tables.py declares the same index (tests/store/test_board_index.py compares).
 COLUMNS = (
     "stage, coalesce(amount, 0) DESC, name, id, currency, probability, close_date, "
     "updated_at, owner_id"
