@@ -132,6 +132,9 @@ accounts = Table(
         "longitude",
         "deleted_at",
     ),
+    # The accounts list's order: its first page without sorting every account
+    # (store migration 0018).
+    Index("ix_accounts_name", "name", "id", sqlite_where=text("deleted_at IS NULL")),
 )
 
 
