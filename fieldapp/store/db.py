@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 BEGIN_OPTION = "fieldapp_sqlite_begin"
 # The newest revision in migrations/versions (a test keeps the two equal).
-SCHEMA_HEAD = "0018"
+SCHEMA_HEAD = "0019"
 # Page size of replicas created from now on (see _set_pragmas).
 PAGE_SIZE = 16384
 # SQLite's default: a commit that leaves more WAL pages than this checkpoints.

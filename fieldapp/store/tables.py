@@ -132,6 +132,9 @@ accounts = Table(
         "longitude",
         "deleted_at",
     ),
+    # The accounts list's order: its first page without sorting every account
+    # (store migration 0018).
+    Index("ix_accounts_name", "name", "id", sqlite_where=text("deleted_at IS NULL")),
 )
 
 
@@ -223,7 +226,7 @@ opportunities = Table(
     *_synced_columns(),
     # The activity feed's most recently changed deals (store migration 0008).
     Index("ix_opportunities_updated_at", "updated_at", sqlite_where=text("deleted_at IS NULL")),
-    # The pipeline board's columns in display order, with what its headers sum (0018).
+    # The pipeline board's columns in display order, with what its headers sum (0019).
     Index(
         "ix_opportunities_board",
         "stage",

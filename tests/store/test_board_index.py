@@ -1,4 +1,4 @@
-"""Store migration 0018: the pipeline board's index, however a replica came to be."""
+"""Store migration 0019: the pipeline board's index, however a replica came to be."""
 
 from __future__ import annotations
 
@@ -34,12 +34,12 @@ def test_migration_and_model_declare_the_same_index(tmp_path: Path) -> None:
         if index.name == NAME
     ]
     replica.close()
-    # What a bulk load's index rebuild creates from the models is what 0018 created.
+    # What a bulk load's index rebuild creates from the models is what 0019 created.
     assert made is not None and _squash(made) == _squash(declared)
 
 
-def test_a_0017_replica_gains_the_index_and_its_deals_are_listed(tmp_path: Path) -> None:
-    old = open_replica(tmp_path, migrate_to="0017")
+def test_a_0018_replica_gains_the_index_and_its_deals_are_listed(tmp_path: Path) -> None:
+    old = open_replica(tmp_path, migrate_to="0018")
     assert _made(old) is None
     with old.session() as s:
         account = services.create(s, "accounts", {"name": "Acme"})

@@ -3,7 +3,10 @@ models are mapped onto the Core tables they are declared against (store/tables.p
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from sqlalchemy.schema import CreateIndex
 
 from fieldapp.errors import NotFoundError
 from fieldapp.store import reading, services, tables
@@ -88,3 +91,23 @@ def test_models_are_mapped_onto_the_core_tables() -> None:
             assert ("None" in hint) == nullable, (model, column.key, hint)
         mapped = {k for k, v in hints.items() if str(v).startswith("Mapped[")}
         assert mapped == set(table.columns.keys()), model
+
+
+def test_accounts_list_reads_its_first_page_in_index_order(replica: Replica) -> None:
+    """Migration 0018's index is the declared one, and the listing sorts nothing."""
+    _fill(replica)
+    with replica.connect() as conn:
+        made = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_accounts_name'"
+        ).scalar()
+        index = next(i for i in tables.accounts.indexes if i.name == "ix_accounts_name")
+        declared = str(CreateIndex(index).compile(dialect=conn.dialect))
+        assert made is not None and _squash(made) == _squash(declared)
+        query = reading.list_query("accounts", limit=5, offset=0)
+        compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+        plan = " ".join(r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+    assert "ix_accounts_name" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def _squash(sql: str) -> str:
+    return re.sub(r'[\s"]+', "", sql).lower()

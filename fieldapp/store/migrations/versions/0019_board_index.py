@@ -7,16 +7,16 @@ its stage's start, the headers' grouped totals and the full id lists as one walk
 the index without touching the table: at 50k deals the first screenful no longer
 waits for every id to be read and sorted.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
