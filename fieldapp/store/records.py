@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldapp.errors import FieldError, NotFoundError, ValidationError
-from fieldapp.store import fields
+from fieldapp.store import fields, reading
 from fieldapp.store.models import ENTITIES, Lead, Outbox, Synced, Visit
 from fieldapp.store.pipeline import apply_stage_defaults, pipeline, stage_by_name
 from fieldapp.store.types import new_id, to_wire, utcnow
@@ -45,8 +45,7 @@ def model_for(entity: str) -> type[Synced]:
 def load(session: Session, entity: str, row_id: str, *, deleted: bool = False) -> Synced:
     obj = session.get(model_for(entity), row_id)
     if obj is None or (obj.deleted_at is not None and not deleted):
-        singular = entity[:-1] if entity.endswith("s") else entity
-        raise NotFoundError(f"no {singular.replace('_', ' ')} with id {row_id}")
+        raise reading.not_found(entity, row_id)
     return obj
 
 

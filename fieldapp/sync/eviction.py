@@ -10,14 +10,14 @@ account it hangs off, and the sync report names it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import cast
 
-from sqlalchemy import Connection, Table, delete, or_, select
+from sqlalchemy import Connection, delete, or_, select
 
-from fieldapp.store.models import ENTITIES, Outbox
+from fieldapp.store import tables
+from fieldapp.store.models import ENTITIES
 from fieldapp.sync.protocol import ACCOUNT_ANCHOR
 
-OUTBOX = cast(Table, Outbox.__table__)
+OUTBOX = tables.outbox
 # Outbox states of changes the server has not accepted (yet).
 UNSENT = ("pending", "refused")
 
