@@ -4,8 +4,9 @@
 the stages: open ones closing in the next four months, closed ones over the past
 year and a half (so some are folded away), 5% in US dollars. ``pipeline_open`` opens
 the panel in a window already showing Today and measures, under a 2 ms heartbeat,
-the time until every column shows its header and first cards (painted), and the
-longest GUI-thread stall meanwhile; then a search and an owner-less amount filter.
+the time until every column shows its header and first cards (painted), with the CPU
+time all the app's threads spent meanwhile, and the longest GUI-thread stall; then a
+search and an owner-less amount filter.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def pipeline_open(data_dir: Path) -> dict[str, Any]:
     window = open_window(replica)
     wait(lambda: window.bg.pending() == 0, 60)
     heartbeat = Heartbeat()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     panel = window.show_panel("pipeline")
     assert isinstance(panel, PipelinePanel)
 
@@ -85,6 +86,10 @@ def pipeline_open(data_dir: Path) -> dict[str, Any]:
     panel.repaint()
     app.processEvents()
     first_open = time.perf_counter() - started
+    # Every thread's: on a loaded machine the wall time is mostly waiting for a core.
+    first_open_cpu = time.process_time() - cpu
+    # Every column's full list of ids is read once the first cards have painted.
+    wait(lambda: all(c.model.rowCount() == c.listed for c in panel.columns.values()), 60)
     wait(lambda: window.bg.pending() == 0, 60)
     cards = {name: c.model.rowCount() for name, c in panel.columns.items()}
     folded = sum(int(c.totals.text().count("hidden")) for c in panel.columns.values())
@@ -101,6 +106,7 @@ def pipeline_open(data_dir: Path) -> dict[str, Any]:
     replica.close()
     return {
         "pipeline_open_s": first_open,
+        "pipeline_open_cpu_s": first_open_cpu,
         "pipeline_cards": sum(cards.values()),
         "pipeline_largest_column": max(cards.values()),
         "pipeline_folded_columns": folded,
@@ -120,6 +126,11 @@ def rows(f: dict[str, Any]) -> list[tuple[str, str, str]]:
             "Pipeline panel, first open (headers and cards painted)",
             "≤ 200 ms",
             f"{f['pipeline_open_s'] * 1000:.0f} ms",
+        ),
+        (
+            "  … of which on the CPU (the whole app)",
+            "",
+            f"{f['pipeline_open_cpu_s'] * 1000:.0f} ms",
         ),
         (listed, "", f"{f['pipeline_search_s'] * 1000:.0f} ms"),
         (

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldapp.errors import FieldappError
 from fieldapp.store import places
-from fieldapp.store.db import Replica
 
 from .output import print_json, print_table
+
+if TYPE_CHECKING:
+    from fieldapp.store.db import Replica
 
 
 def _km(text: str) -> float:

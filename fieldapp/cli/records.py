@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldapp.cli import bounds
 from fieldapp.errors import FieldappError
-from fieldapp.store import fields, services
-from fieldapp.store.db import Replica
+from fieldapp.store import fields, reading
 
 from . import places_cmds
 from .output import print_json, print_record, print_table
+
+if TYPE_CHECKING:
+    from fieldapp.store.db import Replica
 
 # Columns shown by ``list``; the full record is in ``show`` and ``--json``.
 LIST_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -106,25 +108,44 @@ def parse_assignments(assignments: list[str]) -> dict[str, str | None]:
 def run(args: argparse.Namespace, replica: Replica) -> int:
     entity: str = args.command
     action: str = args.action
+    # Listing and showing read through Core (store/reading.py): the ORM, the models'
+    # mapping and the write paths are imported only by the actions that change records.
     if action == "list":
-        with replica.read_session() as session:
-            if args.search:
-                from fieldapp.store import search  # only a search loads its query parser
-
-                ids = search.search_ids(session, entity, args.search, limit=args.limit)
-                rows = [services.get(session, entity, i) for i in ids]
-            else:
-                rows = services.list_records(session, entity, limit=args.limit, offset=args.offset)
+        if args.search:
+            rows = _search(replica, entity, args.search, args.limit)
+        else:
+            with replica.connect() as conn:
+                rows = reading.list_rows(conn, entity, limit=args.limit, offset=args.offset)
         if args.json:
             print_json(rows)
         else:
             print_table(rows, LIST_COLUMNS[entity])
         return 0
     if action == "show":
-        with replica.read_session() as session:
-            record = services.get(session, entity, args.id)
+        with replica.connect() as conn:
+            record = reading.get(conn, entity, args.id)
         print_json(record) if args.json else print_record(record)
         return 0
+    if action == "nearby":
+        return places_cmds.run_nearby(args, replica)
+    return _change(args, replica)
+
+
+def _search(replica: Replica, entity: str, query: str, limit: int) -> list[dict[str, Any]]:
+    from fieldapp.store import search  # only a search loads its query parser
+
+    with replica.read_session() as session:
+        ids = search.search_ids(session, entity, query, limit=limit)
+        conn = session.connection()  # the same transaction as the search
+        return [reading.get(conn, entity, i) for i in ids]
+
+
+def _change(args: argparse.Namespace, replica: Replica) -> int:
+    """The actions that write: through the ORM's sessions, whose flush hook writes the outbox."""
+    from fieldapp.store import services
+
+    entity: str = args.command
+    action: str = args.action
     if action == "add":
         values = {
             key.removeprefix("field_"): value
@@ -170,8 +191,6 @@ def run(args: argparse.Namespace, replica: Replica) -> int:
         return 0
     if action == "convert":
         return convert_lead(args, replica)
-    if action == "nearby":
-        return places_cmds.run_nearby(args, replica)
     raise AssertionError(action)
 
 
@@ -186,6 +205,8 @@ def add_convert_parser(actions: Any) -> None:
 
 
 def convert_lead(args: argparse.Namespace, replica: Replica) -> int:
+    from fieldapp.store import services
+
     with replica.session() as session:
         result = services.convert_lead(
             session,

@@ -1,6 +1,8 @@
 """``fieldapp report visits|coverage|pipeline|forecast|wins|activity``.
 
-Prints the report as a table, or writes it as JSON, CSV or PDF. The PDF draws the
+Prints the report as a table, or writes it as JSON, CSV or PDF. With ``--server`` the
+figures are the server's, over everything the signed-in user may see there (their
+replica may not have synced all of it yet); the same document as the replica's. The PDF draws the
 same Qt Charts chart as the Reports panel, so ``--pdf`` loads Qt (offscreen: no
 display needed); nothing else here does.
 """
@@ -16,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from fieldapp import reports
-from fieldapp.domain.reports import GROUPINGS, ReportFilter, to_wire
+from fieldapp.domain.reports import (
+    GROUPINGS,
+    CoverageReport,
+    ReportFilter,
+    VisitsReport,
+    from_wire,
+    to_wire,
+)
 from fieldapp.errors import FieldappError
 from fieldapp.reports import export, people, periods, tables
 from fieldapp.reports.charts import charts
@@ -27,6 +36,8 @@ from .output import print_json
 
 COMMANDS = ("report",)
 Opener = Callable[[argparse.Namespace], Replica]
+# The reports the server computes (GET /reports/KIND), and their types.
+SERVED: dict[str, type] = {"visits": VisitsReport, "coverage": CoverageReport}
 
 
 def add_parsers(sub: Any) -> None:
@@ -52,6 +63,12 @@ def add_parsers(sub: Any) -> None:
     report.add_argument("--rep", metavar="USER", help="only this rep (user name or display name)")
     report.add_argument(
         "--limit", type=bounds.count(), default=200, help="activity: how many items"
+    )
+    report.add_argument(
+        "--server",
+        action="store_true",
+        help="figures computed by the server over everything you may see there "
+        f"(signed-in user; {', '.join(SERVED)})",
     )
     report.add_argument("--json", action="store_true", help="print the report as JSON")
     report.add_argument("--csv", type=Path, metavar="FILE", help="write the table as CSV")
@@ -92,13 +109,10 @@ def run(args: argparse.Namespace, open_replica: Opener) -> int:
         raise FieldappError("--limit must be at least 1")
     with closing(open_replica(args)) as replica:
         flt, names = _filter(args, replica)
-        with replica.read_session() as session:
-            if args.kind == "activity":
-                report: Any = reports.activity(session, flt, limit=args.limit)
-                if args.by and args.by != "time":
-                    raise FieldappError("the activity report is in time order; it has no --by")
-            else:
-                report = reports.run(session, args.kind, flt, args.by)
+        if args.server:
+            report = _from_server(args, replica, flt)
+        else:
+            report = _from_replica(args, replica, flt)
     table = tables.table(report, names)
     if args.csv:
         count = export.write_csv(table, args.csv)
@@ -113,6 +127,45 @@ def run(args: argparse.Namespace, open_replica: Opener) -> int:
     elif not (args.csv or args.pdf):
         print_report(table)
     return 0
+
+
+def _from_replica(args: argparse.Namespace, replica: Replica, flt: ReportFilter) -> Any:
+    with replica.read_session() as session:
+        if args.kind == "activity":
+            if args.by and args.by != "time":
+                raise FieldappError("the activity report is in time order; it has no --by")
+            return reports.activity(session, flt, limit=args.limit)
+        return reports.run(session, args.kind, flt, args.by)
+
+
+def _from_server(args: argparse.Namespace, replica: Replica, flt: ReportFilter) -> Any:
+    """The report as the server computes it for the signed-in user (GET /reports/KIND)."""
+    from fieldapp.sync.account import signed_in_transport, signed_out
+    from fieldapp.sync.errors import AuthRequired
+
+    if args.kind not in SERVED:
+        raise FieldappError(
+            f"the server computes the {', '.join(SERVED)} reports; "
+            f"leave out --server for the {args.kind} report"
+        )
+    params: dict[str, Any] = {"utc_offset": flt.utc_offset_minutes}
+    for name, value in (
+        ("by", args.by),
+        ("from", flt.start.isoformat() if flt.start else None),
+        ("to", flt.end.isoformat() if flt.end else None),
+        ("territory", flt.territory_id),
+        ("rep", flt.rep_id),
+    ):
+        if value is not None:
+            params[name] = value
+    transport = signed_in_transport(replica)
+    try:
+        answer = transport.call("GET", f"/reports/{args.kind}", **params)
+    except AuthRequired:
+        raise signed_out(replica) from None
+    finally:
+        transport.close()
+    return from_wire(answer, SERVED[args.kind])
 
 
 def print_report(t: tables.Table) -> None:

@@ -33,6 +33,8 @@ from fieldapp.sync.signin import SignedIn, sign_in, sign_out
 
 from .output import print_json, print_table
 
+REFUSALS_SHOWN = 10  # refusals printed one by one after a sync
+
 COMMANDS = ("login", "logout", "password", "sync", "conflicts")
 Opener = Callable[[argparse.Namespace], Replica]
 
@@ -204,8 +206,13 @@ def _sync(args: argparse.Namespace, replica: Replica) -> int:
         return 0
     for line in report.sentences():
         print(line)
-    for r in report.rejections:
+    for r in report.rejections[:REFUSALS_SHOWN]:
         print(f"  refused {r.op} of {r.entity} {r.row_id}: {r.reason}")
+    if len(report.rejections) > REFUSALS_SHOWN:
+        # A first sync can be refused thousands of times over one cause (a territory
+        # only an admin may create): the first few say why, the list has them all.
+        more = len(report.rejections) - REFUSALS_SHOWN
+        print(f"  … and {more} more (fieldapp refused list)")
     return 0
 
 

@@ -16,11 +16,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from fieldapp.domain.reports import (
-    CoverageReport,
-    CoverageRow,
-    ReportFilter,
-)
+from fieldapp.domain import report_fold
+from fieldapp.domain.reports import CoverageReport, ReportFilter
 from fieldapp.domain.visits import DEFAULT_FREQUENCY_DAYS
 from fieldapp.reports import filtering, people
 from fieldapp.store.last_visits import last_visit_before, with_last_visits
@@ -100,21 +97,8 @@ def coverage(
         func.sum(case((overdue, 1), else_=0)),
         func.sum(case((states.c.last.is_(None), 1), else_=0)),
     ).group_by(states.c.key)
-    labels = people.labeller(session, by)
-    rows = [
-        CoverageRow(group, labels(group), accounts, late or 0, never or 0)
-        for group, accounts, late, never in session.execute(query)
-    ]
-    # Most overdue first: that is where a manager looks.
-    rows.sort(key=lambda r: (-r.overdue, r.label.casefold()))
-    total = CoverageRow(
-        None,
-        "Total",
-        sum(r.accounts for r in rows),
-        sum(r.overdue for r in rows),
-        sum(r.never_visited for r in rows),
-    )
-    return CoverageReport(flt, by, as_of, rows, total)
+    found = session.execute(query)
+    return report_fold.coverage_report(flt, by, as_of, found, people.labeller(session, by))
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,38 @@ on the neighbouring day).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, literal
 from sqlalchemy.orm import InstrumentedAttribute
 
+from fieldapp.domain.report_dates import (
+    day_start,
+    local_today,
+    month_label,
+    months,
+    next_month,
+    week_label,
+    weeks,
+)
 from fieldapp.domain.reports import GROUPINGS, ReportFilter
 from fieldapp.errors import FieldappError
 from fieldapp.store.types import UTCDateTime
+
+__all__ = [
+    "between",
+    "check",
+    "day_start",
+    "instant",
+    "local_date",
+    "local_today",
+    "month_label",
+    "months",
+    "next_month",
+    "week_label",
+    "weeks",
+]
 
 # A column or an SQL expression over columns.
 Expr = ColumnElement[Any] | InstrumentedAttribute[Any]
@@ -33,16 +56,6 @@ def check(kind: str, flt: ReportFilter, by: str) -> None:
         raise FieldappError(
             f"the period ends ({flt.end.isoformat()}) before it starts ({flt.start.isoformat()})"
         )
-
-
-def local_today(flt: ReportFilter) -> date:
-    return (datetime.now(UTC) + timedelta(minutes=flt.utc_offset_minutes)).date()
-
-
-def day_start(day: date, flt: ReportFilter) -> datetime:
-    """The UTC instant the reader's ``day`` begins."""
-    local = datetime.combine(day, time.min, tzinfo=UTC)
-    return local - timedelta(minutes=flt.utc_offset_minutes)
 
 
 def between(column: Any, flt: ReportFilter) -> list[ColumnElement[bool]]:
@@ -68,37 +81,3 @@ def _shift(flt: ReportFilter) -> str:
 def local_date(column: Any, flt: ReportFilter) -> ColumnElement[str]:
     """The reader's calendar day of a UTC timestamp, ``YYYY-MM-DD``."""
     return func.date(column, _shift(flt))
-
-
-def week_label(key: str) -> str:
-    year, week, _ = date.fromisoformat(key).isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def month_label(key: str) -> str:
-    return date.fromisoformat(f"{key}-01").strftime("%b %Y")
-
-
-def weeks(first: date, last: date) -> list[str]:
-    """Keys of every week from the one holding ``first`` to the one holding ``last``."""
-    monday = first - timedelta(days=first.weekday())
-    out = []
-    while monday <= last:
-        out.append(monday.isoformat())
-        monday += timedelta(days=7)
-    return out
-
-
-def months(first: date, last: date) -> list[str]:
-    """Keys (``YYYY-MM``) of every month from ``first``'s to ``last``'s."""
-    out = []
-    month = first.replace(day=1)
-    while month <= last:
-        out.append(month.isoformat()[:7])
-        month = next_month(month)
-    return out
-
-
-def next_month(day: date) -> date:
-    """The first day of the month after ``day``'s."""
-    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)

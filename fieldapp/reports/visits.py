@@ -18,14 +18,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from fieldapp.domain.reports import ReportFilter, VisitsReport, VisitsRow
+from fieldapp.domain import report_dates, report_fold
+from fieldapp.domain.reports import ReportFilter, VisitsReport
 from fieldapp.reports import filtering, people
 from fieldapp.reports.filtering import Expr
 from fieldapp.store.models import VISIT_OUTCOMES, Account, Visit
 
-NO_OUTCOME = "none"
-OTHER_OUTCOME = "other"  # a value this release does not know (from a newer client)
-OUTCOME_KEYS = (*VISIT_OUTCOMES, NO_OUTCOME, OTHER_OUTCOME)
 # SQLite allows 500 terms in a compound SELECT; a statement takes this many buckets.
 BUCKETS_PER_STATEMENT = 100
 
@@ -88,29 +86,7 @@ def visits(session: Session, flt: ReportFilter | None = None, by: str = "rep") -
         found = _per_bucket(session, flt, by)
     else:
         found = _per_group(session, flt, by)
-    labels = people.labeller(session, by)
-    rows = [_row(key, labels(key), sums) for key, sums in found]
-    if by in ("rep", "territory"):
-        rows.sort(key=lambda r: (-r.visits, r.label.casefold()))
-    present = {o for r in rows for o, n in r.outcomes.items() if n}
-    outcomes = tuple(o for o in OUTCOME_KEYS if o in present)
-    total = VisitsRow(
-        None,
-        "Total",
-        sum(r.visits for r in rows),
-        sum(r.timed for r in rows),
-        sum(r.minutes for r in rows),
-        {o: sum(r.outcomes.get(o, 0) for r in rows) for o in outcomes},
-    )
-    rows = [
-        VisitsRow(r.key, r.label, r.visits, r.timed, r.minutes, _only(r.outcomes, outcomes))
-        for r in rows
-    ]
-    return VisitsReport(flt, by, outcomes, rows, total)
-
-
-def _only(counts: dict[str, int], keys: tuple[str, ...]) -> dict[str, int]:
-    return {k: counts[k] for k in keys if counts.get(k)}
+    return report_fold.visits_report(flt, by, found, people.labeller(session, by))
 
 
 def _per_group(session: Session, flt: ReportFilter, by: str) -> list[tuple[Any, tuple[Any, ...]]]:
@@ -153,34 +129,8 @@ def _buckets(session: Session, flt: ReportFilter, by: str) -> list[tuple[str, da
             return []
         first = first or _local_day(earliest, flt)
         last = last or _local_day(latest, flt)
-    if by == "week":
-        days = [date.fromisoformat(k) for k in filtering.weeks(first, last)]
-        ends = [d + timedelta(days=7) for d in days]
-    else:
-        days = [date.fromisoformat(f"{k}-01") for k in filtering.months(first, last)]
-        ends = [*days[1:], filtering.next_month(days[-1])] if days else []
-    after = last + timedelta(days=1)
-    return [
-        (
-            d.isoformat()[: 10 if by == "week" else 7],
-            filtering.day_start(max(d, first), flt),
-            filtering.day_start(min(e, after), flt),
-        )
-        for d, e in zip(days, ends, strict=True)
-    ]
+    return report_dates.buckets(first, last, by, flt)
 
 
 def _local_day(value: datetime, flt: ReportFilter) -> date:
     return (value + timedelta(minutes=flt.utc_offset_minutes)).date()
-
-
-def _row(key: str | None, label: str, sums: tuple[Any, ...]) -> VisitsRow:
-    count, timed, minutes, *by_outcome = (v or 0 for v in sums)
-    return VisitsRow(
-        key,
-        label,
-        count,
-        timed,
-        round(minutes),
-        dict(zip(OUTCOME_KEYS, by_outcome, strict=True)),
-    )

@@ -9,6 +9,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from fieldapp.server import admin_api, auth, blobs, erasure, history, limits, login, sync, users
 from fieldapp.server.answers import answers
 from fieldapp.server.db import Database, ServerError
+from fieldapp.server.reporting import api as reporting_api
 from fieldapp.server.scope import scope_of
 from fieldapp.sync.protocol import (
     MAX_PULL_LIMIT,
@@ -38,6 +39,15 @@ from fieldapp.sync.protocol import (
 
 class IncompatibleClient(ServerError):
     """HTTP 426."""
+
+
+# sync.NotFound is records.NotFound: also an unknown user or territory in a path.
+NOT_FOUND = (
+    sync.NotFound,
+    history.HistoryNotFound,
+    erasure.NothingToErase,
+    reporting_api.NotServed,
+)
 
 
 def compatibility_problem(protocol: int | None, schema: int | None) -> str | None:
@@ -76,8 +86,7 @@ def create_app(db: Database) -> FastAPI:
             headers["Retry-After"] = str(max(1, round(exc.retry_after)))
         elif isinstance(exc, auth.ForbiddenError):
             status = 403
-        elif isinstance(exc, sync.NotFound | history.HistoryNotFound | erasure.NothingToErase):
-            # sync.NotFound is records.NotFound: also an unknown user or territory in a path.
+        elif isinstance(exc, NOT_FOUND):
             status = 404
         elif isinstance(exc, IncompatibleClient):
             status = 426
@@ -237,6 +246,7 @@ def create_app(db: Database) -> FastAPI:
         )
 
     app.include_router(admin_api.router(db, principal), responses=answers(413, 503))
+    app.include_router(reporting_api.router(db, principal))
     return app
 
 

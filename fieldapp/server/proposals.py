@@ -209,7 +209,9 @@ def _execute(session: Session, actor: Principal, plan: Plan) -> None:
         query = select(Record.id, Record.data).where(condition)
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()
-        plan.docs.update(session.execute(query).tuples())
+        # A Result has keys() (its column names), so dict.update would take it for a
+        # mapping: hand it the (id, document) pairs.
+        plan.docs.update((row_id, data) for row_id, data in session.execute(query))
     for row_id, (src, dst) in plan.moves.items():
         if row_id not in plan.docs:
             continue  # not on the server (any more): nothing to move

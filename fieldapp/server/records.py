@@ -3,7 +3,8 @@
 Every writing transaction (push, conflict resolution, admin changes, imports) collects
 its work in a :class:`Batch` and ends with :meth:`Batch.finish`, which numbers records
 and conflicts in commit order (see :func:`fieldapp.server.db.next_seqs`, taken last so
-pulls see changes in commit order) and appends the audit trail.
+pulls see changes in commit order), appends the audit trail and keeps the report
+tables in step (server/reporting/rows.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fieldapp.server import bulk, history
 from fieldapp.server.auth import Principal, utcnow
 from fieldapp.server.db import ServerError, next_seqs
 from fieldapp.server.models import Conflict, Record, ScopeExit
+from fieldapp.server.reporting import rows as report_rows
 from fieldapp.server.scope import Scope, anchors, owner_of, users_of_territory
 from fieldapp.sync.protocol import Mutation
 
@@ -200,4 +202,6 @@ class Batch:
         exits = [{"account_id": a, "user_id": u, "seq": first} for a, u in set(self.exits)]
         bulk.insert(session, cast(Table, ScopeExit.__table__), exits)
         history.append(session, self.who, self.client_id, changes)
+        # The report tables, in this same transaction (server/reporting/rows.py).
+        report_rows.keep(session, [(c.entity, c.record_id, c.before, c.after) for c in changes])
         return versions

@@ -89,7 +89,7 @@ def _territory(who: Creator, entity: str, values: dict[str, Any]) -> str | None:
 
 def stamp(session: Session, obj: Synced) -> None:
     """Fill in the owner (and an account's or lead's territory) of a new record."""
-    entity = obj.__tablename__  # type: ignore[attr-defined]
+    entity = obj.__table__.name  # type: ignore[attr-defined]
     if entity not in ENTITIES or entity in ("users", "territories", "pipeline_stages"):
         return
     who = creator(session)

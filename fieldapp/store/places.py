@@ -14,15 +14,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnClause, literal_column, select, text
-from sqlalchemy.orm import Session
 
 from fieldapp.domain.geo import EARTH_RADIUS_M, LatLon, haversine_m
 from fieldapp.errors import FieldappError
-from fieldapp.store.models import Account
+from fieldapp.store import tables
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 MAX_RADIUS_KM = 1000.0
+# Core columns, not the Account model: `accounts nearby` needs no ORM mapping to read.
+ACCOUNTS = tables.accounts.c
 DEFAULT_LIMIT = 50
 PLANAR_MARGIN = 0.03
 FLAT_UP_TO_KM = 100.0
@@ -70,8 +75,8 @@ def parse_point(text: str) -> LatLon | None:
 def account_point(session: Session, account_id: str) -> tuple[str, LatLon]:
     """The name and position of a live account; a clear error if it has no pin."""
     row = session.execute(
-        select(Account.name, Account.latitude, Account.longitude).where(
-            Account.id == account_id, Account.deleted_at.is_(None)
+        select(ACCOUNTS.name, ACCOUNTS.latitude, ACCOUNTS.longitude).where(
+            ACCOUNTS.id == account_id, ACCOUNTS.deleted_at.is_(None)
         )
     ).first()
     if row is None:
@@ -142,7 +147,14 @@ def nearby(
     ).all()
     found = []
     if nearest:
-        cols = (rowid, Account.id, Account.name, Account.city, Account.latitude, Account.longitude)
+        cols = (
+            rowid,
+            ACCOUNTS.id,
+            ACCOUNTS.name,
+            ACCOUNTS.city,
+            ACCOUNTS.latitude,
+            ACCOUNTS.longitude,
+        )
         rows = session.execute(select(*cols).where(rowid.in_([r for r, _ in nearest])))
         for _row, row_id, name, city, lat, lon in rows:
             if row_id == exclude or lat is None or lon is None:

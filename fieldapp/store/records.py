@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldapp.errors import FieldError, NotFoundError, ValidationError
-from fieldapp.store import fields, rules
+from fieldapp.store import fields, reading
 from fieldapp.store.models import ENTITIES, Lead, Outbox, Synced, Visit
 from fieldapp.store.pipeline import apply_stage_defaults, pipeline, stage_by_name
 from fieldapp.store.types import new_id, to_wire, utcnow
@@ -45,8 +45,7 @@ def model_for(entity: str) -> type[Synced]:
 def load(session: Session, entity: str, row_id: str, *, deleted: bool = False) -> Synced:
     obj = session.get(model_for(entity), row_id)
     if obj is None or (obj.deleted_at is not None and not deleted):
-        singular = entity[:-1] if entity.endswith("s") else entity
-        raise NotFoundError(f"no {singular.replace('_', ' ')} with id {row_id}")
+        raise reading.not_found(entity, row_id)
     return obj
 
 
@@ -68,6 +67,21 @@ def _check_references(session: Session, entity: str, values: dict[str, Any]) -> 
         raise ValidationError(errors)
 
 
+def _apply_rules(session: Session, obj: Synced, *, checked_in_now: bool) -> None:
+    """What automation rules do after a visit or a lead is written (store/rules.py).
+
+    Imported here, not at the top: the rules are built on records (through ``due``
+    and ``services``), so a top-level import made ``import fieldapp.store.records``,
+    done first, a cycle that failed.
+    """
+    from fieldapp.store import rules
+
+    if isinstance(obj, Visit):
+        rules.after_visit(session, obj, checked_in_now=checked_in_now)
+    elif isinstance(obj, Lead):
+        rules.after_lead(session, obj)
+
+
 def record_dict(obj: Synced) -> dict[str, Any]:
     return obj.to_dict()
 
@@ -81,10 +95,8 @@ def create(session: Session, entity: str, values: dict[str, Any]) -> str:
     obj = model_for(entity)(id=new_id(), **cleaned)  # type: ignore[call-arg]
     session.add(obj)
     session.flush()
-    if isinstance(obj, Visit):  # what automation rules do for a visit (store/rules.py)
-        rules.after_visit(session, obj, checked_in_now=obj.checkin_at is not None)
-    elif isinstance(obj, Lead):
-        rules.after_lead(session, obj)
+    if isinstance(obj, Visit | Lead):
+        _apply_rules(session, obj, checked_in_now=getattr(obj, "checkin_at", None) is not None)
     return obj.id
 
 
@@ -110,7 +122,7 @@ def update(session: Session, entity: str, row_id: str, values: dict[str, Any]) -
             changed[field] = value
     session.flush()
     if isinstance(obj, Visit) and changed:
-        rules.after_visit(session, obj, checked_in_now=not was_done and obj.checkin_at is not None)
+        _apply_rules(session, obj, checked_in_now=not was_done and obj.checkin_at is not None)
     return changed
 
 

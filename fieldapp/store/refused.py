@@ -187,7 +187,7 @@ def _revert(session: Session, record: Synced, changes: dict[str, Any]) -> None:
         for k, v in changes.items()
         if isinstance(v, list) and len(v) == 2 and k in inspect(type(record)).columns
     }
-    entity = record.__tablename__  # type: ignore[attr-defined]
+    entity = record.__table__.name  # type: ignore[attr-defined]
     spec = fields.entity_fields(entity)
     parsed: dict[str, Any] = {}
     for key, value in old.items():

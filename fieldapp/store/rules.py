@@ -78,7 +78,7 @@ def _add(session: Session, model: type[Any], values: dict[str, Any], **system: A
     """A rule's record, checked like a person's; ``system`` holds fields fieldapp sets."""
     values = dict(values)
     row_id = values.pop("id")
-    cleaned = fields.clean(model.__tablename__, values, creating=True)
+    cleaned = fields.clean(model.__table__.name, values, creating=True)
     session.add(model(id=row_id, **cleaned, **system))
 
 

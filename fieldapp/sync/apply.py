@@ -9,21 +9,20 @@ Fields with a change the server has not accepted yet (pending or refused) are ke
 from __future__ import annotations
 
 import json
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
-from fieldapp.store import last_visits, search
+from fieldapp.store import last_visits, search, tables
 from fieldapp.store.db import Replica
-from fieldapp.store.models import Outbox
 from fieldapp.store.types import utcnow
 from fieldapp.sync import incoming, quarantine, state
 from fieldapp.sync.eviction import UNSENT
 from fieldapp.sync.report import SyncReport
 
-OUTBOX = cast(Table, Outbox.__table__)
+OUTBOX = tables.outbox
 
 # What writing a pulled record raises when the record is one this replica cannot
 # store: a constraint, a value SQLite cannot bind, a timestamp that is not one.

@@ -20,15 +20,15 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from fieldapp.errors import FieldappError
+from fieldapp.store import tables
 from fieldapp.store.db import Replica, indexes_dropped
-from fieldapp.store.models import Outbox
 from fieldapp.store.refused import record_label
 from fieldapp.store.types import utcnow
 from fieldapp.sync import apply, incoming, outgoing, purge, state
@@ -47,7 +47,7 @@ __all__ = [
     "rejection_rows",
 ]
 
-OUTBOX = cast(Table, Outbox.__table__)
+OUTBOX = tables.outbox
 # A long catch-up (an initial sync) is pulled in about this many chunks, each at least
 # ``chunk_size`` and at most MAX_PULL_LIMIT records: every checkpoint commit rewrites the
 # index pages its chunk touched, and random UUID keys touch most of them, so a few big

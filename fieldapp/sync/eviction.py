@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import cast
 
 from sqlalchemy import Column, Connection, MetaData, Table, Text, delete, func, or_, select
 
-from fieldapp.store import last_visits
+from fieldapp.store import last_visits, tables
 from fieldapp.store.db import indexes_set_aside
-from fieldapp.store.models import ENTITIES, Outbox
+from fieldapp.store.models import ENTITIES
 from fieldapp.sync.protocol import ACCOUNT_ANCHOR
 
-OUTBOX = cast(Table, Outbox.__table__)
+OUTBOX = tables.outbox
 # A table losing at least this many rows, and at least half of them, is evicted from
 # without its secondary indexes (store.db.indexes_set_aside).
 INDEXES_ASIDE_FROM = 5000

@@ -8,10 +8,11 @@ the server replays its answers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, delete, or_, select
+from sqlalchemy import delete, or_, select
 
+from fieldapp.store import tables
 from fieldapp.store.db import Replica
 from fieldapp.store.models import ENTITIES, Outbox
 from fieldapp.store.types import to_wire, utcnow
@@ -20,7 +21,7 @@ from fieldapp.sync.protocol import Mutation, MutationResult
 from fieldapp.sync.report import Rejection, SyncReport
 from fieldapp.sync.transport import Transport
 
-OUTBOX = cast(Table, Outbox.__table__)
+OUTBOX = tables.outbox
 
 
 def push(

@@ -160,7 +160,7 @@ class SyncReport:
             out.append(
                 f"{_count(len(self.kept), 'record')} left your scope but {verb} kept on this "
                 f"laptop because the server has not accepted {'its' if verb == 'is' else 'their'} "
-                f"changes: {', '.join(self.kept_labels or [i for _, i in self.kept])}"
+                f"changes: {_some(self.kept_labels or [i for _, i in self.kept])}"
             )
         if self.quarantined:
             out.append(
@@ -207,7 +207,11 @@ def _where(territory: str | None, people: Sequence[str]) -> str:
 
 
 def _names(moved: Sequence[Moved], shown: int = 5) -> str:
-    names = sorted(m.name or m.account_id for m in moved)
+    return _some(sorted(m.name or m.account_id for m in moved), shown)
+
+
+def _some(names: Sequence[str], shown: int = 5) -> str:
+    """The first ``shown`` names, then how many more: a sentence stays a line."""
     if len(names) <= shown:
         return ", ".join(names)
     return ", ".join(names[:shown]) + f" and {len(names) - shown} more"
@@ -266,7 +270,10 @@ def describe_moves(
         territory_id = move.get("territory_id" if left else "from_territory_id")
         if not people_ids and territory_id:
             people_ids = reps.get(territory_id, [])  # as the server last said
-        if left and not people_ids and move.get("owner_id"):
+        if left and not people_ids and not territory_id and move.get("owner_id"):
+            # No territory to name: the person who has it now is its owner. (A
+            # territory without reps is named alone: its accounts' owner, often the
+            # admin who imported them, is not whose territory it is.)
             people_ids = [move["owner_id"]]
         out.append(
             Moved(

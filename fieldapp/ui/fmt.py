@@ -130,6 +130,19 @@ def fmt_money(amount: Decimal | None, currency: str | None) -> str:
     return str(format_currency(amount, currency or "EUR", locale=_babel_locale(name)))
 
 
+def fmt_money_short(amount: Decimal, currency: str | None) -> str:
+    """``amount`` rounded to its magnitude for a narrow column: "€28.8M", "12,3 Mio. €"."""
+    from babel.numbers import format_compact_currency
+
+    locale = _locale()
+    name = "en" if _is_c(locale) else locale.name()
+    return str(
+        format_compact_currency(
+            amount, currency or "EUR", locale=_babel_locale(name), fraction_digits=1
+        )
+    )
+
+
 def currency_totals(items: Iterable[tuple[Decimal | None, str | None]]) -> dict[str, Decimal]:
     """Sums per currency code, in code order; amounts without a value count as nothing."""
     totals: dict[str, Decimal] = {}

@@ -84,6 +84,26 @@ class LazyTableModel(QAbstractTableModel):
         self._generation += 1
         self._ids_arrived(self._generation, ids, rows)
 
+    def extend_ids(self, ids: list[str]) -> bool:
+        """Show ``ids``, the whole list of which the model shows a first part; whether
+        it does.
+
+        For a read in two steps (the pipeline's columns: a screenful first, every id
+        after): when ``ids`` starts with the ids shown, the rest are inserted as rows,
+        so the view keeps its scroll position, selection and loaded rows. Otherwise
+        the list changed in between: nothing changes and the caller reads again.
+        """
+        shown = len(self._ids)
+        if ids[:shown] != self._ids:
+            return False
+        # Blocks asked for while only the first part was known may have held fewer rows.
+        self._requested.clear()
+        if len(ids) > shown:
+            self.beginInsertRows(QModelIndex(), shown, len(ids) - 1)
+            self._ids = ids
+            self.endInsertRows()
+        return True
+
     def _ids_arrived(self, gen: int, ids: list[str], rows: dict[str, tuple[Any, ...]]) -> None:
         if gen != self._generation:
             return

@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self.panels: dict[str, Panel] = {}
         self._pages: list[QWidget] = []
         self._closing = False
+        self._idle_since_poll = False  # see _build_next
         for spec in self.specs:
             page = QWidget()
             page_layout = QVBoxLayout(page)
@@ -202,17 +203,25 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentIndex(index)
 
     def _build_next(self) -> None:
-        """Build one more panel the role may use once the background is idle; repeat."""
+        """Build one more panel the role may use once the background has been idle for a
+        whole poll interval; repeat.
+
+        Idle at one look is not enough: a panel given its first rows paints them next,
+        and may start its next read only then (the Pipeline's every id); a panel built
+        in that gap would hold the painting up for as long as its build takes.
+        """
         if self._closing:
             return
         missing = [s.key for s in self.specs if s.key not in self.panels and self.allowed(s)]
         if not missing:
             collector.keep_passes_short()  # start-up done: see collector.py
             return
-        if self.bg.pending():
-            # The panels already built are still loading what they show.
+        was_idle, self._idle_since_poll = self._idle_since_poll, not self.bg.pending()
+        if not (was_idle and self._idle_since_poll):
+            # The panels already built are still loading or painting what they show.
             QTimer.singleShot(self.BUILD_POLL_MS, self._build_next)
             return
+        self._idle_since_poll = False
         self.panel(missing[0])
         QTimer.singleShot(0, self._build_next)
 

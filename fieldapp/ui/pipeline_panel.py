@@ -1,8 +1,10 @@
 """Pipeline: one column per stage, drag a deal to move it, totals and forecast per stage.
 
 Each column is a :class:`StageModel`, a lazy model over the ids of its deals (as the
-accounts list is, see ui/lazy_model.py): the board's first open reads the stages'
-totals in one grouped query and each column's ids, and card text only for the rows
+accounts list is, see ui/lazy_model.py). The board is read in two steps: first the
+stages' totals in one grouped query with each column's first screenful of ids and
+cards, painted at once; then every column's ids, added below the rows shown (the
+view keeps its scroll position and selection). Card text is read only for the rows
 on screen. Closed deals whose close date is more than 90 days ago are folded away
 (counted in the column's header) unless "Show old closed deals" is ticked. Amounts
 are totalled per currency, never added across currencies. A drop does not move rows
@@ -15,12 +17,15 @@ The column model is in ui/pipeline_model.py.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from PySide6.QtCore import (
+    QEvent,
     QModelIndex,
+    QObject,
     Qt,
     QTimer,
 )
@@ -58,24 +63,34 @@ CLOSE_RANGES: dict[str, tuple[int | None, int | None]] = {
 }
 
 
-BoardRead = tuple[
-    list[board.StageTotals],
-    list[tuple[str, str]],
-    dict[str, tuple[list[str], dict[str, tuple[Any, ...]]]],
-]
+@dataclass(frozen=True)
+class BoardRead:
+    """What one read of the board brings: the headers, the owners, and per column its
+    ids (all of them when ``complete``, else the first screenful) with their cards."""
+
+    totals: list[board.StageTotals]
+    owners: list[tuple[str, str]]
+    columns: dict[str, tuple[list[str], dict[str, tuple[Any, ...]]]]
+    complete: bool
 
 
-def _read_board(session: Session, flt: board.BoardFilter) -> BoardRead:
-    """Totals, owners and each column's ids with its first screenful, in one read."""
+def _read_head(session: Session, flt: board.BoardFilter) -> BoardRead:
+    """Totals, owners and each column's first screenful: what the board paints first.
+
+    Every column's full list of ids follows in a read of its own (:meth:`PipelinePanel.
+    _show`): at 50k deals reading them all took as long again as this. A search reads
+    them at once: it matches names over every deal anyway, which a column's first
+    screenful would do once more.
+    """
     totals = board.totals(session, flt)
-    ids = board.board_ids(session, flt)
-    first = [i for column in ids.values() for i in column[:FIRST_ROWS]]
-    cards = board.cards(session, first)
+    complete = bool(flt.text.strip())
+    ids = board.board_ids(session, flt) if complete else board.first_ids(session, flt, FIRST_ROWS)
+    cards = board.cards(session, [i for column in ids.values() for i in column[:FIRST_ROWS]])
     columns = {
         stage: (column, {i: cards[i] for i in column[:FIRST_ROWS] if i in cards})
         for stage, column in ids.items()
     }
-    return totals, board.owners(session), columns
+    return BoardRead(totals, board.owners(session), columns, complete)
 
 
 class StageColumn(QFrame):
@@ -85,6 +100,7 @@ class StageColumn(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setMinimumWidth(170)
         self.model = StageModel(bg, stage.name)
+        self.listed = 0
         color = "#1e8449" if stage.is_won else "#922b21" if stage.is_lost else "#1f3a5f"
         self.title = QLabel(f"{stage.name} · {stage.probability}%")
         self.title.setStyleSheet(
@@ -121,6 +137,7 @@ class StageColumn(QFrame):
         layout.addWidget(self.view, 1)
 
     def set_totals(self, totals: board.StageTotals) -> None:
+        self.listed = totals.count  # the rows the model shows once every id is read
         amounts = {c: m.amount for c, m in totals.by_currency.items()}
         weighted = {c: m.weighted for c, m in totals.by_currency.items()}
         text = f"{totals.count} deals · {per_currency(amounts)}\nforecast {per_currency(weighted)}"
@@ -140,6 +157,10 @@ class PipelinePanel(Panel):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.columns: dict[str, StageColumn] = {}
+        # Head reads asked for so far; the one whose full id lists are to be read once
+        # its first cards have painted, and with which filter.
+        self._heads = 0
+        self._rest_wanted: tuple[int, board.BoardFilter] | None = None
         self.stages: list[services.Stage] = []
         self.filter = board.BoardFilter()
         self.summary = QLabel("")
@@ -234,10 +255,59 @@ class PipelinePanel(Panel):
 
     def refresh(self) -> None:
         flt = self.filter
-        self.ctx.bg.read(lambda s: _read_board(s, flt), lambda r: self._show(flt, r), owner=self)
+        self._heads += 1
+        self.ctx.bg.read(
+            lambda s: _read_head(s, flt),
+            lambda r: self._show(flt, r),
+            owner=self,
+            latest="head",  # a change notice's reload may finish after the next one's
+        )
+
+    def _read_rest_after_paint(self, flt: board.BoardFilter) -> None:
+        """Read every column's ids once the first cards are on screen.
+
+        Not at once: turning 50k rows into ids holds the interpreter lock for most of
+        its ~50 ms, and the painting of the first cards (Python calls per cell) would
+        wait for it. A board built while hidden reads them when first shown.
+        """
+        self._rest_wanted = (self._heads, flt)
+        first = next(iter(self.columns.values()), None)
+        if first is not None:
+            first.view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self._rest_wanted is not None:
+            watched.removeEventFilter(self)
+            head, flt = self._rest_wanted
+            self._rest_wanted = None
+            QTimer.singleShot(0, lambda: self._read_rest(head, flt))  # once this paint is done
+        return False
+
+    def _read_rest(self, head: int, flt: board.BoardFilter) -> None:
+        if head != self._heads:
+            return  # a newer head read is on its way, and its own full read after it
+        self.ctx.bg.read(
+            lambda s: board.board_ids(s, flt),
+            lambda ids: self._show_rest(head, ids),
+            owner=self,
+            priority=-1,  # after what another panel's user is waiting for
+            latest="ids",
+        )
+
+    def _show_rest(self, head: int, ids: dict[str, list[str]]) -> None:
+        if head != self._heads:
+            # Read before a change a newer head shows (a moved deal): it would put the
+            # older lists back.
+            return
+        extended = [c.model.extend_ids(ids.get(stage, [])) for stage, c in self.columns.items()]
+        if not all(extended):
+            # A deal changed between the two reads (another process, or a change whose
+            # notice is still on its way): read the board again rather than show lists
+            # whose first cards were never read.
+            self.refresh()
 
     def _show(self, flt: board.BoardFilter, read: BoardRead) -> None:
-        totals, owners, columns = read
+        totals, owners, columns = read.totals, read.owners, read.columns
         if flt != self.filter:
             return  # the filter changed meanwhile; its own read follows
         names = [t.stage.name for t in totals]
@@ -271,6 +341,8 @@ class PipelinePanel(Panel):
             f"{per_currency(dict(sorted(weighted.items())))} · "
             f"{sum(t.count for t in open_totals)} open deals"
         )
+        if not read.complete:
+            self._read_rest_after_paint(flt)
 
     def _set_owners(self, owners: list[tuple[str, str]]) -> None:
         current = self.owner.currentData()

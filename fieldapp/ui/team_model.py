@@ -66,12 +66,17 @@ EXPLAINED = (
 ELIDED = (COL_REP, COL_PIPELINE, COL_WEIGHTED)
 
 
-def per_currency(amounts: dict[str, Decimal]) -> str:
-    """Each currency's amount on its own, largest first; "–" for none."""
+def per_currency(amounts: dict[str, Decimal], *, short: bool = False) -> str:
+    """Each currency's amount on its own, largest first; "–" for none.
+
+    ``short``: rounded to its magnitude ("€28.8M"), for the table's narrow columns;
+    the cell's tooltip has the exact amounts.
+    """
     if not amounts:
         return "–"
+    money = fmt.fmt_money_short if short else fmt.fmt_money
     ordered = sorted(amounts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return " · ".join(fmt.fmt_money(amount, currency) for currency, amount in ordered)
+    return " · ".join(money(amount, currency) for currency, amount in ordered)
 
 
 def cells(row: RepSummary) -> tuple[str, ...]:
@@ -88,10 +93,19 @@ def cells(row: RepSummary) -> tuple[str, ...]:
         f"{row.visits_30_days:,}",
         f"{row.accounts:,}",
         f"{row.overdue:,}",
-        per_currency(row.pipeline),
-        per_currency(row.weighted),
+        per_currency(row.pipeline, short=True),
+        per_currency(row.weighted, short=True),
         rate,
     )
+
+
+def tooltips(row: RepSummary) -> dict[int, str]:
+    """The elided columns' texts in full: the rep's name, the exact amounts."""
+    return {
+        COL_REP: row.label,
+        COL_PIPELINE: per_currency(row.pipeline),
+        COL_WEIGHTED: per_currency(row.weighted),
+    }
 
 
 class TeamModel(QAbstractTableModel):
@@ -99,6 +113,7 @@ class TeamModel(QAbstractTableModel):
         super().__init__()
         self.rows: list[RepSummary] = []
         self._cells: list[tuple[str, ...]] = []
+        self._tips: list[dict[int, str]] = []
 
         def tr(text: str) -> str:
             return QCoreApplication.translate("team", text)
@@ -110,6 +125,7 @@ class TeamModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = list(rows)
         self._cells = [cells(r) for r in self.rows]
+        self._tips = [tooltips(r) for r in self.rows]
         self.endResetModel()
 
     def rep_at(self, row: int) -> RepSummary | None:
@@ -138,7 +154,7 @@ class TeamModel(QAbstractTableModel):
             return self.rows[index.row()].rep_id
         if role == Qt.ItemDataRole.ToolTipRole:
             if index.column() in ELIDED:
-                return self._cells[index.row()][index.column()]
+                return self._tips[index.row()][index.column()]
             if index.column() == COL_OVERDUE:
                 return self._explained[COL_OVERDUE]
         return None

@@ -63,18 +63,23 @@ class Known:
     deals: dict[str, str] = field(default_factory=dict)
 
 
-def build(replica: Replica) -> Known:
-    known = Known()
+def build(replica: Replica, people: Known | None = None) -> Known:
+    """The records above; ``people``: users and territories made elsewhere (a server's)."""
+    known = people or Known()
     with replica.session() as s:
         for username, display, role in (
-            ("ana", "Ana Silva", "rep"),
-            ("ben", "Ben Braun", "rep"),
-            ("maria", "", "manager"),
+            ()
+            if people
+            else (
+                ("ana", "Ana Silva", "rep"),
+                ("ben", "Ben Braun", "rep"),
+                ("maria", "", "manager"),
+            )
         ):
             known.users[username] = services.create(
                 s, "users", {"username": username, "display_name": display, "role": role}
             )
-        for name in ("North", "South"):
+        for name in () if people else ("North", "South"):
             known.territories[name] = services.create(s, "territories", {"name": name})
         for name, owner, territory, status in (
             ("Alpha", "ana", "North", "active"),

@@ -137,6 +137,10 @@ def test_several_reps_and_accounts_by_region(db: Database) -> None:
     version = proposals.create(db, BOSS, proposals.Request("Rhine", match=True))["version"]
     diff = proposals.diff(db, version)
     assert [a["id"] for a in diff["accounts_moving"]] == [ids["south"][0]]  # region NRW
+    # Applied later, the accounts its shape holds are read (and locked) then.
+    done = proposals.apply(db, BOSS, version)
+    assert done["state"] == "applied"
+    assert _state(db)[0][ids["south"][0]] == "Rhine" and _state(db)[0][ids["south"][1]] == "South"
 
 
 def test_rollback_restores_the_exact_earlier_assignment(db: Database) -> None:

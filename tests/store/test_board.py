@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from fieldapp.store import board, services
 from fieldapp.store.board import BoardFilter
@@ -85,3 +90,49 @@ def test_filters_by_text_owner_close_date_and_amount(replica: Replica) -> None:
         cards = board.cards(s, [d["dollars"]])
     [card] = cards[d["dollars"]]
     assert (card.account, card.currency, card.probability) == ("Bolt Brauerei", "USD", 60)
+
+
+def test_first_ids_are_each_columns_head_in_board_order(replica: Replica) -> None:
+    d = _deals(replica)
+    filters = [
+        BoardFilter(),
+        BoardFilter(show_old_closed=True),
+        BoardFilter(owner_id=OWNER),
+        BoardFilter(text="brauerei"),
+        BoardFilter(max_amount=Decimal(7000)),
+    ]
+    with replica.read_session() as s:
+        for flt in filters:
+            every = board.board_ids(s, flt, TODAY)
+            assert board.first_ids(s, flt, 2, TODAY) == {k: v[:2] for k, v in every.items()}
+            assert every["Proposal"] == board.stage_ids(s, "Proposal", flt, TODAY)
+        assert board.first_ids(s, BoardFilter(), 2, TODAY)["Proposal"] == [d["big"], d["dollars"]]
+
+
+def _plans(replica: Replica, run: Callable[[Session], object]) -> list[str]:
+    """The query plans of the statements ``run`` sends."""
+    plans: list[str] = []
+    with replica.read_session() as s:
+        conn = s.connection()
+
+        def explain(_conn: Any, _cursor: Any, sql: str, params: Any, *_: Any) -> None:
+            if sql.lstrip().upper().startswith("SELECT") and "opportunities" in sql:
+                rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
+                plans.append(" / ".join(str(row[-1]) for row in rows))
+
+        event.listen(conn, "before_cursor_execute", explain)
+        try:
+            run(s)
+        finally:
+            event.remove(conn, "before_cursor_execute", explain)
+    return plans
+
+
+def test_columns_are_read_in_the_order_of_the_board_index(replica: Replica) -> None:
+    _deals(replica)
+    plans = _plans(replica, lambda s: board.first_ids(s, BoardFilter(), 60, TODAY))
+    plans += _plans(replica, lambda s: board.board_ids(s, BoardFilter(), TODAY))
+    board_plans = [p for p in plans if "ix_opportunities_board" in p]
+    # One plan per stage's head, one for every id; none sorts what the index holds sorted.
+    assert len(board_plans) == len(plans) == 8
+    assert not [p for p in plans if "TEMP B-TREE FOR ORDER BY" in p]

@@ -271,6 +271,28 @@ def test_sync_password_stdin_without_keyring_history_and_refused_commands(
     assert "refused" in run("sync", "--history").stdout
 
 
+def test_many_refusals_print_the_first_few_and_how_many_more(
+    served: tuple[str, ServerProcess], tmp_path: Path
+) -> None:
+    # A first sync can be refused thousands of times for one cause; the terminal gets
+    # the first ten and a count, `fieldapp refused list` has every one.
+    url, proc = served
+    run = without_keyring(tmp_path / "many")
+    sync = ("sync", "--password-stdin", "--server", proc.base, "--user", "bob")
+    assert run(*sync, stdin=PASSWORD + "\n").returncode == 0
+    north = territory_id(url, "North")
+    for i in range(13):
+        done = run("accounts", "add", "--name", f"Far Away {i}", "--territory-id", north)
+        assert done.returncode == 0, done.stderr
+    done = run(*sync[:2], stdin=PASSWORD + "\n")
+    assert done.returncode == 0, done.stderr
+    assert "13 changes refused by the server and kept on this laptop" in done.stdout
+    lines = done.stdout.splitlines()
+    assert sum(1 for line in lines if line.startswith("  refused insert of accounts")) == 10
+    assert lines[-1] == "  … and 3 more (fieldapp refused list)"
+    assert len(json.loads(run("refused", "list", "--json").stdout)) == 13
+
+
 def test_admin_and_history_commands_sign_in_from_stdin_without_keyring(
     served: tuple[str, ServerProcess], tmp_path: Path
 ) -> None:

@@ -152,3 +152,24 @@ def test_a_fetch_cut_off_resumes_with_the_accounts_it_had_not_fetched(
     assert ids_of(bob, "accounts") == set(accounts)
     assert ids_of(bob, "contacts") == contacts
     assert len(report.entered) == 8 and all(m.name for m in report.entered)
+
+
+def test_a_territory_left_without_reps_is_named_not_its_accounts_owner(world: World) -> None:
+    """The admin who made the accounts owns them; when North loses its only rep, alice
+    is told they went to territory North, not to "boss's territory"."""
+    from fieldapp.server import auth, proposals
+
+    t = setup_two_territories(world)
+    boss, boss_sync = world.client("boss")
+    create(boss, "accounts", name="Orphan Co", territory_id=t["north"])
+    boss_sync.sync()
+    alice, alice_sync = world.client("alice")
+    alice_sync.sync()
+    assert {get(alice, "accounts", a)["name"] for a in ids_of(alice, "accounts")} == {"Orphan Co"}
+    actor = auth.Principal("boss-id", "boss", "admin", None)
+    proposals.set_reps(world.db, actor, "North", [])
+    report = alice_sync.sync()
+    assert (
+        "1 account moved to territory North and was removed from this laptop: Orphan Co"
+        in report.sentences()
+    ), report.sentences()

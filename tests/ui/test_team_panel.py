@@ -31,6 +31,7 @@ from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.panels import PANELS
 from fieldapp.ui.team_model import (
     COL_OVERDUE,
+    COL_PIPELINE,
     COL_REP,
     COL_WEEK,
     COL_WEIGHTED,
@@ -169,9 +170,19 @@ def test_team_figures_for_the_hand_counted_replica(
         "2",
         "1",
     )
-    assert ana["Open pipeline"] == fmt.fmt_money(Decimal("16234.56"), "EUR")
-    # Two currencies side by side, never added up.
+    # Amounts rounded to their magnitude in the narrow columns ("€16.2K"), exact in
+    # the tooltip; two currencies side by side, never added up.
+    assert ana["Open pipeline"] == fmt.fmt_money_short(Decimal("16234.56"), "EUR")
+    assert ana["Open pipeline"] != fmt.fmt_money(Decimal("16234.56"), "EUR")
+    pipeline = panel.model.index(0, COL_PIPELINE)
+    assert panel.model.data(pipeline, Qt.ItemDataRole.ToolTipRole) == fmt.fmt_money(
+        Decimal("16234.56"), "EUR"
+    )
     assert ben["Weighted forecast"] == " · ".join(
+        [fmt.fmt_money_short(Decimal("1500.30"), "EUR"), fmt.fmt_money_short(Decimal("800"), "USD")]
+    )
+    weighted = panel.model.index(1, COL_WEIGHTED)
+    assert panel.model.data(weighted, Qt.ItemDataRole.ToolTipRole) == " · ".join(
         [fmt.fmt_money(Decimal("1500.30"), "EUR"), fmt.fmt_money(Decimal("800.00"), "USD")]
     )
     assert (ana["Win rate"], ben["Win rate"]) == ("67 % (2/3)", "50 % (1/2)")
@@ -413,7 +424,9 @@ def test_the_team_table_fits_beside_the_map_at_1280_by_800(
     ben = model.row_of(next(r.rep_id for r in model.rows if r.label == "Ben Braun") or "")
     assert ben is not None
     forecast = model.index(ben, COL_WEIGHTED)
-    assert model.data(forecast, Qt.ItemDataRole.ToolTipRole) == model.data(forecast)
+    assert model.data(forecast, Qt.ItemDataRole.ToolTipRole) == " · ".join(
+        [fmt.fmt_money(Decimal("1500.30"), "EUR"), fmt.fmt_money(Decimal("800.00"), "USD")]
+    )
     # The short headers say in their tooltips what they count.
     assert model.headerData(COL_WEEK, Qt.Orientation.Horizontal) == "Week"
     assert model.headerData(COL_WEEK, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) == (

@@ -1,0 +1,96 @@
+"""Turning a report's aggregate rows into its report, the same way on replica and server.
+
+The replica (:mod:`fieldapp.reports`) and the server (``fieldapp.server.reporting``)
+each compute the aggregates with their own SQL; naming, ordering and totals happen
+here once, so both answer with the same document. Pure Python: no database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
+
+from fieldapp.domain.reports import (
+    TOTAL,
+    CoverageReport,
+    CoverageRow,
+    ReportFilter,
+    VisitsReport,
+    VisitsRow,
+)
+from fieldapp.domain.values import VISIT_OUTCOMES
+
+NO_OUTCOME = "none"
+OTHER_OUTCOME = "other"  # a value this release does not know (from a newer client)
+# The outcome columns a visit aggregate counts, after visits, timed visits and minutes.
+OUTCOME_KEYS = (*VISIT_OUTCOMES, NO_OUTCOME, OTHER_OUTCOME)
+
+Label = Callable[[str | None], str]
+
+
+def visits_report(
+    flt: ReportFilter, by: str, found: Iterable[tuple[Any, tuple[Any, ...]]], label: Label
+) -> VisitsReport:
+    """``found``: (key, (visits, timed, minutes, one count per OUTCOME_KEYS)) per group.
+
+    Reps and territories busiest first; weeks and months in the order given.
+    """
+    rows = [_visits_row(key, label(key), sums) for key, sums in found]
+    if by in ("rep", "territory"):
+        rows.sort(key=lambda r: (-r.visits, r.label.casefold()))
+    present = {o for r in rows for o, n in r.outcomes.items() if n}
+    outcomes = tuple(o for o in OUTCOME_KEYS if o in present)
+    total = VisitsRow(
+        None,
+        TOTAL,
+        sum(r.visits for r in rows),
+        sum(r.timed for r in rows),
+        sum(r.minutes for r in rows),
+        {o: sum(r.outcomes.get(o, 0) for r in rows) for o in outcomes},
+    )
+    rows = [
+        VisitsRow(r.key, r.label, r.visits, r.timed, r.minutes, _only(r.outcomes, outcomes))
+        for r in rows
+    ]
+    return VisitsReport(flt, by, outcomes, rows, total)
+
+
+def _only(counts: dict[str, int], keys: tuple[str, ...]) -> dict[str, int]:
+    return {k: counts[k] for k in keys if counts.get(k)}
+
+
+def _visits_row(key: str | None, label: str, sums: tuple[Any, ...]) -> VisitsRow:
+    count, timed, minutes, *by_outcome = (v or 0 for v in sums)
+    return VisitsRow(
+        key,
+        label,
+        int(count),
+        int(timed),
+        round(minutes),
+        dict(zip(OUTCOME_KEYS, (int(n) for n in by_outcome), strict=True)),
+    )
+
+
+def coverage_report(
+    flt: ReportFilter,
+    by: str,
+    as_of: date,
+    found: Iterable[tuple[Any, int, int | None, int | None]],
+    label: Label,
+) -> CoverageReport:
+    """``found``: (key, accounts, overdue, never visited) per group; most overdue first."""
+    rows = [
+        CoverageRow(group, label(group), int(accounts), int(late or 0), int(never or 0))
+        for group, accounts, late, never in found
+    ]
+    # Most overdue first: that is where a manager looks.
+    rows.sort(key=lambda r: (-r.overdue, r.label.casefold()))
+    total = CoverageRow(
+        None,
+        TOTAL,
+        sum(r.accounts for r in rows),
+        sum(r.overdue for r in rows),
+        sum(r.never_visited for r in rows),
+    )
+    return CoverageReport(flt, by, as_of, rows, total)

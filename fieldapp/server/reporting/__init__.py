@@ -1,0 +1,9 @@
+"""Reports computed on the server (``GET /reports/{kind}``) over narrow typed tables.
+
+``records`` holds each record as a JSON document; parsing 1M visits per request
+would never meet the 300 ms target, so the figures reports read are kept beside it
+in typed columns (:mod:`.tables`), written in the same transaction as the records by
+the one writer (``records.Batch.finish`` → :func:`.rows.keep`). Each report
+(:mod:`.visits`, :mod:`.coverage`) returns the types of ``fieldapp.domain.reports``,
+so the server's answer is the document ``fieldapp report … --json`` prints.
+"""

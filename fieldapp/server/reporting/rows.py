@@ -1,0 +1,164 @@
+"""Keeping the report tables in step with ``records``, in the writer's transaction.
+
+:func:`keep` is called by ``records.Batch.finish`` with every document a transaction
+writes (push, conflict resolution, imports, admin changes, proposals and rollbacks,
+user deletion, the rule pass): every path that writes ``records`` goes through that
+writer, so none can leave the report tables behind. Erasure deletes contacts and
+leads only, which no report table holds. :func:`backfill` fills the tables from
+``records`` (server migration s0009) and is what the tests compare the kept tables to.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from fieldapp.server import bulk
+from fieldapp.server.models import Record
+from fieldapp.server.reporting.tables import report_accounts, report_visits
+
+# Ids per IN (...) list: well under SQLite's bound-parameter limit.
+CHUNK = 5000
+KEPT = ("accounts", "visits")
+
+# (entity, record id, document before, document after); None: no such record.
+Change = tuple[str, str, dict[str, Any] | None, dict[str, Any] | None]
+
+
+def moment(value: Any) -> datetime | None:
+    """A wire timestamp as an aware UTC datetime; None when missing or not a time."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)  # the server keeps times in UTC
+    return parsed.astimezone(UTC)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def account_row(record_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+    frequency = doc.get("visit_frequency_days")
+    live = doc.get("deleted_at") is None
+    return {
+        "id": record_id,
+        "territory_id": _text(doc.get("territory_id")),
+        "owner_id": _text(doc.get("owner_id")),
+        "active": live and doc.get("status", "active") == "active",
+        "frequency_days": frequency if isinstance(frequency, int) else None,
+        "last_visit_at": None,  # set by _refresh_last_visits from report_visits
+    }
+
+
+def visit_row(record_id: str, doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The visit's report row, or None when no report counts it (deleted or planned)."""
+    checkin = moment(doc.get("checkin_at"))
+    if doc.get("deleted_at") is not None or checkin is None:
+        return None
+    checkout = moment(doc.get("checkout_at"))
+    timed = checkout is not None and checkout > checkin
+    return {
+        "id": record_id,
+        "account_id": _text(doc.get("account_id")),
+        "owner_id": _text(doc.get("owner_id")),
+        "checkin_at": checkin,
+        "minutes": (checkout - checkin).total_seconds() / 60 if timed and checkout else None,
+        "outcome": _text(doc.get("outcome")),
+    }
+
+
+def keep(session: Session, changes: Iterable[Change]) -> None:
+    """Rewrite the report rows of the records ``changes`` wrote (in their transaction)."""
+    ids: dict[str, list[str]] = {entity: [] for entity in KEPT}
+    accounts: list[dict[str, Any]] = []
+    visits: list[dict[str, Any]] = []
+    # Accounts whose last visit may have moved: those rewritten (their row is new),
+    # and those a visit came to or left.
+    refresh: set[str] = set()
+    for entity, record_id, before, after in changes:
+        if entity == "accounts":
+            ids[entity].append(record_id)
+            refresh.add(record_id)
+            if after is not None:
+                accounts.append(account_row(record_id, after))
+        elif entity == "visits":
+            ids[entity].append(record_id)
+            for doc in (before, after):
+                account = _text((doc or {}).get("account_id"))
+                if account:
+                    refresh.add(account)
+            row = visit_row(record_id, after) if after is not None else None
+            if row is not None:
+                visits.append(row)
+    if not ids["accounts"] and not ids["visits"]:
+        return
+    _replace(session, report_accounts, ids["accounts"], accounts)
+    _replace(session, report_visits, ids["visits"], visits)
+    _refresh_last_visits(session, sorted(refresh))
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def _replace(session: Session, table: Table, ids: list[str], rows: list[dict[str, Any]]) -> None:
+    for part in _chunks(sorted(set(ids))):
+        session.execute(delete(table).where(table.c.id.in_(part)))
+    # A record written twice in one batch: its last document wins.
+    latest = {row["id"]: row for row in rows}
+    bulk.insert(session, table, list(latest.values()))
+
+
+def _refresh_last_visits(session: Session, account_ids: list[str]) -> None:
+    for part in _chunks(account_ids):
+        session.execute(
+            update(report_accounts)
+            .where(report_accounts.c.id.in_(part))
+            .values(last_visit_at=_latest_visit())
+        )
+
+
+def _latest_visit() -> Any:
+    """SQL over ``report_accounts``: the account's latest check-in (one index seek)."""
+    return (
+        select(func.max(report_visits.c.checkin_at))
+        .where(report_visits.c.account_id == report_accounts.c.id)
+        .scalar_subquery()
+    )
+
+
+def backfill(session: Session, batch: int = 20_000) -> None:
+    """Fill the (empty) report tables from every account and visit in ``records``."""
+    query = (
+        select(Record.id, Record.entity, Record.data)
+        .where(Record.entity.in_(KEPT))
+        .execution_options(yield_per=batch)
+    )
+    accounts: list[dict[str, Any]] = []
+    visits: list[dict[str, Any]] = []
+    for record_id, entity, data in session.execute(query):
+        doc = json.loads(data)
+        if entity == "accounts":
+            accounts.append(account_row(record_id, doc))
+        else:
+            row = visit_row(record_id, doc)
+            if row is not None:
+                visits.append(row)
+        if len(accounts) + len(visits) >= batch:
+            bulk.insert(session, report_accounts, accounts)
+            bulk.insert(session, report_visits, visits)
+            accounts, visits = [], []
+    bulk.insert(session, report_accounts, accounts)
+    bulk.insert(session, report_visits, visits)
+    session.execute(update(report_accounts).values(last_visit_at=_latest_visit()))
