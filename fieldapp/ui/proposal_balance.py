@@ -29,7 +29,7 @@ class BalanceBox(QGroupBox):
         self.suggest_button.setToolTip(
             self.tr(
                 "Moves along territory boundaries that even the measure out to within "
-                "{band} of the mean, moving as few accounts as it can (Ctrl+B)"
+                "{band} of the mean, carrying as little across boundaries as it can (Ctrl+B)"
             ).format(band=f"±{balance.TOLERANCE:.0%}")
         )
         self.take_button = QPushButton(self.tr("Propose the suggestion"))
