@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -127,8 +127,10 @@ def test_agenda_week_as_text_and_json(cli: Cli, data_dir: Path) -> None:
 
 def test_agenda_due_list_and_bad_date(cli: Cli) -> None:
     old = add_account(cli, "Lange Her GmbH")
-    long_ago = (date.today() - timedelta(days=120)).isoformat()
-    cli("visits", "log", old, "--outcome", "successful", "--at", f"{long_ago}T10:00")
+    # 120 days and an hour ago: 30 whole days overdue at any time of day (a fixed 10:00
+    # was 29 days and some hours before ten in the morning).
+    long_ago = (datetime.now() - timedelta(days=120, hours=1)).isoformat(timespec="minutes")
+    cli("visits", "log", old, "--outcome", "successful", "--at", long_ago)
     add_account(cli, "Frisch KG")  # made today: not due for 90 days
     data = json.loads(cli("agenda", "--due", "--json")[1])
     assert data["due"]["total"] == 1

@@ -257,6 +257,26 @@ def _secondary_indexes(tables: Iterable[Table]) -> list[Index]:
     ]
 
 
+@contextmanager
+def indexes_set_aside(conn: Connection, table: Table) -> Iterator[None]:
+    """Run the block without ``table``'s secondary indexes, built again after it, all
+    in ``conn``'s transaction (a failure rolls the drop back too).
+
+    For a delete of most of a table: taking each row out of every index cost 2.5
+    times the delete plus building the indexes over the rows left (an eviction of
+    100k of 120k visits: 1.1-1.2 s against 0.47 s of CPU).
+    """
+    present = set(
+        conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'").scalars()
+    )
+    indexes = [i for i in _secondary_indexes([table]) if i.name in present]
+    for index in indexes:
+        index.drop(conn)
+    yield
+    for index in indexes:
+        index.create(conn)
+
+
 def create_missing_indexes(conn: Connection) -> int:
     """Create the schema's indexes that the file lacks; how many.
 

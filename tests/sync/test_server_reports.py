@@ -90,6 +90,10 @@ class Team:
             params["from"] = flt.start.isoformat()
         if flt.end:
             params["to"] = flt.end.isoformat()
+        if flt.rep_id:
+            params["rep"] = flt.rep_id
+        if flt.territory_id:
+            params["territory"] = flt.territory_id
         reply = self.ask(who, kind, **params)
         assert reply.status_code == 200, reply.text
         answer: dict[str, Any] = reply.json()
@@ -113,7 +117,14 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp
 
 @pytest.mark.parametrize("who", ["boss", "maria", "ana"])
 def test_the_servers_report_is_the_replicas_document(team: Team, who: str) -> None:
-    for kind, by, flt in CASES:
+    ana, north = team.known.users["ana"], team.known.territories["North"]
+    filtered = [
+        ("coverage", "territory", ReportFilter(end=date(2026, 3, 31), rep_id=ana)),
+        ("coverage", "rep", ReportFilter(end=date(2026, 3, 31), territory_id=north)),
+        ("visits", "rep", ReportFilter(territory_id=north)),
+        ("visits", "week", ReportFilter(rep_id=ana)),
+    ]
+    for kind, by, flt in CASES + filtered:
         assert team.served(who, kind, by, flt) == team.replicas_report(who, kind, by, flt), (
             who,
             kind,

@@ -29,17 +29,23 @@ a = report_accounts.c
 v = report_visits.c
 
 
-def account_rep(session: Session) -> Any:
-    """SQL for the rep an account belongs to: a CASE over the territories with one rep."""
+def sole_reps(session: Session) -> dict[str, str]:
+    """Territory id → its rep, for the territories that have exactly one."""
     rows = session.execute(
         select(Assignment.territory_id, func.min(Assignment.user_id))
         .group_by(Assignment.territory_id)
         .having(func.count() == 1)
     )
-    sole = {territory: user for territory, user in rows}
-    if not sole:
-        return a.owner_id
-    return case(sole, value=a.territory_id, else_=a.owner_id)
+    return {territory: user for territory, user in rows}
+
+
+def rep_is(sole: dict[str, str], rep_id: str) -> ColumnElement[bool]:
+    """Condition on ``report_accounts``: the account is ``rep_id``'s."""
+    theirs = [t for t, user in sole.items() if user == rep_id]
+    owned = a.owner_id == rep_id
+    if sole:
+        owned = owned & (a.territory_id.is_(None) | a.territory_id.not_in(list(sole)))
+    return a.territory_id.in_(theirs) | owned if theirs else owned
 
 
 def _last_before(until: datetime) -> ColumnElement[Any]:
@@ -88,27 +94,41 @@ def coverage(
 ) -> CoverageReport:
     day = as_of(flt, today)
     until = report_dates.day_start(day + timedelta(days=1), flt)
-    rep = account_rep(session)
-    key = (a.territory_id if by == "territory" else rep).label("key")
+    sole = sole_reps(session)
     conds = [a.active.is_(True), accounts_in(scope)]
     if flt.territory_id:
         conds.append(a.territory_id == flt.territory_id)
     if flt.rep_id:
-        conds.append(rep == flt.rep_id)
+        conds.append(rep_is(sole, flt.rep_id))
     # Materialised: folded into the query below, the last-visit search would run once
     # for each mention of it.
     states = (
-        select(key, _last_before(until).label("last"), _cutoff(session, until).label("cutoff"))
+        select(
+            a.territory_id,
+            a.owner_id,
+            _last_before(until).label("last"),
+            _cutoff(session, until).label("cutoff"),
+        )
         .where(*conds)
         .cte("states")
         .prefix_with("MATERIALIZED")
     )
     overdue = states.c.last.is_(None) | (states.c.last < states.c.cutoff)
+    # Grouped by territory and owner, plain columns; the rep of each pair is named
+    # here (cheaper than a CASE over every territory for each of 100k accounts).
     query = select(
-        states.c.key,
+        states.c.territory_id,
+        states.c.owner_id,
         func.count(),
         func.sum(case((overdue, 1), else_=0)),
         func.sum(case((states.c.last.is_(None), 1), else_=0)),
-    ).group_by(states.c.key)
-    found = [(k, n, late, never) for k, n, late, never in session.execute(query)]
+    ).group_by(states.c.territory_id, states.c.owner_id)
+    cells: dict[str | None, list[int]] = {}
+    for territory, owner, accounts, late, never in session.execute(query):
+        key = territory if by == "territory" else sole.get(territory, owner)
+        cell = cells.setdefault(key, [0, 0, 0])
+        cell[0] += accounts
+        cell[1] += late or 0
+        cell[2] += never or 0
+    found = [(key, n, late, never) for key, (n, late, never) in cells.items()]
     return report_fold.coverage_report(flt, by, day, found, names.labeller(by))

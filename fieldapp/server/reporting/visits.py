@@ -1,8 +1,7 @@
 """Visits per rep, week, month or territory, over ``report_visits`` (see fieldapp.reports.visits).
 
 The same rules as the replica's report: a visit counts when it was checked in inside
-the period; its length when it has a check-out after its check-in. Weeks and months
-are one range aggregate each (a UNION ALL), so the database never sorts the visits.
+the period; its length when it has a check-out after its check-in.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from fieldapp.domain import report_dates, report_fold
@@ -23,20 +22,20 @@ from fieldapp.server.scope import Scope
 
 v = report_visits.c
 a = report_accounts.c
-# Buckets per compound statement (SQLite allows 500 terms).
-BUCKETS_PER_STATEMENT = 100
+# Weeks or months per statement: each visit walks the CASE of its statement's buckets.
+BUCKETS_PER_STATEMENT = 60
 
 
-def _measures() -> list[ColumnElement[Any]]:
+def _measures(minutes: Any = v.minutes, outcome: Any = v.outcome) -> list[ColumnElement[Any]]:
     """Visits, timed visits, their minutes, then one count per outcome (OUTCOME_KEYS)."""
     assert OUTCOME_KEYS[-2:] == (report_fold.NO_OUTCOME, report_fold.OTHER_OUTCOME)
     return [
         func.count(),
-        func.count(v.minutes),
-        func.sum(v.minutes),
-        *(func.sum(case((v.outcome == o, 1), else_=0)) for o in VISIT_OUTCOMES),
-        func.sum(case((v.outcome.is_(None), 1), else_=0)),
-        func.sum(case((v.outcome.not_in(VISIT_OUTCOMES), 1), else_=0)),
+        func.count(minutes),
+        func.sum(minutes),
+        *(func.sum(case((outcome == o, 1), else_=0)) for o in VISIT_OUTCOMES),
+        func.sum(case((outcome.is_(None), 1), else_=0)),
+        func.sum(case((outcome.not_in(VISIT_OUTCOMES), 1), else_=0)),
     ]
 
 
@@ -94,16 +93,23 @@ def _per_group(
 def _per_bucket(
     session: Session, scope: Scope, flt: ReportFilter, by: str
 ) -> list[tuple[Any, tuple[Any, ...]]]:
+    """One pass over the period's visits per statement, each tagged with its week or
+    month by a CASE over the buckets' ends (a hash aggregate: the visits are never
+    sorted, and the scope is tested once per visit, not once per bucket)."""
     buckets = _buckets(session, scope, flt, by)
-    found: list[tuple[Any, tuple[Any, ...]]] = []
+    found: dict[str, tuple[Any, ...]] = {}
     for first in range(0, len(buckets), BUCKETS_PER_STATEMENT):
-        parts = [
-            _done([literal(key), *_measures()], scope, flt, start, end)
-            for key, start, end in buckets[first : first + BUCKETS_PER_STATEMENT]
-        ]
-        statement = union_all(*parts) if len(parts) > 1 else parts[0]
-        found += [(row[0], tuple(row[1:])) for row in session.execute(statement)]
-    return found
+        part = buckets[first : first + BUCKETS_PER_STATEMENT]
+        tag = case(*((v.checkin_at < end, key) for key, _, end in part[:-1]), else_=part[-1][0])
+        tagged = _done(
+            [tag.label("bucket"), v.minutes, v.outcome], scope, flt, part[0][1], part[-1][2]
+        ).subquery()
+        query = select(tagged.c.bucket, *_measures(tagged.c.minutes, tagged.c.outcome))
+        for row in session.execute(query.group_by(tagged.c.bucket)):
+            found[row[0]] = tuple(row[1:])
+    # A week or month without visits is a row of zeros (a quiet week is not skipped).
+    none = (0,) * (3 + len(OUTCOME_KEYS))
+    return [(key, found.get(key, none)) for key, _, _ in buckets]
 
 
 def _buckets(
