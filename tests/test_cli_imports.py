@@ -22,6 +22,7 @@ HEAVY = (
     "PySide6",
     "pandas",
     "numpy",
+    "scipy",  # the balance suggestion's flow (domain/balance_flow.py), only when one runs
     "vroom",
     "folium",
     "branca",

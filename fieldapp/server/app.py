@@ -213,7 +213,8 @@ def create_app(db: Database) -> FastAPI:
         responses=answers(400, 401, 413, 426, 503, ok=FetchReply),
     )
     def fetch(body: FetchRequest, who: Who) -> Response:
-        return Response(sync.fetch(db, who, body.account_ids, []), media_type="application/json")
+        reply = sync.fetch(db, who, body.account_ids, [], body.through)
+        return Response(reply, media_type="application/json")
 
     @app.get("/conflicts", responses=answers(401, 503))
     def conflicts(who: Who, all: bool = False) -> list[ConflictInfo]:

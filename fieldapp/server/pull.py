@@ -7,6 +7,8 @@ than parsed and serialised again.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, Text, cast, false, func, literal, or_, select
 from sqlalchemy.orm import Session
@@ -101,25 +103,37 @@ def pull_in(
     client_id: str | None = None,
 ) -> str:
     """:func:`pull` in a reading session of the caller's (the one that checked the token)."""
-    scope = scope_of(session, who)
+    # The counters before the scope: an assignment committed in between then shows in
+    # the scope and not in ``scope_seq``, and the next pull reports it again. The
+    # other order would tell the client a scope sequence whose change it never saw.
     high, current_scope = counters(session, "seq", "scope")
+    scope = scope_of(session, who)
     wanted = scope.condition()
     if client_id:
         wanted = wanted & or_(Record.origin.is_(None), Record.origin != client_id)
-    # On the connection, not the session: plain rows without the ORM's per-row
-    # loading, which cost a sixth of the server's instructions for a 20k-record pull.
-    rows = (
-        session.connection()
-        .execute(
-            select(Record.entity, Record.id, Record.version, Record.data)
-            .where(Record.version > cursor, Record.version <= high, wanted)
-            .order_by(Record.version)
-            .limit(limit)
+    if current_scope > scope_seq and cursor > 0 and not scope.everything:
+        # A scope change for a replica that holds records: this chunk carries none,
+        # only the new scope. The client fetches what entered up to ``cursor``
+        # (/sync/fetch with ``through``) and pulls the rest after it, so nothing comes
+        # twice: a reassignment's moved accounts are newer than the cursor and come
+        # with the pull alone (they were the fetch's and the pull's).
+        rows: Sequence[Any] = []
+        more = True
+    else:
+        # On the connection, not the session: plain rows without the ORM's per-row
+        # loading, which cost a sixth of the server's instructions for a 20k-record pull.
+        rows = (
+            session.connection()
+            .execute(
+                select(Record.entity, Record.id, Record.version, Record.data)
+                .where(Record.version > cursor, Record.version <= high, wanted)
+                .order_by(Record.version)
+                .limit(limit)
+            )
+            .all()
         )
-        .all()
-    )
-    more = len(rows) == limit
-    new_cursor = rows[-1].version if more else high
+        more = len(rows) == limit
+    new_cursor = (rows[-1].version if rows else cursor) if more else high
     remaining = 0
     if with_total and more:
         remaining = (
@@ -157,8 +171,18 @@ def pull_in(
     )
 
 
-def fetch(db: Database, who: Principal, account_ids: list[str], owner_ids: list[str]) -> str:
-    """Full records of accounts (with what hangs off them) that entered the scope."""
+def fetch(
+    db: Database,
+    who: Principal,
+    account_ids: list[str],
+    owner_ids: list[str],
+    through: int | None = None,
+) -> str:
+    """Records of accounts (with what hangs off them) that entered the scope.
+
+    ``through``: only records of that version or older, the rest being the pull's
+    (the client's cursor); None for all of them.
+    """
     with db.session() as session:
         scope = scope_of(session, who)
         wanted: ColumnElement[bool] = or_(
@@ -166,6 +190,8 @@ def fetch(db: Database, who: Principal, account_ids: list[str], owner_ids: list[
         )
         if owner_ids:
             wanted = wanted | (Record.account_id.is_(None) & Record.owner_id.in_(owner_ids))
+        if through is not None:
+            wanted = wanted & (Record.version <= through)
         # The database joins the documents into the reply's list: a fetch is ~25k
         # records, and handing each row to Python to paste it into the same text cost
         # most of the server's time. In no particular order: the client writes a fetch

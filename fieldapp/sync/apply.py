@@ -48,7 +48,7 @@ def apply(conn: Connection, chunk: incoming.Chunk, report: SyncReport | None = N
     rows_of = chunk.rows
     bad = list(chunk.quarantined)
     if rows_of:
-        _apply_rows(conn, rows_of, bad)
+        _apply_rows(conn, rows_of, bad, chunk.empty)
     now = stored_now()
     if bad:
         quarantine.keep(conn, bad, now)
@@ -100,7 +100,10 @@ def _pending_fields(conn: Connection, rows_of: incoming.Rows) -> dict[str, set[s
 
 
 def _apply_rows(
-    conn: Connection, rows_of: incoming.Rows, bad: list[quarantine.Quarantined]
+    conn: Connection,
+    rows_of: incoming.Rows,
+    bad: list[quarantine.Quarantined],
+    empty: dict[str, frozenset[int]],
 ) -> None:
     pending = _pending_fields(conn, rows_of)
     now = stored_now()
@@ -118,7 +121,7 @@ def _apply_rows(
                     search.deferred_index(conn, plan.table.name, len(plain)),
                     last_visits.deferred(conn, plan.table.name, len(plain)),
                 ):
-                    conn.exec_driver_sql(plan.stage_insert, plain)
+                    conn.exec_driver_sql(*plan.staging(plain, empty.get(entity, frozenset())))
                     conn.exec_driver_sql(plan.upsert_staged, {"now": now})
                     conn.exec_driver_sql(plan.stage_clear)
             except _UNWRITABLE:

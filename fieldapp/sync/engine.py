@@ -33,8 +33,8 @@ from fieldapp.store.refused import record_label
 from fieldapp.store.types import utcnow
 from fieldapp.sync import apply, incoming, outgoing, purge, state
 from fieldapp.sync.protocol import MAX_PULL_LIMIT
-from fieldapp.sync.report import SyncReport, record_run
-from fieldapp.sync.scope_change import REPS_KNOWN, apply_scope_change, pulled_tables
+from fieldapp.sync.report import SyncReport, named, record_run
+from fieldapp.sync.scope_change import FETCHED, REPS_KNOWN, apply_scope_change, pulled_tables
 from fieldapp.sync.transport import Transport
 
 __all__ = [
@@ -190,13 +190,16 @@ class SyncEngine:
                     report.conflicts += apply.store_conflicts(conn, chunk.conflicts)
                     state.put(conn, "cursor", str(chunk.cursor))
                     state.put(conn, "scope_seq", str(chunk.scope_seq))
+                    if chunk.scope_changed:
+                        state.drop(conn, FETCHED)  # that scope change is done
                     conn.commit()
                 cursor = chunk.cursor
                 scope_seq = chunk.scope_seq
                 report.pulled += count
                 report.cursor = cursor
                 done += count
-                self.progress(Progress("pull", done, max(total or 0, done)))
+                if count or not chunk.more:  # not the record-less chunk of a scope change
+                    self.progress(Progress("pull", done, max(total or 0, done)))
                 if not chunk.more:
                     return
 
@@ -214,7 +217,11 @@ class SyncEngine:
         return incoming.decode(body)
 
     def _name_kept(self, report: SyncReport) -> None:
-        """Kept records are named in the report, and those that are still here only once."""
+        """Kept records are named in the report, and those that are still here only once;
+        accounts that entered the scope before the pull brought them get their names."""
+        if report.entered:
+            with self.replica.engine.connect() as conn:
+                report.entered = named(conn, report.entered)
         if not report.kept:
             return
         kept_ids = {i for _, i in report.kept}

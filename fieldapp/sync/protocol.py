@@ -190,9 +190,12 @@ class PullReply(BaseModel):
     ``scope_seq`` is the sequence number of the latest change to who-sees-what. When it
     is above the client's, ``scope_accounts`` / ``scope_owners`` give the client's whole
     scope (``None`` for an admin: everything) and ``left`` lists the accounts the client
-    must evict (after pushing its pending edits for them); accounts that entered are
-    fetched in full with ``/sync/fetch``. ``scope_moves`` says where the accounts that
-    left went and whom the ones that entered came from, so the client can tell its user.
+    must evict (after pushing its pending edits for them); the records of accounts that
+    entered are fetched with ``/sync/fetch`` up to the cursor (``through``), the newer
+    ones come with the pull: for a replica with a cursor, the chunk that reports the
+    change carries no records and keeps the cursor. ``scope_moves`` says where the
+    accounts that left went and whom the ones that entered came from, so the client
+    can tell its user.
     """
 
     changes: list[RecordChange]
@@ -219,6 +222,9 @@ class PullReply(BaseModel):
 
 class FetchRequest(BaseModel):
     account_ids: list[Uuid] = Field(max_length=2000)
+    # Only records of this version or older (the client's pull cursor): the newer ones
+    # come with the pull. Absent: all of them.
+    through: Seq | None = None
 
 
 class FetchReply(BaseModel):

@@ -220,6 +220,31 @@ def _some(names: Sequence[str], shown: int = 5) -> str:
 # --- naming what the server told ----------------------------------------------------
 
 
+def account_names(conn: Connection, ids: Iterable[str]) -> dict[str, str]:
+    """Account id → name, for those of ``ids`` the replica holds."""
+    ids = sorted(ids)
+    names: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        found = conn.execute(select(Account.id, Account.name).where(Account.id.in_(part)))
+        names.update((row_id, name) for row_id, name in found)
+    return names
+
+
+def named(conn: Connection, moved: list[Moved]) -> list[Moved]:
+    """``moved`` with the names of accounts that arrived after they were described
+    (an entered account newer than the cursor comes with the pull, after the fetch)."""
+    missing = [m.account_id for m in moved if not m.name]
+    if not missing:
+        return moved
+    names = account_names(conn, missing)
+    # Moved(...) rather than dataclasses.replace: 10k of those cost 0.15 s.
+    return [
+        m if m.name else Moved(m.account_id, names.get(m.account_id, ""), m.territory, m.people)
+        for m in moved
+    ]
+
+
 def describe_moves(
     conn: Connection, ids: Iterable[str], moves: dict[str, dict[str, Any]], *, left: bool
 ) -> list[Moved]:
@@ -229,11 +254,7 @@ def describe_moves(
     territory and users it went to; for one that entered, the users who lost it.
     """
     ids = sorted(ids)
-    names: dict[str, str] = {}
-    for start in range(0, len(ids), 500):
-        part = ids[start : start + 500]
-        found = conn.execute(select(Account.id, Account.name).where(Account.id.in_(part)))
-        names.update((row_id, name) for row_id, name in found)
+    names = account_names(conn, ids)
     territories = {tid: name for tid, name in conn.execute(select(Territory.id, Territory.name))}
     users = {
         uid: display or username

@@ -4,8 +4,10 @@ When a pull says the scope changed, the engine calls :func:`apply_scope_change` 
 it writes that chunk: the territories' reps are stored (fieldapp.sync.team), pending edits
 to what is leaving are pushed, the accounts that left are evicted with what hangs off
 them (fieldapp.sync.eviction) and the accounts that entered are fetched in full
-(:func:`fetch_entered`). Every fetched part is written in its own transaction with its
-accounts, so a sync cut off mid-fetch fetches only the accounts it does not hold yet.
+(:func:`fetch_entered`). A fetch brings the records of version up to the pull's cursor;
+the newer ones (a reassignment's moved accounts themselves) come with the pull, so
+nothing arrives twice. Every fetched part is written in its own transaction with a note
+of its accounts (``FETCHED``), so a sync cut off mid-fetch fetches only the rest.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from typing import cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Connection, Table, select
 
 from fieldapp.store.db import Replica, indexes_dropped
 from fieldapp.store.models import ENTITIES
@@ -32,6 +34,10 @@ INDEX_LATER_FROM_ACCOUNTS = 2000
 # Set once the replica holds the territories' reps (fieldapp.sync.team); see
 # SyncEngine.pull.
 REPS_KNOWN = "territory_reps_known"
+# The accounts fetched so far for one scope change ("cursor:scope_seq accounts…"), in
+# sync_state: the accounts the replica holds do not say it, as a fetch leaves out
+# records newer than the cursor (the accounts themselves, when they moved).
+FETCHED = "scope_fetched"
 
 
 def pulled_tables() -> list[Table]:
@@ -79,9 +85,28 @@ def apply_scope_change(
         report.evicted += eviction.removed
         report.kept += eviction.kept
     if entered and cursor > 0:
-        fetch_entered(replica, transport, sorted(entered), report, progress)
+        # Up to the chunk's cursor: what is newer comes with the pull (a chunk that
+        # reports a scope change carries no records, fieldapp.server.pull).
+        through = chunk.cursor
+        attempt = f"{through}:{chunk.scope_seq}"
         with replica.engine.connect() as conn:
+            before = fetched_before(conn, attempt)
+        ids = sorted(entered - before)
+        if ids:
+            fetch_entered(replica, transport, ids, report, progress, through, attempt, before)
+        with replica.engine.connect() as conn:
+            # Accounts newer than the cursor are named when the pull has brought them
+            # (SyncEngine.sync).
             report.entered += describe_moves(conn, entered, moves, left=False)
+
+
+def fetched_before(conn: Connection, attempt: str) -> set[str]:
+    """The accounts an earlier try of this scope change (``attempt``) fetched already."""
+    note = state.get(conn, FETCHED)
+    if not note:
+        return set()
+    at, _, ids = note.partition(" ")
+    return set(ids.split()) if at == attempt else set()
 
 
 def fetch_entered(
@@ -90,20 +115,26 @@ def fetch_entered(
     ids: list[str],
     report: SyncReport,
     progress: Callable[[int, int], None],
+    through: int | None = None,
+    attempt: str = "",
+    before: set[str] | None = None,
 ) -> None:
-    """The records of accounts that entered the scope, written as a pull writes them.
+    """The records of accounts that entered the scope (of version ``through`` or
+    older), written as a pull writes them.
 
     ``FETCH_ACCOUNTS`` accounts per request; the next part downloads and decodes on
-    a second thread while one is written (a chunk, one transaction). An entry of
-    many accounts (a reassignment: 10k accounts, 100k visits and deals) is loaded
-    without the secondary indexes, built once at the end, as a first sync is.
+    a second thread while one is written (a chunk, one transaction, with the note of
+    the accounts fetched for ``attempt``, ``before`` included). An entry of many
+    accounts (a reassignment: 10k accounts, 100k visits and deals) is loaded without
+    the secondary indexes, built once at the end, as a first sync is.
     """
 
     def fetch_part(account_ids: list[str]) -> incoming.Chunk:
-        return incoming.decode(transport.fetch_body(account_ids))
+        return incoming.decode(transport.fetch_body(account_ids, through))
 
     parts = [ids[i : i + FETCH_ACCOUNTS] for i in range(0, len(ids), FETCH_ACCOUNTS)]
     done = 0
+    fetched = sorted(before or ())
     with (
         ExitStack() as later,
         ThreadPoolExecutor(1, thread_name_prefix="fieldapp-fetch") as pool,
@@ -112,12 +143,15 @@ def fetch_entered(
             later.enter_context(indexes_dropped(replica.engine, pulled_tables()))
         ahead = pool.submit(fetch_part, parts[0])
         for i in range(len(parts)):
-            fetched = ahead.result()
+            part = ahead.result()
             if i + 1 < len(parts):
                 ahead = pool.submit(fetch_part, parts[i + 1])
+            fetched += parts[i]
             with apply.writer(replica) as conn:
-                apply.apply(conn, fetched, report)
+                apply.apply(conn, part, report)
+                if attempt:
+                    state.put(conn, FETCHED, " ".join([attempt, *fetched]))
                 conn.commit()
-            report.fetched += fetched.count
+            report.fetched += part.count
             done += len(parts[i])
             progress(done, len(ids))

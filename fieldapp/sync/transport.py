@@ -292,9 +292,13 @@ class Transport:
             params["client_id"] = client_id
         return self._body("GET", "/sync/pull", **params)
 
-    def fetch_body(self, account_ids: list[str]) -> bytes:
-        """The full records of accounts that entered the scope, undecoded, as a pull's."""
-        return self._body("POST", "/sync/fetch", {"account_ids": account_ids})
+    def fetch_body(self, account_ids: list[str], through: int | None = None) -> bytes:
+        """The records of accounts that entered the scope, undecoded, as a pull's: those
+        of version ``through`` or older (the rest come with the pull), or all of them."""
+        body: dict[str, Any] = {"account_ids": account_ids}
+        if through is not None:
+            body["through"] = through
+        return self._body("POST", "/sync/fetch", body)
 
     def conflicts(self, include_resolved: bool = False) -> list[ConflictInfo]:
         rows = self._request("GET", "/conflicts", all="true" if include_resolved else "false")

@@ -49,7 +49,7 @@ from fieldapp.sync.admin_api import AdminApi, with_admin
 from fieldapp.ui import style
 from fieldapp.ui.panel import AppContext
 from fieldapp.ui.proposal_apply import TOLD, ChangeFlow
-from fieldapp.ui.proposal_balance import BalanceBox
+from fieldapp.ui.proposal_balance import BalanceBox, suggestion_headline
 from fieldapp.ui.proposal_form import ProposalForm
 from fieldapp.ui.proposal_models import MOVING, PER_REP, RowsModel
 from fieldapp.ui.proposal_preview import Preview, Shown, accounts, shown
@@ -334,13 +334,7 @@ class ProposalsTab(QWidget):
         self._show_balance()
         self.results.setCurrentIndex(2)
         names = {t["id"]: t["name"] for t in self.territories}
-        pairs = sorted({(names[m.from_territory], names[m.to_territory]) for m in suggestion.moves})
-        ways = "; ".join(f"{a} → {b}" for a, b in pairs)
-        self.headline.setText(
-            f"Suggestion: {len(suggestion.moves)} accounts move ({ways}); not proposed yet."
-            if suggestion.moves
-            else "Suggestion: nothing to even out along the territories' boundaries."
-        )
+        self.headline.setText(suggestion_headline(suggestion, names))
         self._highlight([m.account for m in suggestion.moves])
         self.suggested.emit(suggestion)
 

@@ -8,8 +8,11 @@ score are ``domain/balance.py``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
+from fieldapp.domain import balance
 from fieldapp.reports import workload
 from fieldapp.ui.proposal_models import RowsModel, balance_columns
 
@@ -24,7 +27,10 @@ class BalanceBox(QGroupBox):
             self.measure.addItem(self.tr(label), key)
         self.suggest_button = QPushButton(self.tr("&Suggest"))
         self.suggest_button.setToolTip(
-            self.tr("Moves along territory boundaries that even out the measure (Ctrl+B)")
+            self.tr(
+                "Moves along territory boundaries that even the measure out to within "
+                "{band} of the mean, carrying as little across boundaries as it can (Ctrl+B)"
+            ).format(band=f"±{balance.TOLERANCE:.0%}")
         )
         self.take_button = QPushButton(self.tr("Propose the suggestion"))
         self.take_button.setToolTip(self.tr("Make the suggested moves proposals to preview"))
@@ -67,3 +73,20 @@ class BalanceBox(QGroupBox):
             f"Balance score ({label}; coefficient of variation, 0 is even): "
             f"{view.score_before:.2f} now → {view.score_after:.2f} after"
         )
+
+
+def suggestion_headline(suggestion: balance.Suggestion, names: Mapping[str, str]) -> str:
+    """What a suggestion moves, between which territories (by ``names``), and how even."""
+    pairs = sorted({(names[m.from_territory], names[m.to_territory]) for m in suggestion.moves})
+    ways = "; ".join(f"{a} → {b}" for a, b in pairs)
+    band = f"±{suggestion.tolerance:.0%}"
+    reached = (
+        f"every rep within {band} of the mean"
+        if suggestion.spread_after <= suggestion.tolerance + 1e-9  # rounding of the shares
+        else f"as close to {band} of the mean as the boundaries allow"
+    )
+    if not suggestion.moves:
+        return f"Suggestion: nothing to move; {reached}."
+    return (
+        f"Suggestion: {len(suggestion.moves)} accounts move ({ways}), {reached}; not proposed yet."
+    )

@@ -52,6 +52,7 @@ from fieldapp.ui.panel import AppContext
 from fieldapp.ui.route_extras import HomeOfficeDialog
 from fieldapp.ui.route_keeping import PlanKeeping
 from fieldapp.ui.route_table import fill_plan, parse_window, read_only_table, summary_lines
+from fieldapp.ui.solver_use import SolverUse
 
 STOP_COLUMNS = ("Account", "Appointment")
 PLAN_COLUMNS = ("#", "Account", "Arrive", "Visit", "Leave", "Drive", "Wait", "Problem")
@@ -191,9 +192,7 @@ class RoutePlanner(QWidget):
         layout.addLayout(plan_buttons)
         layout.addLayout(files)
         self._enable_plan_actions()
-        # Start the solver's process now (a low-priority background job), so the
-        # first Optimise does not wait for its imports.
-        self.ctx.bg.read(lambda _session: solver_process.child_pid(), priority=-1, owner=self)
+        self.solver = SolverUse(ctx.bg, self)
 
     # --- stops ---------------------------------------------------------------------------
 
@@ -222,6 +221,8 @@ class RoutePlanner(QWidget):
             self.stops.setItem(row, 0, name)
             self.stops.setItem(row, 1, QTableWidgetItem(""))
         self.summary.setText(f"{len(self.stop_ids)} stop(s). Press Optimise to plan the day.")
+        if self.stop_ids:
+            self.solver.warm_up()
 
     def set_window(self, account_id: str, text: str) -> None:
         self.stops.setItem(self.stop_ids.index(account_id), 1, QTableWidgetItem(text))
@@ -315,6 +316,7 @@ class RoutePlanner(QWidget):
 
     def _planned(self, plan: DayPlan) -> None:
         self.optimise_button.setEnabled(True)
+        self.solver.used()
         self.show_plan(plan)
 
     def show_plan(self, plan: DayPlan, new_route: bool = True) -> None:

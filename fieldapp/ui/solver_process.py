@@ -2,10 +2,13 @@
 
 VROOM holds Python's GIL for its whole search (pyvroom does not release it), so a
 background thread is not enough: the GUI thread would stall for up to the time budget
-(0.8 s for a 60-stop day). One child process is started on first use and kept for the
-session. It is spawned, never forked: the app has Qt and worker threads, which a fork
-would copy half-way. If the child dies, the solve runs here instead and the next one
-starts a new child, so a plan is never lost to it.
+(0.8 s for a 60-stop day). One child process is started when a route is first being
+planned (the planner warms it up when it is given its first stops) and ended once it
+has been idle for a while (:func:`stop_if_idle`, from the planner's timer): it holds
+~60 MB (VROOM, PyVRP, NumPy) that a session which plans no route should not pay for,
+and the next plan starts it again. It is spawned, never forked: the app has Qt and
+worker threads, which a fork would copy half-way. If the child dies, the solve runs
+here instead and the next one starts a new child, so a plan is never lost to it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import functools
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
@@ -21,9 +25,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # imported by the first solve, on its background thread
     from fieldapp.maps import vrp
 
+
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _answered = 0  # solves the child answered (the planner's test checks it was used)
+_busy = 0  # solves and warm-ups running in the child
+_last_used = 0.0  # time.monotonic() when the last of them ended
 
 
 def _executor() -> ProcessPoolExecutor:
@@ -44,6 +51,21 @@ def _forget(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
+class _InUse:
+    """Marks the child busy while a solve or warm-up runs in it (see stop_if_idle)."""
+
+    def __enter__(self) -> None:
+        global _busy
+        with _lock:
+            _busy += 1
+
+    def __exit__(self, *_exc: object) -> None:
+        global _busy, _last_used
+        with _lock:
+            _busy -= 1
+            _last_used = time.monotonic()
+
+
 def solve(
     problem: vrp.Problem, *, budget_s: float, exploration_level: int = 5, threads: int = 2
 ) -> vrp.Solution:
@@ -51,7 +73,6 @@ def solve(
     which is a background thread, not the GUI's."""
     from fieldapp.maps import vrp
 
-    pool = _executor()
     job = functools.partial(
         vrp.solve,
         problem,
@@ -59,11 +80,13 @@ def solve(
         exploration_level=exploration_level,
         threads=threads,
     )
-    try:
-        solution = pool.submit(job).result()
-    except BrokenProcessPool:
-        _forget(pool)
-        return job()
+    with _InUse():
+        pool = _executor()
+        try:
+            solution = pool.submit(job).result()
+        except BrokenProcessPool:
+            _forget(pool)
+            return job()
     global _answered
     with _lock:
         _answered += 1
@@ -86,12 +109,29 @@ def _warm_up() -> int:
 def child_pid() -> int:
     """The child's process id, starting it if needed: also warms it up (its imports
     take a moment) so that the first Optimise does not wait for them."""
-    pool = _executor()
-    try:
-        return pool.submit(_warm_up).result()
-    except BrokenProcessPool:
-        _forget(pool)
-        return child_pid()
+    with _InUse():
+        pool = _executor()
+        try:
+            return pool.submit(_warm_up).result()
+        except BrokenProcessPool:
+            _forget(pool)
+    return child_pid()
+
+
+def stop_if_idle(idle_s: float) -> bool:
+    """End the child if nothing ran in it for ``idle_s`` seconds; whether it ended.
+
+    Does not wait for the process to exit (the GUI thread calls it). A solve asked
+    for afterwards starts a new child.
+    """
+    global _pool
+    with _lock:
+        pool = _pool
+        if pool is None or _busy or time.monotonic() - _last_used < idle_s:
+            return False
+        _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
+    return True
 
 
 def started() -> bool:

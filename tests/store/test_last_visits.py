@@ -9,11 +9,14 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from fieldapp.store import last_visits, scheduling, services
 from fieldapp.store.db import Replica, open_replica
 from fieldapp.store.types import utcnow
+from fieldapp.sync import apply, eviction
+from tests.syncutil import index_names
 
 KEPT = "SELECT account_id, checkin_at FROM account_last_visits ORDER BY account_id"
 ASKED = (
@@ -133,3 +136,56 @@ def test_a_bulk_insert_keeps_last_visits_in_one_statement_and_restores_the_trigg
         services.log_visit(s, accounts[1], outcome="successful", checkin_at=now)
     kept, asked = kept_and_asked(replica)
     assert kept == asked
+
+
+def test_an_eviction_of_many_accounts_works_out_their_last_visits_once(
+    replica: Replica, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The delete trigger is set aside for a big eviction (fieldapp.sync.eviction) and
+    the accounts' last visits are worked out from the visits left, once; a table
+    losing most of its rows loses them without its indexes, built again after."""
+    monkeypatch.setattr(eviction, "INDEXES_ASIDE_FROM", 100)
+    indexes = index_names(replica.db_path)
+    now = utcnow()
+    with replica.session() as s:
+        accounts = services.bulk_create(s, "accounts", [{"name": f"A{i}"} for i in range(40)])
+        rows = [
+            {"account_id": accounts[i % 40], "checkin_at": now - timedelta(days=1 + i)}
+            for i in range(400)
+        ]
+        services.bulk_create(s, "visits", rows)
+        # As if the server had taken them (fieldapp.sync.outgoing).
+        s.execute(text("DELETE FROM outbox"))
+        s.execute(text("UPDATE accounts SET server_version = 1"))
+        s.execute(text("UPDATE visits SET server_version = 1"))
+        # A visit the server has not accepted yet stays, and its account with it.
+        services.log_visit(
+            s, accounts[0], outcome="successful", checkin_at=now - timedelta(days=900)
+        )
+    leaving = set(accounts[: last_visits.BULK_DELETE_ACCOUNTS + 5])
+    with apply.writer(replica) as conn:
+        result = eviction.evict(conn, leaving, set())
+        conn.commit()
+    assert ("accounts", accounts[0]) in result.kept
+    kept, asked = kept_and_asked(replica)
+    assert kept == asked
+    # The evicted accounts have no last visit left but the kept one, the older visit.
+    assert {a for a, _ in kept} == (set(accounts) - leaving) | {accounts[0]}
+    with replica.read_session() as s:
+        names = set(
+            s.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()
+        )
+    assert "visits_last_ad" in names
+    assert index_names(replica.db_path) == indexes
+    with replica.read_session() as s:
+        assert s.scalar(text("SELECT count(*) FROM visits")) == 400 - 250 + 1
+    with replica.session() as s:
+        services.delete(
+            s,
+            "visits",
+            s.execute(text("SELECT id FROM visits WHERE account_id = :a"), {"a": accounts[39]})
+            .scalars()
+            .first(),
+        )
+    kept, asked = kept_and_asked(replica)
+    assert kept == asked  # the trigger is back at work

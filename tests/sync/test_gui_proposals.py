@@ -241,6 +241,9 @@ def test_the_suggestion_evens_out_and_becomes_a_proposal(
         qtbot.waitUntil(lambda: scene.highlighted() == moved, timeout=WAIT)
         score = tab.balance.score
         qtbot.waitUntil(lambda: "0.50 now → 0.00 after" in score.text(), timeout=WAIT)
+        assert "2 accounts move" in tab.headline.text()
+        assert "every rep within ±10% of the mean" in tab.headline.text()
+        assert "within ±10% of the mean" in tab.balance.suggest_button.toolTip()
         scene.panel.grab().save(str(SHOTS / "proposals-balance.png"))
 
         with qtbot.waitSignal(tab.previewed, timeout=WAIT):

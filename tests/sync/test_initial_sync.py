@@ -20,7 +20,7 @@ from fieldapp.server.db import next_seqs
 from fieldapp.server.models import Record
 from fieldapp.store import encryption
 from fieldapp.store.types import utcnow
-from fieldapp.sync import incoming
+from fieldapp.sync import apply, incoming
 from fieldapp.sync.engine import CATCH_UP_CHUNKS, Progress, SyncEngine
 from fieldapp.sync.errors import SyncError
 from fieldapp.sync.protocol import MAX_PULL_LIMIT
@@ -294,3 +294,36 @@ def test_pulled_visits_keep_their_accounts_last_visits(world: World) -> None:
     kept, asked = kept_and_asked(alice)
     assert kept == asked
     assert dict(kept)[acc] < last.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def test_columns_null_in_every_pulled_row_are_left_out_of_the_binding(replica: Any) -> None:
+    """A chunk's columns that no record fills are not bound (incoming.TablePlan.staging)
+    and are stored as NULL all the same; a later chunk that fills them writes them."""
+    acc = str(uuid.uuid4())
+
+    def reply(version: int, **visit: Any) -> bytes:
+        records = [
+            {"entity": "accounts", "id": acc, "version": version, "data": {"name": "Bare"}},
+            *(
+                {"entity": "visits", "id": vid, "version": version,
+                 "data": {"account_id": acc, **visit}}
+                for vid in vids
+            ),
+        ]  # fmt: skip
+        return json.dumps({"changes": records, "cursor": version}).encode()
+
+    vids = [str(uuid.uuid4()) for _ in range(3)]
+    first = incoming.decode(reply(1))
+    plan = incoming.plan("visits")
+    assert plan.keys.index("notes") in first.empty["visits"]
+    assert plan.keys.index("account_id") not in first.empty["visits"]
+    with apply.writer(replica) as conn:
+        apply.apply(conn, first)
+        conn.commit()
+    assert {get(replica, "visits", v)["notes"] for v in vids} == {None}
+    assert get(replica, "visits", vids[0])["account_id"] == acc
+    with apply.writer(replica) as conn:
+        apply.apply(conn, incoming.decode(reply(2, notes="Came back", outcome="successful")))
+        conn.commit()
+    assert {get(replica, "visits", v)["notes"] for v in vids} == {"Came back"}
+    assert get(replica, "accounts", acc)["name"] == "Bare"

@@ -65,7 +65,9 @@ def test_account_moved_to_another_territory_arrives_in_full(world: World) -> Non
     assert ids_of(alice, "accounts") == set()
     assert ids_of(bob, "accounts") == {acc}
     assert ids_of(bob, "contacts") == contacts
-    assert report.fetched >= 4
+    # The contacts came with the fetch, the moved account (newer than bob's cursor) with
+    # the pull alone: nothing twice.
+    assert (report.fetched, report.pulled) == (3, 1)
     # Still no ghosts after a further sync, and bob can edit what he received.
     update(bob, "contacts", next(iter(contacts)), title="New owner")
     assert not bob_sync.sync().rejections
@@ -96,7 +98,10 @@ def test_a_big_entry_arrives_in_parts_without_indexes_and_converges(
     bob_sync.progress = lambda p: fetched.append(p) if p.phase == "fetch" else None
     report = bob_sync.sync()
     assert [p.done for p in fetched] == [3, 6, 8]  # three parts
-    assert report.fetched >= len(accounts) + len(contacts)
+    # The accounts moved after bob's cursor: the pull brings them, the fetch only what
+    # hangs off them.
+    assert report.fetched == len(contacts)
+    assert report.pulled == len(accounts)
     assert ids_of(bob, "accounts") == set(accounts)
     assert ids_of(bob, "contacts") == contacts
     assert ids_of(alice, "accounts") == ids_of(alice, "contacts") == set()
@@ -110,6 +115,43 @@ def test_a_big_entry_arrives_in_parts_without_indexes_and_converges(
     update(bob, "contacts", next(iter(contacts)), title="New owner")
     again = bob_sync.sync()
     assert not again.rejections and again.fetched == 0
+
+
+class Cut(Exception):
+    """The sync stops here (as if the laptop were shut)."""
+
+
+def test_a_fetch_cut_off_resumes_with_the_accounts_it_had_not_fetched(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The moved accounts come with the pull, after the fetch: the accounts held do not
+    # say what was fetched, the note of each fetched part does.
+    monkeypatch.setattr(scope_change, "FETCH_ACCOUNTS", 3)
+    t = setup_two_territories(world)
+    boss, boss_sync = world.client("boss")
+    accounts = [create(boss, "accounts", name=f"A{i}", territory_id=t["north"]) for i in range(8)]
+    contacts = {create(boss, "contacts", account_id=a, last_name=f"C{a[:4]}") for a in accounts}
+    boss_sync.sync()
+    bob, bob_sync = world.client("bob")
+    bob_sync.sync()
+    assert admin.assign_accounts(world.db, "South", accounts) == len(accounts)
+
+    def cut_after_first_part(p: Progress) -> None:
+        if p.phase == "fetch":
+            raise Cut
+
+    bob_sync.progress = cut_after_first_part
+    with pytest.raises(Cut):
+        bob_sync.sync()
+    assert len(ids_of(bob, "contacts")) == 3 and ids_of(bob, "accounts") == set()
+    fetched: list[Progress] = []
+    bob_sync.progress = lambda p: fetched.append(p) if p.phase == "fetch" else None
+    report = bob_sync.sync()
+    assert [(p.done, p.total) for p in fetched] == [(3, 5), (5, 5)]  # the other five
+    assert report.fetched == 5
+    assert ids_of(bob, "accounts") == set(accounts)
+    assert ids_of(bob, "contacts") == contacts
+    assert len(report.entered) == 8 and all(m.name for m in report.entered)
 
 
 def test_a_territory_left_without_reps_is_named_not_its_accounts_owner(world: World) -> None:
