@@ -1,7 +1,8 @@
 """What a report says: its filter, its rows, and the rules behind its figures.
 
 The replica computes reports with SQL over its SQLite file (:mod:`fieldapp.reports`);
-the server will compute the same reports over PostgreSQL for a manager's whole team.
+the server computes the same reports over its own tables (``fieldapp.server.reporting``,
+``GET /reports/{kind}``) for the caller's whole scope.
 Both return these types, so the CLI, the Reports panel and the Team panel read a
 report the same way wherever it was made, and a report travels as JSON
 (:func:`to_wire` / :func:`from_wire`). Pure Python: no database, no Qt.
