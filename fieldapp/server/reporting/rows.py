@@ -11,7 +11,7 @@ leads only, which no report table holds. :func:`backfill` fills the tables from
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -19,12 +19,10 @@ from typing import Any
 from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from fieldapp.server import bulk
+from fieldapp.server import bulk, idsets
 from fieldapp.server.models import Record
 from fieldapp.server.reporting.tables import report_accounts, report_deals, report_visits
 
-# Ids per IN (...) list: well under SQLite's bound-parameter limit.
-CHUNK = 5000
 KEPT = ("accounts", "visits", "opportunities")
 
 TABLE_OF = {
@@ -130,15 +128,14 @@ def keep(session: Session, changes: Iterable[Change]) -> None:
     """Rewrite the report rows of the records ``changes`` wrote (in their transaction)."""
     ids: dict[str, list[str]] = {entity: [] for entity in KEPT}
     found: dict[str, list[dict[str, Any]]] = {entity: [] for entity in KEPT}
-    # Accounts whose last visit may have moved: those rewritten (their row is new),
-    # and those a visit came to or left.
+    # Accounts whose last visit may have moved: those a visit came to or left (and
+    # those new to the table, below).
     refresh: set[str] = set()
     for entity, record_id, before, after in changes:
         if entity not in ids:
             continue
         ids[entity].append(record_id)
         if entity == "accounts":
-            refresh.add(record_id)
             if after is not None:
                 found[entity].append(account_row(record_id, after))
             continue
@@ -152,31 +149,49 @@ def keep(session: Session, changes: Iterable[Change]) -> None:
             found[entity].append(row)
     if not any(ids.values()):
         return
-    for entity, table in TABLE_OF.items():
-        _replace(session, table, ids[entity], found[entity])
+    refresh.update(_rewrite_accounts(session, found["accounts"]))
+    for entity in ("visits", "opportunities"):
+        _replace(session, TABLE_OF[entity], ids[entity], found[entity])
     _refresh_last_visits(session, sorted(refresh))
 
 
-def _chunks(values: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
+def _rewrite_accounts(session: Session, accounts: list[dict[str, Any]]) -> set[str]:
+    """Write the accounts' rows; return the ids of those new to the table.
+
+    A row already there is updated in place, its kept last visit untouched (no visit
+    changed): a reassignment of 10k accounts is one UPDATE, not a delete, an insert and
+    10k last-visit searches. A new row's last visit is looked up (its visits may have
+    arrived first).
+    """
+    latest = {row["id"]: row for row in accounts}  # written twice: the last one wins
+    if not latest:
+        return set()
+    ids = sorted(latest)
+    there: set[str] = set()
+    for cond in idsets.among(session, report_accounts.c.id, ids):
+        there.update(session.scalars(select(report_accounts.c.id).where(cond)))
+    changed = [
+        {k: v for k, v in row.items() if k != "last_visit_at"}
+        for row in latest.values()
+        if row["id"] in there
+    ]
+    bulk.update(session, report_accounts, "id", changed)
+    new = [row for row in latest.values() if row["id"] not in there]
+    bulk.insert(session, report_accounts, new)
+    return {row["id"] for row in new}
 
 
 def _replace(session: Session, table: Table, ids: list[str], rows: list[dict[str, Any]]) -> None:
-    for part in _chunks(sorted(set(ids))):
-        session.execute(delete(table).where(table.c.id.in_(part)))
+    for cond in idsets.among(session, table.c.id, sorted(set(ids))):
+        session.execute(delete(table).where(cond))
     # A record written twice in one batch: its last document wins.
     latest = {row["id"]: row for row in rows}
     bulk.insert(session, table, list(latest.values()))
 
 
 def _refresh_last_visits(session: Session, account_ids: list[str]) -> None:
-    for part in _chunks(account_ids):
-        session.execute(
-            update(report_accounts)
-            .where(report_accounts.c.id.in_(part))
-            .values(last_visit_at=_latest_visit())
-        )
+    for cond in idsets.among(session, report_accounts.c.id, account_ids):
+        session.execute(update(report_accounts).where(cond).values(last_visit_at=_latest_visit()))
 
 
 def _latest_visit() -> Any:
