@@ -2,7 +2,8 @@
 
 Run with ``python -m benchmarks.bench_server_reports`` (PostgreSQL at
 ``$FIELDAPP_BENCH_PG``, as ``bench_admin``, whose data it seeds: 100k accounts in 50
-territories of one rep each, 10 visits per account over the year before 1 Nov 2026).
+territories of one rep each, 10 visits per account over the year before 1 Nov 2026, a
+deal on every other account, half of them open).
 The report tables are then back-filled as server migration s0009 does for an existing
 database (its time is printed too), a manager is given all 50 reps, and each report
 is asked over HTTP as that manager and as an admin: the median wall time of ``--runs``
@@ -54,6 +55,12 @@ def cases() -> list[tuple[str, str, dict[str, Any]]]:
         ("coverage by territory, as of 15 Oct", "coverage",
          {"by": "territory", "to": "2026-10-15"}),
         ("coverage of one rep", "coverage", {"by": "territory", "rep": "rep07"}),
+        ("pipeline by stage (25k open deals)", "pipeline", {"by": "stage"}),
+        ("pipeline by rep", "pipeline", {"by": "rep"}),
+        ("pipeline by territory", "pipeline", {"by": "territory"}),
+        ("forecast by month", "forecast", {"by": "month"}),
+        ("wins by reason, 12 months", "wins", {"by": "reason", **YEAR}),
+        ("wins by rep, 12 months", "wins", {"by": "rep", **YEAR}),
     ]  # fmt: skip
 
 

@@ -21,8 +21,11 @@ from fieldapp import reports
 from fieldapp.domain.reports import (
     GROUPINGS,
     CoverageReport,
+    ForecastReport,
+    PipelineReport,
     ReportFilter,
     VisitsReport,
+    WinsReport,
     from_wire,
     to_wire,
 )
@@ -37,7 +40,13 @@ from .output import print_json
 COMMANDS = ("report",)
 Opener = Callable[[argparse.Namespace], Replica]
 # The reports the server computes (GET /reports/KIND), and their types.
-SERVED: dict[str, type] = {"visits": VisitsReport, "coverage": CoverageReport}
+SERVED: dict[str, type] = {
+    "visits": VisitsReport,
+    "coverage": CoverageReport,
+    "pipeline": PipelineReport,
+    "forecast": ForecastReport,
+    "wins": WinsReport,
+}
 
 
 def add_parsers(sub: Any) -> None:

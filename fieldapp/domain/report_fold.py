@@ -11,13 +11,17 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
+from fieldapp.domain import reports as d
 from fieldapp.domain.reports import (
     TOTAL,
     CoverageReport,
     CoverageRow,
+    ForecastRow,
+    PipelineRow,
     ReportFilter,
     VisitsReport,
     VisitsRow,
+    WinsRow,
 )
 from fieldapp.domain.values import VISIT_OUTCOMES
 
@@ -94,3 +98,66 @@ def coverage_report(
         sum(r.never_visited for r in rows),
     )
     return CoverageReport(flt, by, as_of, rows, total)
+
+
+# --- deals -------------------------------------------------------------------------------
+
+
+def order_deal_rows(
+    rows: list[Any], by: str, stages: list[str], measure: Callable[[Any], Any]
+) -> None:
+    """Sort for reading: stages as the pipeline runs, months in order, the rest biggest first."""
+    if by == "stage":
+        rank = {name: i for i, name in enumerate(stages)}
+        rows.sort(key=lambda r: (r.currency, rank.get(r.key, len(rank))))
+    elif by == "month":
+        rows.sort(key=lambda r: (r.currency, r.key or "9999"))  # no date: last
+    else:
+        rows.sort(key=lambda r: (r.currency, -measure(r), r.label.casefold()))
+
+
+def pipeline_row(key: str | None, label: str, currency: str, cell: list[Any]) -> PipelineRow:
+    deals, cents, weighted, by_stage = cell
+    return PipelineRow(
+        key,
+        label,
+        currency,
+        deals,
+        d.amount(cents),
+        d.weighted_amount(weighted),
+        {stage: d.amount(c) for stage, c in by_stage.items()},
+    )
+
+
+def forecast_row(
+    key: str | None,
+    label: str,
+    currency: str,
+    open_deals: int,
+    cents: int,
+    weighted: int,
+    won_deals: int,
+    won_cents: int,
+) -> ForecastRow:
+    return ForecastRow(
+        key,
+        label,
+        currency,
+        open_deals,
+        d.amount(cents),
+        d.weighted_amount(weighted),
+        won_deals,
+        d.amount(won_cents),
+    )
+
+
+def wins_row(
+    key: str | None,
+    label: str,
+    currency: str,
+    won: int,
+    won_cents: int,
+    lost: int,
+    lost_cents: int,
+) -> WinsRow:
+    return WinsRow(key, label, currency, won, d.amount(won_cents), lost, d.amount(lost_cents))

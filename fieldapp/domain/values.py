@@ -60,3 +60,15 @@ DEFAULT_STAGES = (
     "Closed Won",
     "Closed Lost",
 )
+# The same stages with their fixed ids (as the replica's migration 0002 seeds them),
+# position, probability in percent, won, lost: the server's reports start from these
+# and apply the pipeline_stages records it holds (an admin's changes) over them.
+DEFAULT_PIPELINE = (
+    ("5c0a3d1e-0000-4000-8000-000000000001", "Prospecting", 1, 10, False, False),
+    ("5c0a3d1e-0000-4000-8000-000000000002", "Qualification", 2, 20, False, False),
+    ("5c0a3d1e-0000-4000-8000-000000000003", "Needs Analysis", 3, 40, False, False),
+    ("5c0a3d1e-0000-4000-8000-000000000004", "Proposal", 4, 60, False, False),
+    ("5c0a3d1e-0000-4000-8000-000000000005", "Negotiation", 5, 80, False, False),
+    ("5c0a3d1e-0000-4000-8000-000000000006", "Closed Won", 6, 100, True, False),
+    ("5c0a3d1e-0000-4000-8000-000000000007", "Closed Lost", 7, 0, False, True),
+)

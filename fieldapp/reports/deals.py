@@ -11,7 +11,6 @@ not known otherwise). The period filters deals by that date.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,15 +27,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from fieldapp.domain import report_fold
 from fieldapp.domain import reports as d
 from fieldapp.domain.reports import (
     ForecastReport,
-    ForecastRow,
     PipelineReport,
-    PipelineRow,
     ReportFilter,
     WinsReport,
-    WinsRow,
 )
 from fieldapp.reports import filtering, people
 from fieldapp.reports.filtering import Expr
@@ -128,17 +125,6 @@ def _key(by: str, flt: ReportFilter, stages: Stages) -> Expr:
     return func.lower(func.trim(Opportunity.won_lost_reason))
 
 
-def _order(rows: list[Any], by: str, stages: list[str], measure: Callable[[Any], Any]) -> None:
-    """Sort for reading: stages as the pipeline runs, months in order, the rest biggest first."""
-    if by == "stage":
-        rank = {name: i for i, name in enumerate(stages)}
-        rows.sort(key=lambda r: (r.currency, rank.get(r.key, len(rank))))
-    elif by == "month":
-        rows.sort(key=lambda r: (r.currency, r.key or "9999"))  # no date: last
-    else:
-        rows.sort(key=lambda r: (r.currency, -measure(r), r.label.casefold()))
-
-
 # --- pipeline ---------------------------------------------------------------------------
 
 
@@ -180,27 +166,14 @@ def pipeline(
             cell[2] += weighted
             cell[3][stage] = cell[3].get(stage, 0) + cents
     labels = people.labeller(session, by)
-    rows = [_pipeline_row(g, labels(g), c, cell) for (g, c), cell in cells.items()]
-    _order(rows, by, names, lambda r: r.amount)
+    rows = [report_fold.pipeline_row(g, labels(g), c, cell) for (g, c), cell in cells.items()]
+    report_fold.order_deal_rows(rows, by, names, lambda r: r.amount)
     return PipelineReport(
         flt,
         by,
         tuple(names),
         rows,
-        [_pipeline_row(None, d.TOTAL, c, totals[c]) for c in sorted(totals)],
-    )
-
-
-def _pipeline_row(key: str | None, label: str, currency: str, cell: list[Any]) -> PipelineRow:
-    deals, cents, weighted, by_stage = cell
-    return PipelineRow(
-        key,
-        label,
-        currency,
-        deals,
-        d.amount(cents),
-        d.weighted_amount(weighted),
-        {stage: d.amount(c) for stage, c in by_stage.items()},
+        [report_fold.pipeline_row(None, d.TOTAL, c, totals[c]) for c in sorted(totals)],
     )
 
 
@@ -233,35 +206,13 @@ def forecast(
     query = query.where(~stages.lost).group_by(key, Opportunity.currency)
     labels = people.labeller(session, by)
     raw = [(g, labels(g), c, *sums) for g, c, *sums in session.execute(query)]
-    rows = [_forecast_row(*r) for r in raw]
-    _order(rows, by, [], lambda r: r.expected)
+    rows = [report_fold.forecast_row(*r) for r in raw]
+    report_fold.order_deal_rows(rows, by, [], lambda r: r.expected)
     totals = []
     for currency in sorted({r[2] for r in raw}):
         sums = [sum(r[i] for r in raw if r[2] == currency) for i in range(3, 8)]
-        totals.append(_forecast_row(None, d.TOTAL, currency, *sums))
+        totals.append(report_fold.forecast_row(None, d.TOTAL, currency, *sums))
     return ForecastReport(flt, by, rows, totals)
-
-
-def _forecast_row(
-    key: str | None,
-    label: str,
-    currency: str,
-    open_deals: int,
-    cents: int,
-    weighted: int,
-    won_deals: int,
-    won_cents: int,
-) -> ForecastRow:
-    return ForecastRow(
-        key,
-        label,
-        currency,
-        open_deals,
-        d.amount(cents),
-        d.weighted_amount(weighted),
-        won_deals,
-        d.amount(won_cents),
-    )
 
 
 # --- won and lost ----------------------------------------------------------------------------
@@ -295,22 +246,10 @@ def wins(session: Session, flt: ReportFilter | None = None, by: str = "reason") 
         (group, (reason or d.NO_REASON) if by == "reason" else labels(group), currency, *sums)
         for group, reason, currency, *sums in session.execute(query)
     ]
-    rows = [_wins_row(*r) for r in raw]
-    _order(rows, by, [], lambda r: r.won + r.lost)
+    rows = [report_fold.wins_row(*r) for r in raw]
+    report_fold.order_deal_rows(rows, by, [], lambda r: r.won + r.lost)
     totals = []
     for currency in sorted({r[2] for r in raw}):
         sums = [sum(r[i] for r in raw if r[2] == currency) for i in range(3, 7)]
-        totals.append(_wins_row(None, d.TOTAL, currency, *sums))
+        totals.append(report_fold.wins_row(None, d.TOTAL, currency, *sums))
     return WinsReport(flt, by, rows, totals)
-
-
-def _wins_row(
-    key: str | None,
-    label: str,
-    currency: str,
-    won: int,
-    won_cents: int,
-    lost: int,
-    lost_cents: int,
-) -> WinsRow:
-    return WinsRow(key, label, currency, won, d.amount(won_cents), lost, d.amount(lost_cents))

@@ -61,15 +61,12 @@ def _set_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=5000")
     cur.execute("PRAGMA temp_store=MEMORY")
-    # Memory (issue 15: the app and its web engine in 400 MB): each pooled connection
-    # has a page cache of its own, and pages of a memory-mapped file count in the app's
-    # memory once read. At 64 MB per connection and a 256 MB map, opening every panel
-    # on a 100k replica held 80 MB of mapped pages plus the caches; with 8 MB and no
-    # map the pages stay in the OS's file cache (shared, and given back under memory
-    # pressure) and the app's PSS fell by ~65 MB. Reads and bulk inserts measured no
-    # slower (benchmarks/README.md).
-    cur.execute("PRAGMA cache_size=-8192")
-    cur.execute("PRAGMA mmap_size=0")
+    # Memory (issue 15): the map's touched pages count in the app's PSS (~80 MB after
+    # every panel at 100k accounts), but reads that jump around the file (the board's
+    # search joins each deal to its account) took 3.4x the CPU through an 8 MB cache
+    # without it (benchmarks/README.md): kept.
+    cur.execute("PRAGMA cache_size=-65536")
+    cur.execute("PRAGMA mmap_size=268435456")
     cur.close()
 
 

@@ -142,7 +142,12 @@ class TasksPanel(Panel):
 
     def _apply(self) -> None:
         view = self.view_combo.currentIndex()
+        chosen = self.selected()
         self.model.set_tasks(self._tasks, VIEWS[view][1])
+        # A reload (any change notice naming tasks) keeps the task the user selected.
+        row = self.model.row_of(chosen.id) if chosen is not None else -1
+        if row >= 0:
+            self.table.selectRow(row)
         for col in range(self.model.columnCount() - 1):
             self.table.resizeColumnToContents(col)
         if self.model.rowCount():

@@ -84,8 +84,14 @@ def test_pushes_keep_the_report_tables_in_step(db: Database) -> None:
         _m("visits", v2, account_id=a, checkin_at="2026-03-10T10:00:00+00:00"),
         _m("visits", planned, account_id=b, planned_start="2026-04-02T09:00:00+00:00"),
     )  # fmt: skip
+    deal = str(uuid.uuid4())
+    _push(db, _m("opportunities", deal, account_id=a, name="D", stage="Proposal",
+                 amount="2500.50", currency="EUR", close_date="2026-04-30"))  # fmt: skip
     kept = in_step(db)
     assert {r[0] for r in kept["report_visits"]} == {v1, v2}  # the planned one counts nowhere
+    assert [(r[3], r[4], r[7]) for r in kept["report_deals"]] == [
+        ("Proposal", 250050, "2026-04-30")
+    ]
     assert _visits(db)[v1].minutes == 45 and _visits(db)[v2].minutes is None
     assert _last(db, a).day == 10 and _last(db, b) is None
     with db.reading() as s:
@@ -109,9 +115,11 @@ def test_pushes_keep_the_report_tables_in_step(db: Database) -> None:
         db,
         _m("visits", planned, "delete", deleted_at=gone),
         _m("accounts", a, "delete", deleted_at=gone),
+        _m("opportunities", deal, "delete", deleted_at=gone),
     )
     kept = in_step(db)
     assert planned not in _visits(db) and _last(db, b).day == 12
+    assert kept["report_deals"] == set()
     assert (a, north, "boss-id", False, 30) in {r[:5] for r in kept["report_accounts"]}
 
 
@@ -133,6 +141,8 @@ def test_imports_proposals_user_deletion_and_erasure_keep_them_in_step(db: Datab
         _m("visits", str(uuid.uuid4()), account_id=a, owner_id=ben,
            checkin_at="2026-03-02T09:00:00+00:00"),
         _m("contacts", contact, account_id=a, last_name="Doe"),
+        _m("opportunities", str(uuid.uuid4()), account_id=a, owner_id=ben, name="D",
+           stage="Closed Won", amount="10", currency="EUR"),
     )  # fmt: skip
     assert len(in_step(db)["report_accounts"]) == len(imported) + 1
 
@@ -150,5 +160,6 @@ def test_imports_proposals_user_deletion_and_erasure_keep_them_in_step(db: Datab
     kept = in_step(db)
     owners = {r[0]: r[2] for r in kept["report_accounts"]}
     assert owners[a] != ben and {r[2] for r in kept["report_visits"]} != {ben}
+    assert [r[2] for r in kept["report_deals"]] != [ben]
     erasure.erase(db, BOSS, "contact", contact)
     assert in_step(db) == kept  # contacts are in no report table

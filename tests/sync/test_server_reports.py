@@ -40,6 +40,11 @@ CASES = [
     ("coverage", "rep", MARCH),
     ("coverage", "territory", ReportFilter(end=date(2026, 3, 5))),
     ("coverage", "rep", ReportFilter()),
+    *(("pipeline", by, ReportFilter()) for by in ("stage", "rep", "month", "territory")),
+    ("pipeline", "stage", ReportFilter(start=date(2026, 4, 1), end=date(2026, 4, 30))),
+    *(("forecast", by, ReportFilter()) for by in ("month", "rep", "territory")),
+    *(("wins", by, MARCH) for by in ("reason", "rep", "month", "territory")),
+    ("wins", "reason", ReportFilter()),
 ]
 
 
@@ -160,6 +165,18 @@ def test_figures_counted_by_hand_for_the_admin_and_a_rep(team: Team) -> None:
     # As of 31 March: Alpha and Beta visited in March; Zeta last in September 2025.
     assert by_place == {"North": (2, 0, 0), "(no territory)": (1, 1, 0)}
     assert team.served("zoe", "visits", "rep", MARCH)["rows"] == []
+    # Deals, as tests/reports counts them: 1234.56×20 % + 12500.50×60 % + 5000×50 %.
+    pipeline = team.served("boss", "pipeline", "stage", ReportFilter())
+    totals = {t["currency"]: (t["deals"], t["amount"], t["weighted"]) for t in pipeline["totals"]}
+    assert totals == {"EUR": (4, "18735.06", "10247.21"), "USD": (1, "8000.00", "800.00")}
+    won_lost = team.served("boss", "wins", "reason", MARCH)["rows"]
+    assert [(r["label"], r["won"], r["lost"], r["lost_amount"]) for r in won_lost] == [
+        ("Price", 2, 1, "1000.00"),
+        ("Competitor", 0, 1, "6000.00"),
+    ]
+    # ana's scope: D3 and D4 hang off Gamma in South, which she does not see.
+    hers = team.served("ana", "pipeline", "stage", ReportFilter())["totals"]
+    assert [(t["currency"], t["deals"], t["amount"]) for t in hers] == [("EUR", 3, "16234.56")]
 
 
 def test_who_may_ask_for_what(team: Team) -> None:
@@ -200,17 +217,24 @@ def test_fieldapp_report_server_prints_the_replicas_document(team: Team, cli: Cl
     code, _, err = cli("ana", "sync")
     assert code == 0, err
     period = ("--from", "2026-03-01", "--to", "2026-03-31")
-    for kind, by in (("visits", "rep"), ("visits", "week"), ("coverage", "territory")):
-        mine = cli.json("ana", "report", kind, "--by", by, *period)
-        served = cli.json("ana", "report", kind, "--by", by, *period, "--server")
+    for kind, by, days in (
+        ("wins", "reason", period),
+        ("pipeline", "stage", ()),
+        ("visits", "week", period),
+        ("visits", "rep", period),
+        ("coverage", "territory", period),
+    ):
+        mine = cli.json("ana", "report", kind, "--by", by, *days)
+        served = cli.json("ana", "report", kind, "--by", by, *days, "--server")
         assert served == mine, kind
+        assert mine["rows"], kind  # figures, not an empty agreement
     assert [r["label"] for r in mine["rows"]] == ["(no territory)", "North"]  # overdue first
     code, out, _ = cli("ana", "report", "visits", *period, "--server")
     assert code == 0 and "ana" in out and "Total" in out
     # Names are the replica's; the server still refuses what is outside her scope.
     code, _, err = cli("ana", "report", "visits", "--rep", "ben", "--server")
     assert code == 1 and "not in your scope" in err
-    code, _, err = cli("ana", "report", "pipeline", "--server")
+    code, _, err = cli("ana", "report", "activity", "--server")
     assert code == 1 and "leave out --server" in err
 
     # Offline: one sentence naming the server. Signed out: how to sign in.

@@ -175,6 +175,21 @@ def test_snooze_and_reschedule(
     assert tasks[0]["due_at"] == new_time
 
 
+def test_a_reload_keeps_the_selected_task(
+    qtbot: QtBot, replica: Replica, window: MainWindow
+) -> None:
+    # Any change notice naming tasks reloads the list; the user's selection stays on
+    # their task (before, it was lost and a click on Snooze did nothing).
+    panel = tasks_panel(qtbot, window)
+    chosen = select_task(panel, "Call back about delivery")
+    shown = [panel.model.task(r) for r in range(panel.model.rowCount())]
+    other = next(t.id for t in shown if t is not None and t.id != chosen)
+    window.bg.write(lambda s: services.update(s, "tasks", other, {"title": "Renamed"}), {"tasks"})
+    qtbot.waitUntil(lambda: any(panel.model.index(r, 4).data() == "Renamed" for r in range(3)))
+    task = panel.selected()
+    assert task is not None and task.id == chosen
+
+
 def test_notification_for_task_coming_due(
     qtbot: QtBot, replica: Replica, demo: Demo, make_window: object
 ) -> None:

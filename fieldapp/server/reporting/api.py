@@ -20,11 +20,19 @@ from fieldapp.server.auth import Principal
 from fieldapp.server.db import Database, ServerError
 from fieldapp.server.reporting import common
 from fieldapp.server.reporting.coverage import coverage
+from fieldapp.server.reporting.deals import forecast, pipeline, wins
 from fieldapp.server.reporting.visits import visits
 from fieldapp.server.scope import scope_of
 
-# The reports the server computes (the others are the replica's only, for now).
-SERVED = ("visits", "coverage")
+# The reports the server computes (the activity feed is the replica's only, for now).
+SERVED = ("visits", "coverage", "pipeline", "forecast", "wins")
+COMPUTE: dict[str, Callable[..., Report]] = {
+    "visits": visits,
+    "coverage": coverage,
+    "pipeline": pipeline,
+    "forecast": forecast,
+    "wins": wins,
+}
 # Days the period may name: their UTC bounds stay inside what a datetime holds.
 EARLIEST, LATEST = date(1900, 1, 1), date(9998, 12, 31)
 Name = Annotated[str | None, Query(min_length=1, max_length=200)]
@@ -78,11 +86,7 @@ def router(db: Database, principal: Callable[..., Principal]) -> APIRouter:
                 utc_offset,
             )
             common.check_scope(who, scope, flt)
-            found: Report = (
-                visits(session, scope, names, flt, group)
-                if kind == "visits"
-                else coverage(session, scope, names, flt, group)
-            )
+            found: Report = COMPUTE[kind](session, scope, names, flt, group)
         return Response(json.dumps(to_wire(found)), media_type="application/json")
 
     return api

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Table, delete, func, select, update
@@ -20,11 +21,17 @@ from sqlalchemy.orm import Session
 
 from fieldapp.server import bulk
 from fieldapp.server.models import Record
-from fieldapp.server.reporting.tables import report_accounts, report_visits
+from fieldapp.server.reporting.tables import report_accounts, report_deals, report_visits
 
 # Ids per IN (...) list: well under SQLite's bound-parameter limit.
 CHUNK = 5000
-KEPT = ("accounts", "visits")
+KEPT = ("accounts", "visits", "opportunities")
+
+TABLE_OF = {
+    "accounts": report_accounts,
+    "visits": report_visits,
+    "opportunities": report_deals,
+}
 
 # (entity, record id, document before, document after); None: no such record.
 Change = tuple[str, str, dict[str, Any] | None, dict[str, Any] | None]
@@ -77,33 +84,76 @@ def visit_row(record_id: str, doc: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def deal_row(record_id: str, doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The deal's report row (amount in cents), or None once it is deleted."""
+    if doc.get("deleted_at") is not None:
+        return None
+    probability = doc.get("probability")
+    return {
+        "id": record_id,
+        "account_id": _text(doc.get("account_id")),
+        "owner_id": _text(doc.get("owner_id")),
+        "stage": _text(doc.get("stage")),
+        "cents": _cents(doc.get("amount")),
+        "currency": _text(doc.get("currency")),
+        "probability": probability if isinstance(probability, int) else None,
+        "close_date": _day(doc.get("close_date")),
+        "changed_at": moment(doc.get("updated_at")),
+        "reason": _text(doc.get("won_lost_reason")),
+    }
+
+
+def _cents(value: Any) -> int | None:
+    try:
+        amount = Decimal(str(value)) if value is not None else None
+    except InvalidOperation:
+        return None
+    return (
+        int((amount * 100).to_integral_value())
+        if amount is not None and amount.is_finite()
+        else None
+    )
+
+
+def _day(value: Any) -> str | None:
+    """A wire date as ``YYYY-MM-DD`` (what the replica's reports compare), else None."""
+    try:
+        return date.fromisoformat(value[:10]).isoformat() if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+ROWS: dict[str, Any] = {"visits": visit_row, "opportunities": deal_row}
+
+
 def keep(session: Session, changes: Iterable[Change]) -> None:
     """Rewrite the report rows of the records ``changes`` wrote (in their transaction)."""
     ids: dict[str, list[str]] = {entity: [] for entity in KEPT}
-    accounts: list[dict[str, Any]] = []
-    visits: list[dict[str, Any]] = []
+    found: dict[str, list[dict[str, Any]]] = {entity: [] for entity in KEPT}
     # Accounts whose last visit may have moved: those rewritten (their row is new),
     # and those a visit came to or left.
     refresh: set[str] = set()
     for entity, record_id, before, after in changes:
+        if entity not in ids:
+            continue
+        ids[entity].append(record_id)
         if entity == "accounts":
-            ids[entity].append(record_id)
             refresh.add(record_id)
             if after is not None:
-                accounts.append(account_row(record_id, after))
-        elif entity == "visits":
-            ids[entity].append(record_id)
+                found[entity].append(account_row(record_id, after))
+            continue
+        if entity == "visits":
             for doc in (before, after):
                 account = _text((doc or {}).get("account_id"))
                 if account:
                     refresh.add(account)
-            row = visit_row(record_id, after) if after is not None else None
-            if row is not None:
-                visits.append(row)
-    if not ids["accounts"] and not ids["visits"]:
+        row = ROWS[entity](record_id, after) if after is not None else None
+        if row is not None:
+            found[entity].append(row)
+    if not any(ids.values()):
         return
-    _replace(session, report_accounts, ids["accounts"], accounts)
-    _replace(session, report_visits, ids["visits"], visits)
+    for entity, table in TABLE_OF.items():
+        _replace(session, table, ids[entity], found[entity])
     _refresh_last_visits(session, sorted(refresh))
 
 
@@ -138,27 +188,24 @@ def _latest_visit() -> Any:
     )
 
 
-def backfill(session: Session, batch: int = 20_000) -> None:
-    """Fill the (empty) report tables from every account and visit in ``records``."""
+def backfill(session: Session, entities: tuple[str, ...] = KEPT, batch: int = 20_000) -> None:
+    """Fill the (empty) report tables of ``entities`` from ``records``."""
     query = (
         select(Record.id, Record.entity, Record.data)
-        .where(Record.entity.in_(KEPT))
+        .where(Record.entity.in_(entities))
         .execution_options(yield_per=batch)
     )
-    accounts: list[dict[str, Any]] = []
-    visits: list[dict[str, Any]] = []
+    found: dict[str, list[dict[str, Any]]] = {entity: [] for entity in entities}
     for record_id, entity, data in session.execute(query):
         doc = json.loads(data)
-        if entity == "accounts":
-            accounts.append(account_row(record_id, doc))
-        else:
-            row = visit_row(record_id, doc)
-            if row is not None:
-                visits.append(row)
-        if len(accounts) + len(visits) >= batch:
-            bulk.insert(session, report_accounts, accounts)
-            bulk.insert(session, report_visits, visits)
-            accounts, visits = [], []
-    bulk.insert(session, report_accounts, accounts)
-    bulk.insert(session, report_visits, visits)
-    session.execute(update(report_accounts).values(last_visit_at=_latest_visit()))
+        row = account_row(record_id, doc) if entity == "accounts" else ROWS[entity](record_id, doc)
+        if row is not None:
+            found[entity].append(row)
+        if sum(len(rows) for rows in found.values()) >= batch:
+            for name, rows in found.items():
+                bulk.insert(session, TABLE_OF[name], rows)
+                rows.clear()
+    for name, rows in found.items():
+        bulk.insert(session, TABLE_OF[name], rows)
+    if "accounts" in entities or "visits" in entities:
+        session.execute(update(report_accounts).values(last_visit_at=_latest_visit()))

@@ -10,11 +10,24 @@ them as ``timestamptz``, SQLite as text that compares in time order.
   account instead of searching 1M visits.
 - ``report_visits``: live visits that were checked in (planned visits count in no
   report); ``minutes``: the visit's length when it has a check-out after its check-in.
+- ``report_deals``: live deals (opportunities), amounts as integer cents (server
+  migration s0011).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Float, Index, Integer, String, Table
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 
 from fieldapp.server.models import Base
 
@@ -44,4 +57,19 @@ report_visits = Table(
     Index("ix_report_visits_account", "account_id", "checkin_at"),
 )
 
-TABLES = (report_accounts, report_visits)
+report_deals = Table(
+    "report_deals",
+    Base.metadata,
+    Column("id", String(36), primary_key=True),
+    Column("account_id", String(36)),
+    Column("owner_id", String(36)),
+    Column("stage", Text),
+    Column("cents", BigInteger),
+    Column("currency", String(3)),
+    Column("probability", Integer),
+    Column("close_date", String(10)),  # YYYY-MM-DD
+    Column("changed_at", DateTime(timezone=True)),
+    Column("reason", Text),
+)
+
+TABLES = (report_accounts, report_visits, report_deals)
