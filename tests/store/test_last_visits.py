@@ -94,9 +94,12 @@ def test_a_replica_from_before_0016_learns_its_last_visits(tmp_path: Path) -> No
         a = services.create(s, "accounts", {"name": "Alpha"})
         for days in (2, 20):
             services.log_visit(s, a, outcome="successful", checkin_at=now - timedelta(days=days))
-    # Back to 0015 as an older release left it: no table, no triggers.
+    # Back to 0015 as an older release left it: no table, no triggers (nor the later
+    # migrations' indexes, which the upgrade makes again).
     with replica.engine.begin() as conn:
         for statement in (
+            "DROP INDEX ix_accounts_name",
+            "DROP INDEX ix_opportunities_board",
             "DROP TRIGGER visits_last_ai",
             "DROP TRIGGER visits_last_au_raise",
             "DROP TRIGGER visits_last_au",
