@@ -132,3 +132,23 @@ def test_command_table_matches_the_modules() -> None:
     listing = cli_main.build_parser().format_help()
     for name in cli_main.COMMANDS:
         assert cli_main.build_parser(name).format_help() == listing, name
+
+
+def test_the_status_bars_account_line_does_not_load_the_sync_engine(
+    replica: Replica, data_dir: Path
+) -> None:
+    # The window asks where the sign-in is kept at every start-up, on a worker that
+    # holds the interpreter lock while it imports: the HTTP client, the wire types and
+    # the engine (0.4 s) must wait for a sync.
+    replica.close()
+    probe = (
+        "import sys\nfrom pathlib import Path\nfrom fieldapp.store.db import open_replica\n"
+        "from fieldapp.sync.signin import account_status\n"
+        "r = open_replica(Path(sys.argv[1]))\nprint(account_status(r).signed_in)\nr.close()\n"
+        "print(sorted(m for m in ('requests', 'pydantic', 'fieldapp.sync.engine',"
+        " 'fieldapp.sync.transport') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(data_dir)], capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip().splitlines() == ["False", "[]"], done.stderr

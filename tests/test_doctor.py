@@ -14,7 +14,7 @@ from fieldapp.cli.main import main
 from fieldapp.store.db import DB_FILENAME, open_replica
 from fieldapp.store.encryption import KEY_SERVICE
 from fieldapp.sync import state
-from fieldapp.sync.account import CREDENTIALS
+from fieldapp.sync.credentials import CREDENTIALS
 from tests.testkeyring import MemoryKeyring
 
 

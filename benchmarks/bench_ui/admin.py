@@ -69,7 +69,7 @@ def _prepare(
     from fieldapp.store import services
     from fieldapp.store.db import open_replica
     from fieldapp.sync import state
-    from fieldapp.sync.account import CREDENTIALS
+    from fieldapp.sync.credentials import CREDENTIALS
     from fieldapp.sync.transport import Transport
 
     replica = open_replica(data_dir)

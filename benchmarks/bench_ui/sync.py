@@ -57,7 +57,7 @@ def sync_stall(data_dir: Path) -> dict[str, Any]:
     with replica.engine.begin() as conn:
         state.put(conn, "server", "http://127.0.0.1:9")  # the discard port: nobody answers
         state.put(conn, "username", "alice")
-    from fieldapp.sync.account import CREDENTIALS
+    from fieldapp.sync.credentials import CREDENTIALS
 
     CREDENTIALS.save("http://127.0.0.1:9", "alice", "token")
     window = open_window(replica)

@@ -14,7 +14,7 @@ from typing import Any
 from fieldapp.store import protection
 from fieldapp.store.db import default_data_dir
 from fieldapp.store.protection import DataDirReport
-from fieldapp.sync.account import CREDENTIALS
+from fieldapp.sync.credentials import CREDENTIALS
 
 from .output import print_json
 

@@ -8,13 +8,11 @@ from fieldapp.errors import FieldappError
 from fieldapp.store import sandbox
 from fieldapp.store.db import Replica
 from fieldapp.sync import blobs, state
-from fieldapp.sync.credentials import Credentials
+from fieldapp.sync.credentials import CREDENTIALS
 from fieldapp.sync.engine import Progress, SyncEngine, SyncReport
 from fieldapp.sync.errors import AuthRequired, NotSignedIn, SignedOut
 from fieldapp.sync.resolutions import send_decisions
 from fieldapp.sync.transport import Transport
-
-CREDENTIALS = Credentials()
 
 
 def refuse_sandbox(replica: Replica) -> None:

@@ -30,3 +30,9 @@ class Credentials:
 
     def delete(self, server: str, username: str) -> None:
         self._secrets.delete(self._service(server), username)
+
+
+# The one instance: the sign-in, the sync and the status bar's account line share it.
+# Here, not in sync/account.py, so that asking where the token is kept (every start-up)
+# does not import the sync engine and its HTTP client.
+CREDENTIALS = Credentials()

@@ -61,7 +61,7 @@ def server_address(text: str) -> str:
 
 
 def account_status(replica: Replica) -> AccountStatus:
-    from fieldapp.sync.account import CREDENTIALS
+    from fieldapp.sync.credentials import CREDENTIALS
 
     with replica.engine.connect() as conn:
         server = state.get(conn, "server")
@@ -72,7 +72,8 @@ def account_status(replica: Replica) -> AccountStatus:
 
 def sign_in(replica: Replica, server: str, username: str, password: str) -> SignedIn:
     """Log in, check the server speaks our protocol, keep the token; raise in words."""
-    from fieldapp.sync.account import CREDENTIALS, refuse_sandbox
+    from fieldapp.sync.account import refuse_sandbox
+    from fieldapp.sync.credentials import CREDENTIALS
     from fieldapp.sync.transport import Transport
 
     refuse_sandbox(replica)
@@ -114,7 +115,7 @@ def sign_out(replica: Replica) -> str | None:
     The server and user name stay in the replica (the replica is still theirs), so the
     next sign-in is pre-filled.
     """
-    from fieldapp.sync.account import CREDENTIALS
+    from fieldapp.sync.credentials import CREDENTIALS
     from fieldapp.sync.transport import Transport
 
     status = account_status(replica)

@@ -12,7 +12,7 @@ from fieldapp.server import admin
 from fieldapp.server.db import Database
 from fieldapp.store.db import Replica, open_replica
 from fieldapp.sync import state
-from fieldapp.sync.account import CREDENTIALS
+from fieldapp.sync.credentials import CREDENTIALS
 from fieldapp.sync.engine import SyncEngine
 from fieldapp.sync.transport import Transport
 from tests.syncutil import PASSWORD, ServerProcess, database_url

@@ -12,7 +12,7 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from fieldapp.store.db import Replica, open_replica
-from fieldapp.sync.account import CREDENTIALS
+from fieldapp.sync.credentials import CREDENTIALS
 from fieldapp.sync.signin import sign_in
 from fieldapp.sync.transport import Transport
 from fieldapp.ui import dialogs

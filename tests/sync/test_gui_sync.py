@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from fieldapp.store.db import open_replica
 from fieldapp.sync import state
-from fieldapp.sync.account import CREDENTIALS
+from fieldapp.sync.credentials import CREDENTIALS
 from fieldapp.sync.transport import Transport
 from fieldapp.ui.main_window import MainWindow
 from tests.sync.conftest import World

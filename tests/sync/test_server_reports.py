@@ -21,7 +21,7 @@ from fieldapp.domain.reports import ReportFilter, to_wire
 from fieldapp.server import admin
 from fieldapp.store.db import Replica, open_replica
 from fieldapp.sync import state
-from fieldapp.sync.account import CREDENTIALS
+from fieldapp.sync.credentials import CREDENTIALS
 from tests.reports.fixture import Known, build
 from tests.sync.conftest import World
 from tests.sync.test_admin_cli import Cli

@@ -17,8 +17,8 @@ from fieldapp.server import admin, territories
 from fieldapp.server.db import Database
 from fieldapp.store.db import Replica
 from fieldapp.sync import state
-from fieldapp.sync.account import CREDENTIALS
 from fieldapp.sync.admin_drafts import DRAFTS_FILE, Drafts
+from fieldapp.sync.credentials import CREDENTIALS
 from fieldapp.sync.errors import AuthRequired
 from fieldapp.sync.signin import sign_in
 from fieldapp.sync.territory_changes import TerritoryValues
