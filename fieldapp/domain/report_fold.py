@@ -17,6 +17,7 @@ from fieldapp.domain.reports import (
     CoverageReport,
     CoverageRow,
     ForecastRow,
+    PipelineReport,
     PipelineRow,
     ReportFilter,
     VisitsReport,
@@ -114,6 +115,37 @@ def order_deal_rows(
         rows.sort(key=lambda r: (r.currency, r.key or "9999"))  # no date: last
     else:
         rows.sort(key=lambda r: (r.currency, -measure(r), r.label.casefold()))
+
+
+def pipeline_report(
+    flt: ReportFilter,
+    by: str,
+    found: Iterable[Any],
+    stages: Iterable[str],
+    label: Callable[[str | None], str],
+) -> PipelineReport:
+    """The pipeline report of ``found``'s (group, stage, currency, deals, cents,
+    cents × percent) rows, the open ``stages`` in pipeline order; the replica's and the
+    server's queries give the same rows."""
+    order = list(stages)
+    # (group, currency) -> [deals, cents, cents × percent, {stage: cents}]; and per currency.
+    cells: dict[tuple[str | None, str], list[Any]] = {}
+    totals: dict[str, list[Any]] = {}
+    for group, stage, currency, deals, cents, weighted in found:
+        if stage not in order:
+            order.append(stage)  # a stage the pipeline no longer has
+        for cell in (
+            cells.setdefault((group, currency), [0, 0, 0, {}]),
+            totals.setdefault(currency, [0, 0, 0, {}]),
+        ):
+            cell[0] += deals
+            cell[1] += cents
+            cell[2] += weighted
+            cell[3][stage] = cell[3].get(stage, 0) + cents
+    rows = [pipeline_row(g, label(g), c, cell) for (g, c), cell in cells.items()]
+    order_deal_rows(rows, by, order, lambda r: r.amount)
+    totalled = [pipeline_row(None, TOTAL, c, totals[c]) for c in sorted(totals)]
+    return PipelineReport(flt, by, tuple(order), rows, totalled)
 
 
 def pipeline_row(key: str | None, label: str, currency: str, cell: list[Any]) -> PipelineRow:

@@ -12,7 +12,6 @@ not known otherwise). The period filters deals by that date.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -150,30 +149,8 @@ def pipeline(
         stages,
     )
     query = query.where(stages.open).group_by(key, Opportunity.stage, Opportunity.currency)
-    names = list(stages.open_names)
-    # (group, currency) -> [deals, cents, cents × percent, {stage: cents}]; and per currency.
-    cells: dict[tuple[str | None, str], list[Any]] = {}
-    totals: dict[str, list[Any]] = {}
-    for group, stage, currency, deals, cents, weighted in session.execute(query):
-        if stage not in names:
-            names.append(stage)  # a stage the pipeline no longer has
-        for cell in (
-            cells.setdefault((group, currency), [0, 0, 0, {}]),
-            totals.setdefault(currency, [0, 0, 0, {}]),
-        ):
-            cell[0] += deals
-            cell[1] += cents
-            cell[2] += weighted
-            cell[3][stage] = cell[3].get(stage, 0) + cents
-    labels = people.labeller(session, by)
-    rows = [report_fold.pipeline_row(g, labels(g), c, cell) for (g, c), cell in cells.items()]
-    report_fold.order_deal_rows(rows, by, names, lambda r: r.amount)
-    return PipelineReport(
-        flt,
-        by,
-        tuple(names),
-        rows,
-        [report_fold.pipeline_row(None, d.TOTAL, c, totals[c]) for c in sorted(totals)],
+    return report_fold.pipeline_report(
+        flt, by, session.execute(query), stages.open_names, people.labeller(session, by)
     )
 
 

@@ -138,29 +138,8 @@ def pipeline(
     ]
     query = _deals(session, columns, scope, flt, by, stages)
     query = query.where(stages.open).group_by(key, o.stage, o.currency)
-    order = list(stages.open_names)
-    cells: dict[tuple[str | None, str], list[Any]] = {}
-    totals: dict[str, list[Any]] = {}
-    for group, stage, currency, deals, cents, weighted in session.execute(query):
-        if stage not in order:
-            order.append(stage)  # a stage the pipeline no longer has
-        for cell in (
-            cells.setdefault((group, currency), [0, 0, 0, {}]),
-            totals.setdefault(currency, [0, 0, 0, {}]),
-        ):
-            cell[0] += deals
-            cell[1] += cents
-            cell[2] += weighted
-            cell[3][stage] = cell[3].get(stage, 0) + cents
-    labels = names.labeller(by)
-    rows = [report_fold.pipeline_row(g, labels(g), c, cell) for (g, c), cell in cells.items()]
-    report_fold.order_deal_rows(rows, by, order, lambda r: r.amount)
-    return PipelineReport(
-        flt,
-        by,
-        tuple(order),
-        rows,
-        [report_fold.pipeline_row(None, d.TOTAL, c, totals[c]) for c in sorted(totals)],
+    return report_fold.pipeline_report(
+        flt, by, session.execute(query), stages.open_names, names.labeller(by)
     )
 
 
