@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self._pages: list[QWidget] = []
         self._closing = False
         self._idle_since_poll = False  # see _build_next
+        self._imports_tried: set[str] = set()  # panels whose modules a worker imported
         for spec in self.specs:
             page = QWidget()
             page_layout = QVBoxLayout(page)
@@ -222,6 +223,18 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(self.BUILD_POLL_MS, self._build_next)
             return
         self._idle_since_poll = False
+        spec = self.specs[self.keys().index(missing[0])]
+        if not spec.imported() and spec.key not in self._imports_tried:
+            self._imports_tried.add(spec.key)  # a failed import is raised by the build
+
+            # Its modules first, on a worker: an import there hands the GUI thread the
+            # interpreter lock back every few milliseconds, on the GUI thread it would
+            # hold the window for the whole import (the ORM, a panel's libraries).
+            def imported(_result: object = None) -> None:
+                QTimer.singleShot(0, self._build_next)
+
+            self.bg.read(lambda _s: spec.load(), imported, on_error=imported, owner=self)
+            return
         self.panel(missing[0])
         QTimer.singleShot(0, self._build_next)
 

@@ -14,6 +14,7 @@ the panel is first built, so a start on one panel does not pay for the others' i
 from __future__ import annotations
 
 import importlib
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,12 +32,22 @@ class PanelSpec:
     where: str
     roles: frozenset[str] = EVERYONE
 
+    @property
+    def module(self) -> str:
+        module_name = self.where.partition(":")[0]
+        return module_name if "." in module_name else f"fieldapp.ui.{module_name}"
+
+    def imported(self) -> bool:
+        return self.module in sys.modules
+
+    def load(self) -> None:
+        """Import the panel's module (any thread; see MainWindow._build_next)."""
+        importlib.import_module(self.module)
+
     def build(self, ctx: AppContext) -> Panel:
         """Import the panel's module (the first time) and make the panel."""
-        module_name, _, class_name = self.where.partition(":")
-        if "." not in module_name:
-            module_name = f"fieldapp.ui.{module_name}"
-        panel: Panel = getattr(importlib.import_module(module_name), class_name)(ctx)
+        class_name = self.where.partition(":")[2]
+        panel: Panel = getattr(importlib.import_module(self.module), class_name)(ctx)
         return panel
 
 

@@ -93,3 +93,44 @@ def test_a_panel_not_yet_built_is_built_when_it_is_shown(
         window.shutdown()
         window.close()
         window.deleteLater()
+
+
+def test_the_panels_built_at_start_up_import_their_modules_on_a_worker(tmp_path: object) -> None:
+    # An import on the GUI thread holds the window for all of it; on a worker the GUI
+    # thread gets the interpreter lock back every few milliseconds.
+    probe = """
+import importlib.abc, os, sys, threading, time
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+seen = {}
+class Spy(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.startswith("fieldapp.ui.") and name.endswith("_panel"):
+            seen.setdefault(name, threading.get_ident())
+        return None
+sys.meta_path.insert(0, Spy())
+from pathlib import Path
+from PySide6.QtCore import QSettings
+from fieldapp.store.db import open_replica
+from fieldapp.ui.app import application
+from fieldapp.ui.main_window import MainWindow
+app = application()
+replica = open_replica(Path(sys.argv[1]))
+ini = QSettings(sys.argv[1] + "/ui.ini", QSettings.Format.IniFormat)
+window = MainWindow(replica, settings=ini)
+window.show()
+end = time.monotonic() + 60
+while time.monotonic() < end and "rules" not in window.panels:
+    app.processEvents()
+    time.sleep(0.01)
+window.shutdown()
+replica.close()
+main = threading.main_thread().ident
+print(sorted(n for n, t in seen.items() if t != main), "rules" in window.panels)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    workers, built = done.stdout.strip().splitlines()[-1].rsplit(" ", 1)
+    assert built == "True"
+    assert "fieldapp.ui.rules_panel" in workers and "fieldapp.ui.refused_panel" in workers
