@@ -22,6 +22,7 @@ from fieldapp.domain.reports import (
     ReportFilter,
     VisitsReport,
     VisitsRow,
+    WinsReport,
     WinsRow,
 )
 from fieldapp.domain.values import VISIT_OUTCOMES
@@ -146,6 +147,24 @@ def pipeline_report(
     order_deal_rows(rows, by, order, lambda r: r.amount)
     totalled = [pipeline_row(None, TOTAL, c, totals[c]) for c in sorted(totals)]
     return PipelineReport(flt, by, tuple(order), rows, totalled)
+
+
+def wins_report(
+    flt: ReportFilter, by: str, found: Iterable[Any], label: Callable[[str | None], str]
+) -> WinsReport:
+    """The won/lost report of ``found``'s (group, a reason's spelling, currency, won,
+    won cents, lost, lost cents) rows; the replica's and the server's queries give them."""
+    raw = [
+        (group, (reason or d.NO_REASON) if by == "reason" else label(group), currency, *sums)
+        for group, reason, currency, *sums in found
+    ]
+    rows = [wins_row(*r) for r in raw]
+    order_deal_rows(rows, by, [], lambda r: r.won + r.lost)
+    totals = []
+    for currency in sorted({r[2] for r in raw}):
+        sums = [sum(r[i] for r in raw if r[2] == currency) for i in range(3, 7)]
+        totals.append(wins_row(None, TOTAL, currency, *sums))
+    return WinsReport(flt, by, rows, totals)
 
 
 def pipeline_row(key: str | None, label: str, currency: str, cell: list[Any]) -> PipelineRow:

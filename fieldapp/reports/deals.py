@@ -218,15 +218,4 @@ def wins(session: Session, flt: ReportFilter | None = None, by: str = "reason") 
         stages,
     )
     query = query.where(won | lost).group_by(key, Opportunity.currency)
-    labels = people.labeller(session, by)
-    raw = [
-        (group, (reason or d.NO_REASON) if by == "reason" else labels(group), currency, *sums)
-        for group, reason, currency, *sums in session.execute(query)
-    ]
-    rows = [report_fold.wins_row(*r) for r in raw]
-    report_fold.order_deal_rows(rows, by, [], lambda r: r.won + r.lost)
-    totals = []
-    for currency in sorted({r[2] for r in raw}):
-        sums = [sum(r[i] for r in raw if r[2] == currency) for i in range(3, 7)]
-        totals.append(report_fold.wins_row(None, d.TOTAL, currency, *sums))
-    return WinsReport(flt, by, rows, totals)
+    return report_fold.wins_report(flt, by, session.execute(query), people.labeller(session, by))

@@ -187,15 +187,4 @@ def wins(session: Session, scope: Scope, names: Names, flt: ReportFilter, by: st
     ]
     query = _deals(session, columns, scope, flt, by, stages)
     query = query.where(won | lost).group_by(key, o.currency)
-    labels = names.labeller(by)
-    raw = [
-        (group, (reason or d.NO_REASON) if by == "reason" else labels(group), currency, *sums)
-        for group, reason, currency, *sums in session.execute(query)
-    ]
-    rows = [report_fold.wins_row(*r) for r in raw]
-    report_fold.order_deal_rows(rows, by, [], lambda r: r.won + r.lost)
-    totals = []
-    for currency in sorted({r[2] for r in raw}):
-        sums = [sum(r[i] for r in raw if r[2] == currency) for i in range(3, 7)]
-        totals.append(report_fold.wins_row(None, d.TOTAL, currency, *sums))
-    return WinsReport(flt, by, rows, totals)
+    return report_fold.wins_report(flt, by, session.execute(query), names.labeller(by))
